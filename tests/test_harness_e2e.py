@@ -21,7 +21,9 @@ from tests.support import (
     bash,
     claude_available,
     edit,
+    payload_recorder_hook,
     read,
+    recorded_hook_payloads,
     run_claude,
     text,
     tool_results_in,
@@ -29,7 +31,6 @@ from tests.support import (
     write_project_settings,
 )
 
-PAYLOAD_DIR = ".hook-payloads"
 SESSION_START_MARKER = "SESSION-START-MARKER-7f3a"
 
 requires_claude = pytest.mark.skipif(not claude_available(), reason=CLAUDE_MISSING)
@@ -100,22 +101,8 @@ def test_fake_answers_text_after_the_script_is_exhausted_and_counts_it() -> None
 # --- The real CLI ---------------------------------------------------------------------------------
 
 
-def _recording_hook(kind: str) -> dict[str, Any]:
-    """A hook handler that saves its stdin payload to a unique file under .hook-payloads/."""
-    command = (
-        f'mkdir -p "$CLAUDE_PROJECT_DIR/{PAYLOAD_DIR}" && '
-        f'cat > "$(mktemp "$CLAUDE_PROJECT_DIR/{PAYLOAD_DIR}/{kind}.XXXXXX")"'
-    )
-    return {"type": "command", "command": command, "timeout": 10}
-
-
 def _echo_json_hook(output: dict[str, Any]) -> dict[str, Any]:
     return {"type": "command", "command": f"cat > /dev/null; echo '{json.dumps(output)}'", "timeout": 10}
-
-
-def _payloads(workspace: Path, kind: str) -> list[dict[str, Any]]:
-    files = sorted((workspace / PAYLOAD_DIR).glob(f"{kind}.*"))
-    return [json.loads(path.read_text()) for path in files]
 
 
 def _workspace(tmp_path: Path) -> Path:
@@ -133,8 +120,8 @@ def test_failed_bash_calls_fire_post_tool_use_failure_and_land_in_the_transcript
         workspace,
         {
             "hooks": {
-                "PostToolUseFailure": [{"matcher": "*", "hooks": [_recording_hook("failure")]}],
-                "PostToolUse": [{"matcher": "*", "hooks": [_recording_hook("success")]}],
+                "PostToolUseFailure": [{"matcher": "*", "hooks": [payload_recorder_hook("failure")]}],
+                "PostToolUse": [{"matcher": "*", "hooks": [payload_recorder_hook("success")]}],
                 "SessionStart": [{"hooks": [{"type": "command", "command": f"echo {SESSION_START_MARKER}"}]}],
             }
         },
@@ -158,7 +145,7 @@ def test_failed_bash_calls_fire_post_tool_use_failure_and_land_in_the_transcript
     assert (workspace / "made.txt").read_text() == "ok\n"  # the tools really ran in the workspace
 
     played = {block["input"].get("command"): block["id"] for block in api.played_tool_uses()}
-    failures = _payloads(workspace, "failure")
+    failures = recorded_hook_payloads(workspace, "failure")
     assert sorted(p["tool_input"]["command"] for p in failures) == sorted(failing)
     for payload in failures:
         assert payload["hook_event_name"] == "PostToolUseFailure"
@@ -172,7 +159,7 @@ def test_failed_bash_calls_fire_post_tool_use_failure_and_land_in_the_transcript
     errors = {p["tool_input"]["command"]: p["error"] for p in failures}
     assert errors["ls /nope"].startswith("Exit code 2\nls: cannot access '/nope'")
     assert errors["false"] == "Exit code 1" and errors["exit 3"] == "Exit code 3"
-    assert sorted(p["tool_name"] for p in _payloads(workspace, "success")) == ["Bash", "Read"]
+    assert sorted(p["tool_name"] for p in recorded_hook_payloads(workspace, "success")) == ["Bash", "Read"]
 
     entries = run.transcript_entries()
     uses, results = tool_uses_in(entries), tool_results_in(entries)
@@ -216,34 +203,45 @@ def test_pre_tool_use_deny_blocks_bash_under_bypass_permissions(tmp_path: Path) 
             "permissionDecisionReason": reason,
         }
     }
+    deny_commands_naming_denied = {
+        "type": "command",
+        "command": f"if grep -q denied; then echo '{json.dumps(deny)}'; fi",
+        "timeout": 10,
+    }
     write_project_settings(
         workspace,
         {
             "hooks": {
-                "PreToolUse": [{"matcher": "Bash", "hooks": [_echo_json_hook(deny)]}],
-                "PostToolUseFailure": [{"matcher": "*", "hooks": [_recording_hook("failure")]}],
+                "PreToolUse": [{"matcher": "Bash", "hooks": [deny_commands_naming_denied]}],
+                "PostToolUseFailure": [{"matcher": "*", "hooks": [payload_recorder_hook("failure")]}],
             }
         },
     )
-    with FakeMessagesAPI([bash("touch denied.txt"), text("done")]) as api:
+    with FakeMessagesAPI([bash("touch denied.txt"), bash("exit 4"), text("done")]) as api:
         run = run_claude(workspace, "go", api, tmp_path / "claude-config")
 
     assert run.returncode == 0, run.describe(api)
     assert not (workspace / "denied.txt").exists()
-    ((result, _),) = tool_results_in(run.transcript_entries()).values()
+    denied_id = next(block["id"] for block in api.played_tool_uses() if "denied" in block["input"]["command"])
+    result, tool_use_result = tool_results_in(run.transcript_entries())[denied_id]
     assert result["is_error"] is True and result["content"] == reason
+    assert tool_use_result == f"Error: {reason}"
     assert reason in api.main_requests()[1].messages_text()  # Claude sees the reason
-    assert _payloads(workspace, "failure") == []  # a deny is not a tool failure
+    # A deny is not a tool failure; the real failure after it is (the control).
+    assert [p["tool_input"]["command"] for p in recorded_hook_payloads(workspace, "failure")] == ["exit 4"]
 
 
 @pytest.mark.e2e
 @requires_claude
-def test_pre_tool_use_updated_input_rewrites_the_bash_command(tmp_path: Path) -> None:
+@pytest.mark.parametrize("decision", [{"permissionDecision": "allow"}, {}], ids=["allow", "no-decision"])
+def test_pre_tool_use_updated_input_rewrites_the_bash_command(
+    tmp_path: Path, decision: dict[str, str]
+) -> None:
     workspace = _workspace(tmp_path)
     rewrite = {
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",
-            "permissionDecision": "allow",
+            **decision,
             "updatedInput": {"command": "touch rewritten.txt", "description": "rewritten by hook"},
         }
     }

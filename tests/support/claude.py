@@ -147,6 +147,26 @@ def write_project_settings(workspace: Path, settings: Mapping[str, Any]) -> Path
     return path
 
 
+HOOK_PAYLOAD_DIR = ".hook-payloads"
+
+
+def payload_recorder_hook(kind: str, timeout_s: int = 10) -> dict[str, Any]:
+    """A settings.json hook handler that saves its stdin payload to a new file
+    `<project>/.hook-payloads/<kind>.XXXXXX` (one file per call, so parallel hooks never clash).
+
+    Use it to assert what Claude Code sends a hook: `recorded_hook_payloads(workspace, kind)`.
+    """
+    directory = f"$CLAUDE_PROJECT_DIR/{HOOK_PAYLOAD_DIR}"
+    command = f'mkdir -p "{directory}" && cat > "$(mktemp "{directory}/{kind}.XXXXXX")"'
+    return {"type": "command", "command": command, "timeout": timeout_s}
+
+
+def recorded_hook_payloads(workspace: Path, kind: str) -> list[dict[str, Any]]:
+    """The payloads `payload_recorder_hook(kind)` saved, parsed (file order, not call order)."""
+    files = sorted((workspace / HOOK_PAYLOAD_DIR).glob(f"{kind}.*"))
+    return [json.loads(path.read_text(encoding="utf-8")) for path in files]
+
+
 def claude_env(
     api: FakeMessagesAPI,
     config_dir: Path,
