@@ -1,0 +1,41 @@
+"""What every command shares: the --workspace option, JSON output, tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nevo.workspace import Workspace, find_workspace
+
+WorkspaceOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional here on 3.10
+    typer.Option("--workspace", "-w", help="The project folder (default: the workspace containing the current directory).",
+                 file_okay=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def workspace_of(option: Path | None) -> Workspace:
+    return Workspace(option.resolve()) if option is not None else find_workspace()
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    out = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        out.add_column(column, overflow="fold")
+    for row in rows:
+        out.add_row(*("" if cell is None else str(cell) for cell in row))
+    console.print(out)

@@ -1,0 +1,123 @@
+"""Installing nevo into a workspace: init, uninstall, status, doctor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nevo import db as database
+from nevo import doctor as doctor_lib
+from nevo import install, status as status_lib
+from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.clock import system_clock
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("uninstall")(uninstall)
+    app.command("status")(status)
+    app.command("doctor")(doctor)
+
+
+def init(
+    workspace: WorkspaceOption = None,
+    quality_gate: Annotated[bool, typer.Option("--quality-gate", help="Also install the TaskCompleted quality gate.")] = False,
+) -> None:
+    """Install nevo into a Claude Code workspace (idempotent).
+
+    Creates .nevo/ (triggers, hooks, config.yaml) and .claude/rules/, copies the hook scripts and registers
+    them in .claude/settings.json, keeping every key and hook nevo does not own.
+
+    Example: cd my-project && nevo init
+    """
+    ws = workspace_of(workspace)
+    report = install.init(ws, quality_gate=True if quality_gate else None)
+    if report.unchanged:
+        console.print(f"nevo is already installed in {ws.root}; nothing changed.")
+        return
+    console.print(f"nevo installed in [bold]{ws.root}[/bold]")
+    for path in report.created:
+        console.print(f"  created  {path}")
+    for path in report.updated:
+        console.print(f"  updated  {path}")
+    console.print("Next: run `claude` as usual; failed tool calls are recorded. `nevo status` shows what waits.")
+
+
+def uninstall(
+    workspace: WorkspaceOption = None,
+    purge: Annotated[bool, typer.Option("--purge", help="Also delete nevo's data (database, memory, incidents).")] = False,
+) -> None:
+    """Remove what `nevo init` added; your settings come back as they were.
+
+    nevo's data (.nevo/nevo.db, memory, incident reports) is kept unless --purge. Rules in .claude/rules are
+    yours and stay.
+    """
+    ws = workspace_of(workspace)
+    report = install.uninstall(ws, purge=purge)
+    console.print(f"nevo removed from {ws.root}" + (" (settings restored exactly)" if report.settings_restored else ""))
+    for path in report.kept:
+        console.print(f"  kept     {path}")
+    if report.kept:
+        console.print("  (run `nevo uninstall --purge` after `nevo init` to delete kept data)")
+
+
+def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> None:
+    """Show what is installed and what waits: hooks, pending and rejected triggers, incidents.
+
+    Example: nevo status --json
+    """
+    ws = workspace_of(workspace)
+    info = status_lib.gather(ws)
+    if json_out:
+        emit_json(info)
+        return
+    if not info["installed"]:
+        console.print(f"nevo is not installed in {ws.root}. Run `nevo init`.")
+    else:
+        console.print(f"nevo {info['version']} in [bold]{ws.root}[/bold] (installed {info['installed_at']})")
+    if info["settings_error"]:
+        console.print(f"[red]settings: {info['settings_error']}[/red]")
+    if info["hooks"]:
+        table("hooks", ["event", "matcher", "script", "present"],
+              [[h["event"], h["matcher"] or "", h["script"], "yes" if h["present"] else "MISSING"] for h in info["hooks"]])
+    console.print(f"pending triggers: {info['pending_triggers']}")
+    rejected = info["rejected_triggers"]
+    if rejected:
+        console.print(f"[yellow]rejected triggers: {len(rejected)}[/yellow] (in {ws.rejected_dir})")
+        for item in rejected[:10]:
+            console.print(f"  {item['file']}: {item['reason']}")
+    if info["capture_errors"]:
+        console.print(f"[yellow]capture errors: {info['capture_errors']} (see {ws.capture_log})[/yellow]")
+    if "incidents" in info:
+        console.print("incidents: " + (", ".join(f"{k} {v}" for k, v in sorted(info["incidents"].items())) or "none"))
+    if info.get("rules_waiting"):
+        console.print(f"[yellow]rules waiting for git: {info['rules_waiting']}[/yellow]")
+    if info.get("database_error"):
+        console.print(f"[red]database: {info['database_error']}[/red]")
+
+
+def doctor(
+    workspace: WorkspaceOption = None,
+    json_out: JsonOption = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Move a corrupt database aside and start a new one.")] = False,
+) -> None:
+    """Check the installation: settings valid, hooks present and executable, claude found, folders writable.
+
+    Each problem comes with its fix. Exits 1 when any check fails.
+    """
+    ws = workspace_of(workspace)
+    if repair:
+        moved = database.repair(ws, system_clock().strftime("%Y%m%dT%H%M%SZ"))
+        console.print(f"moved the corrupt database to {moved}" if moved else "the database is fine; nothing moved")
+    checks = doctor_lib.run_checks(ws)
+    if json_out:
+        emit_json({"ok": all(c.ok for c in checks), "checks": [c.as_dict() for c in checks]})
+    else:
+        for check in checks:
+            mark = "[green]ok[/green]  " if check.ok else "[red]FAIL[/red]"
+            console.print(f"{mark} {check.name}: {check.detail}")
+            if check.fix:
+                console.print(f"       fix: {check.fix}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)

@@ -1,0 +1,140 @@
+"""Workspace configuration: ``.nevo/config.yaml`` merged over documented defaults.
+
+The template written by ``nevo init`` documents every key; a missing key takes its default, so a
+config file from an older nevo keeps working. Code reads values with ``config.get("section.key")``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from nevo.errors import NevoError
+from nevo.workspace import Workspace
+
+DEFAULTS: dict[str, Any] = {
+    "provider": {
+        "name": "auto",
+        "daily_token_cap": 2_000_000,
+        "daily_cost_cap_usd": 5.0,
+        "timeout_seconds": 60,
+        "max_retries": 3,
+    },
+    "monitor": {
+        "loop_threshold": 3,
+        "max_payload_bytes": 1_048_576,
+        "analyze_on_new": False,
+    },
+    "analyst": {
+        "recurrence_threshold": 3,
+        "guards": True,
+        "failing_rule_recurrences": 2,
+    },
+    "memory": {
+        "ttl_days": {"preference": None, "configuration": 180, "event": 30, "lesson": 365, "environment": 180},
+        "weekly_after_days": 7,
+        "monthly_after_days": 30,
+        "keep_detail": True,
+        "memory_chars": 2200,
+        "user_chars": 1375,
+        "nudge": {"enabled": True, "min_tool_calls": 25},
+    },
+    "schedule": {"nightly": "0 3 * * *"},
+    "forge": {"unused_days": 30, "min_sessions": 3},
+    "quality": {"max_refinements": 3},
+}
+
+TEMPLATE = """\
+# nevo configuration for this workspace. Every key is optional: a missing key takes the default
+# shown here. Delete this file to get the defaults back (`nevo init` writes it again).
+
+provider:
+  # Which LLM the analyst, memory and skill forge use:
+  #   auto         anthropic when ANTHROPIC_API_KEY is set, otherwise offline
+  #   offline      deterministic, no network; good enough to run the whole loop
+  #   anthropic    the Anthropic API through the official SDK
+  #   claude-code  your own `claude -p` (headless Claude Code)
+  name: auto
+  daily_token_cap: 2000000     # input + output tokens per UTC day, all calls together (0: no cap)
+  daily_cost_cap_usd: 5.0      # estimated dollars per UTC day (0: no cap)
+  timeout_seconds: 60
+  max_retries: 3
+
+monitor:
+  loop_threshold: 3            # the same failure this many times in one session marks a loop
+  max_payload_bytes: 1048576   # larger trigger payloads are truncated (head and tail kept)
+  analyze_on_new: false        # run the analyst as soon as the monitor opens an incident
+
+analyst:
+  recurrence_threshold: 3      # an incident with no recovery is analysed once seen this many times
+  guards: true                 # compile machine-checkable rules into PreToolUse guards
+  failing_rule_recurrences: 2  # recurrences after a rule was committed that flag it as failing
+
+memory:
+  ttl_days:                    # how long a fact lives, by category (null: forever)
+    preference: null
+    configuration: 180
+    event: 30
+    lesson: 365
+    environment: 180
+  weekly_after_days: 7         # sessions older than this are merged into weekly digests
+  monthly_after_days: 30       # weekly digests older than this are merged into monthly summaries
+  keep_detail: true            # keep digested sessions' journal searchable (false: prune it)
+  memory_chars: 2200           # size of .nevo/memory/MEMORY.md
+  user_chars: 1375             # size of .nevo/memory/USER.md
+  nudge:
+    enabled: true              # ask the agent once, at Stop, to write down what it learned
+    min_tool_calls: 25         # ... after a session with this many tool calls (or a recovered failure)
+
+schedule:
+  nightly: "0 3 * * *"         # cron expression for `nevo nightly` (`nevo cron install` uses it)
+
+forge:
+  unused_days: 30              # a skill unused this long is flagged
+  min_sessions: 3              # a tool sequence repeated in this many sessions is a skill candidate
+
+quality:
+  max_refinements: 3           # refinements before the pipeline escalates
+"""
+
+
+@dataclass
+class Config:
+    data: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
+
+    def get(self, dotted: str) -> Any:
+        """``config.get("monitor.loop_threshold")``; a key that has no default is a programming error."""
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"unknown config key {dotted!r}")
+            node = node[part]
+        return node
+
+
+def load_config(workspace: Workspace) -> Config:
+    """The workspace's config; the defaults when there is no file. A malformed file is an error, not a shrug."""
+    path = workspace.config_path
+    if not path.is_file():
+        return Config()
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise NevoError(f"{path} is not valid YAML: {exc}", f"fix it, or delete it to get the defaults") from exc
+    if loaded is None:
+        return Config()
+    if not isinstance(loaded, dict):
+        raise NevoError(f"{path} must be a mapping of sections", "see the comments in the file `nevo init` writes")
+    return Config(_merge(copy.deepcopy(DEFAULTS), loaded))
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = _merge(base[key], value)
+        else:
+            base[key] = value
+    return base

@@ -1,0 +1,101 @@
+"""``nevo doctor``: check an installation and say, for each problem, how to fix it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+
+from nevo.config import load_config
+from nevo.errors import NevoError
+from nevo.install import desired_hooks, read_state
+from nevo.settings import our_hooks, parse_settings
+from nevo.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+
+
+def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[Check]:
+    checks: list[Check] = []
+    state = read_state(workspace) if workspace.install_state_path.exists() else {}
+    checks.append(Check("installed", bool(state), f"nevo {state.get('version')} installed" if state else
+                        "nevo is not installed here", None if state else "run `nevo init`"))
+
+    try:
+        text = workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
+        settings = parse_settings(text, str(workspace.settings_path))
+        checks.append(Check("settings", True, f"{workspace.settings_path} is valid JSON"))
+    except NevoError as exc:
+        settings = None
+        checks.append(Check("settings", False, exc.message, exc.hint))
+
+    if settings is not None and state:
+        registered = {(event, command) for event, _, command in our_hooks(settings)}
+        missing = [s for s in desired_hooks(workspace, state.get("options", {})) if (s.event, s.command) not in registered]
+        checks.append(Check(
+            "hooks registered", not missing,
+            "all nevo hooks are registered" if not missing else "not registered: " + ", ".join(s.event for s in missing),
+            None if not missing else "run `nevo init` to register them again",
+        ))
+        bad = []
+        for spec in desired_hooks(workspace, state.get("options", {})):
+            script = workspace.hooks_dir / spec.script
+            if not script.is_file():
+                bad.append(f"{spec.script} missing")
+            elif not os.access(script, os.X_OK):
+                bad.append(f"{spec.script} not executable")
+        checks.append(Check("hook scripts", not bad, "present and executable" if not bad else "; ".join(sorted(set(bad))),
+                            None if not bad else "run `nevo init` to reinstall the scripts"))
+
+    for folder in (workspace.nevo_dir, workspace.triggers_dir, workspace.rules_dir):
+        if folder.exists():
+            writable = os.access(folder, os.W_OK | os.X_OK)
+            checks.append(Check(f"writable {folder.relative_to(workspace.root)}", writable,
+                                "writable" if writable else "not writable",
+                                None if writable else f"chmod u+rwx {folder}"))
+
+    try:
+        load_config(workspace)
+        checks.append(Check("config", True, f"{workspace.config_path.name} is valid"))
+    except NevoError as exc:
+        checks.append(Check("config", False, exc.message, exc.hint))
+
+    if workspace.db_path.exists():
+        from nevo.db import open_database
+
+        try:
+            with open_database(workspace) as db:
+                version = db.version
+                integrity = db.scalar("PRAGMA quick_check")
+            ok = integrity == "ok"
+            checks.append(Check("database", ok, f"schema version {version}, integrity {integrity}",
+                                None if ok else "run `nevo doctor --repair`"))
+        except NevoError as exc:
+            checks.append(Check("database", False, exc.message, exc.hint))
+
+    checks.append(_claude_check(claude_binary))
+    return checks
+
+
+def _claude_check(binary: str) -> Check:
+    path = shutil.which(binary)
+    if path is None:
+        return Check("claude", False, "the `claude` command is not on PATH",
+                     "npm install -g @anthropic-ai/claude-code")
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+        version = (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "?"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Check("claude", False, f"{path} did not answer --version: {exc}", "reinstall Claude Code")
+    return Check("claude", True, f"{path}: {version}")

@@ -1,0 +1,267 @@
+"""``nevo init`` and ``nevo uninstall``: put nevo into a Claude Code workspace and take it out again.
+
+Init creates ``.nevo/`` (triggers/, hooks/, a documented config.yaml, a .gitignore for runtime state)
+and ``.claude/rules/``, copies the hook scripts and registers them in ``.claude/settings.json``. It
+keeps every key and hook it does not own, writes atomically, refuses an invalid settings file, and a
+second run changes nothing. What it created is recorded in ``.nevo/install.json`` so that uninstall
+removes exactly that and gives the user's settings back byte for byte when they were not edited since.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from nevo import __version__
+from nevo.clock import Clock, iso, system_clock
+from nevo.config import TEMPLATE
+from nevo.errors import NevoError
+from nevo.fsutil import atomic_write_bytes, atomic_write_text
+from nevo.settings import HookSpec, apply_hooks, dump_settings, parse_settings, remove_hooks
+from nevo.workspace import Workspace
+
+# The events nevo listens to. Capture is the only one on the per-tool-call path.
+BASE_HOOKS: tuple[HookSpec, ...] = (
+    HookSpec("PostToolUseFailure", "capture", matcher="*", timeout=10),
+    HookSpec("SessionStart", "session-start", timeout=10),
+    HookSpec("Stop", "stop", timeout=10),
+    HookSpec("SubagentStop", "capture", timeout=10),
+    HookSpec("SessionEnd", "capture", timeout=5),
+    HookSpec("PreCompact", "capture", timeout=10),
+    HookSpec("StopFailure", "capture", timeout=10),
+)
+QUALITY_GATE_HOOK = HookSpec("TaskCompleted", "quality-gate", timeout=300)
+
+RUNTIME_GITIGNORE = """\
+# nevo runtime state: derived and per machine (written by `nevo init`). Rules (.claude/rules),
+# config.yaml and warm memory (memory/) are meant to be kept in git.
+/triggers/
+/rejected/
+/incidents/
+/hooks/
+/locks/
+/nevo.db
+/nevo.db-*
+/nevo.db.corrupt-*
+/*.log
+/context.*
+/install.json
+"""
+
+
+@dataclass
+class InstallReport:
+    workspace: Path
+    created: list[str] = field(default_factory=list)  # paths created, relative to the workspace
+    updated: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+def shipped_hooks() -> Path:
+    return Path(str(resources.files("nevo.data").joinpath("hooks")))
+
+
+def desired_hooks(workspace: Workspace, options: dict[str, Any]) -> list[HookSpec]:
+    """Every hook nevo should have registered now: the base set, the PreToolUse guards for the tools that
+    have rules with teeth, and the quality gate when it was asked for."""
+    specs = list(BASE_HOOKS)
+    try:
+        from nevo import guards
+    except ImportError:  # the guards module is optional until rules with teeth exist
+        guards = None  # type: ignore[assignment]
+    if guards is not None:
+        specs.extend(guards.hook_specs(workspace))
+    if options.get("quality_gate"):
+        specs.append(QUALITY_GATE_HOOK)
+    return specs
+
+
+def read_state(workspace: Workspace) -> dict[str, Any]:
+    path = workspace.install_state_path
+    if not path.is_file():
+        return {}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise NevoError(f"{path} is unreadable: {exc}", "run `nevo init` again to rewrite it") from exc
+    return state if isinstance(state, dict) else {}
+
+
+def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock = system_clock) -> InstallReport:
+    """Install nevo into ``workspace`` (idempotent). Raises NevoError, touching nothing, when settings.json
+    is invalid."""
+    root = workspace.root
+    if not root.is_dir():
+        raise NevoError(f"{root} is not a folder", "create it, or pass --workspace to an existing project")
+    report = InstallReport(workspace=root)
+    settings_path = workspace.settings_path
+    original_text = settings_path.read_text(encoding="utf-8") if settings_path.is_file() else None
+    settings = parse_settings(original_text or "", str(settings_path))  # refuses before anything is written
+
+    state = read_state(workspace)
+    first_install = not state
+    if first_install:
+        state = {
+            "version": __version__,
+            "installed_at": iso(clock()),
+            "created_paths": [],
+            "settings": {"existed": original_text is not None, "original": original_text, "created": None},
+            "options": {},
+        }
+    if quality_gate is not None:
+        state["options"]["quality_gate"] = quality_gate
+
+    for folder in (workspace.nevo_dir, workspace.triggers_dir, workspace.hooks_dir, workspace.claude_dir,
+                   workspace.rules_dir):
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            _note_created(state, report, workspace, folder)
+
+    for path, text in ((workspace.config_path, TEMPLATE), (workspace.nevo_dir / ".gitignore", RUNTIME_GITIGNORE)):
+        if not path.exists():
+            atomic_write_text(path, text)
+            _note_created(state, report, workspace, path)
+
+    _install_scripts(workspace, report)
+
+    new_settings, created = apply_hooks(settings, desired_hooks(workspace, state["options"]),
+                                        state["settings"].get("created"))
+    state["settings"]["created"] = created
+    if new_settings != settings or original_text is None:
+        atomic_write_text(settings_path, dump_settings(new_settings))
+        (report.created if original_text is None else report.updated).append(_rel(workspace, settings_path))
+
+    new_state_text = json.dumps(state, indent=2) + "\n"
+    old_state_text = workspace.install_state_path.read_text(encoding="utf-8") if not first_install else None
+    if new_state_text != old_state_text:
+        atomic_write_text(workspace.install_state_path, new_state_text)
+    report.unchanged = not report.created and not report.updated
+    return report
+
+
+def sync_hooks(workspace: Workspace) -> bool:
+    """Re-apply the desired hook set (after guards were compiled, say). True when settings changed."""
+    state = read_state(workspace)
+    if not state:
+        raise NevoError(f"nevo is not installed in {workspace.root}", "run `nevo init` first")
+    before = workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
+    init(workspace)
+    after = workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
+    return before != after
+
+
+def _install_scripts(workspace: Workspace, report: InstallReport) -> None:
+    source = shipped_hooks()
+    for script in sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")):
+        target = workspace.hooks_dir / script.name
+        data = script.read_bytes()
+        if target.is_file() and target.read_bytes() == data and os.access(target, os.X_OK):
+            continue
+        existed = target.exists()
+        atomic_write_bytes(target, data, mode=0o755)
+        (report.updated if existed else report.created).append(_rel(workspace, target))
+
+
+@dataclass
+class UninstallReport:
+    workspace: Path
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # runtime data left in place (use purge to remove)
+    settings_restored: bool = False
+
+
+def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
+    """Remove what init added. Settings come back exactly as they were when untouched since init, else with
+    only nevo's handlers removed. Runtime data (database, memory, incidents) is kept unless ``purge``."""
+    state = read_state(workspace)
+    if not state:
+        raise NevoError(f"nevo is not installed in {workspace.root} (no .nevo/install.json)",
+                        "nothing to uninstall; `nevo status` shows what is there")
+    report = UninstallReport(workspace=workspace.root)
+    settings_state = state.get("settings") or {}
+    path = workspace.settings_path
+    if path.is_file():
+        current = parse_settings(path.read_text(encoding="utf-8"), str(path))
+        restored = remove_hooks(current, settings_state.get("created"))
+        original = settings_state.get("original")
+        if original is not None and parse_settings(original, str(path)) == restored:
+            atomic_write_text(path, original)  # byte for byte, formatting included
+            report.settings_restored = True
+        elif not settings_state.get("existed") and restored == {}:
+            path.unlink()
+            report.removed.append(_rel(workspace, path))
+            report.settings_restored = True
+        else:
+            atomic_write_text(path, dump_settings(restored))
+        report.removed.append("nevo hooks in " + _rel(workspace, path))
+
+    shutil.rmtree(workspace.hooks_dir, ignore_errors=True)
+    created = [workspace.root / rel for rel in state.get("created_paths", [])]
+    for target in sorted(created, key=lambda p: len(p.parts), reverse=True):  # files first, then folders
+        if target in (workspace.nevo_dir,):
+            continue
+        if target.is_file():
+            if _edited_since_init(workspace, target):
+                report.kept.append(_rel(workspace, target))
+                continue
+            target.unlink()
+            report.removed.append(_rel(workspace, target))
+        elif target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+            report.removed.append(_rel(workspace, target))
+    workspace.install_state_path.unlink(missing_ok=True)
+    nevo_dir = workspace.nevo_dir
+    if nevo_dir.is_dir():
+        leftovers = [p for p in nevo_dir.iterdir() if not _is_disposable(p)]
+        if purge or not leftovers:
+            shutil.rmtree(nevo_dir)
+            report.removed.append(_rel(workspace, nevo_dir))
+        else:
+            for p in sorted(nevo_dir.iterdir()):
+                if _is_disposable(p):
+                    _remove(p)
+            report.kept.extend(_rel(workspace, p) for p in sorted(leftovers))
+    for folder in (workspace.rules_dir, workspace.claude_dir):
+        rel = _rel(workspace, folder)
+        if rel in state.get("created_paths", []) and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return report
+
+
+def _edited_since_init(workspace: Workspace, path: Path) -> bool:
+    """Files init wrote from a template are the user's once edited: uninstall keeps them."""
+    written = {workspace.config_path: TEMPLATE, workspace.nevo_dir / ".gitignore": RUNTIME_GITIGNORE}.get(path)
+    return written is not None and path.read_text(encoding="utf-8") != written
+
+
+def _is_disposable(path: Path) -> bool:
+    """Runtime files that hold nothing a user could want back: empty folders, logs, rendered context."""
+    if path.is_dir():
+        return not any(path.iterdir())
+    return path.name in ("capture.log", "context.md", "context.json") and path.is_file()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _note_created(state: dict[str, Any], report: InstallReport, workspace: Workspace, path: Path) -> None:
+    rel = _rel(workspace, path)
+    if rel not in state["created_paths"]:
+        state["created_paths"].append(rel)
+    report.created.append(rel)
+
+
+def _rel(workspace: Workspace, path: Path) -> str:
+    try:
+        return str(path.relative_to(workspace.root))
+    except ValueError:
+        return str(path)

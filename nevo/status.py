@@ -1,0 +1,92 @@
+"""``nevo status``: what is installed in a workspace and what is waiting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from nevo.errors import NevoError
+from nevo.install import read_state
+from nevo.settings import our_hooks, parse_settings
+from nevo.workspace import Workspace
+
+
+def pending_triggers(workspace: Workspace) -> list[Path]:
+    """Complete trigger files waiting for the monitor, oldest first (temp files being written are not listed)."""
+    folder = workspace.triggers_dir
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+
+
+def rejected_triggers(workspace: Workspace) -> list[dict[str, str]]:
+    """Triggers the monitor could not read, moved aside with the reason next to them."""
+    folder = workspace.rejected_dir
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".reason" or path.name.startswith("."):
+            continue
+        reason_file = path.with_name(path.name + ".reason")
+        reason = reason_file.read_text(encoding="utf-8", errors="replace").strip() if reason_file.exists() else ""
+        found.append({"file": str(path), "reason": reason})
+    return found
+
+
+def gather(workspace: Workspace) -> dict[str, Any]:
+    state = read_state(workspace)
+    hooks: list[dict[str, Any]] = []
+    settings_error = None
+    if workspace.settings_path.is_file():
+        try:
+            settings = parse_settings(workspace.settings_path.read_text(encoding="utf-8"), str(workspace.settings_path))
+            for event, matcher, command in our_hooks(settings):
+                script = workspace.root / command.split('"$CLAUDE_PROJECT_DIR"/', 1)[-1]
+                hooks.append({"event": event, "matcher": matcher, "script": script.name, "present": script.is_file()})
+        except NevoError as exc:
+            settings_error = exc.message
+    capture_log = workspace.capture_log
+    capture_errors = 0
+    if capture_log.is_file():
+        capture_errors = sum(1 for _ in capture_log.open(encoding="utf-8", errors="replace"))
+    result: dict[str, Any] = {
+        "workspace": str(workspace.root),
+        "installed": bool(state),
+        "version": state.get("version"),
+        "installed_at": state.get("installed_at"),
+        "options": state.get("options", {}),
+        "hooks": hooks,
+        "settings_error": settings_error,
+        "pending_triggers": len(pending_triggers(workspace)),
+        "rejected_triggers": rejected_triggers(workspace),
+        "capture_errors": capture_errors,
+    }
+    result.update(_sections(workspace))
+    return result
+
+
+def _sections(workspace: Workspace) -> dict[str, Any]:
+    """What the later stages report (incidents, rules waiting for git, memory); each may be absent."""
+    extra: dict[str, Any] = {}
+    if workspace.db_path.is_file():
+        from nevo.db import open_database
+
+        try:
+            with open_database(workspace) as db:
+                rows = db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'incidents'")
+                if rows:
+                    extra["incidents"] = {
+                        row["status"]: row["n"]
+                        for row in db.query("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status")
+                    }
+        except NevoError as exc:
+            extra["database_error"] = exc.message
+    waiting = workspace.nevo_dir / "pending-rules.json"
+    if waiting.is_file():
+        try:
+            extra["rules_waiting"] = json.loads(waiting.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            extra["rules_waiting"] = "unreadable"
+    return extra

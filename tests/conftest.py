@@ -1,0 +1,78 @@
+"""Shared fixtures. No test may touch the network or the real home folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nevo.workspace import Workspace
+from tests.support.claude import CLAUDE_MISSING, claude_available
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if claude_available():
+        return
+    skip = pytest.mark.skip(reason=CLAUDE_MISSING)
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """HOME and Claude Code's config folder point into a temp dir, so nothing reaches the real home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / ".claude"))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    yield
+
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with a pinned identity; returns stdout; raises with stderr on failure."""
+    env = {**os.environ, **GIT_IDENTITY}
+    out = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({out.returncode}): {out.stderr}")
+    return out.stdout
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """An empty project folder (not installed)."""
+    root = tmp_path / "project"
+    root.mkdir()
+    return Workspace(root)
+
+
+@pytest.fixture
+def git_workspace(workspace: Workspace) -> Workspace:
+    """A project folder that is a git repository with one commit."""
+    git(workspace.root, "init", "-q", "-b", "main")
+    (workspace.root / "README.md").write_text("# project\n")
+    git(workspace.root, "add", "README.md")
+    git(workspace.root, "commit", "-q", "-m", "initial")
+    return workspace
+
+
+@pytest.fixture
+def installed(workspace: Workspace) -> Workspace:
+    from nevo.install import init
+
+    init(workspace)
+    return workspace
