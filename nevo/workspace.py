@@ -54,8 +54,8 @@ class Workspace:
 
     @property
     def context_path(self) -> Path:
-        """Pre-rendered SessionStart context (rules learned, warm memory); printed by the hook."""
-        return self.nevo_dir / "context.md"
+        """Pre-rendered SessionStart hook output (JSON); `context.md` beside it is the same for people."""
+        return self.nevo_dir / "context.json"
 
     @property
     def capture_log(self) -> Path:
