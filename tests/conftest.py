@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nevo.workspace import Workspace
-from tests.support.claude import CLAUDE_MISSING, claude_available
+from tests.support import CLAUDE_MISSING, claude_available
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
