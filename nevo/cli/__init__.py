@@ -48,7 +48,8 @@ for module in (setup, monitor, rules, memory, forge):
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        # standalone_mode=False: click returns an Exit's code instead of calling sys.exit, so it is ours to return.
+        code = app(args=argv, standalone_mode=False)
     except NevoError as exc:
         typer.echo(f"nevo: {exc.message}", err=True)
         if exc.hint:
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         log = _crash_log(exc)
         typer.echo(f"nevo: unexpected error: {exc!r}\n  details: {log}\n  please report it with that file", err=True)
         return 3
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _crash_log(exc: BaseException) -> Path:

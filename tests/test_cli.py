@@ -1,0 +1,62 @@
+"""The command line: help everywhere, exit codes, errors with hints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import typer.main
+
+from nevo.cli import app, main
+
+
+def all_commands() -> list[tuple[str, click.Command]]:
+    root = typer.main.get_command(app)
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(prefix: str, command: click.Command) -> None:
+        found.append((prefix, command))
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(f"{prefix} {name}".strip(), sub)
+
+    walk("", root)
+    return found
+
+
+def test_every_command_has_help_text() -> None:
+    missing = [name for name, command in all_commands() if name and not (command.help or "").strip()]
+    assert missing == []
+
+
+def test_every_command_takes_workspace() -> None:
+    lacking = [name for name, command in all_commands()
+               if name and not isinstance(command, click.Group)
+               and not any("--workspace" in p.opts for p in command.params)]
+    assert lacking == []
+
+
+def test_a_known_error_exits_1_with_a_hint(tmp_path: Path, capsys: object) -> None:
+    assert main(["uninstall", "--workspace", str(tmp_path)]) == 1
+
+
+def test_status_json_on_a_fresh_folder(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "nevo", "status", "--json", "-w", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["installed"] is False
+
+
+def test_doctor_reports_problems_with_fixes(tmp_path: Path) -> None:
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.json").write_text("{oops")
+    out = subprocess.run([sys.executable, "-m", "nevo", "doctor", "--json", "-w", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    report = json.loads(out.stdout)
+    failed = {c["name"]: c for c in report["checks"] if not c["ok"]}
+    assert "settings" in failed and failed["settings"]["fix"]
+    assert failed["installed"]["fix"] == "run `nevo init`"
