@@ -1,0 +1,444 @@
+"""The eight-stage quality pipeline:
+WRITE -> TYPECHECK -> TEST -> LINT -> CRITIQUE -> REFINE -> ESCALATE -> ARBITER.
+
+WRITE materialises the artifact (relative path -> text) into a scratch folder, so checks and refinements never
+touch the user's files. The checks run each in their own process (mypy, bash -n, pytest, ruff) or their own
+provider call (the critic). While checks fail, REFINE applies the feedback (ruff's fixes and formatter, then a
+revision by the critic through the provider) and the failing stages run again; a refinement that changes
+nothing ends the loop (running the same checks on the same code again cannot help) and the arbiter denies.
+After ``max_refinements`` refinements that still fail, ESCALATE records an escalation and the verdict is
+``escalated``. ARBITER makes the final call with reasons; it can deny a clean run but never approve a
+failing one. Every stage result is recorded in the database when one is given.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from nevo.clock import Clock, iso, system_clock
+from nevo.errors import NevoError
+from nevo.providers import ProviderError, Request, Response, load_agent
+from nevo.quality import checks
+from nevo.quality.checks import ToolOptions
+from nevo.quality.model import CHECK_STAGES, Finding, PipelineResult, StageResult, status_from
+from nevo.quality.review import ARBITER_SCHEMA, CRITIC_SCHEMA, PRINCIPLES, offline_arbiter, offline_critic
+from nevo.workspace import Workspace
+
+MAX_FILE_BYTES = 512 * 1024
+
+
+class Provider(Protocol):
+    """What the pipeline needs of a provider (a MeteredProvider in practice)."""
+
+    def complete(self, request: Request) -> Response: ...
+
+
+MAX_FILES = 200
+
+
+@dataclass
+class PipelineOptions:
+    max_refinements: int = 3
+    tools: ToolOptions | None = None
+    scratch_parent: Path | None = None  # where the scratch folder goes (default: the system temp folder)
+    keep_scratch: bool = False
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[Path, dict[str, str]]:
+    """The artifact for ``nevo quality run FILE...``: the files named plus the tests that come with them
+    (``test_<name>.py`` beside the file or in a ``tests/`` folder beside it), relative to their common
+    folder."""
+    chosen: list[Path] = []
+    for path in paths:
+        path = path.resolve()
+        if path.is_dir():
+            chosen.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix in (".py", ".sh") and "__pycache__" not in p.parts
+                )
+            )
+            continue
+        if not path.is_file():
+            raise NevoError(f"{path} is not a file", "name the files to check: nevo quality run src/x.py")
+        chosen.append(path)
+        if path.suffix == ".py" and not path.name.startswith("test_"):
+            for companion in (
+                path.with_name(f"test_{path.name}"),
+                path.parent / "tests" / f"test_{path.name}",
+            ):
+                if companion.is_file():
+                    chosen.append(companion)
+    unique = list(dict.fromkeys(chosen))
+    if not unique:
+        raise NevoError("no files to check", "name Python or shell files: nevo quality run src/x.py")
+    if len(unique) > MAX_FILES:
+        raise NevoError(
+            f"{len(unique)} files is too many for one run (at most {MAX_FILES})", "name fewer files"
+        )
+    root = Path(*_common_parts([p.parent for p in unique]))
+    files = {}
+    for path in unique:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise NevoError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB", "check smaller files")
+        files[str(path.relative_to(root))] = path.read_text(encoding="utf-8", errors="replace")
+    return root, files
+
+
+def _common_parts(folders: list[Path]) -> tuple[str, ...]:
+    parts = folders[0].parts
+    for folder in folders[1:]:
+        length = 0
+        for a, b in zip(parts, folder.parts, strict=False):
+            if a != b:
+                break
+            length += 1
+        parts = parts[:length]
+    return parts or ("/",)
+
+
+class Recorder:
+    """Writes the run and each stage result to the database (or nowhere when there is none)."""
+
+    def __init__(self, db: Any | None, subject: str, clock: Clock) -> None:
+        self.db, self.clock, self.seq = db, clock, 0
+        self.run_id: int | None = None
+        if db is not None:
+            cursor = db.execute(
+                "INSERT INTO pipeline_runs (subject, started_at) VALUES (?, ?)", (subject, iso(clock()))
+            )
+            self.run_id = int(cursor.lastrowid)
+
+    def stage(self, result: StageResult) -> None:
+        self.seq += 1
+        if self.db is not None:
+            self.db.execute(
+                "INSERT INTO stage_results (run_id, seq, name, attempt, status, duration_ms, findings)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.run_id,
+                    self.seq,
+                    result.name,
+                    result.attempt,
+                    result.status,
+                    result.duration_ms,
+                    json.dumps(
+                        [f.__dict__ for f in result.findings]
+                        + ([{"note": result.note}] if result.note else [])
+                    ),
+                ),
+            )
+
+    def escalate(self, subject: str, reason: str, findings: list[Finding]) -> int | None:
+        if self.db is None:
+            return None
+        cursor = self.db.execute(
+            "INSERT INTO escalations (run_id, at, subject, reason, findings) VALUES (?, ?, ?, ?, ?)",
+            (self.run_id, iso(self.clock()), subject, reason, json.dumps([f.__dict__ for f in findings])),
+        )
+        return int(cursor.lastrowid)
+
+    def finish(self, result: PipelineResult, duration_ms: int) -> None:
+        if self.db is not None:
+            self.db.execute(
+                "UPDATE pipeline_runs SET finished_at = ?, verdict = ?, reasons = ?, refinements = ?,"
+                " duration_ms = ? WHERE id = ?",
+                (
+                    iso(self.clock()),
+                    result.verdict,
+                    json.dumps(result.reasons),
+                    result.refinements,
+                    duration_ms,
+                    self.run_id,
+                ),
+            )
+
+
+class Pipeline:
+    """One run over one artifact. Use :func:`run_pipeline`."""
+
+    def __init__(
+        self,
+        files: dict[str, str],
+        subject: str,
+        provider: Provider | None,
+        db: Any | None,
+        options: PipelineOptions,
+        clock: Clock,
+        workspace: Workspace | None,
+        validation_problems: list[str],
+    ) -> None:
+        self.files = dict(files)
+        self.subject = subject
+        self.provider = provider
+        self.options = options
+        self.tools = options.tools or ToolOptions()
+        self.workspace = workspace
+        self.validation_problems = validation_problems
+        self.recorder = Recorder(db, subject, clock)
+        self.stages: list[StageResult] = []
+        self.scratch = Path(tempfile.mkdtemp(prefix="nevo-quality-", dir=options.scratch_parent))
+
+    def record(self, result: StageResult) -> StageResult:
+        self.stages.append(result)
+        self.recorder.stage(result)
+        return result
+
+    # -- stages -------------------------------------------------------------------------------------
+    def write(self) -> StageResult:
+        started = time.monotonic()
+        findings = []
+        for relative, text in self.files.items():
+            target = (self.scratch / relative).resolve()
+            if not target.is_relative_to(self.scratch.resolve()):
+                findings.append(Finding("the path leaves the artifact's folder", relative, code="path"))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            if text.startswith("#!"):
+                target.chmod(0o755)
+        return StageResult(
+            "write",
+            status_from(findings),
+            _ms(started),
+            findings,
+            note=f"{len(self.files)} file(s) in a scratch folder",
+        )
+
+    def check(self, name: str, attempt: int) -> StageResult:
+        names = list(self.files)
+        runners: dict[str, Callable[[Path, list[str], ToolOptions], StageResult]] = {
+            "typecheck": checks.typecheck,
+            "test": checks.run_tests,
+            "lint": checks.lint,
+        }
+        result = self.critique() if name == "critique" else runners[name](self.scratch, names, self.tools)
+        result.attempt = attempt
+        return self.record(result)
+
+    def critique(self) -> StageResult:
+        started = time.monotonic()
+        data = {"mode": "review", "principles": list(PRINCIPLES), "files": self.files}
+        note = ""
+        try:
+            output = self._ask(
+                "critic",
+                "Review these files against the principles. Report each problem with "
+                "file, line, a short code, a message and severity (error blocks, warning does not).",
+                data,
+                CRITIC_SCHEMA,
+            )
+        except ProviderError as exc:
+            # The deterministic checks are always available: an outage must not let code through unreviewed.
+            output, note = (
+                offline_critic(_offline_request("critic", data)),
+                f"critic unavailable ({exc}); offline checks",
+            )
+        raw = output.get("findings") or []
+        findings = [Finding.from_dict(item) for item in raw if isinstance(item, dict)]
+        return StageResult(
+            "critique",
+            status_from(findings),
+            _ms(started),
+            findings,
+            note=note or str(output.get("summary") or ""),
+        )
+
+    def refine(self, failing: list[StageResult], attempt: int) -> tuple[StageResult, bool, bool]:
+        """Apply the feedback. Returns (result, anything changed, the provider rewrote files)."""
+        started = time.monotonic()
+        changed, problem = checks.ruff_fix(self.scratch, list(self.files), self.tools)
+        findings: list[Finding] = []
+        if problem:
+            findings.append(Finding(f"ruff could not run: {problem}", code="ruff", severity="warning"))
+        self._reload(changed)
+        revised: list[str] = []
+        feedback = [str(f) for stage in failing for f in stage.errors][:100]
+        try:
+            output = self._ask(
+                "critic",
+                "Revise the files so that these findings are fixed, changing nothing "
+                "else. Return the complete new text of each file you change under `files`.",
+                {"mode": "revise", "principles": list(PRINCIPLES), "files": self.files, "findings": feedback},
+                CRITIC_SCHEMA,
+            )
+            for relative, text in dict(output.get("files") or {}).items():
+                if relative in self.files and isinstance(text, str) and text != self.files[relative]:
+                    self.files[relative] = text
+                    (self.scratch / relative).write_text(text, encoding="utf-8")
+                    revised.append(relative)
+        except ProviderError as exc:
+            findings.append(
+                Finding(f"no revision from the provider: {exc}", code="provider", severity="warning")
+            )
+        touched = sorted(set(changed) | set(revised))
+        note = (f"changed {', '.join(touched)}" if touched else "nothing could be changed") + (
+            f" (ruff: {len(changed)}, revision: {len(revised)})"
+        )
+        result = StageResult(
+            "refine", "passed" if touched else "failed", _ms(started), findings, attempt, note
+        )
+        return self.record(result), bool(touched), bool(revised)
+
+    def arbiter(self, escalated: bool, refinements: int) -> tuple[str, list[str]]:
+        started = time.monotonic()
+        latest = {stage.name: stage for stage in self.stages if stage.name in CHECK_STAGES}
+        summary = [
+            {
+                "name": s.name,
+                "status": s.status,
+                "note": s.note,
+                "errors": [str(f) for f in s.errors][:20],
+                "warnings": [str(f) for f in s.findings if f.severity == "warning"][:20],
+            }
+            for s in latest.values()
+        ]
+        data = {
+            "subject": self.subject,
+            "stages": summary,
+            "escalated": escalated,
+            "refinements": refinements,
+            "validation_problems": self.validation_problems,
+        }
+        try:
+            output = self._ask(
+                "arbiter",
+                "Decide: approve or deny this artifact, with your reasons. Deny when any "
+                "check failed or could not run, or when the code does something it should not.",
+                data,
+                ARBITER_SCHEMA,
+            )
+        except ProviderError as exc:
+            output = offline_arbiter(_offline_request("arbiter", data))
+            output["reasons"] = [*output.get("reasons", []), f"arbiter unavailable ({exc}): decided offline"]
+        decision = "approve" if output.get("decision") == "approve" else "deny"
+        reasons = [str(r) for r in output.get("reasons") or []] or ["no reasons given"]
+        mechanical = offline_arbiter(_offline_request("arbiter", data))
+        if decision == "approve" and mechanical["decision"] == "deny":
+            decision, reasons = (
+                "deny",
+                [*mechanical["reasons"], "the arbiter's approval was overruled by failing checks"],
+            )
+        self.record(
+            StageResult(
+                "arbiter",
+                "passed" if decision == "approve" else "failed",
+                _ms(started),
+                [] if decision == "approve" else [Finding(r) for r in reasons],
+                note=f"{decision}: {'; '.join(reasons)}"[:500],
+            )
+        )
+        return decision, reasons
+
+    # -- the run ------------------------------------------------------------------------------------
+    def run(self) -> PipelineResult:
+        started = time.monotonic()
+        try:
+            return self._run(started)
+        finally:
+            if not self.options.keep_scratch:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _run(self, started: float) -> PipelineResult:
+        if self.record(self.write()).status != "passed":
+            return self._finish("denied", ["the artifact could not be written"], 0, None, started)
+        latest = {name: self.check(name, 0) for name in CHECK_STAGES}
+        refinements, escalated, escalation_id = 0, False, None
+        while failing := [s for s in latest.values() if s.status == "failed"]:
+            if refinements >= self.options.max_refinements:
+                escalated = True
+                findings = [f for s in failing for f in s.errors]
+                reason = (
+                    f"{', '.join(s.name for s in failing)} still failing after {refinements} refinement(s)"
+                )
+                escalation_id = self.recorder.escalate(self.subject, reason, findings)
+                self.record(StageResult("escalate", "failed", 0, findings, refinements, reason))
+                break
+            refinements += 1
+            _, changed, rewritten = self.refine(failing, refinements)
+            if not changed:
+                break
+            # ruff's fixes cannot break types or tests: re-run what failed (lint always: cheap). A rewrite
+            # by the provider can break anything: re-run every check.
+            again = (
+                CHECK_STAGES
+                if rewritten
+                else [n for n in CHECK_STAGES if latest[n].status == "failed" or n == "lint"]
+            )
+            for name in again:
+                latest[name] = self.check(name, refinements)
+        decision, reasons = self.arbiter(escalated, refinements)
+        verdict = "escalated" if escalated else ("approved" if decision == "approve" else "denied")
+        return self._finish(verdict, reasons, refinements, escalation_id, started)
+
+    def _finish(
+        self, verdict: str, reasons: list[str], refinements: int, escalation_id: int | None, started: float
+    ) -> PipelineResult:
+        result = PipelineResult(
+            verdict,
+            self.stages,
+            reasons,
+            refinements,
+            dict(self.files),
+            self.recorder.run_id,
+            escalation_id,
+            self.subject,
+        )
+        self.recorder.finish(result, _ms(started))
+        return result
+
+    def _ask(self, agent: str, task: str, data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+        if self.provider is None:
+            return (offline_critic if agent == "critic" else offline_arbiter)(_offline_request(agent, data))
+        response = self.provider.complete(
+            Request(load_agent(agent, self.workspace), task, data, schema, 8192)
+        )
+        return response.output
+
+    def _reload(self, changed: list[str]) -> None:
+        for relative in changed:
+            self.files[relative] = (self.scratch / relative).read_text(encoding="utf-8")
+
+
+def _offline_request(agent: str, data: dict[str, Any]) -> Request:
+    from nevo.providers import AgentSpec
+
+    return Request(AgentSpec(agent, agent, "haiku", ""), "", data, {})
+
+
+def run_pipeline(
+    files: dict[str, str],
+    *,
+    subject: str,
+    provider: Provider | None = None,
+    db: Any | None = None,
+    options: PipelineOptions | None = None,
+    clock: Clock = system_clock,
+    workspace: Workspace | None = None,
+    validation_problems: Iterable[str] = (),
+) -> PipelineResult:
+    """Run the eight stages over ``files`` (relative path -> text). ``provider`` None runs the critic and the
+    arbiter offline without metering; ``db`` None records nothing."""
+    pipeline = Pipeline(
+        files,
+        subject,
+        provider,
+        db,
+        options or PipelineOptions(),
+        clock,
+        workspace,
+        list(validation_problems),
+    )
+    return pipeline.run()
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
