@@ -1,0 +1,165 @@
+"""Git, through GitPython, in one module: nevo's commits of rules and skills.
+
+A rule is one commit containing only its own files, whatever else the user has staged or modified.
+The commit is built in a temporary index (``GIT_INDEX_FILE``) seeded from HEAD, written with
+``commit-tree`` and moved onto the branch with a compare-and-swap ``update-ref``; the user's real
+index is only touched for nevo's own paths (reset to the new HEAD), so their staged work stays staged
+and out of the commit. ``commit-tree`` does not run the user's commit hooks: nevo's commits are
+mechanical and already gated. Mid-merge, rebase, cherry-pick or revert, nothing is committed
+(:class:`GitBusy`): the caller keeps the rule waiting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import git
+
+from nevo.errors import NevoError
+
+NEVO_IDENTITY = ("nevo", "nevo@localhost")
+_BUSY_MARKERS = (
+    ("MERGE_HEAD", "a merge"),
+    ("rebase-merge", "a rebase"),
+    ("rebase-apply", "a rebase"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ("REVERT_HEAD", "a revert"),
+)
+
+
+class GitBusy(NevoError):
+    """The repository is mid-merge/rebase/cherry-pick/revert: nevo does not commit now."""
+
+
+class NotAGitRepo(NevoError):
+    """The workspace is not inside a git repository."""
+
+
+def _repo(root: Path) -> git.Repo:
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise NotAGitRepo(f"{root} is not in a git repository", "run `git init` so rules can be committed") from exc
+
+
+def is_git_repo(root: Path) -> bool:
+    try:
+        _repo(root)
+    except NotAGitRepo:
+        return False
+    return True
+
+
+def repo_busy(root: Path) -> str | None:
+    """What the repository is in the middle of ("a merge", "a rebase", ...), or None."""
+    repo = _repo(root)
+    git_dir = Path(repo.git_dir)
+    for marker, what in _BUSY_MARKERS:
+        if (git_dir / marker).exists():
+            return what
+    return None
+
+
+def _identity_env(repo: git.Repo) -> dict[str, str]:
+    """A nevo identity for whichever of author/committer the user has not configured."""
+    env: dict[str, str] = {}
+    reader = repo.config_reader()
+    name = reader.get_value("user", "name", default="") or os.environ.get("GIT_AUTHOR_NAME", "")
+    email = reader.get_value("user", "email", default="") or os.environ.get("GIT_AUTHOR_EMAIL", "")
+    if not name:
+        env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = NEVO_IDENTITY[0]
+    if not email:
+        env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = NEVO_IDENTITY[1]
+    return env
+
+
+def commit_files(root: Path, paths: list[Path], message: str) -> str:
+    """Commit exactly ``paths`` (added, changed or deleted in the working tree) with ``message``; returns
+    the new commit's sha. Everything else (staged or not) is left as it was."""
+    repo = _repo(root)
+    busy = repo_busy(root)
+    if busy:
+        raise GitBusy(f"the repository is in the middle of {busy}; nevo will commit the rule afterwards",
+                      "finish it (or abort it); the next `nevo analyze` commits what is waiting")
+    top = Path(repo.working_tree_dir or root).resolve()
+    rels = sorted({str(Path(p).resolve().relative_to(top)) if Path(p).is_absolute() else str(p) for p in paths})
+    if not rels:
+        raise NevoError("nothing to commit: no paths given")
+    head = _head_sha(repo)
+    fd, index_path = tempfile.mkstemp(prefix="nevo-index-", dir=repo.git_dir)
+    os.close(fd)
+    os.unlink(index_path)  # git wants to create the index itself
+    env = {"GIT_INDEX_FILE": index_path, **_identity_env(repo)}
+    try:
+        if head:
+            repo.git.read_tree(head, env=env)
+        else:
+            repo.git.read_tree("--empty", env=env)
+        repo.git.add("-A", "--", *rels, env=env)
+        tree = repo.git.write_tree(env=env)
+        if head and tree == repo.git.rev_parse(f"{head}^{{tree}}"):
+            raise NevoError(f"nothing to commit: {', '.join(rels)} already match HEAD")
+        parents = ["-p", head] if head else []
+        sha = repo.git.commit_tree(tree, *parents, "-m", message, env=env)
+        branch_ref = _branch_ref(repo)
+        if head:
+            repo.git.update_ref("-m", "nevo: commit", branch_ref, sha, head)
+        else:
+            repo.git.update_ref("-m", "nevo: commit", branch_ref, sha, "0" * 40)
+    finally:
+        Path(index_path).unlink(missing_ok=True)
+        Path(index_path + ".lock").unlink(missing_ok=True)
+    # The user's index: nevo's paths now match HEAD; nothing else moves.
+    repo.git.reset("-q", sha, "--", *rels)
+    return str(sha)
+
+
+def _head_sha(repo: git.Repo) -> str | None:
+    try:
+        return str(repo.git.rev_parse("--verify", "-q", "HEAD"))
+    except git.GitCommandError:
+        return None
+
+
+def _branch_ref(repo: git.Repo) -> str:
+    """The ref HEAD points at (``refs/heads/main``), or ``HEAD`` when detached."""
+    try:
+        return str(repo.git.symbolic_ref("-q", "HEAD"))
+    except git.GitCommandError:
+        return "HEAD"
+
+
+def names_in_refs(root: Path, folders: Iterable[str], pattern: str) -> set[str]:
+    """File names matching ``pattern`` under ``folders`` in every local branch and remote-tracking ref
+    (so a number taken on another branch is never handed out again here)."""
+    try:
+        repo = _repo(root)
+    except NotAGitRepo:
+        return set()
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top) if root.resolve() != top else Path()
+    refs = repo.git.for_each_ref("--format=%(refname)", "refs/heads", "refs/remotes").split()
+    regex = re.compile(pattern)
+    found: set[str] = set()
+    for ref in refs:
+        for folder in folders:
+            try:
+                listing = repo.git.ls_tree("--name-only", f"{ref}:{(prefix / folder).as_posix()}")
+            except git.GitCommandError:
+                continue  # the folder does not exist on that ref
+            found.update(name for name in listing.splitlines() if regex.search(name))
+    return found
+
+
+def last_commit_touching(root: Path, path: Path) -> str | None:
+    """The sha of the last commit that changed ``path`` (None when never committed)."""
+    repo = _repo(root)
+    try:
+        out = repo.git.log("-1", "--format=%H", "--", str(path))
+    except git.GitCommandError:
+        return None
+    return out.strip() or None

@@ -1,0 +1,168 @@
+"""Is a proposed rule new? ``duplicate`` | ``related`` | ``novel``, with the closest rules and scores.
+
+No embedding model is available offline, so similarity is lexical but careful about it:
+- words are lowercased, stop words dropped, suffixes trimmed ("running" -> "run") and common synonyms
+  folded ("execute"/"invoke" -> "run", "verify"/"ensure" -> "check", "folder"/"directory" -> "dir");
+- character 4-grams of the folded text catch near-spellings and compound words;
+- code spans (text in backticks: commands, paths) are compared on their own: two rules about the
+  same command are very likely about the same thing.
+The score is a weighted mix of the three (Dice coefficients); thresholds were tuned on the labelled
+paraphrases in tests/data/paraphrases.json (bench/bench_rules.py prints precision and recall).
+Features of the existing rules are computed once per :class:`NoveltyIndex`, so a check against
+1,000 rules is a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+DUPLICATE_AT = 0.52
+RELATED_AT = 0.28
+WEIGHTS = (0.5, 0.3, 0.2)  # words, character n-grams, code spans
+
+_STOP = frozenset(
+    "a an the to of in on for with and or is are be it its this that these those when whenever before after "
+    "always never must should do does don't not no any all you your use using instead than then there here "
+    "by as at from into so if only first sure make per via e.g. i.e. etc also just one can will may need "
+    "needs".split()
+)
+# Folded to the first word of each group.
+_SYNONYM_GROUPS = (
+    "run execute invoke call launch start trigger",
+    "check verify ensure confirm validate test-that inspect",
+    "install add setup set-up provision",
+    "remove delete rm erase drop",
+    "fail error break crash broken failure",
+    "dir directory folder",
+    "file files",
+    "read open view look",
+    "edit modify change update alter patch",
+    "create make new generate",
+    "package dependency dependencies library module lib",
+    "command cmd",
+    "venv virtualenv virtual-environment environment env",
+    "build compile",
+    "test tests spec specs pytest",
+    "branch branches",
+    "commit commits",
+    "missing absent nonexistent non-existent",
+    "script scripts",
+    "path paths location",
+    "prefer favor favour choose",
+    "before prior first",
+)
+_SYNONYMS: dict[str, str] = {}
+for _group in _SYNONYM_GROUPS:
+    _words = _group.split()
+    for _word in _words:
+        _SYNONYMS[_word] = _words[0]
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9_]*")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def stem(word: str) -> str:
+    """Stemming-lite: enough to fold plurals and verb forms without a dictionary."""
+    if word in _SYNONYMS:
+        return _SYNONYMS[word]
+    stripped = False
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
+            word, stripped = word[: -len(suffix)] + keep, True
+            break
+    if stripped and len(word) > 3 and word[-1] == word[-2] and word[-1] in "bdgmnprt":  # running -> run
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("e"):  # activate / activated -> activat
+        word = word[:-1]
+    return _SYNONYMS.get(word, word)
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
+
+
+def char_ngrams(folded: str, n: int = 4) -> frozenset[str]:
+    squeezed = f" {folded} "
+    return frozenset(squeezed[i:i + n] for i in range(len(squeezed) - n + 1))
+
+
+def code_tokens(text: str) -> frozenset[str]:
+    spans = _CODE.findall(text)
+    return frozenset(t for span in spans for t in re.split(r"\s+", span.lower().strip()) if t)
+
+
+@dataclass(frozen=True)
+class Features:
+    words: frozenset[str]
+    grams: frozenset[str]
+    code: frozenset[str]
+
+
+def features(text: str) -> Features:
+    folded_words = sorted(words(text))
+    return Features(frozenset(folded_words), char_ngrams(" ".join(folded_words)), code_tokens(text))
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def similarity(a: Features, b: Features) -> float:
+    w_words, w_grams, w_code = WEIGHTS
+    word_score = _dice(a.words, b.words)
+    gram_score = _dice(a.grams, b.grams)
+    if a.code and b.code:
+        code_score = _dice(a.code, b.code)
+        score = w_words * word_score + w_grams * gram_score + w_code * code_score
+        if a.code == b.code:  # the very same command: a strong signal whatever the wording
+            score = max(score, 0.45 + 0.5 * score)
+        return min(score, 1.0)
+    return (w_words * word_score + w_grams * gram_score) / (w_words + w_grams)
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str  # duplicate | related | novel
+    matches: list[Match] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {"verdict": self.verdict, "matches": [{"id": m.id, "score": round(m.score, 3)} for m in self.matches]}
+
+
+class NoveltyIndex:
+    """Precomputed features of the existing rules; :meth:`check` scores a proposal against all of them."""
+
+    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+        self.entries = [(rule_id, features(text)) for rule_id, text in entries]
+
+    def check(self, text: str, *, top: int = 5, guard_key: str | None = None,
+              guard_keys: dict[str, str] | None = None) -> Verdict:
+        """``guard_key`` (tool + command pattern of the proposal) equal to an existing rule's key in
+        ``guard_keys`` makes that rule a duplicate: same trigger, same teeth."""
+        probe = features(text)
+        scored = []
+        for rule_id, feats in self.entries:
+            score = similarity(probe, feats)
+            if guard_key and guard_keys and guard_keys.get(rule_id) == guard_key:
+                score = max(score, 0.9)
+            if score >= 0.05:
+                scored.append(Match(rule_id, score))
+        scored.sort(key=lambda m: m.score, reverse=True)
+        matches = scored[:top]
+        best = matches[0].score if matches else 0.0
+        verdict = "duplicate" if best >= DUPLICATE_AT else "related" if best >= RELATED_AT else "novel"
+        return Verdict(verdict, matches)
+
+
+def check(text: str, rules: Iterable[tuple[str, str]]) -> Verdict:
+    return NoveltyIndex(rules).check(text)
