@@ -285,7 +285,11 @@ _CLAUDE_MESSAGES = (  # Claude Code 2.1's own tool errors, matched on their open
 )
 _MANY_MATCHES = re.compile(r"Found \d+ matches of the string to replace")
 _TOOL_USE_ERROR_TAG = re.compile(r"</?tool_use_error>")
-_PYTEST_RESULT = re.compile(r"^(FAILED|ERROR) (.+?)(?: - (.*))?$")
+_PYTEST_RESULT = re.compile(
+    r"^(FAILED|ERROR) ([^\s(].*?)(?: - (.*))?$"
+)  # not unittest's "FAILED (failures=1)"
+_PYTEST_SECTION = re.compile(r"^_{3,} (.+?) _{3,}$")
+_PYTEST_E_LINE = re.compile(r"^E\s+([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))\b(?::\s*(.*))?")
 _PYTEST_VERBOSE = re.compile(r"^(\S+::\S+) (FAILED|ERROR)\b")
 _UNITTEST_RESULT = re.compile(r"^(FAIL|ERROR): (\S+) \((.+?)\)")
 _PY_FRAME = re.compile(r'^\s*File "(.+?)", line \d+(?:, in (.+))?$')
@@ -333,12 +337,24 @@ def _pytest(out: _Output) -> Extracted | None:
     if "FAILED" not in out.text and "ERROR" not in out.text and "no tests ran" not in out.text:
         return None
     results: set[str] = set()
+    causes: dict[
+        str, str
+    ] = {}  # section ("ERROR collecting x.py" header) -> its first "E   SomeError: ..." line
+    section = ""
     for line in out.lines:
         if line.startswith(("FAILED ", "ERROR ")) and (match := _PYTEST_RESULT.match(line)):
             kind, test, message = match.groups()
             if kind == "ERROR" and "::" not in test:  # a collection error: keep what broke it
-                test = f"{test.removeprefix('collecting ')} (collection: {(message or '').split(':')[0]})"
+                test = test.removeprefix("collecting ")
+                cause = causes.get(test) or (message or "").split(":")[0]
+                test = f"{test} (collection: {cause})" if cause else f"{test} (collection)"
             results.add(f"{kind} {test}")
+        elif line.startswith("_") and (header := _PYTEST_SECTION.match(line)):
+            section = header.group(1).removeprefix("ERROR collecting ")
+        elif line.startswith("E ") and section not in causes and (error := _PYTEST_E_LINE.match(line)):
+            kind, message = error.groups()
+            module = _NO_MODULE.search(message or "")
+            causes[section] = f"{kind}: {module.group(1)}" if module else kind
         elif "::" in line and (match := _PYTEST_VERBOSE.match(line)):
             results.add(f"{match.group(2)} {match.group(1)}")
         elif line.startswith(("ERROR: file or directory not found: ", "ERROR: not found: ")):
@@ -356,14 +372,18 @@ def _pytest(out: _Output) -> Extracted | None:
 def _unittest(out: _Output) -> Extracted | None:
     if "FAILED (" not in out.text:
         return None
-    found = sorted(
-        {
-            f"{m.group(1)} {m.group(3)}: {m.group(2)}"
-            for line in out.lines
-            if (m := _UNITTEST_RESULT.match(line))
-        }
+    found: set[str] = set()
+    for line in out.lines:
+        if line.startswith(("FAIL: ", "ERROR: ")) and (match := _UNITTEST_RESULT.match(line)):
+            kind, method, where = match.groups()  # 3.11: "test_x (mod.Class.test_x)", before: "(mod.Class)"
+            found.add(f"{kind} {where if where.endswith('.' + method) else where + '.' + method}")
+    if not found:
+        return None
+    ordered = sorted(found)
+    return (
+        f"unittest: {ordered[0].split(' ', 1)[1]} {'failed' if ordered[0][0] == 'F' else 'errored'}",
+        ordered[:20],
     )
-    return (f"unittest: {found[0].split(' ', 1)[1]} failed", found[:20]) if found else None
 
 
 def _python(out: _Output) -> Extracted | None:

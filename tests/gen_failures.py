@@ -148,6 +148,36 @@ class Scenario:
     setup: tuple[str, ...] = ()
 
 
+BROKEN_TEST_PY = """\
+import missing_dep_x
+
+
+def test_never_runs():
+    assert missing_dep_x
+"""
+
+UNIT_TEST_PY = """\
+import unittest
+
+
+class PriceTest(unittest.TestCase):
+    def test_rounding(self):
+        self.assertEqual(round(2.675, 2), 2.68)
+
+    def test_ok(self):
+        self.assertTrue(True)
+"""
+
+SYNTAX_ERROR_PY = """\
+def total(items):
+    return sum(item.price for item in items
+
+
+print(total([]))
+"""
+
+DEPLOY_SH = "#!/bin/sh\necho deploying\n"
+
 BASE_FILES = {
     "calc.py": CALC_PY,
     "noisy.py": NOISY_PY,
@@ -156,8 +186,25 @@ BASE_FILES = {
     "build.js": BUILD_JS,
     "Makefile": MAKEFILE,
     "README.md": "# shopapp\n",
+    "checks/test_broken.py": BROKEN_TEST_PY,
+    "utests/test_prices.py": UNIT_TEST_PY,
+    "report.py": SYNTAX_ERROR_PY,
+    "scripts/release.sh": DEPLOY_SH,
 }
 GIT_REPO = ("git init -q -b main", "git add -A", "git commit -q -m initial")
+GIT_CONFLICT = (
+    *GIT_REPO,
+    "git checkout -q -b feature && echo feature > README.md && git commit -qam feature",
+    "git checkout -q main && echo main > README.md && git commit -qam main",
+)
+GIT_DIVERGED_REMOTE = (  # a local bare "remote" that someone else pushed to first
+    *GIT_REPO,
+    "git init -q --bare -b main ../remote.git && git remote add origin ../remote.git",
+    "git push -q origin main",
+    "git clone -q ../remote.git ../other",
+    "cd ../other && git commit -q --allow-empty -m theirs && git push -q",
+    "git commit -q --allow-empty -m ours",
+)
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("py-missing-module-nosuchmod", "python3 -c 'import nosuchmod'"),
@@ -177,7 +224,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("pytest-tmp-path", "python3 -m pytest -q -p no:cacheprovider tests/test_calc.py::test_uses_tmp"),
     Scenario("pytest-missing-file", "python3 -m pytest -q -p no:cacheprovider tests/test_nosuch.py"),
+    Scenario("pytest-collection-error", "python3 -m pytest -q -p no:cacheprovider checks/test_broken.py"),
+    Scenario("unittest-failure", "python3 -m unittest discover -s utests"),
+    Scenario("py-syntax-error", "python3 report.py"),
     Scenario("git-push-no-remote", "git push", setup=GIT_REPO),
+    Scenario("git-push-rejected", "git push origin main", setup=GIT_DIVERGED_REMOTE),
+    Scenario("git-merge-conflict", "git merge feature", setup=GIT_CONFLICT),
     Scenario("git-pull-no-remote", "git pull", setup=GIT_REPO),
     Scenario("git-checkout-missing-branch", "git checkout feature/login", setup=GIT_REPO),
     Scenario("git-checkout-other-branch", "git checkout release-2", setup=GIT_REPO),
@@ -189,6 +241,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("node-missing-module-leftpad", "node -e \"require('left-pad-nope')\""),
     Scenario("node-missing-module-chalk", "node -e \"require('chalk-nope')\""),
     Scenario("node-type-error", "node build.js"),
+    Scenario("node-esm-missing-package", "node --input-type=module -e \"import x from 'nope-pkg'\""),
     Scenario("make-build-fails", "make build"),
     Scenario("make-test-fails", "make test"),
     Scenario("make-no-rule", "make deploy"),
@@ -198,6 +251,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("cat-missing-file", "cat config/settings.yaml"),
     Scenario("cat-other-missing-file", "cat config/secrets.yaml"),
     Scenario("ls-missing-dir", "ls -la build/output"),
+    Scenario("cd-missing-dir", "cd frontend && npm install"),
+    Scenario("permission-denied", "./scripts/release.sh --prod"),
     Scenario("grep-no-match", "grep -rn 'TODO(remove)' --include=*.py ."),
     Scenario("false-exit", "test -f dist/bundle.js"),
 )

@@ -81,6 +81,16 @@ EXPECTED_CLASSES = {
     "read-missing-settings": "Read: file does not exist",
     "sh-command-not-found": "command not found: frobnicate",
     "write-not-read-calc": "Write: file has not been read yet",
+    "cd-missing-dir": "cd: no such file: frontend",
+    "git-merge-conflict": "git: merge conflict",
+    "git-push-rejected": "git: ! [rejected] main -> main (fetch first)",
+    "node-esm-missing-package": "node: Cannot find package nope-pkg",
+    "permission-denied": "permission denied: ./scripts/release.sh",
+    "py-syntax-error": "SyntaxError",
+    "pytest-collection-error": (
+        "pytest: checks/test_broken.py (collection: ModuleNotFoundError: missing_dep_x) errored"
+    ),
+    "unittest-failure": "unittest: test_prices.PriceTest.test_rounding failed",
 }
 
 
