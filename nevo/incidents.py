@@ -1,0 +1,293 @@
+"""The incident store: one incident per fingerprint, every occurrence counted exactly once.
+
+Only this module writes the ``incidents``, ``occurrences``, ``recoveries`` and ``transcript_offsets``
+tables (schema: ``migrations/0002_incidents.sql``). Writers (``record_failure``, ``record_recovery``)
+run inside the caller's transaction, so the monitor can commit a whole batch of triggers at once and
+delete the trigger files only after that commit. Everything stored here is already redacted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nevo.db import Database, Row
+from nevo.errors import NevoError
+from nevo.fingerprint import Fingerprint
+
+STATUSES = ("new", "analysed", "resolved")
+ID_PREFIX = "INC-"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    session_id: str
+    tool_use_id: str
+    at: str
+    source: str = "hook"  # "hook" (a trigger) or "transcript" (a failure that fired no hook)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The call that succeeded after the failure in the same session, and the failing call's input."""
+
+    tool: str
+    input: dict[str, Any]
+    command: str
+    session_id: str
+    tool_use_id: str
+    at: str
+    failed_input: dict[str, Any]
+    failed_tool_use_id: str = ""
+    between: list[str] = field(default_factory=list)  # short summaries of the calls in between
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    fingerprint: str
+    tool: str
+    command: str
+    error_class: str
+    normalized_error: str
+    sample: dict[str, Any]  # redacted: tool_input, error (clipped), cwd, session_id, tool_use_id
+    count: int
+    first_seen: str
+    last_seen: str
+    session_count: int
+    status: str
+    is_loop: bool
+    recovery: Recovery | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "recovery"}
+        out["recovery"] = None if self.recovery is None else dict(self.recovery.__dict__)
+        return out
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``record_failure`` did: ``counted`` is False when this exact call was already counted."""
+
+    incident_id: str
+    counted: bool
+    is_new: bool
+    became_loop: bool = False
+
+
+# ---------------------------------------------------------------------------------------- writing
+
+
+def call_key(session_id: str, tool_use_id: str) -> str:
+    """The occurrence key of a tool call: the hook payload and the transcript name it the same way."""
+    return f"call:{session_id}:{tool_use_id}"
+
+
+def trigger_key(trigger_name: str) -> str:
+    return f"trigger:{trigger_name}"
+
+
+def record_failure(
+    db: Database,
+    fp: Fingerprint,
+    *,
+    key: str,
+    session_id: str,
+    tool_use_id: str,
+    at: str,
+    source: str,
+    sample: dict[str, Any],
+    failed_input: dict[str, Any],
+    loop_threshold: int,
+) -> Recorded:
+    """Count one failure (call inside a transaction). Idempotent per ``key``: a replay changes nothing."""
+    existing = db.one("SELECT incident_id FROM occurrences WHERE key = ?", (key,))
+    if existing is not None:
+        return Recorded(existing["incident_id"], counted=False, is_new=False)
+    row = db.one("SELECT id, is_loop FROM incidents WHERE fingerprint = ?", (fp.digest,))
+    is_new = row is None
+    if row is None:
+        incident_id = new_incident_id(db, fp.digest, at)
+        db.execute(
+            "INSERT INTO incidents (id, fingerprint, tool, command, error_class, normalized_error, sample,"
+            " count, first_seen, last_seen, session_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0)",
+            (incident_id, fp.digest, fp.tool, fp.command, fp.error_class, fp.normalized_error,
+             json.dumps(sample, ensure_ascii=False, sort_keys=True), at, at),
+        )
+        was_loop = False
+    else:
+        incident_id, was_loop = row["id"], bool(row["is_loop"])
+    db.execute(
+        "INSERT INTO occurrences (key, incident_id, session_id, tool_use_id, at, source, tool, input)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (key, incident_id, session_id, tool_use_id, at, source, fp.tool,
+         json.dumps(failed_input, ensure_ascii=False, sort_keys=True)),
+    )
+    in_session = int(db.scalar(
+        "SELECT COUNT(*) FROM occurrences WHERE session_id = ? AND incident_id = ?", (session_id, incident_id)
+    ))
+    is_loop = bool(session_id) and in_session >= loop_threshold
+    db.execute(
+        "UPDATE incidents SET count = count + 1, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),"
+        " session_count = session_count + ?, is_loop = max(is_loop, ?),"
+        " report_written = CASE WHEN ? THEN 0 ELSE report_written END WHERE id = ?",
+        (at, at, 1 if in_session == 1 else 0, int(is_loop), int(is_loop and not was_loop), incident_id),
+    )
+    return Recorded(incident_id, counted=True, is_new=is_new, became_loop=is_loop and not was_loop)
+
+
+def new_incident_id(db: Database, digest: str, at: str) -> str:
+    """``INC-<day of first sighting>-<4 hex of the digest>``; on a collision (another fingerprint got those
+    4 hex digits that day) the next 4 digits of the digest, then a counter."""
+    day = at[:10]
+    candidates = [digest[i:i + 4] for i in range(0, max(len(digest) - 3, 1), 4) if len(digest[i:i + 4]) == 4]
+    for suffix in candidates:
+        incident_id = f"{ID_PREFIX}{day}-{suffix}"
+        if db.one("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)) is None:
+            return incident_id
+    number = 0
+    while True:
+        incident_id = f"{ID_PREFIX}{day}-{number:04x}"
+        if db.one("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)) is None:
+            return incident_id
+        number += 1
+
+
+def record_recovery(db: Database, incident_id: str, recovery: Recovery) -> bool:
+    """Store the recovery of an incident (call inside a transaction). The first one found is kept: it is
+    what fixed the failure the first time. Returns True when it was stored."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO recoveries (incident_id, tool, input, command, session_id, tool_use_id, at,"
+        " failed_input, failed_tool_use_id, steps_between) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (incident_id, recovery.tool, json.dumps(recovery.input, ensure_ascii=False, sort_keys=True),
+         recovery.command, recovery.session_id, recovery.tool_use_id, recovery.at,
+         json.dumps(recovery.failed_input, ensure_ascii=False, sort_keys=True), recovery.failed_tool_use_id,
+         json.dumps(recovery.between, ensure_ascii=False)),
+    )
+    if cursor.rowcount:
+        db.execute("UPDATE incidents SET report_written = 0 WHERE id = ?", (incident_id,))
+    return bool(cursor.rowcount)
+
+
+@dataclass(frozen=True)
+class OpenFailure:
+    """A failure in a session that no later call has recovered yet (input for recovery matching)."""
+
+    incident_id: str
+    tool: str
+    tool_use_id: str
+    input: dict[str, Any]
+    at: str
+
+
+def open_failures(db: Database, session_id: str) -> list[OpenFailure]:
+    """This session's failures whose incident has no recovery yet, oldest first."""
+    rows = db.query(
+        "SELECT o.incident_id, o.tool, o.tool_use_id, o.input, o.at FROM occurrences o"
+        " WHERE o.session_id = ? AND o.recovered = 0"
+        " AND NOT EXISTS (SELECT 1 FROM recoveries r WHERE r.incident_id = o.incident_id) ORDER BY o.id",
+        (session_id,),
+    )
+    return [OpenFailure(r["incident_id"], r["tool"], r["tool_use_id"], _json(r["input"], {}), r["at"]) for r in rows]
+
+
+def mark_recovered(db: Database, session_id: str, incident_id: str) -> None:
+    db.execute("UPDATE occurrences SET recovered = 1 WHERE session_id = ? AND incident_id = ?",
+               (session_id, incident_id))
+
+
+def transcript_offset(db: Database, path: str) -> int:
+    return int(db.scalar("SELECT read_offset FROM transcript_offsets WHERE path = ?", (path,)) or 0)
+
+
+def set_transcript_offset(db: Database, path: str, offset: int, session_id: str, at: str) -> None:
+    db.execute(
+        "INSERT INTO transcript_offsets (path, read_offset, session_id, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(path) DO UPDATE SET read_offset = excluded.read_offset, session_id = excluded.session_id,"
+        " updated_at = excluded.updated_at",
+        (path, offset, session_id, at),
+    )
+
+
+def reports_due(db: Database) -> list[str]:
+    return [r["id"] for r in db.query("SELECT id FROM incidents WHERE report_written = 0 ORDER BY id")]
+
+
+def mark_reports_written(db: Database, ids: Sequence[str]) -> None:
+    db.executemany("UPDATE incidents SET report_written = 1 WHERE id = ?", [(i,) for i in ids])
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+
+def list_incidents(db: Database, status: str | None = None) -> list[Incident]:
+    """All incidents, most frequent first, then most recent."""
+    where, params = ("WHERE i.status = ?", (status,)) if status else ("", ())
+    rows = db.query(f"{_SELECT} {where} ORDER BY i.count DESC, i.last_seen DESC, i.id", params)
+    return [_incident(r) for r in rows]
+
+
+def get_incident(db: Database, incident_id: str) -> Incident | None:
+    row = db.one(f"{_SELECT} WHERE i.id = ?", (incident_id,))
+    return None if row is None else _incident(row)
+
+
+def occurrences(db: Database, incident_id: str) -> list[Occurrence]:
+    rows = db.query(
+        "SELECT session_id, tool_use_id, at, source FROM occurrences WHERE incident_id = ? ORDER BY at, id",
+        (incident_id,),
+    )
+    return [Occurrence(r["session_id"], r["tool_use_id"], r["at"], r["source"]) for r in rows]
+
+
+def set_status(db: Database, incident_id: str, status: str) -> None:
+    if status not in STATUSES:
+        raise NevoError(f"unknown incident status {status!r}", f"use one of: {', '.join(STATUSES)}")
+    cursor = db.execute("UPDATE incidents SET status = ? WHERE id = ?", (status, incident_id))
+    if not cursor.rowcount:
+        raise NevoError(f"no incident {incident_id}", "`nevo incidents` lists them")
+
+
+def count_since(db: Database, fingerprint_or_id: str, since_iso: str) -> int:
+    """Occurrences of an incident (by id or fingerprint digest) strictly after ``since_iso``."""
+    return int(db.scalar(
+        "SELECT COUNT(*) FROM occurrences o JOIN incidents i ON i.id = o.incident_id"
+        " WHERE (i.id = ? OR i.fingerprint = ?) AND o.at > ?",
+        (fingerprint_or_id, fingerprint_or_id, since_iso),
+    ))
+
+
+_SELECT = (
+    "SELECT i.*, r.tool AS r_tool, r.input AS r_input, r.command AS r_command, r.session_id AS r_session_id,"
+    " r.tool_use_id AS r_tool_use_id, r.at AS r_at, r.failed_input AS r_failed_input,"
+    " r.failed_tool_use_id AS r_failed_tool_use_id, r.steps_between AS r_between"
+    " FROM incidents i LEFT JOIN recoveries r ON r.incident_id = i.id"
+)
+
+
+def _incident(row: Row) -> Incident:
+    recovery = None
+    if row["r_tool"] is not None:
+        recovery = Recovery(
+            tool=row["r_tool"], input=_json(row["r_input"], {}), command=row["r_command"],
+            session_id=row["r_session_id"], tool_use_id=row["r_tool_use_id"], at=row["r_at"],
+            failed_input=_json(row["r_failed_input"], {}), failed_tool_use_id=row["r_failed_tool_use_id"],
+            between=_json(row["r_between"], []),
+        )
+    return Incident(
+        id=row["id"], fingerprint=row["fingerprint"], tool=row["tool"], command=row["command"],
+        error_class=row["error_class"], normalized_error=row["normalized_error"], sample=_json(row["sample"], {}),
+        count=row["count"], first_seen=row["first_seen"], last_seen=row["last_seen"],
+        session_count=row["session_count"], status=row["status"], is_loop=bool(row["is_loop"]), recovery=recovery,
+    )
+
+
+def _json(text: str | None, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default

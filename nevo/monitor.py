@@ -1,0 +1,340 @@
+"""The incident monitor: triggers in, fingerprinted incidents out, each failure counted exactly once.
+
+Per trigger: read (huge payloads clipped) -> redact -> fingerprint -> count it against its incident or
+open a new one. Triggers are handled in batches, each batch in ONE transaction; the trigger files are
+deleted only after their batch committed. Every occurrence has a unique key (the tool call, or the
+trigger's name), so a trigger replayed after a crash between commit and delete counts nothing twice.
+A trigger that cannot be read is moved to ``.nevo/rejected/`` with ``<name>.reason`` beside it.
+
+At Stop / SubagentStop / SessionEnd / PreCompact the session transcript is read from where the last
+read stopped (offsets live in the database, in the same transaction): failures that fire no hook
+(Edit's "String to replace not found") become occurrences, and a later successful call that plausibly
+fixes a failure is stored as the incident's recovery. A SessionEnd also hands the transcript to the
+memory journal; new incidents go to the analyst when ``monitor.analyze_on_new`` is set.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from nevo import incidents as store
+from nevo.clock import Clock, iso, system_clock
+from nevo.config import Config, load_config
+from nevo.db import Database, open_database
+from nevo.fingerprint import fingerprint
+from nevo.recovery import describe_call, plausible_recovery
+from nevo.redact import redact, redact_obj
+from nevo.reports import write_due_reports
+from nevo.transcript import ToolCall, read_transcript
+from nevo.triggers import (
+    UnreadableTrigger,
+    clip,
+    move_aside,
+    pending_triggers,
+    read_payload,
+    stale_temps,
+)
+from nevo.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+SAMPLE_ERROR_CHARS = 4_000  # the stored sample of an error: head and tail
+FINGERPRINT_ERROR_CHARS = 32_768  # what is redacted and fingerprinted (the fingerprint reads 8 KB each end)
+TRANSCRIPT_EVENTS = frozenset({"Stop", "SubagentStop", "SessionEnd", "PreCompact"})
+MAX_BETWEEN = 5
+
+
+@dataclass
+class RunResult:
+    """What one pass over the pending triggers did."""
+
+    processed: int = 0  # trigger files consumed (their effect committed, the file deleted)
+    counted: int = 0  # occurrences added
+    duplicates: int = 0  # failures already counted (a replay, or the hook and the transcript both saw it)
+    new_incidents: list[str] = field(default_factory=list)
+    loops: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    recoveries: int = 0
+    transcripts_read: int = 0
+    sessions_ended: int = 0
+    warnings: list[str] = field(default_factory=list)
+    stopped_early: bool = False
+
+    def merge(self, other: RunResult) -> None:
+        for name in self.__dataclass_fields__:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, bool):
+                setattr(self, name, mine or theirs)
+            else:
+                setattr(self, name, mine + theirs)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Monitor:
+    """Processes a workspace's triggers with one database connection (reuse it across passes)."""
+
+    def __init__(self, workspace: Workspace, db: Database, config: Config, clock: Clock = system_clock) -> None:
+        self.workspace = workspace
+        self.db = db
+        self.clock = clock
+        self.loop_threshold = int(config.get("monitor.loop_threshold"))
+        self.max_payload_bytes = int(config.get("monitor.max_payload_bytes"))
+        self.analyze_on_new = bool(config.get("monitor.analyze_on_new"))
+        self.batch_size = BATCH_SIZE
+
+    # -- the pass --------------------------------------------------------------------------------
+    def process_pending(self, should_stop: Callable[[], bool] = lambda: False) -> RunResult:
+        """Process every complete trigger now pending (oldest first), in batches; returns what was done.
+        ``should_stop`` is asked before each trigger: when it says yes, the batch so far is committed and
+        the pass ends (the rest stays pending for the next run)."""
+        result = RunResult()
+        write_due_reports(self.workspace, self.db)  # reports a crash left unwritten
+        self._sweep_stale_temps(result)
+        pending = pending_triggers(self.workspace.triggers_dir)
+        for start in range(0, len(pending), self.batch_size):
+            if should_stop():
+                result.stopped_early = True
+                break
+            batch = self._process_batch(pending[start:start + self.batch_size], should_stop)
+            result.merge(batch)
+            if batch.stopped_early:
+                break
+        if result.new_incidents and self.analyze_on_new:
+            self._analyze(result)
+        return result
+
+    def _process_batch(self, paths: list[Path], should_stop: Callable[[], bool]) -> RunResult:
+        result = RunResult()
+        done: list[Path] = []
+        ended: list[str] = []
+        with self.db.transaction():
+            for path in paths:
+                if should_stop():
+                    result.stopped_early = True
+                    break
+                if self._process_one(path, result, ended):
+                    done.append(path)
+        # Committed: now the side effects that may repeat harmlessly, then the triggers go.
+        for transcript_path in ended:
+            self._ingest_session(transcript_path, result)
+        write_due_reports(self.workspace, self.db)
+        for path in done:
+            path.unlink(missing_ok=True)
+        result.processed += len(done)
+        return result
+
+    def _process_one(self, path: Path, result: RunResult, ended: list[str]) -> bool:
+        """Apply one trigger inside the batch's transaction. True: delete it after commit; False: it was
+        moved aside (or vanished)."""
+        try:
+            payload = read_payload(path, self.max_payload_bytes)
+            at = _mtime_iso(path) or iso(self.clock())
+        except UnreadableTrigger as exc:
+            self._reject(path, exc.reason, result)
+            return False
+        except FileNotFoundError:
+            return False  # another monitor took it
+        self.db.execute("SAVEPOINT one_trigger")
+        try:
+            self._apply(path.name, payload, at, result, ended)
+        except (ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
+            # A payload shape this code did not foresee: keep the file, with the reason, and go on.
+            self.db.execute("ROLLBACK TO one_trigger")
+            self.db.execute("RELEASE one_trigger")
+            self._reject(path, f"could not be processed: {type(exc).__name__}: {exc}", result)
+            return False
+        self.db.execute("RELEASE one_trigger")
+        return True
+
+    def _apply(self, name: str, payload: dict[str, Any], at: str, result: RunResult, ended: list[str]) -> None:
+        event = payload["hook_event_name"]
+        session_id = _text(payload.get("session_id"))
+        cwd = _text(payload.get("cwd")) or None
+        if event == "PostToolUseFailure":
+            if payload.get("is_interrupt") is True:
+                return  # the person pressed Esc: not a failure of the tool
+            tool_use_id = _text(payload.get("tool_use_id"))
+            key = store.call_key(session_id, tool_use_id) if tool_use_id else store.trigger_key(name)
+            tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
+            self._count(str(payload["tool_name"]), tool_input, _error_text(payload.get("error")), cwd,
+                        key=key, session_id=session_id, tool_use_id=tool_use_id, at=at, source="hook",
+                        result=result)
+        elif event == "StopFailure":
+            error = _error_text(payload.get("error"))
+            details = _error_text(payload.get("error_details"))
+            self._count("StopFailure", {}, f"{error}\n{details}".strip() or "API error", cwd,
+                        key=store.trigger_key(name), session_id=session_id, tool_use_id="", at=at,
+                        source="hook", result=result)
+        elif event in TRANSCRIPT_EVENTS:
+            transcript = _text(payload.get("agent_transcript_path")) if event == "SubagentStop" else ""
+            transcript = transcript or (_text(payload.get("transcript_path")) if event != "SubagentStop" else "")
+            if transcript:
+                self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result)
+            if event == "SessionEnd":
+                result.sessions_ended += 1
+                if transcript:
+                    ended.append(transcript)
+
+    def _count(
+        self, tool: str, tool_input: dict[str, Any], error: str, cwd: str | None, *, key: str, session_id: str,
+        tool_use_id: str, at: str, source: str, result: RunResult,
+    ) -> None:
+        safe_input = redact_obj(tool_input)
+        assert isinstance(safe_input, dict)
+        safe_error = redact(clip(error, FINGERPRINT_ERROR_CHARS))
+        safe_cwd = redact(cwd) if cwd else cwd
+        fp = fingerprint(tool, safe_input, safe_error, safe_cwd)
+        sample = {"tool_input": safe_input, "error": clip(safe_error, SAMPLE_ERROR_CHARS), "cwd": safe_cwd or "",
+                  "session_id": session_id, "tool_use_id": tool_use_id}
+        recorded = store.record_failure(
+            self.db, fp, key=key, session_id=session_id, tool_use_id=tool_use_id, at=at, source=source,
+            sample=sample, failed_input=safe_input, loop_threshold=self.loop_threshold,
+        )
+        if not recorded.counted:
+            result.duplicates += 1
+            return
+        result.counted += 1
+        if recorded.is_new:
+            result.new_incidents.append(recorded.incident_id)
+        if recorded.became_loop:
+            result.loops.append(recorded.incident_id)
+
+    # -- transcripts -----------------------------------------------------------------------------
+    def _scan_transcript(self, path: Path, session_id: str, cwd: str | None, at: str, result: RunResult) -> None:
+        key = str(path)
+        start = store.transcript_offset(self.db, key)
+        try:
+            if path.stat().st_size < start:
+                start = 0  # rewritten from scratch: read it again (occurrence keys prevent double counts)
+        except OSError:
+            return  # no transcript (yet): nothing to learn from it
+        transcript = read_transcript(path, start)
+        session = transcript.session_id or session_id
+        cwd = cwd or transcript.cwd
+        result.transcripts_read += 1
+        for call in transcript.calls:
+            if call.failed and call.id and call.result is not None:
+                self._count(call.name, call.input, call.result.text, cwd, key=store.call_key(session, call.id),
+                            session_id=session, tool_use_id=call.id, at=_call_at(call, at), source="transcript",
+                            result=result)
+        if session:
+            self._find_recoveries(transcript.calls, session, cwd, at, result)
+        store.set_transcript_offset(self.db, key, transcript.end_offset, session, iso(self.clock()))
+
+    def _find_recoveries(self, calls: list[ToolCall], session: str, cwd: str | None, at: str,
+                         result: RunResult) -> None:
+        open_failures = store.open_failures(self.db, session)
+        if not open_failures:
+            return
+        position = {call.id: index for index, call in enumerate(calls)}
+        recovered: set[str] = set()
+        for index, call in enumerate(calls):
+            if not call.succeeded:
+                continue
+            for failure in open_failures:
+                where = position.get(failure.tool_use_id, -1)
+                if failure.incident_id in recovered or where >= index:
+                    continue
+                if not plausible_recovery(failure.tool, failure.input, call.name, call.input, cwd):
+                    continue
+                safe_input = redact_obj(call.input)
+                assert isinstance(safe_input, dict)
+                between = [describe_call(c.name, c.input) + ("" if c.succeeded else " (failed)")
+                           for c in calls[where + 1:index]][-MAX_BETWEEN:]
+                recovery = store.Recovery(
+                    tool=call.name, input=safe_input, command=redact(call.command), session_id=session,
+                    tool_use_id=call.id, at=_call_at(call, at), failed_input=failure.input,
+                    failed_tool_use_id=failure.tool_use_id, between=[redact(b) for b in between],
+                )
+                if store.record_recovery(self.db, failure.incident_id, recovery):
+                    result.recoveries += 1
+                store.mark_recovered(self.db, session, failure.incident_id)
+                recovered.add(failure.incident_id)
+
+    # -- edges -----------------------------------------------------------------------------------
+    def _reject(self, path: Path, reason: str, result: RunResult) -> None:
+        if move_aside(path, self.workspace.rejected_dir, reason) is not None:
+            result.rejected.append(path.name)
+            log.warning("trigger %s moved to %s: %s", path.name, self.workspace.rejected_dir, reason)
+
+    def _sweep_stale_temps(self, result: RunResult) -> None:
+        now = self.clock().timestamp()
+        for path in stale_temps(self.workspace.triggers_dir, now):
+            reason = "partial write: the capture hook died before renaming this temp file"
+            if move_aside(path, self.workspace.rejected_dir, reason, suffix=".partial") is not None:
+                result.rejected.append(path.name)
+
+    def _ingest_session(self, transcript_path: str, result: RunResult) -> None:
+        # TODO(lead): direct import once nevo.memory.ingest has landed on main.
+        try:
+            from nevo.memory.ingest import ingest_session
+        except ImportError:
+            return  # memory is not available in this build: the transcript stays where it is
+        try:
+            ingest_session(self.db, self.workspace, Path(transcript_path), self.clock)
+        except Exception as exc:  # memory must never block incidents: report it, retry at the next SessionEnd
+            result.warnings.append(f"memory ingest of {transcript_path} failed: {type(exc).__name__}: {exc}")
+            log.warning("memory ingest of %s failed", transcript_path, exc_info=True)
+
+    def _analyze(self, result: RunResult) -> None:
+        # TODO(lead): direct import once nevo.analyst has landed on main.
+        try:
+            from nevo.analyst import analyze_ready
+        except ImportError:
+            return
+        offered = {"db": self.db, "clock": self.clock, "config": None}
+        accepted = inspect.signature(analyze_ready).parameters
+        kwargs = {k: v for k, v in offered.items() if k in accepted and v is not None}
+        try:
+            analyze_ready(self.workspace, **kwargs)
+        except Exception as exc:  # the analyst retries later; the incidents are safe already
+            result.warnings.append(f"analyst failed: {type(exc).__name__}: {exc}")
+            log.warning("analyst failed", exc_info=True)
+
+
+def process_pending(workspace: Workspace, clock: Clock = system_clock) -> RunResult:
+    """``nevo monitor --once``: process everything pending in the workspace, then return."""
+    workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
+    with open_database(workspace) as db:
+        return Monitor(workspace, db, load_config(workspace), clock).process_pending()
+
+
+def _mtime_iso(path: Path) -> str | None:
+    try:
+        return iso(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+    except OSError:
+        return None
+
+
+def _call_at(call: ToolCall, fallback: str) -> str:
+    raw = (call.result.at if call.result and call.result.at else None) or call.at
+    if not raw:
+        return fallback
+    try:
+        return iso(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except ValueError:
+        return fallback
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _error_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
