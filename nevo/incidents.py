@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nevo.db import Database, Row
+from nevo.db import Database, Row, open_database
 from nevo.errors import NevoError
 from nevo.fingerprint import Fingerprint
+from nevo.workspace import Workspace
 
 STATUSES = ("new", "analysed", "resolved")
 ID_PREFIX = "INC-"
@@ -291,3 +292,29 @@ def _json(text: str | None, default: Any) -> Any:
         return json.loads(text)
     except ValueError:
         return default
+
+
+# ---------------------------------------------------------------------------------------- for the CLI
+
+
+def load_incidents(workspace: Workspace, status: str | None = None) -> list[Incident]:
+    """``nevo incidents``: every incident of a workspace, most frequent first, then most recent."""
+    if status is not None and status not in STATUSES:
+        raise NevoError(f"unknown incident status {status!r}", f"use one of: {', '.join(STATUSES)}")
+    if not workspace.db_path.exists():
+        return []
+    with open_database(workspace) as db:
+        return list_incidents(db, status)
+
+
+def incident_details(workspace: Workspace, incident_id: str) -> dict[str, Any]:
+    """``nevo incidents show ID``: the incident, its recovery and every occurrence, as plain data."""
+    if workspace.db_path.exists():
+        with open_database(workspace) as db:
+            incident = get_incident(db, incident_id)
+            if incident is not None:
+                details = incident.to_json()
+                details["occurrences"] = [dict(o.__dict__) for o in occurrences(db, incident_id)]
+                details["report"] = str(workspace.incidents_dir / f"{incident_id}.md")
+                return details
+    raise NevoError(f"no incident {incident_id} in {workspace.root}", "`nevo incidents` lists them")

@@ -1,0 +1,112 @@
+"""``nevo monitor``: watch ``.nevo/triggers`` and turn each new trigger into an incident within moments.
+
+The only module that imports watchdog. On start it processes the backlog; then a filesystem event
+wakes it, a short debounce lets a burst of triggers land, and one pass takes them all. A periodic
+rescan is the safety net (inotify can drop events when its queue overflows). Stopping (Ctrl-C,
+SIGTERM, or the ``stop`` event) lets the current trigger finish, commits, and returns.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from nevo.clock import Clock, system_clock
+from nevo.config import load_config
+from nevo.db import open_database
+from nevo.monitor import Monitor, RunResult
+from nevo.triggers import is_trigger_name
+from nevo.workspace import Workspace
+
+RESCAN_SECONDS = 5.0
+DEBOUNCE_SECONDS = 0.02
+
+
+class _TriggerArrivals(FileSystemEventHandler):
+    """Wakes the monitor when a complete trigger appears (the hook renames its temp file into place)."""
+
+    def __init__(self, wake: threading.Event) -> None:
+        self.wake = wake
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        self._check(event.src_path)
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        self._check(event.dest_path)
+
+    def _check(self, raw: str | bytes) -> None:
+        name = Path(raw.decode() if isinstance(raw, bytes) else raw).name
+        if is_trigger_name(name):
+            self.wake.set()
+
+
+def watch(
+    workspace: Workspace,
+    stop: threading.Event,
+    *,
+    clock: Clock = system_clock,
+    rescan_seconds: float = RESCAN_SECONDS,
+    debounce_seconds: float = DEBOUNCE_SECONDS,
+    on_pass: Callable[[RunResult], None] | None = None,
+    ready: threading.Event | None = None,
+) -> RunResult:
+    """Process triggers as they arrive until ``stop`` is set; returns the total of every pass.
+    ``ready`` is set once the observer is watching (tests wait on it before writing triggers)."""
+    workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
+    wake = threading.Event()
+    total = RunResult()
+    with open_database(workspace) as db:
+        monitor = Monitor(workspace, db, load_config(workspace), clock)
+        observer = Observer()
+        observer.schedule(_TriggerArrivals(wake), str(workspace.triggers_dir), recursive=False)
+        observer.start()
+        try:
+            if ready is not None:
+                ready.set()
+            wake.set()  # the backlog first
+            while not stop.is_set():
+                if wake.wait(timeout=rescan_seconds) and debounce_seconds > 0:
+                    stop.wait(debounce_seconds)
+                if stop.is_set():
+                    break
+                wake.clear()  # before listing: a trigger landing from now on wakes the next pass
+                result = monitor.process_pending(should_stop=stop.is_set)
+                total.merge(result)
+                if on_pass is not None and (result.processed or result.rejected or result.warnings):
+                    on_pass(result)
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
+    return total
+
+
+def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Make SIGINT and SIGTERM set ``stop`` (a clean exit) instead of raising; returns a restore function.
+    Call from the main thread."""
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def run_watcher(workspace: Workspace, on_pass: Callable[[RunResult], None] | None = None) -> RunResult:
+    """``nevo monitor``: watch until Ctrl-C or SIGTERM, then finish the current trigger and return."""
+    stop = threading.Event()
+    restore = stop_on_signals(stop)
+    try:
+        return watch(workspace, stop, on_pass=on_pass)
+    finally:
+        restore()
