@@ -128,7 +128,7 @@ _VALUE_MASKS: list[tuple[tuple[str, ...], Callable[[str], str]]] = [
     (
         (),
         _sub(
-            r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ms|µs|us|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?)\b",
+            r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ms|µs|us|ns|s|secs?|seconds?|mins?|minutes?|m|h|hrs?|hours?)\b",
             "<dur>",
         ),
     ),
@@ -199,7 +199,7 @@ def normalize_line(text: str, cwd: str | None) -> str:
 def _workspace_pattern(cwd: str) -> re.Pattern[str] | None:
     """The workspace as it appears in output: cwd, its realpath, and other checkouts of the project."""
     roots = {cwd.rstrip("/"), os.path.realpath(cwd).rstrip("/")}  # realpath: once per cwd (cached)
-    alternatives = [re.escape(root) for root in sorted(roots, key=len, reverse=True) if root.count("/") >= 2]
+    alternatives = [re.escape(root) for root in sorted(roots, key=len, reverse=True) if len(root) > 1]
     name = os.path.basename(cwd.rstrip("/"))
     if len(name) >= 3 and name.lower() not in GENERIC_DIR_NAMES:
         # the same project checked out elsewhere (a CI runner, a colleague's machine, a worktree)

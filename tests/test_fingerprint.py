@@ -188,6 +188,14 @@ def test_workspace_realpath_and_other_checkouts_are_masked(tmp_path: Path) -> No
     assert normalize_text(text, cwd) == "<ws>/a.py <ws>/b.py <ws>/c.py <ws>/d.py"
 
 
+def test_container_workspace_at_the_root() -> None:
+    assert (
+        normalize_text("File /app/main.py and /application/x and /", "/app")
+        == "File <ws>/main.py and /application/x and /"
+    )
+    assert normalize_text("/usr/bin/env", "/") == "/usr/bin/env"
+
+
 def test_sibling_projects_are_not_the_workspace() -> None:
     text = "/w/shopapp-old/f.py /opt/shopapp2/e.py /w/shopapp.bak"
     assert normalize_text(text, "/w/shopapp") == text
@@ -224,6 +232,7 @@ def test_generic_checkout_names_are_not_taken_for_the_workspace() -> None:
         ("src/x.ts(3,5): error TS2304", "src/x.ts(<n>,<n>): error TS2304"),
         ("1 failed, 10 passed, 2 warnings in 2.13s", "<n> failed, <n> passed, <n> warnings in <dur>"),
         ("took 530ms, then 12.5 seconds", "took <dur>, then <dur>"),
+        ("Command timed out after 2m 0s", "Command timed out after <dur> <dur>"),
         ("at 2026-11-21T05:03:42.559Z and 2026-11-21 05:03:42,12", "at <time> and <time>"),
         ("log 2026-11-21T05_03_42_559Z-debug-0.log", "log <time>-debug-0.log"),
         ("[05:03:36] step", "[<time>] step"),
