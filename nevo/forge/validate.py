@@ -36,7 +36,7 @@ _FOLDER_REF = re.compile(r"(?<![\w./-])((?:scripts|references?|templates|assets|
 _LINK_REF = re.compile(r"\]\(([^)\s#]+)\)")
 # Skill-specific: a skill must not rewrite the machinery that keeps the agent honest.
 _TAMPERING = re.compile(
-    r"(?:>|tee|sed\s+-i|rm|mv|cp|edit|modify|overwrite|write\s+to)\b[^\n]{0,60}"
+    r"(?:>\s*|\b(?:tee|sed\s+-i|rm|mv|cp|edit|modify|overwrite|write\s+to)\b)[^\n]{0,60}?"
     r"(?:\.claude/settings(?:\.local)?\.json|\.nevo/|\.claude/rules/|\.claude/skills/(?!<)|\.git/hooks)",
     re.IGNORECASE,
 )
@@ -207,7 +207,7 @@ def _script_problems(folder: Path, files: list[Path]) -> list[str]:
             if done.returncode != 0:
                 detail = (done.stderr or done.stdout).strip().replace(str(path), str(relative))
                 problems.append(
-                    f"{relative} does not compile ({argv[1] if argv[0] == 'bash' else 'py_compile'}): "
+                    f"{relative} does not compile ({'bash -n' if argv[0] == 'bash' else 'py_compile'}): "
                     f"{detail.splitlines()[-1] if detail else 'exit ' + str(done.returncode)}"
                 )
     return problems
