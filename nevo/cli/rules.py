@@ -1,9 +1,139 @@
-"""CLI commands for the rules stage (owned by the rules work)."""
+"""CLI for the analyst and the rules: ``nevo analyze`` and ``nevo rules ...``."""
 
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
 import typer
+
+from nevo import analyst
+from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.rules import RuleBook
+
+rules_app = typer.Typer(help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the main app."""
+    app.command("analyze")(analyze)
+    app.add_typer(rules_app, name="rules")
+
+
+def analyze(
+    workspace: WorkspaceOption = None,
+    json_output: JsonOption = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Analyse at most this many incidents.")] = None,  # noqa: UP045
+) -> None:
+    """Analyse the incidents that are ready and commit a rule for each new lesson.
+
+    Ready: recovered in the same session, or seen analyst.recurrence_threshold times. Each rule is its own
+    commit (only its file); `git log -- .claude/rules` shows them, `git revert` undoes one.
+
+    Example: nevo analyze && git log -1 -- .claude/rules
+    """
+    ws = workspace_of(workspace)
+    report = analyst.analyze_ready(ws, limit=limit)
+    if json_output:
+        emit_json(report.to_json())
+        return
+    if report.pending_committed:
+        console.print(f"committed rules that were waiting: {', '.join(report.pending_committed)}")
+    if not report.outcomes:
+        console.print("no incident is ready for analysis (`nevo incidents` lists them)")
+        return
+    table("analysis", ["incident", "verdict", "rule", "commit", "reason"],
+          [[o.incident_id, o.verdict, o.rule_id, (o.commit or "")[:10], o.reason] for o in report.outcomes])
+
+
+@rules_app.command("list")
+def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> None:
+    """List the rules: id, title, status, incidents, recurrences since the rule was committed.
+
+    A rule whose incidents keep coming back (analyst.failing_rule_recurrences) is flagged FAILING.
+
+    Example: nevo rules list --json
+    """
+    rows = analyst.rules_overview(workspace_of(workspace))
+    if json_output:
+        emit_json(rows)
+        return
+    table("rules", ["id", "title", "status", "incidents", "recurrences", "enforcement"],
+          [[r["id"], r["title"], r["status"] + (" FAILING" if r["failing"] else "") +
+            (" decorative" if r["decorative"] else ""), ", ".join(r["incidents"]), r["recurrences"],
+            r["enforcement"] + (" (guard)" if r["guard"] else "")] for r in rows])
+
+
+@rules_app.command("show")
+def show(rule_id: Annotated[str, typer.Argument(help="PROJ-003 (or 3)")], workspace: WorkspaceOption = None) -> None:
+    """Print one rule's file.
+
+    Example: nevo rules show PROJ-003
+    """
+    rule = RuleBook(workspace_of(workspace)).get(rule_id)
+    console.print(f"[dim]{rule.path}[/dim]")
+    typer.echo(rule.render())
+
+
+@rules_app.command("check")
+def check(
+    text: Annotated[str, typer.Argument(help="The text of a proposed rule.")],
+    workspace: WorkspaceOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Is this rule new? Prints duplicate | related | novel with the closest rules and their scores.
+
+    Example: nevo rules check "use npm --prefix web run build" --json
+    """
+    verdict = analyst.check_text(workspace_of(workspace), text)
+    if json_output:
+        emit_json(verdict.to_json())
+        return
+    console.print(f"[bold]{verdict.verdict}[/bold]")
+    for match in verdict.matches:
+        console.print(f"  {match.id}  {match.score:.2f}")
+
+
+@rules_app.command("deprecate")
+def deprecate(
+    rule_id: Annotated[str, typer.Argument(help="PROJ-003")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the rule no longer applies.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Deprecate a rule: it moves to .claude/rules-deprecated/ (kept in git, no longer loaded).
+
+    Example: nevo rules deprecate PROJ-003 --reason "the build moved to make"
+    """
+    outcome = analyst.deprecate_rule(workspace_of(workspace), rule_id, reason)
+    console.print(f"{outcome.rule_id} deprecated ({outcome.verdict}{': ' + outcome.reason if outcome.verdict != 'committed' else ''})")
+
+
+@rules_app.command("lint")
+def lint(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> None:
+    """Check every rule: decorative (no trigger, enforcement or verification), too long, numbers used twice, unsafe.
+
+    Exits 1 when something is found.
+
+    Example: nevo rules lint
+    """
+    findings = RuleBook(workspace_of(workspace)).lint()
+    if json_output:
+        emit_json([{"rule": f.rule_id, "kind": f.kind, "message": f.message, "path": str(f.path)} for f in findings])
+    elif findings:
+        table("rule lint", ["rule", "kind", "message"], [[f.rule_id, f.kind, f.message] for f in findings])
+    else:
+        console.print("every rule has a trigger, an enforcement and a verification")
+    if findings:
+        raise typer.Exit(1)
+
+
+@rules_app.command("renumber")
+def renumber(workspace: WorkspaceOption = None) -> None:
+    """Give a fresh number to rules whose number is used twice (two branches added rules, then merged).
+
+    Example: git merge feature && nevo rules lint || nevo rules renumber
+    """
+    changes = analyst.renumber_rules(workspace_of(workspace))
+    if not changes:
+        console.print("no number is used twice")
+    for old, new in changes:
+        console.print(f"{old} -> {new}")

@@ -1,0 +1,464 @@
+"""The analyst: from an incident that is ready to a committed rule, through four gates.
+
+Ready = still ``new`` and either recovered in its session (the recovery is the best evidence) or seen
+at least ``analyst.recurrence_threshold`` times. For each, the evidence (incident, recovery, a redacted
+transcript excerpt, the nearest existing rules) goes to the provider as data, and the proposal passes:
+format (the answer has the right shape), completeness (trigger, enforcement, verification, 1-3
+sentences), novelty (not a duplicate of an existing rule) and safety (no download-and-run, no disabling
+hooks or tests, no exfiltration). Only then is the rule written and committed, alone. A provider failure
+leaves the incident for the next run; a busy repository (mid-merge) leaves the rule waiting in
+``.nevo/pending-rules.json`` for the next run to commit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nevo import gitops
+from nevo import incidents as store
+from nevo.clock import Clock, iso, system_clock
+from nevo.config import Config, load_config
+from nevo.db import Database, open_database
+from nevo.errors import NevoError
+from nevo.fsutil import atomic_write_text
+from nevo.novelty import NoveltyIndex, Verdict
+from nevo.providers import Provider, ProviderError, Request, load_agent, make_provider
+from nevo.redact import redact, redact_obj
+from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
+from nevo.safety import scan
+from nevo.workspace import Workspace
+
+CATEGORIES = ("missing-knowledge", "process-gap", "tool-misuse", "environment", "flaky", "other")
+GUARD_TOOLS = ("Bash",)
+TASK = (
+    "Analyse this failed tool call from a Claude Code session in this project. Give its root cause and "
+    "propose one short rule (1 to 3 sentences) that stops the agent from failing this way again, with its "
+    "trigger, enforcement and verification, and a guard when the failed Bash command has a drop-in fix."
+)
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["root_cause", "category", "rule"],
+    "properties": {
+        "root_cause": {"type": "string"},
+        "category": {"type": "string", "enum": list(CATEGORIES)},
+        "rule": {
+            "type": "object",
+            "required": ["title", "body", "trigger", "enforcement", "verification"],
+            "properties": {
+                "title": {"type": "string", "maxLength": 80},
+                "body": {"type": "string"},
+                "trigger": {"type": "string"},
+                "enforcement": {"type": "string"},
+                "verification": {"type": "string"},
+                "paths": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "guard": {
+            "type": ["object", "null"],
+            "properties": {
+                "tool": {"type": "string", "enum": list(GUARD_TOOLS)},
+                "command": {"type": "string"},
+                "action": {"type": "string", "enum": ["rewrite", "deny"]},
+                "fix": {"type": "string"},
+            },
+        },
+    },
+}
+
+
+@dataclass
+class Outcome:
+    incident_id: str
+    verdict: str  # committed | written | pending | duplicate | rejected | provider-error
+    reason: str = ""
+    rule_id: str | None = None
+    commit: str | None = None
+    provider: str = ""
+
+
+@dataclass
+class AnalysisReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    pending_committed: list[str] = field(default_factory=list)
+
+    def by_verdict(self, verdict: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.verdict == verdict]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"outcomes": [o.__dict__ for o in self.outcomes], "pending_committed": self.pending_committed}
+
+
+class GateFailure(Exception):
+    """A proposal failed a gate; ``verdict`` says which outcome to record."""
+
+    def __init__(self, verdict: str, reason: str, rule_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.verdict = verdict
+        self.reason = reason
+        self.rule_id = rule_id
+
+
+def ready_incidents(db: Database, config: Config) -> list[store.Incident]:
+    threshold = int(config.get("analyst.recurrence_threshold"))
+    ready = [i for i in store.list_incidents(db, status="new") if i.recovery is not None or i.count >= threshold]
+    ready.sort(key=lambda i: (i.first_seen, i.id))
+    return ready
+
+
+def analyze_ready(
+    workspace: Workspace, provider: Provider | None = None, clock: Clock = system_clock, *,
+    db: Database | None = None, limit: int | None = None,
+) -> AnalysisReport:
+    """Analyse every ready incident; commit a rule for each proposal that passes the gates."""
+    import nevo.offline_analyst  # noqa: F401 - registers the offline incident-analyst
+
+    config = load_config(workspace)
+    own_db = db is None
+    database = db if db is not None else open_database(workspace)
+    report = AnalysisReport()
+    try:
+        report.pending_committed = commit_pending(workspace)
+        chosen = provider if provider is not None else make_provider(workspace, config, database, clock=clock)
+        book = RuleBook(workspace)
+        changed = bool(report.pending_committed)
+        for incident in ready_incidents(database, config)[:limit]:
+            outcome = _analyse_one(workspace, database, chosen, book, incident, clock)
+            report.outcomes.append(outcome)
+            changed = changed or outcome.verdict in ("committed", "written", "pending")
+        if changed:
+            after_rules_changed(workspace, config)
+    finally:
+        if own_db:
+            database.close()
+    return report
+
+
+def after_rules_changed(workspace: Workspace, config: Config | None = None) -> None:
+    """Recompile guards (and re-sync the hooks) and re-render the SessionStart context."""
+    from nevo import guards
+    from nevo.context import refresh_context
+
+    config = config or load_config(workspace)
+    if config.get("analyst.guards"):
+        guards.compile_guards(workspace)
+        if workspace.is_installed:
+            from nevo.install import sync_hooks
+
+            sync_hooks(workspace)
+    refresh_context(workspace)
+
+
+# -- one incident ---------------------------------------------------------------------------------
+
+def _failed_command(incident: store.Incident) -> str:
+    if incident.recovery is not None:
+        command = incident.recovery.failed_input.get("command")
+        if isinstance(command, str) and command.strip():
+            return command.strip()
+    tool_input = incident.sample.get("tool_input") if isinstance(incident.sample, dict) else None
+    if isinstance(tool_input, dict) and isinstance(tool_input.get("command"), str):
+        return str(tool_input["command"]).strip()
+    return incident.command
+
+
+def gather(workspace: Workspace, db: Database, incident: store.Incident, book: RuleBook) -> dict[str, Any]:
+    """The evidence for one incident, redacted: what failed, what worked, the transcript around it, and
+    the existing rules nearest to it."""
+    failed = _failed_command(incident)
+    data: dict[str, Any] = {
+        "incident": {
+            "id": incident.id, "fingerprint": incident.fingerprint, "tool": incident.tool, "command": failed,
+            "error_class": incident.error_class, "normalized_error": incident.normalized_error,
+            "sample": incident.sample, "count": incident.count, "session_count": incident.session_count,
+            "is_loop": incident.is_loop,
+        },
+        "recovery": None,
+        "transcript_excerpt": transcript_excerpt(db, incident),
+    }
+    if incident.recovery is not None:
+        data["recovery"] = {
+            "tool": incident.recovery.tool, "command": incident.recovery.command, "input": incident.recovery.input,
+            "between": list(getattr(incident.recovery, "between", []) or []),
+        }
+    probe = f"{failed} {incident.error_class} {incident.recovery.command if incident.recovery else ''}"
+    rules = book.active()
+    nearest = NoveltyIndex((r.id, r.text()) for r in rules).check(probe, top=8).matches
+    wanted = {m.id for m in nearest}
+    data["existing_rules"] = [{"id": r.id, "title": r.title, "body": r.body} for r in rules if r.id in wanted]
+    return redact_obj(data)  # type: ignore[no-any-return]
+
+
+def transcript_excerpt(db: Database, incident: store.Incident, before: int = 3, after: int = 4) -> list[dict[str, Any]]:
+    """The calls around the failure in its session's transcript (when the journal knows the transcript)."""
+    from nevo.transcript import read_transcript
+
+    try:
+        sessions = db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sessions'")
+        if not sessions:
+            return []
+        for occurrence in store.occurrences(db, incident.id)[:3]:
+            row = db.one("SELECT transcript_path FROM sessions WHERE id = ?", (occurrence.session_id,))
+            if row is None or not row["transcript_path"] or not Path(row["transcript_path"]).is_file():
+                continue
+            calls = read_transcript(Path(row["transcript_path"])).calls
+            index = next((i for i, c in enumerate(calls) if c.id == occurrence.tool_use_id), None)
+            if index is None:
+                continue
+            excerpt = []
+            for call in calls[max(0, index - before): index + after + 1]:
+                result = call.result.text if call.result is not None else ""
+                excerpt.append({"tool": call.name, "input": call.command or json.dumps(call.input)[:300],
+                                "failed": call.failed, "result": redact(result[:600])})
+            return excerpt
+    except (OSError, ValueError, KeyError) as exc:
+        return [{"note": f"transcript unavailable: {exc}"}]
+    return []
+
+
+def _analyse_one(workspace: Workspace, db: Database, provider: Provider, book: RuleBook,
+                 incident: store.Incident, clock: Clock) -> Outcome:
+    agent = load_agent("incident-analyst", workspace)
+    data = gather(workspace, db, incident, book)
+    request = Request(agent=agent, task=TASK, data=data, schema=SCHEMA, max_tokens=2048)
+    try:
+        response = provider.complete(request)
+    except ProviderError as exc:  # left for the next run: the incident stays new
+        outcome = Outcome(incident.id, "provider-error", str(exc), provider=getattr(provider, "name", ""))
+        _record(db, outcome, clock, "", "other")
+        return outcome
+    output = response.output
+    root_cause = redact(str(output.get("root_cause") or "")).strip()
+    category = str(output.get("category") or "other")
+    try:
+        rule = proposal_to_rule(output, incident, book, clock)
+        existing = book.active()
+        verdict = check_novelty(rule, existing)
+        if verdict.verdict == "duplicate":
+            best = verdict.matches[0]
+            raise GateFailure("duplicate", f"duplicate of {best.id} (score {best.score:.2f})", best.id)
+        findings = scan(f"{rule.title}\n{rule.body}\n{json.dumps(rule.guard or {})}")
+        if findings:
+            raise GateFailure("rejected", "unsafe: " + "; ".join(f"{f.kind}: {f.excerpt}" for f in findings))
+    except GateFailure as failure:
+        outcome = Outcome(incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider)
+        _record(db, outcome, clock, root_cause, category)
+        store.set_status(db, incident.id, "analysed")
+        return outcome
+    rule.id = book.next_id()
+    path = book.write(rule)
+    message = commit_message(rule, incident, root_cause, verdict)
+    outcome = Outcome(incident.id, "committed", "", rule.id, provider=response.provider)
+    try:
+        outcome.commit = gitops.commit_files(workspace.root, [path], message)
+    except gitops.GitBusy as exc:
+        _add_pending(workspace, rule.id, path, message)
+        outcome.verdict, outcome.reason = "pending", exc.message
+    except gitops.NotAGitRepo as exc:
+        outcome.verdict, outcome.reason = "written", exc.message
+    _record(db, outcome, clock, root_cause, category)
+    store.set_status(db, incident.id, "analysed")
+    return outcome
+
+
+def check_novelty(rule: Rule, existing: list[Rule]) -> Verdict:
+    keys = {r.id: guard_key(r.guard) for r in existing if r.guard}
+    index = NoveltyIndex((r.id, r.text()) for r in existing)
+    return index.check(rule.text(), guard_key=guard_key(rule.guard), guard_keys={k: v for k, v in keys.items() if v})
+
+
+def guard_key(guard: dict[str, Any] | None) -> str | None:
+    if not guard:
+        return None
+    return f"{guard.get('tool')}:{' '.join(str(guard.get('command', '')).split())}"
+
+
+def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: RuleBook, clock: Clock) -> Rule:
+    """The format and completeness gates: a well-formed proposal becomes a :class:`Rule` (id not yet given)."""
+    proposed = output.get("rule")
+    if not isinstance(proposed, dict):
+        raise GateFailure("rejected", "format: the answer has no `rule` object")
+    fields = {name: " ".join(redact(str(proposed.get(name) or "")).split())
+              for name in ("title", "body", "trigger", "enforcement", "verification")}
+    if not fields["title"] or not fields["body"]:
+        raise GateFailure("rejected", "format: the rule needs a title and a body")
+    missing = [name for name in ("trigger", "enforcement", "verification") if not fields[name]]
+    if missing:
+        raise GateFailure("rejected", f"completeness: no {', '.join(missing)} (the rule would be decorative)")
+    count = len(sentences(fields["body"]))
+    if count > MAX_SENTENCES or len(fields["body"]) > 600:
+        raise GateFailure("rejected", f"format: {count} sentences / {len(fields['body'])} chars; a rule is 1 to 3 short sentences")
+    if str(output.get("category") or "other") not in CATEGORIES:
+        raise GateFailure("rejected", f"format: unknown category {output.get('category')!r}")
+    paths = proposed.get("paths") or []
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise GateFailure("rejected", "format: `paths` must be a list of globs")
+    return Rule(
+        id="PROJ-000", title=fields["title"][:80], body=fields["body"], trigger=fields["trigger"],
+        enforcement=fields["enforcement"], verification=fields["verification"], incidents=[incident.id],
+        created=iso(clock()), paths=list(paths), guard=valid_guard(output.get("guard")),
+    )
+
+
+def valid_guard(guard: Any) -> dict[str, str] | None:
+    """A guard is kept only when it is exact: a known tool, a literal command, and a fix for a rewrite."""
+    if not isinstance(guard, dict):
+        return None
+    tool, command = str(guard.get("tool") or ""), " ".join(str(guard.get("command") or "").split())
+    action, fix = str(guard.get("action") or ""), " ".join(str(guard.get("fix") or "").split())
+    if tool not in GUARD_TOOLS or not command or action not in ("rewrite", "deny") or len(command) > 300:
+        return None
+    if action == "rewrite" and (not fix or fix == command or len(fix) > 300):
+        return None
+    out = {"tool": tool, "command": redact(command), "action": action}
+    if action == "rewrite":
+        out["fix"] = redact(fix)
+    return out
+
+
+def commit_message(rule: Rule, incident: store.Incident, root_cause: str, verdict: Verdict) -> str:
+    checked = ", ".join(f"{m.id} ({m.score:.2f})" for m in verdict.matches) or "none (no similar rule)"
+    recovery = f"`{incident.recovery.command}`" if incident.recovery else "none seen"
+    lines = [
+        f"nevo: {rule.id} {rule.title}",
+        "",
+        f"Incident: {incident.id} ({incident.tool} `{_failed_command(incident)}`: {incident.error_class}; "
+        f"seen {incident.count}x in {incident.session_count} session(s))",
+        f"Recovery: {recovery}",
+        f"Root cause: {root_cause or 'not given'}",
+        f"Rules checked for overlap: {checked} -> {verdict.verdict}",
+        f"Rule: {rule.body}",
+        f"Enforcement: {rule.enforcement}",
+    ]
+    return redact("\n".join(lines)) + "\n"
+
+
+def _record(db: Database, outcome: Outcome, clock: Clock, root_cause: str, category: str) -> None:
+    db.execute(
+        "INSERT INTO analyses (incident_id, at, provider, root_cause, category, rule_id, verdict, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (outcome.incident_id, iso(clock()), outcome.provider or "unknown", root_cause,
+         category if category in CATEGORIES else "other", outcome.rule_id, outcome.verdict, outcome.reason),
+    )
+
+
+# -- rules waiting for the repository ---------------------------------------------------------------
+
+def pending_path(workspace: Workspace) -> Path:
+    return workspace.nevo_dir / "pending-rules.json"
+
+
+def read_pending(workspace: Workspace) -> list[dict[str, Any]]:
+    path = pending_path(workspace)
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise NevoError(f"{path} is unreadable: {exc}", "delete it; the rule files themselves are in .claude/rules/") from exc
+    return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
+
+
+def _add_pending(workspace: Workspace, rule_id: str, path: Path, message: str) -> None:
+    add_pending(workspace, rule_id, [path], message)
+
+
+def add_pending(workspace: Workspace, rule_id: str, paths: list[Path], message: str) -> None:
+    """Queue a commit of ``paths`` for when the repository is no longer busy (used by deprecate too)."""
+    entries = [e for e in read_pending(workspace) if e.get("rule_id") != rule_id]
+    entries.append({"rule_id": rule_id, "paths": [str(p.relative_to(workspace.root)) for p in paths],
+                    "message": message, "reason": "the repository was busy"})
+    atomic_write_text(pending_path(workspace), json.dumps(entries, indent=2) + "\n")
+
+
+def commit_pending(workspace: Workspace) -> list[str]:
+    """Commit the rules that waited for a merge or rebase to finish; returns their ids."""
+    entries = read_pending(workspace)
+    if not entries or not gitops.is_git_repo(workspace.root) or gitops.repo_busy(workspace.root):
+        return []
+    done: list[str] = []
+    left: list[dict[str, Any]] = []
+    for entry in entries:
+        paths = [workspace.root / p for p in entry.get("paths", [])]
+        try:
+            gitops.commit_files(workspace.root, paths, str(entry.get("message") or f"nevo: {entry.get('rule_id')}"))
+        except NevoError as exc:
+            if re.match(r"nothing to commit", exc.message):
+                done.append(str(entry.get("rule_id")))  # someone committed it by hand meanwhile
+                continue
+            left.append(entry)
+            continue
+        done.append(str(entry.get("rule_id")))
+    if left:
+        atomic_write_text(pending_path(workspace), json.dumps(left, indent=2) + "\n")
+    else:
+        pending_path(workspace).unlink(missing_ok=True)
+    return done
+
+
+# -- operations behind `nevo rules ...` ---------------------------------------------------------------
+
+def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock = system_clock) -> Outcome:
+    """Deprecate a rule: move it out of .claude/rules/ and commit the move (or queue it when busy)."""
+    book = RuleBook(workspace)
+    old, new = book.deprecate(rule_id, reason, clock=clock)
+    rule = book.get(rule_id)
+    message = f"nevo: deprecate {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n"
+    outcome = Outcome(rule.id, "committed", reason, rule.id)
+    try:
+        outcome.commit = gitops.commit_files(workspace.root, [old, new], message)
+    except gitops.GitBusy as exc:
+        add_pending(workspace, f"deprecate-{rule.id}", [old, new], message)
+        outcome.verdict, outcome.reason = "pending", exc.message
+    except gitops.NotAGitRepo as exc:
+        outcome.verdict, outcome.reason = "written", exc.message
+    after_rules_changed(workspace)
+    return outcome
+
+
+def renumber_rules(workspace: Workspace) -> list[tuple[str, str]]:
+    """Fix numbers used twice (after a merge): later rules get fresh numbers, committed together."""
+    book = RuleBook(workspace)
+    changes = book.renumber_duplicates()
+    if not changes:
+        return []
+    paths: list[Path] = []
+    for old, new_id in changes:
+        if old.path is not None:
+            paths.append(old.path)
+        paths.append(book.get(new_id).path or workspace.rules_dir)
+    summary = ", ".join(f"{old.id} ({old.title}) -> {new_id}" for old, new_id in changes)
+    message = f"nevo: renumber rules whose numbers collided after a merge\n\n{summary}\n"
+    try:
+        gitops.commit_files(workspace.root, paths, message)
+    except gitops.GitBusy:
+        add_pending(workspace, "renumber", paths, message)
+    except gitops.NotAGitRepo:
+        pass  # the files are renumbered; there is no history to record them in
+    after_rules_changed(workspace)
+    return [(old.id, new_id) for old, new_id in changes]
+
+
+def rules_overview(workspace: Workspace) -> list[dict[str, Any]]:
+    """Every rule with its incidents, recurrences since it was committed, and whether it keeps failing."""
+    from nevo.rules import rule_stats
+
+    threshold = int(load_config(workspace).get("analyst.failing_rule_recurrences"))
+    with open_database(workspace) as db:
+        stats = rule_stats(workspace, db, threshold)
+    return [
+        {"id": s.rule.id, "title": s.rule.title, "status": s.rule.status, "incidents": s.rule.incidents,
+         "recurrences": s.recurrences, "failing": s.failing, "enforcement": s.rule.enforcement,
+         "guard": bool(s.rule.guard), "decorative": s.rule.decorative, "created": s.rule.created,
+         "path": str(s.rule.path.relative_to(workspace.root)) if s.rule.path else None}
+        for s in stats
+    ]
+
+
+def check_text(workspace: Workspace, text: str) -> Verdict:
+    """`nevo rules check`: is this text a duplicate of, related to, or novel against the active rules?"""
+    rules = RuleBook(workspace).active()
+    return NoveltyIndex((r.id, r.text()) for r in rules).check(text)
