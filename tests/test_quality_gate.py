@@ -1,0 +1,102 @@
+"""The TaskCompleted quality gate: blocks (exit 2, findings on stderr) on the files a task changed, never on
+nevo's own failure. Runs the real hook script installed by `nevo init --quality-gate`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from nevo.install import init
+from nevo.quality.gate import BANNER, changed_files, run_gate
+from nevo.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[1]
+PAYLOAD = json.dumps({"hook_event_name": "TaskCompleted", "task_id": "1", "task_subject": "add half()"})
+
+
+def run_hook(workspace: Workspace, *, nevo_on_path: bool) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if not nevo_on_path:  # the fallback: python3 -m nevo.quality.gate
+        bin_dir = workspace.root.parent / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        for tool in ("git", "bash", "sh", "mktemp", "grep", "cat", "rm", "date", "env"):
+            target = subprocess.run(["which", tool], capture_output=True, text=True).stdout.strip()
+            if target and not (bin_dir / tool).exists():
+                (bin_dir / tool).symlink_to(target)
+        if not (bin_dir / "python3").exists():
+            (bin_dir / "python3").symlink_to(sys.executable)
+        env["PATH"] = str(bin_dir)
+    return subprocess.run(
+        [str(workspace.hooks_dir / "quality-gate")],
+        input=PAYLOAD,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=workspace.root,
+        timeout=120,
+    )
+
+
+def test_changed_files_are_the_diff_plus_untracked_without_nevo_state(git_workspace: Workspace) -> None:
+    root = git_workspace.root
+    (root / "README.md").write_text("changed\n")
+    (root / "new.py").write_text("x = 1\n")
+    (root / ".nevo").mkdir()
+    (root / ".nevo" / "state.py").write_text("x = 1\n")
+    assert sorted(changed_files(root) or []) == ["README.md", "new.py"]
+    plain = root.parent / "not-a-repo"
+    plain.mkdir()
+    assert changed_files(plain) is None
+
+
+def test_the_hook_blocks_a_task_that_left_a_type_error_and_a_bare_except(git_workspace: Workspace) -> None:
+    init(git_workspace, quality_gate=True)
+    settings = json.loads(git_workspace.settings_path.read_text())
+    assert "TaskCompleted" in settings["hooks"]
+    (git_workspace.root / "half.py").write_text(
+        '"""Half."""\n\n\ndef half(x: int) -> int:\n    """Half."""\n    try:\n        return x / 2\n'
+        "    except:\n        raise\n"
+    )
+    done = run_hook(git_workspace, nevo_on_path=False)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith(BANNER)
+    assert "half.py:7: error: Incompatible return value type" in done.stderr
+    assert "half.py:8: error: bare `except:`" in done.stderr
+
+
+def test_the_hook_lets_clean_work_complete(git_workspace: Workspace) -> None:
+    init(git_workspace, quality_gate=True)
+    (git_workspace.root / "ok.py").write_text(
+        '"""Ok."""\n\n\ndef double(x: int) -> int:\n    """Twice."""\n    return x * 2\n'
+    )
+    done = run_hook(git_workspace, nevo_on_path=False)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_nevo_failing_never_blocks(workspace: Workspace) -> None:
+    init(workspace, quality_gate=True)  # not a git repository: no changed files to judge
+    (workspace.root / "bad.py").write_text("def f(:\n")
+    assert run_hook(workspace, nevo_on_path=False).returncode == 0
+    # nevo cannot be imported at all: logged, not blocking
+    env = {**os.environ, "PATH": "/nonexistent", "PYTHONPATH": ""}
+    done = subprocess.run(
+        ["/bin/sh", str(workspace.hooks_dir / "quality-gate")],
+        input=PAYLOAD,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+
+
+def test_run_gate_ignores_warnings_and_tools_that_cannot_run(git_workspace: Workspace) -> None:
+    root = git_workspace.root
+    (root / "warn.py").write_text("def f() -> int:\n    return 1  # TODO tidy\n")
+    result = run_gate(root)
+    assert result.files == ["warn.py"]
+    assert result.blocking == []
+    assert any(f.code == "todo" for s in result.stages for f in s.findings)
