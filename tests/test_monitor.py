@@ -1,0 +1,467 @@
+"""The monitor: triggers -> incidents exactly once, rejected triggers, huge payloads, secrets, transcripts
+(hook-less failures, recoveries, incremental reads), loops, StopFailure, and the hand-offs to memory and
+the analyst. Real SQLite, real files, and a real kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nevo import incidents as store
+from nevo.cli import main as cli_main
+from nevo.config import Config
+from nevo.db import Database, open_database
+from nevo.monitor import Monitor, RunResult, process_pending
+from nevo.triggers import read_payload
+from nevo.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+FAILURES = REPO / "tests" / "data" / "failures"
+
+# ------------------------------------------------------------------------------------------ helpers
+
+_sequence = iter(range(10**9))
+
+
+def failure_payload(
+    command: str = "npm run build", error: str = "Exit code 1\nnpm error Missing script: \"build\"", *,
+    session: str = "s1", tool_use_id: str | None = None, cwd: str = "/tmp/ws", tool: str = "Bash",
+    tool_input: dict[str, Any] | None = None, transcript: str = "/nonexistent/t.jsonl",
+) -> dict[str, Any]:
+    return {
+        "session_id": session, "transcript_path": transcript, "cwd": cwd,
+        "hook_event_name": "PostToolUseFailure", "tool_name": tool,
+        "tool_input": tool_input if tool_input is not None else {"command": command, "description": "run it"},
+        "tool_use_id": tool_use_id or f"toolu_{next(_sequence):06d}", "error": error, "is_interrupt": False,
+        "duration_ms": 12,
+    }
+
+
+def recorded_failure(name: str, **overrides: Any) -> dict[str, Any]:
+    """A payload built from a real failure captured by tests/gen_failures.py."""
+    data = json.loads((FAILURES / f"{name}.json").read_text())
+    return failure_payload(tool=data["tool_name"], tool_input=data["tool_input"], error=data["error"],
+                           cwd=data["cwd"], **overrides)
+
+
+def write_trigger(workspace: Workspace, payload: dict[str, Any] | str | bytes, name: str | None = None) -> Path:
+    workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
+    path = workspace.triggers_dir / (name or f"{next(_sequence):012d}-{os.getpid()}.json")
+    if isinstance(payload, dict):
+        payload = json.dumps(payload)
+    path.write_bytes(payload if isinstance(payload, bytes) else payload.encode())
+    return path
+
+
+class TranscriptWriter:
+    """Writes a Claude Code-shaped transcript (.jsonl) line by line."""
+
+    def __init__(self, path: Path, session: str = "s1", cwd: str = "/tmp/ws") -> None:
+        self.path, self.session, self.cwd, self.seconds = path, session, cwd, 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+    def _line(self, kind: str, content: list[dict[str, Any]]) -> None:
+        self.seconds += 1
+        entry = {"type": kind, "sessionId": self.session, "cwd": self.cwd, "version": "2.1.197",
+                 "uuid": f"u{self.seconds}", "timestamp": f"2026-11-21T03:{self.seconds // 60:02d}:{self.seconds % 60:02d}Z",
+                 "message": {"role": kind, "content": content}}
+        with self.path.open("a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+
+    def call(self, tool_use_id: str, tool: str, tool_input: dict[str, Any], result: str, *, error: bool = False) -> None:
+        self._line("assistant", [{"type": "tool_use", "id": tool_use_id, "name": tool, "input": tool_input}])
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id, "content": result}
+        if error:
+            block["is_error"] = True
+        self._line("user", [block])
+
+    def bash(self, tool_use_id: str, command: str, output: str = "", code: int = 0) -> None:
+        self.call(tool_use_id, "Bash", {"command": command}, f"Exit code {code}\n{output}" if code else output,
+                  error=bool(code))
+
+    def stop_payload(self, event: str = "Stop") -> dict[str, Any]:
+        return {"session_id": self.session, "transcript_path": str(self.path), "cwd": self.cwd,
+                "hook_event_name": event, "stop_hook_active": False}
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    workspace = Workspace(tmp_path / "project")
+    workspace.triggers_dir.mkdir(parents=True)
+    return workspace
+
+
+@pytest.fixture
+def db(ws: Workspace) -> Iterator[Database]:
+    with open_database(ws) as database:
+        yield database
+
+
+def run(ws: Workspace, db: Database, config: Config | None = None) -> RunResult:
+    return Monitor(ws, db, config or Config()).process_pending()
+
+
+def only(db: Database) -> store.Incident:
+    found = store.list_incidents(db)
+    assert len(found) == 1, [i.id for i in found]
+    return found[0]
+
+
+# ------------------------------------------------------------------------------------------ counting
+
+
+def test_the_same_real_failure_from_two_checkouts_is_one_incident_and_others_are_not(
+    ws: Workspace, db: Database
+) -> None:
+    write_trigger(ws, recorded_failure("npm-missing-script-build__a", session="s1"))
+    write_trigger(ws, recorded_failure("npm-missing-script-build__b", session="s2"))
+    write_trigger(ws, recorded_failure("npm-missing-script-test__a", session="s1"))
+    write_trigger(ws, recorded_failure("py-missing-module-nosuchmod__a", session="s1"))
+
+    result = run(ws, db)
+
+    assert (result.processed, result.counted, result.duplicates, result.rejected) == (4, 4, 0, [])
+    found = store.list_incidents(db)
+    assert len(found) == 3 == len(result.new_incidents)
+    top = found[0]
+    assert (top.command, top.count, top.session_count) == ("npm run build", 2, 2)
+    assert {len(store.occurrences(db, i.id)) for i in found[1:]} == {1}
+    assert list(ws.triggers_dir.iterdir()) == []
+    for incident in found:  # a readable report per novel incident
+        report = (ws.incidents_dir / f"{incident.id}.md").read_text()
+        assert report.startswith(f"# {incident.id}") and incident.fingerprint in report
+
+
+def test_a_trigger_replayed_after_a_crash_between_commit_and_delete_counts_once(
+    ws: Workspace, db: Database
+) -> None:
+    payload = failure_payload()
+    trigger = write_trigger(ws, payload)
+    kept = trigger.read_bytes()
+    assert run(ws, db).counted == 1
+    trigger.write_bytes(kept)  # as if the process died after COMMIT, before unlink
+    replay = run(ws, db)
+    assert (replay.processed, replay.counted, replay.duplicates) == (1, 0, 1)
+    assert only(db).count == 1 and not trigger.exists()
+
+
+def test_a_trigger_without_tool_use_id_is_keyed_by_its_name(ws: Workspace, db: Database) -> None:
+    payload = failure_payload()
+    del payload["tool_use_id"]
+    trigger = write_trigger(ws, payload)
+    kept = trigger.read_bytes()
+    run(ws, db)
+    trigger.write_bytes(kept)
+    run(ws, db)
+    write_trigger(ws, payload)  # another trigger file: another occurrence
+    run(ws, db)
+    assert only(db).count == 2
+
+
+def test_unreadable_triggers_are_moved_aside_with_the_reason_and_the_rest_is_counted(
+    ws: Workspace, db: Database
+) -> None:
+    bad = {
+        "empty": b"",
+        "garbage": b"\x00\xff not json",
+        "list": b"[1, 2]",
+        "no-event": json.dumps({"session_id": "s"}).encode(),
+        "unknown-event": json.dumps({"hook_event_name": "Teleport"}).encode(),
+        "no-tool": json.dumps({"hook_event_name": "PostToolUseFailure", "error": "x"}).encode(),
+        "deep": b"[" * 100_000 + b"]" * 100_000,
+    }
+    names = {key: write_trigger(ws, data).name for key, data in bad.items()}
+    write_trigger(ws, failure_payload())
+
+    result = run(ws, db)
+
+    assert result.counted == 1 and sorted(result.rejected) == sorted(names.values())
+    reasons = {key: (ws.rejected_dir / f"{name}.reason").read_text() for key, name in names.items()}
+    assert reasons["empty"].startswith("empty file")
+    assert "not" in reasons["garbage"] and "JSON object" in reasons["list"]
+    assert "no hook_event_name" in reasons["no-event"] and "Teleport" in reasons["unknown-event"]
+    assert "tool_name" in reasons["no-tool"] and "nested" in reasons["deep"]
+    assert all((ws.rejected_dir / name).exists() for name in names.values())
+    assert list(ws.triggers_dir.iterdir()) == []
+
+
+def test_a_stale_temp_file_is_moved_aside_as_partial_and_a_fresh_one_is_left_alone(
+    ws: Workspace, db: Database
+) -> None:
+    stale = ws.triggers_dir / ".tmp-000000000001-42"
+    stale.write_text('{"hook_event_name": "PostTool')
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fresh = ws.triggers_dir / ".tmp-000000000002-43"
+    fresh.write_text("{")
+    result = run(ws, db)
+    assert result.rejected == [stale.name] and fresh.exists() and not stale.exists()
+    assert "partial write" in (ws.rejected_dir / "tmp-000000000001-42.partial.reason").read_text()
+
+
+def test_an_interrupt_is_consumed_without_an_incident(ws: Workspace, db: Database) -> None:
+    write_trigger(ws, dict(failure_payload(), is_interrupt=True))
+    assert run(ws, db).processed == 1
+    assert store.list_incidents(db) == []
+
+
+def test_huge_payloads_are_clipped_not_choked_on(ws: Workspace, db: Database) -> None:
+    head, tail = "Exit code 1\nERROR: first line of a huge log\n", "\nFATAL: the real error at the end\n"
+    noise = "progress é 0123456789 \\ \" ok\n" * 1_700_000  # ~50 MB, with escapes and UTF-8 to cut through
+    write_trigger(ws, failure_payload("make all", head + noise + tail))
+    write_trigger(ws, failure_payload("make all", head + noise[:1000] + tail))
+    big_input = failure_payload(tool="Write", tool_input={"file_path": "/tmp/ws/big.txt", "content": noise},
+                                error="<tool_use_error>File has not been read yet. Read it first before writing to "
+                                      "it.</tool_use_error>")
+    write_trigger(ws, big_input)
+
+    started = time.perf_counter()
+    result = run(ws, db)
+    elapsed = time.perf_counter() - started
+
+    assert result.processed == 3 and result.rejected == [] and elapsed < 5
+    make = next(i for i in store.list_incidents(db) if i.tool == "Bash")
+    assert "first line of a huge log" in make.sample["error"] and "the real error at the end" in make.sample["error"]
+    assert len(make.sample["error"]) < 10_000
+    write = next(i for i in store.list_incidents(db) if i.tool == "Write")
+    assert len(write.sample["tool_input"]["content"]) < 100_000
+
+
+def test_read_payload_glues_head_and_tail_of_a_huge_string(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    payload = {"hook_event_name": "PostToolUseFailure", "tool_name": "Bash", "tool_input": {"command": "x"},
+               "error": "A" + "ü\\\"x" * 400_000 + "Z", "session_id": "s", "tool_use_id": "t"}
+    path.write_text(json.dumps(payload))
+    parsed = read_payload(path, 100_000)
+    assert parsed["session_id"] == "s" and parsed["tool_use_id"] == "t" and parsed["tool_name"] == "Bash"
+    assert parsed["error"].startswith("A") and parsed["error"].endswith("Z") and "cut by nevo" in parsed["error"]
+
+
+# ------------------------------------------------------------------------------------------ secrets
+
+SECRETS = {
+    "anthropic": "sk-ant-api03-Zx8vQ2mN4pL6rT9wY1bC3dF5gH7jK0lM2nP4qR6sT8uV0wX2yZ4aB6cD8eF0gH2jK4lM6nP8qR0sT2uV4w",
+    "aws-secret": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ9vT4h2kL",
+    "aws-id": "AKIAZ3MHQW5XKQ7VTJ2P",
+    "github": "ghp_9fT2kLmN4pQ6rS8tU0vW2xY4zA6bC8dE0fG2",
+    "url-password": "S3cr3tPassw0rdQ",
+    "flag-password": "hunter2xyzQ7",
+}
+
+
+def test_no_secret_reaches_the_database_the_report_or_show_json(
+    ws: Workspace, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = (f"AWS_SECRET_ACCESS_KEY={SECRETS['aws-secret']} AWS_ACCESS_KEY_ID={SECRETS['aws-id']} "
+               f"psql postgres://admin:{SECRETS['url-password']}@db.internal:5432/app "
+               f"--password={SECRETS['flag-password']}")
+    error = (f"Exit code 2\ncurl: (401) Authorization: Bearer {SECRETS['anthropic']}\n"
+             f"fatal: https://x-access-token:{SECRETS['github']}@github.com/acme/app.git not found")
+    write_trigger(ws, failure_payload(command, error, session="s1", tool_use_id="t1"))
+    transcript = TranscriptWriter(tmp_path / "t.jsonl")
+    transcript.bash("t1", command, error.split("\n", 1)[1], code=2)
+    transcript.bash("t2", command.replace("psql", "psql -h localhost"), "ok")  # the recovery holds secrets too
+    write_trigger(ws, transcript.stop_payload())
+
+    result = run(ws, db)
+    assert result.recoveries == 1
+    incident = only(db)
+    assert cli_main(["incidents", "show", incident.id, "-w", str(ws.root), "--json"]) == 0
+    shown = capsys.readouterr().out
+    db.execute("PRAGMA wal_checkpoint(FULL)")
+    stored = b"".join(p.read_bytes() for p in ws.nevo_dir.glob("nevo.db*"))
+    report = (ws.incidents_dir / f"{incident.id}.md").read_text()
+    assert "[REDACTED:" in shown and "[REDACTED:" in report
+    assert json.loads(shown)["recovery"]["command"].startswith("AWS_SECRET_ACCESS_KEY=[REDACTED")
+    for kind, secret in SECRETS.items():
+        assert secret not in shown, kind
+        assert secret not in report, kind
+        assert secret.encode() not in stored, kind
+
+
+# ------------------------------------------------------------------------------------------ transcripts
+
+
+def test_transcript_failures_without_a_hook_and_recoveries_are_found(
+    ws: Workspace, db: Database, tmp_path: Path
+) -> None:
+    t = TranscriptWriter(tmp_path / "session.jsonl")
+    build_error = 'npm error Missing script: "build"'
+    write_trigger(ws, failure_payload("npm run build", f"Exit code 1\n{build_error}", tool_use_id="b1",
+                                      transcript=str(t.path)))
+    t.bash("b1", "npm run build", build_error, code=1)
+    t.bash("g1", "git push", "fatal: The current branch main has no upstream branch.", code=128)
+    t.call("e1", "Edit", {"file_path": "/tmp/ws/calc.py", "old_string": "total = 0", "new_string": "total = 1"},
+           "<tool_use_error>String to replace not found in file.\nString: total = 0</tool_use_error>", error=True)
+    t.bash("ok1", "git status", "On branch main")  # unrelated to git push: not its recovery
+    t.bash("ok2", "npm run lint", "lint ok")  # same program, other script: not a recovery of the build
+    t.call("r1", "Read", {"file_path": "/tmp/ws/calc.py"}, "1\ttotal  = 0")
+    t.call("e2", "Edit", {"file_path": "calc.py", "old_string": "total  = 0", "new_string": "total = 1"},
+           "The file calc.py has been updated.", error=False)
+    t.bash("ok3", "npm --prefix web run build", "built in 2s")
+    write_trigger(ws, t.stop_payload())
+
+    result = run(ws, db)
+
+    assert (result.counted, result.duplicates, result.recoveries) == (3, 1, 2)
+    by_tool = {(i.tool, i.command): i for i in store.list_incidents(db)}
+    build = by_tool[("Bash", "npm run build")]
+    assert build.count == 1  # the hook and the transcript saw the same call: counted once
+    assert build.recovery is not None and build.recovery.command == "npm --prefix web run build"
+    assert build.recovery.failed_input["command"] == "npm run build" and build.recovery.failed_tool_use_id == "b1"
+    assert "Bash: npm run lint" in build.recovery.between
+    edit = next(i for (tool, _), i in by_tool.items() if tool == "Edit")
+    assert "String to replace not found" in edit.sample["error"]
+    assert [o.source for o in store.occurrences(db, edit.id)] == ["transcript"]
+    assert edit.recovery is not None and edit.recovery.tool_use_id == "e2"
+    assert "Read /tmp/ws/calc.py" in edit.recovery.between
+    push = next(i for (tool, command), i in by_tool.items() if command.startswith("git push"))
+    assert push.recovery is None
+    assert "npm --prefix web run build" in (ws.incidents_dir / f"{build.id}.md").read_text()
+
+
+def test_transcripts_are_read_incrementally_and_a_later_turn_can_recover(
+    ws: Workspace, db: Database, tmp_path: Path
+) -> None:
+    t = TranscriptWriter(tmp_path / "session.jsonl")
+    t.bash("p1", "pytest tests/test_calc.py", "E   AssertionError: assert 2 == 3\n1 failed", code=1)
+    write_trigger(ws, t.stop_payload())
+    first = run(ws, db)
+    offset = store.transcript_offset(db, str(t.path))
+    assert first.counted == 1 and offset == t.path.stat().st_size
+
+    t.bash("p2", "pytest -x tests/test_calc.py", "1 passed")
+    write_trigger(ws, t.stop_payload())
+    second = run(ws, db)
+    assert (second.counted, second.duplicates, second.recoveries) == (0, 0, 1)
+    recovery = only(db).recovery
+    assert recovery is not None and recovery.tool_use_id == "p2"
+
+    write_trigger(ws, t.stop_payload("SessionEnd"))  # nothing new: nothing counted again
+    third = run(ws, db)
+    assert (third.counted, third.duplicates, third.recoveries, third.sessions_ended) == (0, 0, 0, 1)
+    assert only(db).count == 1
+
+
+def test_a_failure_repeated_in_one_session_is_a_loop(ws: Workspace, db: Database) -> None:
+    for _ in range(2):
+        write_trigger(ws, failure_payload(session="calm"))
+    for _ in range(2):
+        write_trigger(ws, failure_payload(session="looping"))
+    assert run(ws, db).loops == []
+    write_trigger(ws, failure_payload(session="looping"))
+    result = run(ws, db)
+    incident = only(db)
+    assert result.loops == [incident.id] and incident.is_loop and incident.count == 5
+    assert "repeatedly" in (ws.incidents_dir / f"{incident.id}.md").read_text()  # the report was updated
+
+
+def test_stop_failure_is_an_incident(ws: Workspace, db: Database) -> None:
+    payload = {"session_id": "s1", "transcript_path": "/nope", "cwd": "/tmp/ws", "hook_event_name": "StopFailure",
+               "error": "rate_limit_error", "error_details": {"status": 429, "message": "Too many requests"}}
+    write_trigger(ws, payload)
+    write_trigger(ws, dict(payload, session_id="s2"))
+    run(ws, db)
+    incident = only(db)
+    assert (incident.tool, incident.count) == ("StopFailure", 2)
+    assert "rate_limit_error" in incident.sample["error"]
+
+
+def test_session_end_hands_the_transcript_to_memory_and_new_incidents_to_the_analyst(
+    ws: Workspace, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingested: list[Path] = []
+    analysed: list[dict[str, Any]] = []
+    memory = types.ModuleType("nevo.memory.ingest")
+    memory.ingest_session = lambda db, ws, path, clock: ingested.append(path)  # type: ignore[attr-defined]
+    analyst = types.ModuleType("nevo.analyst")
+
+    def analyze_ready(workspace: Workspace, db: Database | None = None) -> None:
+        analysed.append({"workspace": workspace, "db": db})
+
+    analyst.analyze_ready = analyze_ready  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "nevo.memory.ingest", memory)
+    monkeypatch.setitem(sys.modules, "nevo.analyst", analyst)
+    t = TranscriptWriter(tmp_path / "session.jsonl")
+    write_trigger(ws, failure_payload())
+    write_trigger(ws, t.stop_payload("SessionEnd"))
+
+    run(ws, db)  # analyze_on_new is off by default
+    assert ingested == [t.path] and analysed == []
+
+    config = Config()
+    config.data["monitor"]["analyze_on_new"] = True
+    write_trigger(ws, failure_payload("make test", "Exit code 2\nmake: *** No rule to make target 'test'."))
+    run(ws, db, config)
+    assert analysed == [{"workspace": ws, "db": db}]
+
+
+def test_memory_missing_or_failing_never_blocks_incidents(
+    ws: Workspace, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory = types.ModuleType("nevo.memory.ingest")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("journal is on fire")
+
+    memory.ingest_session = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "nevo.memory.ingest", memory)
+    write_trigger(ws, failure_payload())
+    write_trigger(ws, TranscriptWriter(tmp_path / "t.jsonl").stop_payload("SessionEnd"))
+    result = run(ws, db)
+    assert result.processed == 2 and result.counted == 1
+    assert any("journal is on fire" in w for w in result.warnings)
+
+
+# ------------------------------------------------------------------------------------------ crashes
+
+_WORKER = """
+import sys
+from pathlib import Path
+from nevo.monitor import process_pending
+from nevo.workspace import Workspace
+process_pending(Workspace(Path(sys.argv[1])))
+"""
+
+
+def test_kill_9_mid_run_loses_nothing_and_counts_nothing_twice(ws: Workspace) -> None:
+    kinds = sorted(p.stem for p in FAILURES.glob("*.json"))[:20]
+    total = 2000
+    for i in range(total):
+        write_trigger(ws, recorded_failure(kinds[i % len(kinds)], session=f"s{i % 7}", tool_use_id=f"t{i:05d}"))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    kills = 0
+    for _attempt in range(40):
+        remaining = len(list(ws.triggers_dir.glob("*.json")))
+        if remaining == 0:
+            break
+        worker = subprocess.Popen([sys.executable, "-c", _WORKER, str(ws.root)], env=env)
+        deadline = time.monotonic() + 30
+        while worker.poll() is None and time.monotonic() < deadline:  # wait until a batch has landed
+            if len(list(ws.triggers_dir.glob("*.json"))) < remaining:
+                break
+            time.sleep(0.002)
+        if worker.poll() is None:
+            time.sleep(0.01 * (_attempt % 4))
+            worker.send_signal(signal.SIGKILL)
+            kills += 1
+        worker.wait(timeout=30)
+    assert kills >= 2, "the monitor finished before it could be killed: make the run longer"
+    process_pending(ws)
+    assert list(ws.triggers_dir.glob("*.json")) == []
+    with open_database(ws) as db:
+        assert db.scalar("SELECT COUNT(*) FROM occurrences") == total
+        assert db.scalar("SELECT COUNT(DISTINCT tool_use_id) FROM occurrences") == total
+        assert db.scalar("SELECT SUM(count) FROM incidents") == total
+        assert not list(ws.rejected_dir.glob("*")) if ws.rejected_dir.exists() else True
