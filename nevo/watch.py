@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -26,6 +27,7 @@ from nevo.workspace import Workspace
 
 RESCAN_SECONDS = 5.0
 DEBOUNCE_SECONDS = 0.02
+STOP_POLL_SECONDS = 0.1
 
 
 class _TriggerArrivals(FileSystemEventHandler):
@@ -71,7 +73,7 @@ def watch(
                 ready.set()
             wake.set()  # the backlog first
             while not stop.is_set():
-                if wake.wait(timeout=rescan_seconds) and debounce_seconds > 0:
+                if _wait_for_arrival(wake, stop, rescan_seconds) and debounce_seconds > 0:
                     stop.wait(debounce_seconds)
                 if stop.is_set():
                     break
@@ -84,6 +86,19 @@ def watch(
             observer.stop()
             observer.join(timeout=5)
     return total
+
+
+def _wait_for_arrival(wake: threading.Event, stop: threading.Event, timeout: float) -> bool:
+    """Wait until a trigger arrives (True), ``stop`` is set or ``timeout`` passes (the rescan). Waits in short
+    slices because a threading.Event cannot wait on two events at once and stopping must be prompt."""
+    deadline = time.monotonic() + timeout
+    while not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if wake.wait(min(remaining, STOP_POLL_SECONDS)):
+            return True
+    return False
 
 
 def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
