@@ -1,0 +1,100 @@
+"""The Anthropic API through the official SDK (the one module that imports ``anthropic``).
+
+Structured output: the request's JSON schema is offered as the input schema of a single tool that the
+model is forced to call (``tool_choice``), so the answer is that tool call's input, already shaped.
+Retries: 429, 5xx (529 overloaded included), timeouts and connection errors are retried with
+exponential backoff (honouring ``retry-after``), ``provider.max_retries`` times; other 4xx fail at once.
+The SDK's own retries are off so the backoff is ours (and testable). Tokens and cost go into the
+:class:`Response`; :class:`MeteredProvider` records them and enforces the daily cap.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+
+from nevo.config import Config
+from nevo.providers import ProviderError, Request, Response, cost_usd, render_prompt
+
+ANSWER_TOOL = "answer"
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass
+class AnthropicProvider:
+    client: anthropic.Anthropic
+    max_retries: int = 3
+    backoff_seconds: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    name: str = "anthropic"
+
+    @classmethod
+    def from_config(cls, config: Config, env: Mapping[str, str] | None = None) -> AnthropicProvider:
+        env = os.environ if env is None else env
+        key = env.get("ANTHROPIC_API_KEY")
+        if not key:
+            raise ProviderError("the anthropic provider needs ANTHROPIC_API_KEY",
+                                "export ANTHROPIC_API_KEY, or set provider.name: offline in .nevo/config.yaml")
+        client = anthropic.Anthropic(
+            api_key=key,
+            base_url=env.get("ANTHROPIC_BASE_URL") or None,
+            timeout=float(config.get("provider.timeout_seconds")),
+            max_retries=0,
+        )
+        return cls(client=client, max_retries=int(config.get("provider.max_retries")))
+
+    def complete(self, request: Request) -> Response:
+        model = request.agent.model_id
+        last_error = ""
+        for attempt in range(self.max_retries + 1):
+            try:
+                message = self.client.messages.create(
+                    model=model,
+                    max_tokens=request.max_tokens,
+                    system=request.agent.system_prompt,
+                    messages=[{"role": "user", "content": render_prompt(request)}],
+                    tools=[{"name": ANSWER_TOOL, "description": "Give the answer in the required shape.",
+                            "input_schema": dict(request.schema)}],  # type: ignore[typeddict-item]
+                    tool_choice={"type": "tool", "name": ANSWER_TOOL},
+                )
+            except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+                delay = self._delay(attempt, None)
+            except anthropic.APIStatusError as exc:
+                if exc.status_code != 429 and exc.status_code < 500:
+                    raise ProviderError(f"the Anthropic API refused the request ({exc.status_code}): {exc.message}",
+                                        "check the API key and the model name") from exc
+                last_error = f"HTTP {exc.status_code}: {exc.message}"
+                delay = self._delay(attempt, exc.response.headers.get("retry-after"))
+            else:
+                return self._response(message, model)
+            if attempt < self.max_retries:
+                self.sleep(delay)
+        raise ProviderError(f"the Anthropic API failed {self.max_retries + 1} times; last: {last_error}",
+                            "the incident stays ready and the next `nevo analyze` tries again")
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(float(retry_after), MAX_BACKOFF_SECONDS)
+            except ValueError:
+                pass  # an HTTP date: fall back to our own backoff
+        return float(min(self.backoff_seconds * (2 ** attempt), MAX_BACKOFF_SECONDS))
+
+    def _response(self, message: Any, model: str) -> Response:
+        answer = next((block for block in message.content
+                       if getattr(block, "type", "") == "tool_use" and block.name == ANSWER_TOOL), None)
+        if answer is None or not isinstance(answer.input, dict):
+            raise ProviderError(f"the model did not call the `{ANSWER_TOOL}` tool (stop_reason {message.stop_reason})")
+        usage = message.usage
+        used_model = str(message.model or model)
+        return Response(
+            output=dict(answer.input), provider=self.name, model=used_model,
+            input_tokens=int(usage.input_tokens), output_tokens=int(usage.output_tokens),
+            cost_usd=cost_usd(used_model, int(usage.input_tokens), int(usage.output_tokens)),
+        )
