@@ -1,0 +1,154 @@
+"""Guards: rules with teeth, compiled into the PreToolUse hook; the hook script run for real."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nevo import guards
+from nevo.install import init, sync_hooks
+from nevo.rules import Rule, RuleBook
+from nevo.workspace import Workspace
+from tests.support import CLAUDE_MISSING, FakeMessagesAPI, bash, claude_available, run_claude, text, tool_results_in
+
+FIX = "npm --prefix web run build"
+
+
+def add_rule(ws: Workspace, action: str = "rewrite", command: str = "npm run build", rule_id: str = "PROJ-001") -> Rule:
+    guard: dict[str, Any] = {"tool": "Bash", "command": command, "action": action}
+    if action == "rewrite":
+        guard["fix"] = FIX
+    rule = Rule(id=rule_id, title="Web build", body=f"When running the web build, use `{FIX}`, not `{command}`.",
+                trigger=f"PreToolUse Bash `{command}`", enforcement=f"guard {action}", verification="v",
+                created="2026-11-21T05:00:00Z", guard=guard)
+    RuleBook(ws).write(rule)
+    return rule
+
+
+@pytest.mark.parametrize("command,hit", [
+    ("npm run build", True), ("  npm   run build ", True), ("npm install && npm run build", True),
+    ("npm run build; echo done", True), ("(npm run build)", True), ("true || npm run build", True),
+    ("npm run build:prod", False), ("npm run build --watch", False), ("echo npm run build", False),
+    ("pnpm run build", False),
+])
+def test_the_pattern_matches_whole_shell_segments_only(command: str, hit: bool) -> None:
+    assert bool(re.search(guards.command_regex("npm run build"), command)) is hit
+
+
+def test_compile_writes_the_table_and_hooks_only_guarded_tools(installed: Workspace) -> None:
+    assert guards.hook_specs(installed) == []
+    add_rule(installed)
+    RuleBook(installed).write(Rule(id="PROJ-002", title="No guard", body="Read first.", trigger="t",
+                                   enforcement="context only", verification="v"))
+    compiled = guards.compile_guards(installed)
+    assert [g["rule"] for g in compiled] == ["PROJ-001"]
+    [spec] = guards.hook_specs(installed)
+    assert (spec.event, spec.matcher, spec.script) == ("PreToolUse", "Bash", "guard")
+    lines = guards.needles_path(installed).read_text().splitlines()
+    assert Path(lines[0]).is_file() and lines[1:] == ["build"]
+    sync_hooks(installed)
+    settings = json.loads(installed.settings_path.read_text())
+    assert [(g["matcher"], g["hooks"][0]["command"]) for g in settings["hooks"]["PreToolUse"]] == [
+        ("Bash", '"$CLAUDE_PROJECT_DIR"/.nevo/hooks/guard')]
+    # The rule deprecated: no guard, no files, and the hook goes away.
+    RuleBook(installed).deprecate("PROJ-001", "obsolete")
+    assert guards.compile_guards(installed) == [] and not guards.table_path(installed).exists()
+    sync_hooks(installed)
+    assert "PreToolUse" not in json.loads(installed.settings_path.read_text()).get("hooks", {})
+
+
+def run_hook(ws: Workspace, command: Any, tool: str = "Bash") -> tuple[int, dict[str, Any] | None, float]:
+    payload = {"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": tool,
+               "tool_input": {"command": command, "description": "d"}, "tool_use_id": "t", "cwd": str(ws.root)}
+    start = time.perf_counter()
+    done = subprocess.run([str(ws.hooks_dir / "guard")], input=json.dumps(payload), capture_output=True, text=True,
+                          timeout=10)
+    elapsed = (time.perf_counter() - start) * 1000
+    return done.returncode, json.loads(done.stdout) if done.stdout.strip() else None, elapsed
+
+
+@pytest.fixture
+def guarded(installed: Workspace) -> Workspace:
+    add_rule(installed)
+    guards.compile_guards(installed)
+    return installed
+
+
+def test_the_hook_rewrites_the_failing_command_to_its_fix(guarded: Workspace) -> None:
+    code, out, _ = run_hook(guarded, "npm install && npm run build")
+    assert code == 0 and out is not None
+    specific = out["hookSpecificOutput"]
+    assert specific["hookEventName"] == "PreToolUse" and "permissionDecision" not in specific
+    assert specific["updatedInput"] == {"command": f"npm install && {FIX}", "description": "d"}
+
+
+@pytest.mark.parametrize("command", ["npm run build:prod", "ls", "cd web && npm run build", 42])
+def test_the_hook_leaves_other_calls_alone(guarded: Workspace, command: Any) -> None:
+    assert run_hook(guarded, command)[:2] == (0, None)
+
+
+def test_a_deny_guard_gives_the_rule_as_the_reason(installed: Workspace) -> None:
+    add_rule(installed, action="deny", command="rm -rf build")
+    guards.compile_guards(installed)
+    code, out, _ = run_hook(installed, "rm -rf build")
+    assert code == 0 and out == {"hookSpecificOutput": {
+        "hookEventName": "PreToolUse", "permissionDecision": "deny",
+        "permissionDecisionReason": f"nevo PROJ-001: When running the web build, use `{FIX}`, not `rm -rf build`."}}
+
+
+@pytest.mark.parametrize("damage", ["broken-table", "no-table", "no-python", "garbage-needles"])
+def test_a_broken_guard_never_blocks(guarded: Workspace, damage: str) -> None:
+    table, needles = guards.table_path(guarded), guards.needles_path(guarded)
+    if damage == "broken-table":
+        table.write_text("{not json")
+    elif damage == "no-table":
+        table.unlink()
+    elif damage == "no-python":
+        lines = needles.read_text().splitlines()
+        needles.write_text("\n".join(["/nonexistent/python3", *lines[1:]]) + "\n")
+    else:
+        needles.write_bytes(b"\x00\xff\n\n")
+    assert run_hook(guarded, "npm run build")[:2] == (0, None)
+
+
+def test_a_payload_that_is_not_json_is_let_through(guarded: Workspace) -> None:
+    done = subprocess.run([str(guarded.hooks_dir / "guard")], input="npm run build {", capture_output=True,
+                          text=True, timeout=10)
+    assert (done.returncode, done.stdout) == (0, "")
+
+
+def test_the_hook_is_fast(guarded: Workspace) -> None:
+    misses = [run_hook(guarded, "ls -la")[2] for _ in range(15)]
+    hits = [run_hook(guarded, "npm run build")[2] for _ in range(15)]
+    # Generous bounds for a loaded CI machine; bench/bench_rules.py reports the real figures.
+    assert statistics.median(misses) < 30 and statistics.median(hits) < 150, (misses, hits)
+    assert statistics.median(misses) < statistics.median(hits)  # a miss never starts Python
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not claude_available(), reason=CLAUDE_MISSING)
+def test_a_deny_guard_stops_the_call_in_a_real_session(installed: Workspace, tmp_path: Path) -> None:
+    add_rule(installed, action="deny", command="touch forbidden.txt")
+    guards.compile_guards(installed)
+    sync_hooks(installed)
+    with FakeMessagesAPI([bash("touch forbidden.txt"), bash("touch allowed.txt"), text("done")]) as api:
+        run = run_claude(installed.root, "go", api, tmp_path / "claude-config")
+    assert run.returncode == 0, run.describe(api)
+    assert not (installed.root / "forbidden.txt").exists() and (installed.root / "allowed.txt").exists()
+    results = [block for block, _ in tool_results_in(run.transcript_entries()).values()]
+    assert results[0]["is_error"] is True and "nevo PROJ-001" in str(results[0]["content"])
+    assert "nevo PROJ-001" in api.main_requests()[1].messages_text()
+
+
+def test_init_installs_the_guard_scripts(workspace: Workspace) -> None:
+    init(workspace)
+    assert (workspace.hooks_dir / "guard").is_file() and (workspace.hooks_dir / "guard.py").is_file()
+    assert shutil.which(str(workspace.hooks_dir / "guard")) is not None  # executable
