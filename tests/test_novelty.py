@@ -1,0 +1,71 @@
+"""Novelty: paraphrases are duplicates, neighbours are related, the rest is novel; and it is fast."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+from nevo.novelty import DUPLICATE_AT, NoveltyIndex, features, similarity, stem, words
+
+PAIRS = json.loads((Path(__file__).parent / "data" / "paraphrases.json").read_text())
+
+
+def test_the_labelled_set_is_big_enough_and_balanced() -> None:
+    labels = [p["label"] for p in PAIRS]
+    assert len(PAIRS) >= 60 and {labels.count(k) >= 15 for k in ("duplicate", "related", "unrelated")} == {True}
+
+
+def test_precision_and_recall_of_duplicates_on_the_labelled_set() -> None:
+    predicted = [similarity(features(p["a"]), features(p["b"])) >= DUPLICATE_AT for p in PAIRS]
+    actual = [p["label"] == "duplicate" for p in PAIRS]
+    tp = sum(1 for x, y in zip(predicted, actual) if x and y)
+    precision = tp / max(1, sum(predicted))
+    recall = tp / max(1, sum(actual))
+    assert precision >= 0.85 and recall >= 0.95, (precision, recall)
+    # Unrelated rules are never called duplicates.
+    assert not any(pred for pred, p in zip(predicted, PAIRS) if p["label"] == "unrelated")
+
+
+def test_stemming_and_synonyms_fold_word_forms() -> None:
+    assert stem("running") == stem("runs") == stem("execute") == "run"
+    assert stem("activated") == stem("activate") and stem("installed") == stem("install")
+    assert stem("folder") == stem("directory") == "dir"
+    assert words("Always RUN the tests!") == words("run tests")
+
+
+def test_the_same_command_is_a_strong_signal() -> None:
+    index = NoveltyIndex([("PROJ-001", "Use `npm --prefix web run build` for the web build."),
+                          ("PROJ-002", "Read files before editing them.")])
+    verdict = index.check("Building: `npm --prefix web run build`")
+    assert verdict.verdict == "duplicate" and verdict.matches[0].id == "PROJ-001"
+    assert index.check("Use `pytest -q` for tests").verdict == "novel"
+    keyed = index.check("something else entirely", guard_key="Bash:npm run build",
+                        guard_keys={"PROJ-002": "Bash:npm run build"})
+    assert keyed.verdict == "duplicate" and keyed.matches[0].id == "PROJ-002"
+
+
+def test_verdict_json_shape() -> None:
+    verdict = NoveltyIndex([("PROJ-001", "Read files before editing them.")]).check("Read a file before you edit it")
+    out = verdict.to_json()
+    assert out["verdict"] == "duplicate" and out["matches"][0]["id"] == "PROJ-001"
+    assert 0 < out["matches"][0]["score"] <= 1
+
+
+def synthetic_rules(n: int, seed: int = 7) -> list[tuple[str, str]]:
+    """Plausible rule texts: the labelled set's sentences, recombined."""
+    rng = random.Random(seed)
+    sentences = sorted({p["a"] for p in PAIRS} | {p["b"] for p in PAIRS})
+    return [(f"PROJ-{i:04d}", f"{rng.choice(sentences)} {rng.choice(sentences)}") for i in range(n)]
+
+
+def test_checking_against_1000_rules_is_fast() -> None:
+    index = NoveltyIndex(synthetic_rules(1000))
+    timings = []
+    for probe in [p["a"] for p in PAIRS[:20]]:
+        start = time.perf_counter()
+        index.check(probe)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    assert timings[len(timings) // 2] < 20, timings  # the median; bench/bench_rules.py has p95
