@@ -58,6 +58,7 @@ class Hit:
 
 def search(db: Database, query: str, *, limit: int = 20, sources: tuple[str, ...] = SOURCES) -> list[Hit]:
     """The best ``limit`` hits for ``query`` across ``sources``, best first; [] for an empty query."""
+    query = query.replace("\x00", " ")  # FTS5 ends a string at NUL, even a quoted one
     if not query.strip():
         return []
     match = quote_fts(query)
