@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
 from nevo.db import Database, open_database
-from nevo.fingerprint import fingerprint
+from nevo.fingerprint import Fingerprint, fingerprint
 from nevo.recovery import describe_call, plausible_recovery
 from nevo.redact import redact, redact_obj
 from nevo.reports import write_due_reports
@@ -50,6 +51,7 @@ SAMPLE_ERROR_CHARS = 4_000  # the stored sample of an error: head and tail
 FINGERPRINT_ERROR_CHARS = 32_768  # what is redacted and fingerprinted (the fingerprint reads 8 KB each end)
 TRANSCRIPT_EVENTS = frozenset({"Stop", "SubagentStop", "SessionEnd", "PreCompact"})
 MAX_BETWEEN = 5
+ESSENCE_CACHE_MAX_CHARS = 16_384  # larger failures are not memoised (bounded memory)
 
 
 @dataclass
@@ -191,11 +193,12 @@ class Monitor:
         self, tool: str, tool_input: dict[str, Any], error: str, cwd: str | None, *, key: str, session_id: str,
         tool_use_id: str, at: str, source: str, result: RunResult,
     ) -> None:
-        safe_input = redact_obj(tool_input)
-        assert isinstance(safe_input, dict)
-        safe_error = redact(clip(error, FINGERPRINT_ERROR_CHARS))
-        safe_cwd = redact(cwd) if cwd else cwd
-        fp = fingerprint(tool, safe_input, safe_error, safe_cwd)
+        clipped = clip(error, FINGERPRINT_ERROR_CHARS)
+        input_json = json.dumps(tool_input, sort_keys=True, ensure_ascii=False, default=str)
+        if len(clipped) + len(input_json) <= ESSENCE_CACHE_MAX_CHARS:
+            safe_input, safe_error, safe_cwd, fp = _essence(tool, input_json, clipped, cwd)
+        else:
+            safe_input, safe_error, safe_cwd, fp = _essence.__wrapped__(tool, input_json, clipped, cwd)
         sample = {"tool_input": safe_input, "error": clip(safe_error, SAMPLE_ERROR_CHARS), "cwd": safe_cwd or "",
                   "session_id": session_id, "tool_use_id": tool_use_id}
         recorded = store.record_failure(
@@ -302,6 +305,19 @@ class Monitor:
         except Exception as exc:  # the analyst retries later; the incidents are safe already
             result.warnings.append(f"analyst failed: {type(exc).__name__}: {exc}")
             log.warning("analyst failed", exc_info=True)
+
+
+@lru_cache(maxsize=2048)
+def _essence(tool: str, input_json: str, error: str, cwd: str | None) -> tuple[dict[str, Any], str, str | None, Fingerprint]:
+    """Redacted input, error and cwd, and the fingerprint of a failure. Pure, so it is memoised: the same
+    failure recurs (loops, retries, many sessions) and redaction is the costliest step per trigger.
+    Callers must not mutate the returned dict."""
+    safe_input = redact_obj(json.loads(input_json))
+    if not isinstance(safe_input, dict):
+        safe_input = {}
+    safe_error = redact(error)
+    safe_cwd = redact(cwd) if cwd else cwd
+    return safe_input, safe_error, safe_cwd, fingerprint(tool, safe_input, safe_error, safe_cwd)
 
 
 def process_pending(workspace: Workspace, clock: Clock = system_clock) -> RunResult:

@@ -14,6 +14,7 @@ import posixpath
 import re
 import shlex
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 FILE_WRITERS = frozenset({"Edit", "MultiEdit", "Write", "NotebookEdit"})
@@ -58,10 +59,11 @@ def describe_call(tool: str, tool_input: Mapping[str, Any]) -> str:
     return tool
 
 
-def segments(command: str) -> list[tuple[str, list[str]]]:
+@lru_cache(maxsize=4096)  # the same commands recur all session long, and shlex is slow
+def segments(command: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(program, words) for each simple command in a compound one, skipping env assignments and wrappers;
     words are the non-option arguments, paths reduced to their last component."""
-    out = []
+    out: list[tuple[str, tuple[str, ...]]] = []
     for part in _SEGMENT_SPLIT.split(command):
         try:
             tokens = shlex.split(part, comments=True)
@@ -77,12 +79,12 @@ def segments(command: str) -> list[tuple[str, list[str]]]:
             program, words = _program(tokens[2]), [_word(t) for t in tokens[3:] if not t.startswith("-")]
         elif program in ("npx", "uvx", "pnpx") and words:
             program, words = _program(words[0]), words[1:]
-        out.append((program, [w for w in words if w]))
-    return out
+        out.append((program, tuple(w for w in words if w)))
+    return tuple(out)
 
 
 def _bash_recovers(failed: str, ok: str) -> bool:
-    failed_parts = [s for s in segments(failed) if s[0] not in STAGE_PROGRAMS] or segments(failed)
+    failed_parts = [s for s in segments(failed) if s[0] not in STAGE_PROGRAMS] or list(segments(failed))
     ok_parts = segments(ok)
     for program, words in failed_parts:
         key_words = {words[0], words[-1]} if words else set()
