@@ -67,7 +67,7 @@ def default_nevo_command() -> str:
 
 
 def mark_for(workspace: Workspace) -> str:
-    return f"{MARK} {workspace.root}"
+    return f"{MARK} {workspace.root}".replace("%", "\\%")  # the mark is part of the line: same escaping
 
 
 def cron_line(workspace: Workspace, schedule: str, nevo_command: str | None = None) -> str:
