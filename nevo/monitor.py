@@ -229,7 +229,7 @@ class Monitor:
         result.transcripts_read += 1
         for call in transcript.calls:
             if call.failed and call.id and call.result is not None:
-                self._count(call.name, call.input, call.result.text, cwd, key=store.call_key(session, call.id),
+                self._count(call.name, call.input, call.result.text, call.cwd or cwd, key=store.call_key(session, call.id),
                             session_id=session, tool_use_id=call.id, at=_call_at(call, at), source="transcript",
                             result=result)
         if session:
