@@ -4,6 +4,7 @@ Only json and re are imported so the interpreter starts fast. Reads the PreToolU
 prints the hook decision for the first guard whose pattern matches, or nothing. Never fails the call:
 anything unexpected (a broken guard file, an odd payload) means no output and exit 0.
 """
+
 import json
 import re
 import sys
@@ -23,18 +24,31 @@ def decide(payload, table):
             continue
         pattern = re.compile(guard["regex"])
         match = pattern.search(command)
-        if match is None or CD.search(command[:match.start()]):
+        if match is None or CD.search(command[: match.start()]):
             continue  # after a `cd` the command runs elsewhere: the rule may not hold there
         reason = guard.get("reason", "")
         if guard.get("action") == "rewrite" and guard.get("fix"):
-            fixed = pattern.sub(lambda m: m.group(1) + guard["fix"], command)
+            fix = guard["fix"]
+            fixed = pattern.sub(lambda m, fix=fix: m.group(1) + fix, command)
             updated = dict(tool_input, command=fixed)
             # No permissionDecision: the rewritten call still goes through the user's permission rules.
-            return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": updated},
-                    "systemMessage": "nevo " + guard.get("rule", "") + ": rewrote `" + command[:200]
-                    + "` to `" + fixed[:200] + "`"}
-        return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
-                                       "permissionDecisionReason": reason}}
+            return {
+                "hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": updated},
+                "systemMessage": "nevo "
+                + guard.get("rule", "")
+                + ": rewrote `"
+                + command[:200]
+                + "` to `"
+                + fixed[:200]
+                + "`",
+            }
+        return {
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": "deny",
+                "permissionDecisionReason": reason,
+            }
+        }
     return None
 
 

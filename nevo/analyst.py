@@ -26,7 +26,7 @@ from nevo.db import Database, open_database
 from nevo.errors import NevoError
 from nevo.fsutil import atomic_write_text
 from nevo.novelty import NoveltyIndex, Verdict
-from nevo.providers import Provider, ProviderError, Request, load_agent, make_provider
+from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.redact import redact, redact_obj
 from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
@@ -104,14 +104,20 @@ class GateFailure(Exception):
 
 def ready_incidents(db: Database, config: Config) -> list[store.Incident]:
     threshold = int(config.get("analyst.recurrence_threshold"))
-    ready = [i for i in store.list_incidents(db, status="new") if i.recovery is not None or i.count >= threshold]
+    ready = [
+        i for i in store.list_incidents(db, status="new") if i.recovery is not None or i.count >= threshold
+    ]
     ready.sort(key=lambda i: (i.first_seen, i.id))
     return ready
 
 
 def analyze_ready(
-    workspace: Workspace, provider: Provider | None = None, clock: Clock = system_clock, *,
-    db: Database | None = None, limit: int | None = None,
+    workspace: Workspace,
+    provider: Provider | None = None,
+    clock: Clock = system_clock,
+    *,
+    db: Database | None = None,
+    limit: int | None = None,
 ) -> AnalysisReport:
     """Analyse every ready incident; commit a rule for each proposal that passes the gates."""
     import nevo.offline_analyst  # noqa: F401 - registers the offline incident-analyst
@@ -154,6 +160,7 @@ def after_rules_changed(workspace: Workspace, config: Config | None = None) -> N
 
 # -- one incident ---------------------------------------------------------------------------------
 
+
 def _failed_command(incident: store.Incident) -> str:
     if incident.recovery is not None:
         command = incident.recovery.failed_input.get("command")
@@ -171,9 +178,15 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
     failed = _failed_command(incident)
     data: dict[str, Any] = {
         "incident": {
-            "id": incident.id, "fingerprint": incident.fingerprint, "tool": incident.tool, "command": failed,
-            "error_class": incident.error_class, "normalized_error": incident.normalized_error,
-            "sample": incident.sample, "count": incident.count, "session_count": incident.session_count,
+            "id": incident.id,
+            "fingerprint": incident.fingerprint,
+            "tool": incident.tool,
+            "command": failed,
+            "error_class": incident.error_class,
+            "normalized_error": incident.normalized_error,
+            "sample": incident.sample,
+            "count": incident.count,
+            "session_count": incident.session_count,
             "is_loop": incident.is_loop,
         },
         "recovery": None,
@@ -181,7 +194,9 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
     }
     if incident.recovery is not None:
         data["recovery"] = {
-            "tool": incident.recovery.tool, "command": incident.recovery.command, "input": incident.recovery.input,
+            "tool": incident.recovery.tool,
+            "command": incident.recovery.command,
+            "input": incident.recovery.input,
             "between": list(getattr(incident.recovery, "between", []) or []),
         }
     probe = f"{failed} {incident.error_class} {incident.recovery.command if incident.recovery else ''}"
@@ -189,10 +204,14 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
     nearest = NoveltyIndex((r.id, r.text()) for r in rules).check(probe, top=8).matches
     wanted = {m.id for m in nearest}
     data["existing_rules"] = [{"id": r.id, "title": r.title, "body": r.body} for r in rules if r.id in wanted]
-    return redact_obj(data)  # type: ignore[no-any-return]
+    redacted = redact_obj(data)
+    assert isinstance(redacted, dict)  # redact_obj keeps the shape of what it is given
+    return redacted
 
 
-def transcript_excerpt(db: Database, incident: store.Incident, before: int = 3, after: int = 4) -> list[dict[str, Any]]:
+def transcript_excerpt(
+    db: Database, incident: store.Incident, before: int = 3, after: int = 4
+) -> list[dict[str, Any]]:
     """The calls around the failure in its session's transcript (when the journal knows the transcript)."""
     from nevo.transcript import read_transcript
 
@@ -209,18 +228,30 @@ def transcript_excerpt(db: Database, incident: store.Incident, before: int = 3, 
             if index is None:
                 continue
             excerpt = []
-            for call in calls[max(0, index - before): index + after + 1]:
+            for call in calls[max(0, index - before) : index + after + 1]:
                 result = call.result.text if call.result is not None else ""
-                excerpt.append({"tool": call.name, "input": call.command or json.dumps(call.input)[:300],
-                                "failed": call.failed, "result": redact(result[:600])})
+                excerpt.append(
+                    {
+                        "tool": call.name,
+                        "input": call.command or json.dumps(call.input)[:300],
+                        "failed": call.failed,
+                        "result": redact(result[:600]),
+                    }
+                )
             return excerpt
     except (OSError, ValueError, KeyError) as exc:
         return [{"note": f"transcript unavailable: {exc}"}]
     return []
 
 
-def _analyse_one(workspace: Workspace, db: Database, provider: Provider, book: RuleBook,
-                 incident: store.Incident, clock: Clock) -> Outcome:
+def _analyse_one(
+    workspace: Workspace,
+    db: Database,
+    provider: Provider | MeteredProvider,
+    book: RuleBook,
+    incident: store.Incident,
+    clock: Clock,
+) -> Outcome:
     agent = load_agent("incident-analyst", workspace)
     data = gather(workspace, db, incident, book)
     request = Request(agent=agent, task=TASK, data=data, schema=SCHEMA, max_tokens=2048)
@@ -244,7 +275,9 @@ def _analyse_one(workspace: Workspace, db: Database, provider: Provider, book: R
         if findings:
             raise GateFailure("rejected", "unsafe: " + "; ".join(f"{f.kind}: {f.excerpt}" for f in findings))
     except GateFailure as failure:
-        outcome = Outcome(incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider)
+        outcome = Outcome(
+            incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider
+        )
         _record(db, outcome, clock, root_cause, category)
         store.set_status(db, incident.id, "analysed")
         return outcome
@@ -267,7 +300,9 @@ def _analyse_one(workspace: Workspace, db: Database, provider: Provider, book: R
 def check_novelty(rule: Rule, existing: list[Rule]) -> Verdict:
     keys = {r.id: guard_key(r.guard) for r in existing if r.guard}
     index = NoveltyIndex((r.id, r.text()) for r in existing)
-    return index.check(rule.text(), guard_key=guard_key(rule.guard), guard_keys={k: v for k, v in keys.items() if v})
+    return index.check(
+        rule.text(), guard_key=guard_key(rule.guard), guard_keys={k: v for k, v in keys.items() if v}
+    )
 
 
 def guard_key(guard: dict[str, Any] | None) -> str | None:
@@ -277,12 +312,14 @@ def guard_key(guard: dict[str, Any] | None) -> str | None:
 
 
 def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: RuleBook, clock: Clock) -> Rule:
-    """The format and completeness gates: a well-formed proposal becomes a :class:`Rule` (id not yet given)."""
+    """The format and completeness gates: a well-formed proposal becomes a :class:`Rule` (no id yet)."""
     proposed = output.get("rule")
     if not isinstance(proposed, dict):
         raise GateFailure("rejected", "format: the answer has no `rule` object")
-    fields = {name: " ".join(redact(str(proposed.get(name) or "")).split())
-              for name in ("title", "body", "trigger", "enforcement", "verification")}
+    fields = {
+        name: " ".join(redact(str(proposed.get(name) or "")).split())
+        for name in ("title", "body", "trigger", "enforcement", "verification")
+    }
     if not fields["title"] or not fields["body"]:
         raise GateFailure("rejected", "format: the rule needs a title and a body")
     missing = [name for name in ("trigger", "enforcement", "verification") if not fields[name]]
@@ -290,16 +327,26 @@ def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: Rul
         raise GateFailure("rejected", f"completeness: no {', '.join(missing)} (the rule would be decorative)")
     count = len(sentences(fields["body"]))
     if count > MAX_SENTENCES or len(fields["body"]) > 600:
-        raise GateFailure("rejected", f"format: {count} sentences / {len(fields['body'])} chars; a rule is 1 to 3 short sentences")
+        raise GateFailure(
+            "rejected",
+            f"format: {count} sentences / {len(fields['body'])} chars; a rule is 1 to 3 short sentences",
+        )
     if str(output.get("category") or "other") not in CATEGORIES:
         raise GateFailure("rejected", f"format: unknown category {output.get('category')!r}")
     paths = proposed.get("paths") or []
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise GateFailure("rejected", "format: `paths` must be a list of globs")
     return Rule(
-        id="PROJ-000", title=fields["title"][:80], body=fields["body"], trigger=fields["trigger"],
-        enforcement=fields["enforcement"], verification=fields["verification"], incidents=[incident.id],
-        created=iso(clock()), paths=list(paths), guard=valid_guard(output.get("guard")),
+        id="PROJ-000",
+        title=fields["title"][:80],
+        body=fields["body"],
+        trigger=fields["trigger"],
+        enforcement=fields["enforcement"],
+        verification=fields["verification"],
+        incidents=[incident.id],
+        created=iso(clock()),
+        paths=list(paths),
+        guard=valid_guard(output.get("guard")),
     )
 
 
@@ -340,12 +387,21 @@ def _record(db: Database, outcome: Outcome, clock: Clock, root_cause: str, categ
     db.execute(
         "INSERT INTO analyses (incident_id, at, provider, root_cause, category, rule_id, verdict, reason)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (outcome.incident_id, iso(clock()), outcome.provider or "unknown", root_cause,
-         category if category in CATEGORIES else "other", outcome.rule_id, outcome.verdict, outcome.reason),
+        (
+            outcome.incident_id,
+            iso(clock()),
+            outcome.provider or "unknown",
+            root_cause,
+            category if category in CATEGORIES else "other",
+            outcome.rule_id,
+            outcome.verdict,
+            outcome.reason,
+        ),
     )
 
 
 # -- rules waiting for the repository ---------------------------------------------------------------
+
 
 def pending_path(workspace: Workspace) -> Path:
     return workspace.nevo_dir / "pending-rules.json"
@@ -358,7 +414,9 @@ def read_pending(workspace: Workspace) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise NevoError(f"{path} is unreadable: {exc}", "delete it; the rule files themselves are in .claude/rules/") from exc
+        raise NevoError(
+            f"{path} is unreadable: {exc}", "delete it; the rule files themselves are in .claude/rules/"
+        ) from exc
     return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
 
 
@@ -369,8 +427,14 @@ def _add_pending(workspace: Workspace, rule_id: str, path: Path, message: str) -
 def add_pending(workspace: Workspace, rule_id: str, paths: list[Path], message: str) -> None:
     """Queue a commit of ``paths`` for when the repository is no longer busy (used by deprecate too)."""
     entries = [e for e in read_pending(workspace) if e.get("rule_id") != rule_id]
-    entries.append({"rule_id": rule_id, "paths": [str(p.relative_to(workspace.root)) for p in paths],
-                    "message": message, "reason": "the repository was busy"})
+    entries.append(
+        {
+            "rule_id": rule_id,
+            "paths": [str(p.relative_to(workspace.root)) for p in paths],
+            "message": message,
+            "reason": "the repository was busy",
+        }
+    )
     atomic_write_text(pending_path(workspace), json.dumps(entries, indent=2) + "\n")
 
 
@@ -384,7 +448,9 @@ def commit_pending(workspace: Workspace) -> list[str]:
     for entry in entries:
         paths = [workspace.root / p for p in entry.get("paths", [])]
         try:
-            gitops.commit_files(workspace.root, paths, str(entry.get("message") or f"nevo: {entry.get('rule_id')}"))
+            gitops.commit_files(
+                workspace.root, paths, str(entry.get("message") or f"nevo: {entry.get('rule_id')}")
+            )
         except NevoError as exc:
             if re.match(r"nothing to commit", exc.message):
                 done.append(str(entry.get("rule_id")))  # someone committed it by hand meanwhile
@@ -400,6 +466,7 @@ def commit_pending(workspace: Workspace) -> list[str]:
 
 
 # -- operations behind `nevo rules ...` ---------------------------------------------------------------
+
 
 def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock = system_clock) -> Outcome:
     """Deprecate a rule: move it out of .claude/rules/ and commit the move (or queue it when busy)."""
@@ -450,10 +517,19 @@ def rules_overview(workspace: Workspace) -> list[dict[str, Any]]:
     with open_database(workspace) as db:
         stats = rule_stats(workspace, db, threshold)
     return [
-        {"id": s.rule.id, "title": s.rule.title, "status": s.rule.status, "incidents": s.rule.incidents,
-         "recurrences": s.recurrences, "failing": s.failing, "enforcement": s.rule.enforcement,
-         "guard": bool(s.rule.guard), "decorative": s.rule.decorative, "created": s.rule.created,
-         "path": str(s.rule.path.relative_to(workspace.root)) if s.rule.path else None}
+        {
+            "id": s.rule.id,
+            "title": s.rule.title,
+            "status": s.rule.status,
+            "incidents": s.rule.incidents,
+            "recurrences": s.recurrences,
+            "failing": s.failing,
+            "enforcement": s.rule.enforcement,
+            "guard": bool(s.rule.guard),
+            "decorative": s.rule.decorative,
+            "created": s.rule.created,
+            "path": str(s.rule.path.relative_to(workspace.root)) if s.rule.path else None,
+        }
         for s in stats
     ]
 

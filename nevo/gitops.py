@@ -43,7 +43,9 @@ def _repo(root: Path) -> git.Repo:
     try:
         return git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise NotAGitRepo(f"{root} is not in a git repository", "run `git init` so rules can be committed") from exc
+        raise NotAGitRepo(
+            f"{root} is not in a git repository", "run `git init` so rules can be committed"
+        ) from exc
 
 
 def is_git_repo(root: Path) -> bool:
@@ -83,10 +85,14 @@ def commit_files(root: Path, paths: list[Path], message: str) -> str:
     repo = _repo(root)
     busy = repo_busy(root)
     if busy:
-        raise GitBusy(f"the repository is in the middle of {busy}; nevo will commit the rule afterwards",
-                      "finish it (or abort it); the next `nevo analyze` commits what is waiting")
+        raise GitBusy(
+            f"the repository is in the middle of {busy}; nevo will commit the rule afterwards",
+            "finish it (or abort it); the next `nevo analyze` commits what is waiting",
+        )
     top = Path(repo.working_tree_dir or root).resolve()
-    rels = sorted({str(Path(p).resolve().relative_to(top)) if Path(p).is_absolute() else str(p) for p in paths})
+    rels = sorted(
+        {str(Path(p).resolve().relative_to(top)) if Path(p).is_absolute() else str(p) for p in paths}
+    )
     if not rels:
         raise NevoError("nothing to commit: no paths given")
     head = _head_sha(repo)

@@ -64,8 +64,12 @@ def compile_guards(workspace: Workspace, python: str | None = None) -> list[dict
         if action == "rewrite" and not str(spec.get("fix") or "").strip():
             continue
         entry = {
-            "rule": rule.id, "tool": "Bash", "command": command, "regex": command_regex(command),
-            "action": action, "reason": f"nevo {rule.id}: {rule.body}",
+            "rule": rule.id,
+            "tool": "Bash",
+            "command": command,
+            "regex": command_regex(command),
+            "action": action,
+            "reason": f"nevo {rule.id}: {rule.body}",
         }
         if action == "rewrite":
             entry["fix"] = " ".join(str(spec["fix"]).split())

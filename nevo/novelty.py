@@ -23,10 +23,76 @@ RELATED_AT = 0.28
 WEIGHTS = (0.5, 0.3, 0.2)  # words, character n-grams, code spans
 
 _STOP = frozenset(
-    "a an the to of in on for with and or is are be it its this that these those when whenever before after "
-    "always never must should do does don't not no any all you your use using instead than then there here "
-    "by as at from into so if only first sure make per via e.g. i.e. etc also just one can will may need "
-    "needs".split()
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "with",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "when",
+        "whenever",
+        "before",
+        "after",
+        "always",
+        "never",
+        "must",
+        "should",
+        "do",
+        "does",
+        "don't",
+        "not",
+        "no",
+        "any",
+        "all",
+        "you",
+        "your",
+        "use",
+        "using",
+        "instead",
+        "than",
+        "then",
+        "there",
+        "here",
+        "by",
+        "as",
+        "at",
+        "from",
+        "into",
+        "so",
+        "if",
+        "only",
+        "first",
+        "sure",
+        "make",
+        "per",
+        "via",
+        "e.g.",
+        "i.e.",
+        "etc",
+        "also",
+        "just",
+        "one",
+        "can",
+        "will",
+        "may",
+        "need",
+        "needs",
+    ]
 )
 # Folded to the first word of each group.
 _SYNONYM_GROUPS = (
@@ -85,7 +151,7 @@ def words(text: str) -> frozenset[str]:
 
 def char_ngrams(folded: str, n: int = 4) -> frozenset[str]:
     squeezed = f" {folded} "
-    return frozenset(squeezed[i:i + n] for i in range(len(squeezed) - n + 1))
+    return frozenset(squeezed[i : i + n] for i in range(len(squeezed) - n + 1))
 
 
 def code_tokens(text: str) -> frozenset[str]:
@@ -136,7 +202,10 @@ class Verdict:
     matches: list[Match] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return {"verdict": self.verdict, "matches": [{"id": m.id, "score": round(m.score, 3)} for m in self.matches]}
+        return {
+            "verdict": self.verdict,
+            "matches": [{"id": m.id, "score": round(m.score, 3)} for m in self.matches],
+        }
 
 
 class NoveltyIndex:
@@ -145,8 +214,14 @@ class NoveltyIndex:
     def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
         self.entries = [(rule_id, features(text)) for rule_id, text in entries]
 
-    def check(self, text: str, *, top: int = 5, guard_key: str | None = None,
-              guard_keys: dict[str, str] | None = None) -> Verdict:
+    def check(
+        self,
+        text: str,
+        *,
+        top: int = 5,
+        guard_key: str | None = None,
+        guard_keys: dict[str, str] | None = None,
+    ) -> Verdict:
         """``guard_key`` (tool + command pattern of the proposal) equal to an existing rule's key in
         ``guard_keys`` makes that rule a duplicate: same trigger, same teeth."""
         probe = features(text)

@@ -43,7 +43,10 @@ def _purpose(failed: str, recovery: str) -> str:
 def _error_summary(incident: dict[str, Any]) -> str:
     text = str(incident.get("error_class") or "").strip()
     if not text or re.fullmatch(r"exit \d+", text):
-        lines = [ln.strip() for ln in str(incident.get("normalized_error") or incident.get("sample") or "").splitlines()]
+        lines = [
+            ln.strip()
+            for ln in str(incident.get("normalized_error") or incident.get("sample") or "").splitlines()
+        ]
         text = next((ln for ln in lines if ln and not ln.lower().startswith("exit code")), text)
     return text[:100]
 
@@ -63,20 +66,21 @@ def _from_recovery(incident: dict[str, Any], recovery: dict[str, Any]) -> dict[s
     tool = str(incident.get("tool") or "Bash")
     error = _error_summary(incident)
     purpose = _purpose(failed, fixed)
+    fingerprint = str(incident.get("fingerprint", ""))[:12]
     body = f"When running {purpose}, use `{fixed}`, not `{failed}` (fails here: {error})."
     guard = None
     if tool == "Bash" and recovery.get("tool", "Bash") == "Bash" and failed and fixed and failed != fixed:
         guard = {"tool": "Bash", "command": failed, "action": "rewrite", "fix": fixed}
     return {
         "root_cause": f"`{failed}` does not work in this project ({error}); `{fixed}` does the same job and "
-                      "succeeded right after it in the same session.",
+        "succeeded right after it in the same session.",
         "category": _category(error, True),
         "rule": {
             "title": f"Use `{fixed}` for {purpose.strip('`')}"[:80],
             "body": body,
             "trigger": f"PreToolUse {tool} `{failed}`",
             "enforcement": "guard rewrite" if guard else "context only",
-            "verification": f"incident fingerprint {str(incident.get('fingerprint', ''))[:12]} does not recur",
+            "verification": f"incident fingerprint {fingerprint} does not recur",
         },
         "guard": guard,
     }
@@ -84,30 +88,60 @@ def _from_recovery(incident: dict[str, Any], recovery: dict[str, Any]) -> dict[s
 
 # (pattern on the error class, title, body template, category); {0} is the first capture group.
 _BY_ERROR_CLASS: tuple[tuple[str, str, str, str], ...] = (
-    (r"(?:ModuleNotFoundError|ImportError): ?(\S+)", "Check the virtualenv before importing {0}",
-     "Python cannot import `{0}` here: run Python from the project's virtualenv (`.venv/bin/python`, or "
-     "activate it first) and install `{0}` there with the project's own tool before running code that needs it.",
-     "environment"),
-    (r"command not found: ?(\S+)", "`{0}` is not installed here",
-     "`{0}` is not installed in this environment: check with `command -v {0}` before relying on it, and use "
-     "the project's own wrapper or an installed alternative.", "environment"),
-    (r"no such file: ?(\S+)", "Check that {0} exists before using it",
-     "`{0}` does not exist in this checkout: check the path (ls or Glob) before reading or running it.",
-     "missing-knowledge"),
-    (r"string to replace not found", "Re-read a file before editing it again",
-     "When Edit cannot find the text to replace, Read the file again and copy the exact current text "
-     "before retrying the Edit.", "tool-misuse"),
-    (r"string to replace found several times", "Make Edit targets unique",
-     "When the text to replace occurs several times, include enough surrounding lines to make it unique "
-     "(or use replace_all deliberately).", "tool-misuse"),
-    (r"not (?:been )?read yet", "Read a file before editing it",
-     "Read a file with the Read tool before you Edit or Write it.", "tool-misuse"),
-    (r"npm: missing script (\S+)", "No `{0}` script in this package.json",
-     "This package.json has no `{0}` script: read package.json (and any sub-package such as `web/`) "
-     "before running `npm run {0}`.", "missing-knowledge"),
-    (r"git: (.*not a git repository.*)", "Run git inside the repository",
-     "git fails here ({0}): check the working directory with `git rev-parse --show-toplevel` first.",
-     "environment"),
+    (
+        r"(?:ModuleNotFoundError|ImportError): ?(\S+)",
+        "Check the virtualenv before importing {0}",
+        "Python cannot import `{0}` here: run Python from the project's virtualenv (`.venv/bin/python`, or "
+        "activate it first) and install `{0}` there with the project's own tool before running code that "
+        "needs it.",
+        "environment",
+    ),
+    (
+        r"command not found: ?(\S+)",
+        "`{0}` is not installed here",
+        "`{0}` is not installed in this environment: check with `command -v {0}` before relying on it, "
+        "and use the project's own wrapper or an installed alternative.",
+        "environment",
+    ),
+    (
+        r"no such file: ?(\S+)",
+        "Check that {0} exists before using it",
+        "`{0}` does not exist in this checkout: check the path (ls or Glob) before reading or running it.",
+        "missing-knowledge",
+    ),
+    (
+        r"string to replace not found",
+        "Re-read a file before editing it again",
+        "When Edit cannot find the text to replace, Read the file again and copy the exact current text "
+        "before retrying the Edit.",
+        "tool-misuse",
+    ),
+    (
+        r"string to replace found several times",
+        "Make Edit targets unique",
+        "When the text to replace occurs several times, include enough surrounding lines to make it unique "
+        "(or use replace_all deliberately).",
+        "tool-misuse",
+    ),
+    (
+        r"not (?:been )?read yet",
+        "Read a file before editing it",
+        "Read a file with the Read tool before you Edit or Write it.",
+        "tool-misuse",
+    ),
+    (
+        r"npm: missing script (\S+)",
+        "No `{0}` script in this package.json",
+        "This package.json has no `{0}` script: read package.json (and any sub-package such as `web/`) "
+        "before running `npm run {0}`.",
+        "missing-knowledge",
+    ),
+    (
+        r"git: (.*not a git repository.*)",
+        "Run git inside the repository",
+        "git fails here ({0}): check the working directory with `git rev-parse --show-toplevel` first.",
+        "environment",
+    ),
 )
 
 
@@ -120,24 +154,44 @@ def _from_error_class(incident: dict[str, Any]) -> dict[str, Any]:
         match = re.search(pattern, error_class, re.IGNORECASE)
         if match:
             arg = (match.group(1) if match.groups() else "").strip("'\"`")
-            return _proposal(title.format(arg), body.format(arg), category, tool, command, fingerprint,
-                             f"{error_class}: the precondition was not checked before the call.")
+            return _proposal(
+                title.format(arg),
+                body.format(arg),
+                category,
+                tool,
+                command,
+                fingerprint,
+                f"{error_class}: the precondition was not checked before the call.",
+            )
     error = _error_summary(incident)
     subject = f"`{command}`" if command else f"the {tool} tool"
-    body = (f"{subject} fails in this project ({error}), seen {incident.get('count', 1)} times: check its "
-            "preconditions (working directory, inputs, installed tools) before running it again.")
-    return _proposal(f"Check preconditions before {command or tool}"[:80], body, "process-gap", tool, command,
-                     fingerprint, f"{subject} keeps failing with {error}; no working alternative was seen yet.")
+    body = (
+        f"{subject} fails in this project ({error}), seen {incident.get('count', 1)} times: check its "
+        "preconditions (working directory, inputs, installed tools) before running it again."
+    )
+    return _proposal(
+        f"Check preconditions before {command or tool}"[:80],
+        body,
+        "process-gap",
+        tool,
+        command,
+        fingerprint,
+        f"{subject} keeps failing with {error}; no working alternative was seen yet.",
+    )
 
 
-def _proposal(title: str, body: str, category: str, tool: str, command: str, fingerprint: str,
-              root_cause: str) -> dict[str, Any]:
+def _proposal(
+    title: str, body: str, category: str, tool: str, command: str, fingerprint: str, root_cause: str
+) -> dict[str, Any]:
     trigger = f"PreToolUse {tool}" + (f" `{command}`" if command else "")
     return {
         "root_cause": root_cause,
         "category": category,
         "rule": {
-            "title": title[:80], "body": body, "trigger": trigger, "enforcement": "context only",
+            "title": title[:80],
+            "body": body,
+            "trigger": trigger,
+            "enforcement": "context only",
             "verification": f"incident fingerprint {fingerprint} does not recur",
         },
         "guard": None,

@@ -59,7 +59,11 @@ class Rule:
     @property
     def decorative(self) -> list[str]:
         """The missing parts that make this rule decorative (empty: it has teeth)."""
-        return [name for name in ("trigger", "enforcement", "verification") if not str(getattr(self, name)).strip()]
+        return [
+            name
+            for name in ("trigger", "enforcement", "verification")
+            if not str(getattr(self, name)).strip()
+        ]
 
     def text(self) -> str:
         """What novelty compares: the title, the rule itself and what triggers it."""
@@ -67,8 +71,13 @@ class Rule:
 
     def to_meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {
-            "id": self.id, "title": self.title, "trigger": self.trigger, "enforcement": self.enforcement,
-            "verification": self.verification, "incidents": list(self.incidents), "created": self.created,
+            "id": self.id,
+            "title": self.title,
+            "trigger": self.trigger,
+            "enforcement": self.enforcement,
+            "verification": self.verification,
+            "incidents": list(self.incidents),
+            "created": self.created,
             "status": self.status,
         }
         if self.deprecated_reason:
@@ -103,7 +112,7 @@ def sentences(text: str) -> list[str]:
     masked = re.sub(r"`[^`]*`", lambda m: "x" * len(m.group(0)), text)
     parts, start = [], 0
     for match in re.finditer(r"[.!?](?=\s+[A-Z(`\"]|\s*$)", masked):
-        piece = text[start:match.end()].strip()
+        piece = text[start : match.end()].strip()
         if piece:
             parts.append(piece)
         start = match.end()
@@ -137,12 +146,19 @@ def parse_rule(text: str, path: Path | None = None) -> Rule:
         rule_id = f"{match.group(1)}-{match.group(2)}" if match else ""
     guard = meta.get("guard")
     return Rule(
-        id=rule_id, title=str(meta.get("title") or ""), body=body.strip(),
-        trigger=str(meta.get("trigger") or ""), enforcement=str(meta.get("enforcement") or ""),
-        verification=str(meta.get("verification") or ""), incidents=_as_list(meta.get("incidents")),
-        created=_as_instant(meta.get("created")), status=str(meta.get("status") or "active"),
-        paths=_as_list(meta.get("paths")), guard=guard if isinstance(guard, dict) else None,
-        deprecated_reason=str(meta.get("deprecated_reason") or ""), path=path,
+        id=rule_id,
+        title=str(meta.get("title") or ""),
+        body=body.strip(),
+        trigger=str(meta.get("trigger") or ""),
+        enforcement=str(meta.get("enforcement") or ""),
+        verification=str(meta.get("verification") or ""),
+        incidents=_as_list(meta.get("incidents")),
+        created=_as_instant(meta.get("created")),
+        status=str(meta.get("status") or "active"),
+        paths=_as_list(meta.get("paths")),
+        guard=guard if isinstance(guard, dict) else None,
+        deprecated_reason=str(meta.get("deprecated_reason") or ""),
+        path=path,
     )
 
 
@@ -176,7 +192,11 @@ class RuleBook:
         return out
 
     def active(self) -> list[Rule]:
-        return [r for r in self.rules(include_deprecated=False) if r.path is not None and r.path.parent == self.active_dir]
+        return [
+            r
+            for r in self.rules(include_deprecated=False)
+            if r.path is not None and r.path.parent == self.active_dir
+        ]
 
     def get(self, rule_id: str) -> Rule:
         wanted = rule_id.strip().upper()
@@ -239,7 +259,7 @@ class RuleBook:
         by_id: dict[str, list[Rule]] = {}
         for rule in self.rules():
             by_id.setdefault(rule.id, []).append(rule)
-        for rule_id, group in sorted(by_id.items()):
+        for _, group in sorted(by_id.items()):
             if len(group) < 2:
                 continue
             group.sort(key=lambda r: (r.created or "~", str(r.path)))
@@ -264,22 +284,45 @@ class RuleBook:
             except (NevoError, OSError, UnicodeDecodeError) as exc:
                 findings.append(LintFinding(path.name, "bad-file", f"cannot be read: {exc}", path))
                 continue
-            if not RULE_ID.match(rule.id) or not path.name.startswith(rule.id + "-") and path.name != f"{rule.id}.md":
-                findings.append(LintFinding(rule.id or path.name, "id-mismatch",
-                                            f"id {rule.id!r} does not match the file name {path.name}", path))
+            if not RULE_ID.match(rule.id) or (
+                not path.name.startswith(rule.id + "-") and path.name != f"{rule.id}.md"
+            ):
+                findings.append(
+                    LintFinding(
+                        rule.id or path.name,
+                        "id-mismatch",
+                        f"id {rule.id!r} does not match the file name {path.name}",
+                        path,
+                    )
+                )
             if rule.id in seen:
-                findings.append(LintFinding(rule.id, "duplicate-number",
-                                            f"{rule.id} is used by {seen[rule.id].name} and {path.name} "
-                                            "(two branches added rules); run `nevo rules renumber`", path))
+                findings.append(
+                    LintFinding(
+                        rule.id,
+                        "duplicate-number",
+                        f"{rule.id} is used by {seen[rule.id].name} and {path.name} "
+                        "(two branches added rules); run `nevo rules renumber`",
+                        path,
+                    )
+                )
             seen.setdefault(rule.id, path)
             missing = rule.decorative
             if missing:
-                findings.append(LintFinding(rule.id, "decorative",
-                                            f"decorative: no {', '.join(missing)} (a rule needs all three)", path))
+                findings.append(
+                    LintFinding(
+                        rule.id,
+                        "decorative",
+                        f"decorative: no {', '.join(missing)} (a rule needs all three)",
+                        path,
+                    )
+                )
             count = len(sentences(rule.body))
             if count == 0 or count > MAX_SENTENCES:
-                findings.append(LintFinding(rule.id, "too-long",
-                                            f"{count} sentences; a rule is 1 to {MAX_SENTENCES}", path))
+                findings.append(
+                    LintFinding(
+                        rule.id, "too-long", f"{count} sentences; a rule is 1 to {MAX_SENTENCES}", path
+                    )
+                )
             for finding in scan(f"{rule.title}\n{rule.body}"):
                 findings.append(LintFinding(rule.id, "unsafe", f"{finding.kind}: {finding.excerpt}", path))
         return findings
@@ -303,6 +346,7 @@ def learned_index(workspace: Workspace, limit: int = INDEX_LIMIT) -> str:
 
 # -- effectiveness --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RuleStats:
     rule: Rule
@@ -317,10 +361,8 @@ def rule_stats(workspace: Workspace, db: Any, threshold: int) -> list[RuleStats]
     out = []
     for rule in RuleBook(workspace).rules():
         since = rule.created or "0000"
-        if len(since) == 10:  # a date: count from the end of that day
-            since = since + "T23:59:59Z"
-        else:
-            since = iso(parse_instant(since))
+        # A date (older files): count from the end of that day.
+        since = since + "T23:59:59Z" if len(since) == 10 else iso(parse_instant(since))
         recurrences = sum(incident_store.count_since(db, incident, since) for incident in rule.incidents)
         out.append(RuleStats(rule, recurrences, rule.status == "active" and recurrences >= threshold > 0))
     return out
@@ -336,13 +378,17 @@ def effectiveness_step(workspace: Workspace, db: Any, clock: Clock = system_cloc
     with db.transaction():
         for item in stats:
             db.execute(
-                "INSERT INTO rule_effectiveness (rule_id, checked_at, recurrences, failing) VALUES (?, ?, ?, ?)"
+                "INSERT INTO rule_effectiveness (rule_id, checked_at, recurrences, failing)"
+                " VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(rule_id) DO UPDATE SET checked_at = excluded.checked_at,"
                 " recurrences = excluded.recurrences, failing = excluded.failing",
                 (item.rule.id, now, item.recurrences, int(item.failing)),
             )
-    return {"rules": len(stats), "failing": [s.rule.id for s in stats if s.failing],
-            "recurrences": sum(s.recurrences for s in stats)}
+    return {
+        "rules": len(stats),
+        "failing": [s.rule.id for s in stats if s.failing],
+        "recurrences": sum(s.recurrences for s in stats),
+    }
 
 
 def ids(rules: Iterable[Rule]) -> list[str]:

@@ -18,24 +18,52 @@ from nevo.workspace import Workspace
 from tests.conftest import git
 
 CLOCK = fixed_clock(datetime(2026, 11, 21, 5, 0, tzinfo=timezone.utc))
-NPM_ERROR = 'Exit code 1\nnpm error Missing script: "build"\nnpm error\nnpm error To see a list of scripts, run:\nnpm error   npm run'
+NPM_ERROR = (
+    'Exit code 1\nnpm error Missing script: "build"\nnpm error\nnpm error To see a list of scripts, run:\n'
+    "npm error   npm run"
+)
 
 
-def record(ws: Workspace, command: str, error: str, *, recovery: str | None = None, times: int = 1,
-           session: str = "s1", at: str = "2026-11-21T04:00:00Z") -> str:
+def record(
+    ws: Workspace,
+    command: str,
+    error: str,
+    *,
+    recovery: str | None = None,
+    times: int = 1,
+    session: str = "s1",
+    at: str = "2026-11-21T04:00:00Z",
+) -> str:
     fp = fingerprint("Bash", {"command": command}, error, str(ws.root))
     with open_database(ws) as db, db.transaction():
         incident_id = ""
         for n in range(times):
             incident_id = incidents.record_failure(
-                db, fp, key=f"call:{session}:{command}:{n}", session_id=session, tool_use_id=f"t{n}", at=at,
-                source="hook", sample={"tool_input": {"command": command}, "error": error},
-                failed_input={"command": command}, loop_threshold=99,
+                db,
+                fp,
+                key=f"call:{session}:{command}:{n}",
+                session_id=session,
+                tool_use_id=f"t{n}",
+                at=at,
+                source="hook",
+                sample={"tool_input": {"command": command}, "error": error},
+                failed_input={"command": command},
+                loop_threshold=99,
             ).incident_id
         if recovery:
-            incidents.record_recovery(db, incident_id, incidents.Recovery(
-                tool="Bash", input={"command": recovery}, command=recovery, session_id=session,
-                tool_use_id="t-ok", at=at, failed_input={"command": command}))
+            incidents.record_recovery(
+                db,
+                incident_id,
+                incidents.Recovery(
+                    tool="Bash",
+                    input={"command": recovery},
+                    command=recovery,
+                    session_id=session,
+                    tool_use_id="t-ok",
+                    at=at,
+                    failed_input={"command": command},
+                ),
+            )
     return incident_id
 
 
@@ -59,8 +87,12 @@ def test_a_recovered_incident_becomes_a_committed_rule_with_a_guard(repo: Worksp
     rule = RuleBook(repo).get("PROJ-001")
     assert "`npm --prefix web run build`" in rule.body and "`npm run build`" in rule.body
     assert rule.incidents == [incident_id] and not rule.decorative
-    assert rule.guard == {"tool": "Bash", "command": "npm run build", "action": "rewrite",
-                          "fix": "npm --prefix web run build"}
+    assert rule.guard == {
+        "tool": "Bash",
+        "command": "npm run build",
+        "action": "rewrite",
+        "fix": "npm --prefix web run build",
+    }
     files = git(repo.root, "show", "--name-only", "--format=", "HEAD").split()
     assert files == [str(rule.path.relative_to(repo.root))] if rule.path else False
     message = git(repo.root, "log", "-1", "--format=%B")
@@ -80,7 +112,10 @@ def test_a_recovered_incident_becomes_a_committed_rule_with_a_guard(repo: Worksp
 
 
 def test_an_incident_without_recovery_waits_for_the_threshold(repo: Workspace) -> None:
-    error = "Exit code 1\nTraceback (most recent call last):\n  File \"a.py\", line 1\nModuleNotFoundError: No module named 'requests'"
+    error = (
+        'Exit code 1\nTraceback (most recent call last):\n  File "a.py", line 1\n'
+        "ModuleNotFoundError: No module named 'requests'"
+    )
     record(repo, "python3 a.py", error, times=2)
     assert analyst.analyze_ready(repo, clock=CLOCK).outcomes == []
     record(repo, "python3 a.py", error, times=1, session="s2")
@@ -95,8 +130,10 @@ def test_a_duplicate_proposal_writes_nothing(repo: Workspace) -> None:
     analyst.analyze_ready(repo, clock=CLOCK)
     head = git(repo.root, "rev-parse", "HEAD")
     # Another incident whose proposal, in other words, says what PROJ-001 says.
-    record(repo, "npm run build:web", "Exit code 1\nnpm error Missing script: \"build:web\"", times=3)
-    same = _proposal("Build the web app with `npm --prefix web run build`; a plain `npm run build` at the root fails.")
+    record(repo, "npm run build:web", 'Exit code 1\nnpm error Missing script: "build:web"', times=3)
+    same = _proposal(
+        "Build the web app with `npm --prefix web run build`; a plain `npm run build` at the root fails."
+    )
     [outcome] = analyst.analyze_ready(repo, provider=ScriptedProvider(same), clock=CLOCK).outcomes
     assert outcome.verdict == "duplicate" and outcome.rule_id == "PROJ-001", outcome
     assert git(repo.root, "rev-parse", "HEAD") == head
@@ -118,9 +155,18 @@ class ScriptedProvider:
 
 
 def _proposal(body: str, **rule: str) -> dict[str, Any]:
-    return {"root_cause": "r", "category": "process-gap",
-            "rule": {"title": "t", "body": body, "trigger": "PreToolUse Bash", "enforcement": "context only",
-                     "verification": "v", **rule}}
+    return {
+        "root_cause": "r",
+        "category": "process-gap",
+        "rule": {
+            "title": "t",
+            "body": body,
+            "trigger": "PreToolUse Bash",
+            "enforcement": "context only",
+            "verification": "v",
+            **rule,
+        },
+    }
 
 
 def test_an_unsafe_proposal_is_rejected_and_logged(repo: Workspace) -> None:
@@ -135,11 +181,14 @@ def test_an_unsafe_proposal_is_rejected_and_logged(repo: Workspace) -> None:
     assert provider.requests[0].data["incident"]["id"] == incident_id
 
 
-@pytest.mark.parametrize("proposal,reason", [
-    (_proposal("Run it.", trigger=""), "completeness: no trigger"),
-    (_proposal("One. Two. Three. Four."), "format: 4 sentences"),
-    ({"root_cause": "r", "category": "other"}, "format: the answer has no `rule`"),
-])
+@pytest.mark.parametrize(
+    "proposal,reason",
+    [
+        (_proposal("Run it.", trigger=""), "completeness: no trigger"),
+        (_proposal("One. Two. Three. Four."), "format: 4 sentences"),
+        ({"root_cause": "r", "category": "other"}, "format: the answer has no `rule`"),
+    ],
+)
 def test_format_and_completeness_gates(repo: Workspace, proposal: dict[str, Any], reason: str) -> None:
     record(repo, "make", "Exit code 2\nmake: *** No targets specified", times=3)
     [outcome] = analyst.analyze_ready(repo, provider=ScriptedProvider(proposal), clock=CLOCK).outcomes
@@ -148,7 +197,9 @@ def test_format_and_completeness_gates(repo: Workspace, proposal: dict[str, Any]
 
 def test_a_provider_failure_leaves_the_incident_for_later(repo: Workspace) -> None:
     incident_id = record(repo, "make", "Exit code 2\nmake: *** No targets specified", times=3)
-    [outcome] = analyst.analyze_ready(repo, provider=ScriptedProvider(ProviderError("timeout")), clock=CLOCK).outcomes
+    [outcome] = analyst.analyze_ready(
+        repo, provider=ScriptedProvider(ProviderError("timeout")), clock=CLOCK
+    ).outcomes
     assert outcome.verdict == "provider-error"
     with open_database(repo) as db:
         assert incidents.get_incident(db, incident_id).status == "new"  # type: ignore[union-attr]

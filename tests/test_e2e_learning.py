@@ -37,18 +37,32 @@ pytestmark = [
 
 def nevo(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    out = subprocess.run([sys.executable, "-m", "nevo", *args, "--workspace", str(workspace)], env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "nevo", *args, "--workspace", str(workspace)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, f"nevo {' '.join(args)}: {out.returncode}\n{out.stdout}\n{out.stderr}"
     return out
 
 
 def make_project(root: Path) -> None:
     root.mkdir()
-    (root / "package.json").write_text(json.dumps({"name": "shop", "private": True, "scripts": {"test": "true"}}))
+    (root / "package.json").write_text(
+        json.dumps({"name": "shop", "private": True, "scripts": {"test": "true"}})
+    )
     (root / "web").mkdir()
-    (root / "web" / "package.json").write_text(json.dumps(
-        {"name": "web", "private": True, "scripts": {"build": "node -e \"require('fs').writeFileSync('dist.txt', 'built')\""}}))
+    (root / "web" / "package.json").write_text(
+        json.dumps(
+            {
+                "name": "web",
+                "private": True,
+                "scripts": {"build": "node -e \"require('fs').writeFileSync('dist.txt', 'built')\""},
+            }
+        )
+    )
     git(root, "init", "-q", "-b", "main")
     git(root, "add", ".")
     git(root, "commit", "-qm", "project")
@@ -87,8 +101,11 @@ def test_a_mistake_becomes_a_rule_with_teeth_and_does_not_happen_again(tmp_path:
     assert git(root, "diff", "--cached", "--name-only").split() == ["notes.md"]  # still staged, not committed
     rules = json.loads(nevo(root, "rules", "list", "--json").stdout)
     assert [(r["id"], r["incidents"], r["recurrences"], r["guard"]) for r in rules] == [
-        ("PROJ-001", [incident["id"]], 0, True)]
-    check = json.loads(nevo(root, "rules", "check", "use npm --prefix web run build, not npm run build", "--json").stdout)
+        ("PROJ-001", [incident["id"]], 0, True)
+    ]
+    check = json.loads(
+        nevo(root, "rules", "check", "use npm --prefix web run build, not npm run build", "--json").stdout
+    )
     assert check["verdict"] == "duplicate" and check["matches"][0]["id"] == "PROJ-001"
     (root / "web" / "dist.txt").unlink()
 
@@ -101,7 +118,9 @@ def test_a_mistake_becomes_a_rule_with_teeth_and_does_not_happen_again(tmp_path:
     assert block.get("is_error") is not True, second.describe(api)
     assert (root / "web" / "dist.txt").read_text() == "built"  # the guard ran the known fix
     assert "PROJ-001" in context and "npm --prefix web run build" in context
-    events = [json.loads(t.read_text())["hook_event_name"] for t in (root / ".nevo" / "triggers").glob("*.json")]
+    events = [
+        json.loads(t.read_text())["hook_event_name"] for t in (root / ".nevo" / "triggers").glob("*.json")
+    ]
     assert "PostToolUseFailure" not in events and events, events  # captured the session end, no failure
     nevo(root, "monitor", "--once")
     assert json.loads(nevo(root, "rules", "list", "--json").stdout)[0]["recurrences"] == 0

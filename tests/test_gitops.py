@@ -56,8 +56,12 @@ def test_a_move_commits_the_deletion_and_the_new_file(git_workspace: Workspace) 
     new.parent.mkdir()
     old.rename(new)
     gitops.commit_files(root, [old, new], "move")
-    assert git(root, "show", "--name-status", "--format=", "HEAD").split() == ["D", "old.md", "A", "moved/old.md"] or \
-        "R100" in git(root, "show", "--name-status", "--format=", "HEAD")
+    assert git(root, "show", "--name-status", "--format=", "HEAD").split() == [
+        "D",
+        "old.md",
+        "A",
+        "moved/old.md",
+    ] or "R100" in git(root, "show", "--name-status", "--format=", "HEAD")
     assert git(root, "status", "--porcelain") == ""
 
 
@@ -94,8 +98,15 @@ def test_not_a_repo(workspace: Workspace) -> None:
 
 def _add_rule(workspace: Workspace, title: str) -> str:
     book = RuleBook(workspace)
-    rule = Rule(id=book.next_id(), title=title, body=f"{title}.", trigger="t", enforcement="e",
-                verification="v", created="2026-11-21T05:00:00Z")
+    rule = Rule(
+        id=book.next_id(),
+        title=title,
+        body=f"{title}.",
+        trigger="t",
+        enforcement="e",
+        verification="v",
+        created="2026-11-21T05:00:00Z",
+    )
     path = book.write(rule)
     gitops.commit_files(workspace.root, [path], f"nevo: {rule.id}")
     return rule.id
@@ -116,7 +127,9 @@ def test_numbers_taken_on_another_branch_are_not_reused(git_workspace: Workspace
     assert not [f for f in book.lint() if f.kind == "duplicate-number"]
 
 
-def test_a_collision_from_another_clone_is_flagged_and_renumbered(git_workspace: Workspace, tmp_path: Path) -> None:
+def test_a_collision_from_another_clone_is_flagged_and_renumbered(
+    git_workspace: Workspace, tmp_path: Path
+) -> None:
     root = git_workspace.root
     _add_rule(git_workspace, "base rule")
     clone = tmp_path / "clone"

@@ -17,28 +17,54 @@ from nevo import guards
 from nevo.install import init, sync_hooks
 from nevo.rules import Rule, RuleBook
 from nevo.workspace import Workspace
-from tests.support import CLAUDE_MISSING, FakeMessagesAPI, bash, claude_available, run_claude, text, tool_results_in
+from tests.support import (
+    CLAUDE_MISSING,
+    FakeMessagesAPI,
+    bash,
+    claude_available,
+    run_claude,
+    text,
+    tool_results_in,
+)
 
 FIX = "npm --prefix web run build"
 
 
-def add_rule(ws: Workspace, action: str = "rewrite", command: str = "npm run build", rule_id: str = "PROJ-001") -> Rule:
+def add_rule(
+    ws: Workspace, action: str = "rewrite", command: str = "npm run build", rule_id: str = "PROJ-001"
+) -> Rule:
     guard: dict[str, Any] = {"tool": "Bash", "command": command, "action": action}
     if action == "rewrite":
         guard["fix"] = FIX
-    rule = Rule(id=rule_id, title="Web build", body=f"When running the web build, use `{FIX}`, not `{command}`.",
-                trigger=f"PreToolUse Bash `{command}`", enforcement=f"guard {action}", verification="v",
-                created="2026-11-21T05:00:00Z", guard=guard)
+    rule = Rule(
+        id=rule_id,
+        title="Web build",
+        body=f"When running the web build, use `{FIX}`, not `{command}`.",
+        trigger=f"PreToolUse Bash `{command}`",
+        enforcement=f"guard {action}",
+        verification="v",
+        created="2026-11-21T05:00:00Z",
+        guard=guard,
+    )
     RuleBook(ws).write(rule)
     return rule
 
 
-@pytest.mark.parametrize("command,hit", [
-    ("npm run build", True), ("  npm   run build ", True), ("npm install && npm run build", True),
-    ("npm run build; echo done", True), ("(npm run build)", True), ("true || npm run build", True),
-    ("npm run build:prod", False), ("npm run build --watch", False), ("echo npm run build", False),
-    ("pnpm run build", False),
-])
+@pytest.mark.parametrize(
+    "command,hit",
+    [
+        ("npm run build", True),
+        ("  npm   run build ", True),
+        ("npm install && npm run build", True),
+        ("npm run build; echo done", True),
+        ("(npm run build)", True),
+        ("true || npm run build", True),
+        ("npm run build:prod", False),
+        ("npm run build --watch", False),
+        ("echo npm run build", False),
+        ("pnpm run build", False),
+    ],
+)
 def test_the_pattern_matches_whole_shell_segments_only(command: str, hit: bool) -> None:
     assert bool(re.search(guards.command_regex("npm run build"), command)) is hit
 
@@ -46,8 +72,16 @@ def test_the_pattern_matches_whole_shell_segments_only(command: str, hit: bool) 
 def test_compile_writes_the_table_and_hooks_only_guarded_tools(installed: Workspace) -> None:
     assert guards.hook_specs(installed) == []
     add_rule(installed)
-    RuleBook(installed).write(Rule(id="PROJ-002", title="No guard", body="Read first.", trigger="t",
-                                   enforcement="context only", verification="v"))
+    RuleBook(installed).write(
+        Rule(
+            id="PROJ-002",
+            title="No guard",
+            body="Read first.",
+            trigger="t",
+            enforcement="context only",
+            verification="v",
+        )
+    )
     compiled = guards.compile_guards(installed)
     assert [g["rule"] for g in compiled] == ["PROJ-001"]
     [spec] = guards.hook_specs(installed)
@@ -57,7 +91,8 @@ def test_compile_writes_the_table_and_hooks_only_guarded_tools(installed: Worksp
     sync_hooks(installed)
     settings = json.loads(installed.settings_path.read_text())
     assert [(g["matcher"], g["hooks"][0]["command"]) for g in settings["hooks"]["PreToolUse"]] == [
-        ("Bash", '"$CLAUDE_PROJECT_DIR"/.nevo/hooks/guard')]
+        ("Bash", '"$CLAUDE_PROJECT_DIR"/.nevo/hooks/guard')
+    ]
     # The rule deprecated: no guard, no files, and the hook goes away.
     RuleBook(installed).deprecate("PROJ-001", "obsolete")
     assert guards.compile_guards(installed) == [] and not guards.table_path(installed).exists()
@@ -66,11 +101,18 @@ def test_compile_writes_the_table_and_hooks_only_guarded_tools(installed: Worksp
 
 
 def run_hook(ws: Workspace, command: Any, tool: str = "Bash") -> tuple[int, dict[str, Any] | None, float]:
-    payload = {"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": tool,
-               "tool_input": {"command": command, "description": "d"}, "tool_use_id": "t", "cwd": str(ws.root)}
+    payload = {
+        "session_id": "s",
+        "hook_event_name": "PreToolUse",
+        "tool_name": tool,
+        "tool_input": {"command": command, "description": "d"},
+        "tool_use_id": "t",
+        "cwd": str(ws.root),
+    }
     start = time.perf_counter()
-    done = subprocess.run([str(ws.hooks_dir / "guard")], input=json.dumps(payload), capture_output=True, text=True,
-                          timeout=10)
+    done = subprocess.run(
+        [str(ws.hooks_dir / "guard")], input=json.dumps(payload), capture_output=True, text=True, timeout=10
+    )
     elapsed = (time.perf_counter() - start) * 1000
     return done.returncode, json.loads(done.stdout) if done.stdout.strip() else None, elapsed
 
@@ -99,9 +141,15 @@ def test_a_deny_guard_gives_the_rule_as_the_reason(installed: Workspace) -> None
     add_rule(installed, action="deny", command="rm -rf build")
     guards.compile_guards(installed)
     code, out, _ = run_hook(installed, "rm -rf build")
-    assert code == 0 and out == {"hookSpecificOutput": {
-        "hookEventName": "PreToolUse", "permissionDecision": "deny",
-        "permissionDecisionReason": f"nevo PROJ-001: When running the web build, use `{FIX}`, not `rm -rf build`."}}
+    assert code == 0 and out == {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": (
+                f"nevo PROJ-001: When running the web build, use `{FIX}`, not `rm -rf build`."
+            ),
+        }
+    }
 
 
 @pytest.mark.parametrize("damage", ["broken-table", "no-table", "no-python", "garbage-needles"])
@@ -120,8 +168,13 @@ def test_a_broken_guard_never_blocks(guarded: Workspace, damage: str) -> None:
 
 
 def test_a_payload_that_is_not_json_is_let_through(guarded: Workspace) -> None:
-    done = subprocess.run([str(guarded.hooks_dir / "guard")], input="npm run build {", capture_output=True,
-                          text=True, timeout=10)
+    done = subprocess.run(
+        [str(guarded.hooks_dir / "guard")],
+        input="npm run build {",
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     assert (done.returncode, done.stdout) == (0, "")
 
 

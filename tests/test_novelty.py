@@ -14,18 +14,20 @@ PAIRS = json.loads((Path(__file__).parent / "data" / "paraphrases.json").read_te
 
 def test_the_labelled_set_is_big_enough_and_balanced() -> None:
     labels = [p["label"] for p in PAIRS]
-    assert len(PAIRS) >= 60 and {labels.count(k) >= 15 for k in ("duplicate", "related", "unrelated")} == {True}
+    assert len(PAIRS) >= 60 and {labels.count(k) >= 15 for k in ("duplicate", "related", "unrelated")} == {
+        True
+    }
 
 
 def test_precision_and_recall_of_duplicates_on_the_labelled_set() -> None:
     predicted = [similarity(features(p["a"]), features(p["b"])) >= DUPLICATE_AT for p in PAIRS]
     actual = [p["label"] == "duplicate" for p in PAIRS]
-    tp = sum(1 for x, y in zip(predicted, actual) if x and y)
+    tp = sum(1 for x, y in zip(predicted, actual, strict=True) if x and y)
     precision = tp / max(1, sum(predicted))
     recall = tp / max(1, sum(actual))
     assert precision >= 0.85 and recall >= 0.95, (precision, recall)
     # Unrelated rules are never called duplicates.
-    assert not any(pred for pred, p in zip(predicted, PAIRS) if p["label"] == "unrelated")
+    assert not any(pred for pred, p in zip(predicted, PAIRS, strict=True) if p["label"] == "unrelated")
 
 
 def test_stemming_and_synonyms_fold_word_forms() -> None:
@@ -36,18 +38,27 @@ def test_stemming_and_synonyms_fold_word_forms() -> None:
 
 
 def test_the_same_command_is_a_strong_signal() -> None:
-    index = NoveltyIndex([("PROJ-001", "Use `npm --prefix web run build` for the web build."),
-                          ("PROJ-002", "Read files before editing them.")])
+    index = NoveltyIndex(
+        [
+            ("PROJ-001", "Use `npm --prefix web run build` for the web build."),
+            ("PROJ-002", "Read files before editing them."),
+        ]
+    )
     verdict = index.check("Building: `npm --prefix web run build`")
     assert verdict.verdict == "duplicate" and verdict.matches[0].id == "PROJ-001"
     assert index.check("Use `pytest -q` for tests").verdict == "novel"
-    keyed = index.check("something else entirely", guard_key="Bash:npm run build",
-                        guard_keys={"PROJ-002": "Bash:npm run build"})
+    keyed = index.check(
+        "something else entirely",
+        guard_key="Bash:npm run build",
+        guard_keys={"PROJ-002": "Bash:npm run build"},
+    )
     assert keyed.verdict == "duplicate" and keyed.matches[0].id == "PROJ-002"
 
 
 def test_verdict_json_shape() -> None:
-    verdict = NoveltyIndex([("PROJ-001", "Read files before editing them.")]).check("Read a file before you edit it")
+    verdict = NoveltyIndex([("PROJ-001", "Read files before editing them.")]).check(
+        "Read a file before you edit it"
+    )
     out = verdict.to_json()
     assert out["verdict"] == "duplicate" and out["matches"][0]["id"] == "PROJ-001"
     assert 0 < out["matches"][0]["score"] <= 1

@@ -19,16 +19,22 @@ from nevo.providers.anthropic import AnthropicProvider
 from nevo.providers.claude_code import ClaudeCodeProvider
 from tests.support import CLAUDE_MISSING, FakeMessagesAPI, claude_available, claude_env, tool
 
-AGENT = AgentSpec(name="incident-analyst", description="d", model="opus", system_prompt="You analyse incidents.")
+AGENT = AgentSpec(
+    name="incident-analyst", description="d", model="opus", system_prompt="You analyse incidents."
+)
 SCHEMA = {"type": "object", "required": ["root_cause"], "properties": {"root_cause": {"type": "string"}}}
 REQUEST = Request(agent=AGENT, task="Find the root cause.", data={"error": "boom"}, schema=SCHEMA)
 
 
 def _message(answer: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-opus-4-5",
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-opus-4-5",
         "content": [{"type": "tool_use", "id": "toolu_1", "name": "answer", "input": answer}],
-        "stop_reason": "tool_use", "stop_sequence": None,
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
         "usage": {"input_tokens": 1200, "output_tokens": 300},
     }
 
@@ -42,7 +48,7 @@ class Fake:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.bodies.append(body)
                 status, reply, delay = fake.replies.pop(0) if fake.replies else (500, {}, 0.0)
@@ -64,7 +70,9 @@ class Fake:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def close(self) -> None:
@@ -80,12 +88,16 @@ def fake() -> Iterator[list[Fake]]:
         server.close()
 
 
-def provider_for(fake: list[Fake], replies: list[tuple[int, dict[str, Any], float]], **config: Any) -> tuple[AnthropicProvider, Fake, list[float]]:
+def provider_for(
+    fake: list[Fake], replies: list[tuple[int, dict[str, Any], float]], **config: Any
+) -> tuple[AnthropicProvider, Fake, list[float]]:
     server = Fake(replies)
     fake.append(server)
     cfg = Config()
     cfg.data["provider"].update(config)
-    provider = AnthropicProvider.from_config(cfg, {"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": server.base_url})
+    provider = AnthropicProvider.from_config(
+        cfg, {"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": server.base_url}
+    )
     slept: list[float] = []
     provider.sleep = slept.append
     return provider, server, slept
@@ -96,8 +108,14 @@ def test_structured_output_through_a_forced_tool_with_tokens_and_cost(fake: list
     response = provider.complete(REQUEST)
     assert response.output == {"root_cause": "no build script"}
     assert (response.provider, response.model, response.input_tokens, response.output_tokens) == (
-        "anthropic", "claude-opus-4-5", 1200, 300)
-    assert response.cost_usd == pytest.approx(cost_usd("claude-opus-4-5", 1200, 300)) and response.cost_usd > 0
+        "anthropic",
+        "claude-opus-4-5",
+        1200,
+        300,
+    )
+    assert (
+        response.cost_usd == pytest.approx(cost_usd("claude-opus-4-5", 1200, 300)) and response.cost_usd > 0
+    )
     [body] = server.bodies
     assert body["model"] == "claude-opus-4-5" and body["system"] == "You analyse incidents."
     assert body["tools"][0]["input_schema"] == SCHEMA
@@ -107,12 +125,15 @@ def test_structured_output_through_a_forced_tool_with_tokens_and_cost(fake: list
 
 
 def test_429_and_5xx_are_retried_with_backoff(fake: list[Fake]) -> None:
-    provider, server, slept = provider_for(fake, [
-        (429, {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}, 0.0),
-        (529, {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}, 0.0),
-        (500, {"type": "error", "error": {"type": "api_error", "message": "oops"}}, 0.0),
-        (200, _message({"root_cause": "x"}), 0.0),
-    ])
+    provider, server, slept = provider_for(
+        fake,
+        [
+            (429, {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}, 0.0),
+            (529, {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}, 0.0),
+            (500, {"type": "error", "error": {"type": "api_error", "message": "oops"}}, 0.0),
+            (200, _message({"root_cause": "x"}), 0.0),
+        ],
+    )
     assert provider.complete(REQUEST).output == {"root_cause": "x"}
     assert len(server.bodies) == 4
     assert slept == [0.0, 2.0, 4.0]  # retry-after: 0 on the 429, then exponential backoff
@@ -126,8 +147,10 @@ def test_giving_up_after_max_retries_raises_provider_error(fake: list[Fake]) -> 
 
 
 def test_a_client_error_is_not_retried(fake: list[Fake]) -> None:
-    provider, server, slept = provider_for(fake, [
-        (400, {"type": "error", "error": {"type": "invalid_request_error", "message": "bad model"}}, 0.0)])
+    provider, server, slept = provider_for(
+        fake,
+        [(400, {"type": "error", "error": {"type": "invalid_request_error", "message": "bad model"}}, 0.0)],
+    )
     with pytest.raises(ProviderError, match="400"):
         provider.complete(REQUEST)
     assert len(server.bodies) == 1 and slept == []
@@ -135,8 +158,10 @@ def test_a_client_error_is_not_retried(fake: list[Fake]) -> None:
 
 def test_a_timeout_is_retried_then_succeeds(fake: list[Fake]) -> None:
     provider, server, slept = provider_for(
-        fake, [(200, _message({"root_cause": "late"}), 1.5), (200, _message({"root_cause": "on time"}), 0.0)],
-        timeout_seconds=0.5)
+        fake,
+        [(200, _message({"root_cause": "late"}), 1.5), (200, _message({"root_cause": "on time"}), 0.0)],
+        timeout_seconds=0.5,
+    )
     assert provider.complete(REQUEST).output == {"root_cause": "on time"}
     assert len(server.bodies) == 2 and slept == [1.0]
 
@@ -148,7 +173,9 @@ def test_metered_calls_are_recorded_with_tokens_and_cost(fake: list[Fake], tmp_p
     metered.complete(REQUEST)
     row = db.one("SELECT provider, agent, model, input_tokens, output_tokens, cost_usd, ok FROM llm_calls")
     assert row is not None
-    assert tuple(row)[:5] == ("anthropic", "incident-analyst", "claude-opus-4-5", 1200, 300) and row["ok"] == 1
+    assert (
+        tuple(row)[:5] == ("anthropic", "incident-analyst", "claude-opus-4-5", 1200, 300) and row["ok"] == 1
+    )
     assert row["cost_usd"] > 0
 
 
@@ -175,7 +202,9 @@ def test_claude_code_provider_through_the_real_cli(tmp_path: Path) -> None:
 
 def test_claude_code_provider_reports_a_failing_cli(tmp_path: Path) -> None:
     script = tmp_path / "claude"
-    script.write_text("#!/bin/sh\necho '{\"type\":\"result\",\"is_error\":true,\"result\":\"Invalid API key\"}'\nexit 1\n")
+    script.write_text(
+        '#!/bin/sh\necho \'{"type":"result","is_error":true,"result":"Invalid API key"}\'\nexit 1\n'
+    )
     script.chmod(0o755)
     provider = ClaudeCodeProvider(str(script), 10, {"PATH": "/usr/bin:/bin"})
     with pytest.raises(ProviderError, match="Invalid API key"):

@@ -10,7 +10,9 @@ from nevo import analyst
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
 from nevo.rules import RuleBook
 
-rules_app = typer.Typer(help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +24,10 @@ def register(app: typer.Typer) -> None:
 def analyze(
     workspace: WorkspaceOption = None,
     json_output: JsonOption = False,
-    limit: Annotated[Optional[int], typer.Option("--limit", help="Analyse at most this many incidents.")] = None,  # noqa: UP045
+    limit: Annotated[
+        Optional[int],  # noqa: UP045 - typer needs Optional here on 3.10
+        typer.Option("--limit", help="Analyse at most this many incidents."),
+    ] = None,
 ) -> None:
     """Analyse the incidents that are ready and commit a rule for each new lesson.
 
@@ -41,8 +46,11 @@ def analyze(
     if not report.outcomes:
         console.print("no incident is ready for analysis (`nevo incidents` lists them)")
         return
-    table("analysis", ["incident", "verdict", "rule", "commit", "reason"],
-          [[o.incident_id, o.verdict, o.rule_id, (o.commit or "")[:10], o.reason] for o in report.outcomes])
+    table(
+        "analysis",
+        ["incident", "verdict", "rule", "commit", "reason"],
+        [[o.incident_id, o.verdict, o.rule_id, (o.commit or "")[:10], o.reason] for o in report.outcomes],
+    )
 
 
 @rules_app.command("list")
@@ -57,14 +65,29 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
     if json_output:
         emit_json(rows)
         return
-    table("rules", ["id", "title", "status", "incidents", "recurrences", "enforcement"],
-          [[r["id"], r["title"], r["status"] + (" FAILING" if r["failing"] else "") +
-            (" decorative" if r["decorative"] else ""), ", ".join(r["incidents"]), r["recurrences"],
-            r["enforcement"] + (" (guard)" if r["guard"] else "")] for r in rows])
+    table(
+        "rules",
+        ["id", "title", "status", "incidents", "recurrences", "enforcement"],
+        [
+            [
+                r["id"],
+                r["title"],
+                r["status"]
+                + (" FAILING" if r["failing"] else "")
+                + (" decorative" if r["decorative"] else ""),
+                ", ".join(r["incidents"]),
+                r["recurrences"],
+                r["enforcement"] + (" (guard)" if r["guard"] else ""),
+            ]
+            for r in rows
+        ],
+    )
 
 
 @rules_app.command("show")
-def show(rule_id: Annotated[str, typer.Argument(help="PROJ-003 (or 3)")], workspace: WorkspaceOption = None) -> None:
+def show(
+    rule_id: Annotated[str, typer.Argument(help="PROJ-003 (or 3)")], workspace: WorkspaceOption = None
+) -> None:
     """Print one rule's file.
 
     Example: nevo rules show PROJ-003
@@ -104,12 +127,14 @@ def deprecate(
     Example: nevo rules deprecate PROJ-003 --reason "the build moved to make"
     """
     outcome = analyst.deprecate_rule(workspace_of(workspace), rule_id, reason)
-    console.print(f"{outcome.rule_id} deprecated ({outcome.verdict}{': ' + outcome.reason if outcome.verdict != 'committed' else ''})")
+    detail = "" if outcome.verdict == "committed" else f": {outcome.reason}"
+    console.print(f"{outcome.rule_id} deprecated ({outcome.verdict}{detail})")
 
 
 @rules_app.command("lint")
 def lint(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> None:
-    """Check every rule: decorative (no trigger, enforcement or verification), too long, numbers used twice, unsafe.
+    """Check every rule: decorative (no trigger, enforcement or verification), too long, unsafe,
+    or numbered like another rule.
 
     Exits 1 when something is found.
 
@@ -117,7 +142,9 @@ def lint(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> 
     """
     findings = RuleBook(workspace_of(workspace)).lint()
     if json_output:
-        emit_json([{"rule": f.rule_id, "kind": f.kind, "message": f.message, "path": str(f.path)} for f in findings])
+        emit_json(
+            [{"rule": f.rule_id, "kind": f.kind, "message": f.message, "path": str(f.path)} for f in findings]
+        )
     elif findings:
         table("rule lint", ["rule", "kind", "message"], [[f.rule_id, f.kind, f.message] for f in findings])
     else:

@@ -38,8 +38,10 @@ class AnthropicProvider:
         env = os.environ if env is None else env
         key = env.get("ANTHROPIC_API_KEY")
         if not key:
-            raise ProviderError("the anthropic provider needs ANTHROPIC_API_KEY",
-                                "export ANTHROPIC_API_KEY, or set provider.name: offline in .nevo/config.yaml")
+            raise ProviderError(
+                "the anthropic provider needs ANTHROPIC_API_KEY",
+                "export ANTHROPIC_API_KEY, or set provider.name: offline in .nevo/config.yaml",
+            )
         client = anthropic.Anthropic(
             api_key=key,
             base_url=env.get("ANTHROPIC_BASE_URL") or None,
@@ -58,8 +60,13 @@ class AnthropicProvider:
                     max_tokens=request.max_tokens,
                     system=request.agent.system_prompt,
                     messages=[{"role": "user", "content": render_prompt(request)}],
-                    tools=[{"name": ANSWER_TOOL, "description": "Give the answer in the required shape.",
-                            "input_schema": dict(request.schema)}],  # type: ignore[typeddict-item]
+                    tools=[
+                        {
+                            "name": ANSWER_TOOL,
+                            "description": "Give the answer in the required shape.",
+                            "input_schema": dict(request.schema),
+                        }
+                    ],
                     tool_choice={"type": "tool", "name": ANSWER_TOOL},
                 )
             except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:
@@ -67,16 +74,20 @@ class AnthropicProvider:
                 delay = self._delay(attempt, None)
             except anthropic.APIStatusError as exc:
                 if exc.status_code != 429 and exc.status_code < 500:
-                    raise ProviderError(f"the Anthropic API refused the request ({exc.status_code}): {exc.message}",
-                                        "check the API key and the model name") from exc
+                    raise ProviderError(
+                        f"the Anthropic API refused the request ({exc.status_code}): {exc.message}",
+                        "check the API key and the model name",
+                    ) from exc
                 last_error = f"HTTP {exc.status_code}: {exc.message}"
                 delay = self._delay(attempt, exc.response.headers.get("retry-after"))
             else:
                 return self._response(message, model)
             if attempt < self.max_retries:
                 self.sleep(delay)
-        raise ProviderError(f"the Anthropic API failed {self.max_retries + 1} times; last: {last_error}",
-                            "the incident stays ready and the next `nevo analyze` tries again")
+        raise ProviderError(
+            f"the Anthropic API failed {self.max_retries + 1} times; last: {last_error}",
+            "the incident stays ready and the next `nevo analyze` tries again",
+        )
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:
@@ -84,17 +95,28 @@ class AnthropicProvider:
                 return min(float(retry_after), MAX_BACKOFF_SECONDS)
             except ValueError:
                 pass  # an HTTP date: fall back to our own backoff
-        return float(min(self.backoff_seconds * (2 ** attempt), MAX_BACKOFF_SECONDS))
+        return float(min(self.backoff_seconds * (2**attempt), MAX_BACKOFF_SECONDS))
 
     def _response(self, message: Any, model: str) -> Response:
-        answer = next((block for block in message.content
-                       if getattr(block, "type", "") == "tool_use" and block.name == ANSWER_TOOL), None)
+        answer = next(
+            (
+                block
+                for block in message.content
+                if getattr(block, "type", "") == "tool_use" and block.name == ANSWER_TOOL
+            ),
+            None,
+        )
         if answer is None or not isinstance(answer.input, dict):
-            raise ProviderError(f"the model did not call the `{ANSWER_TOOL}` tool (stop_reason {message.stop_reason})")
+            raise ProviderError(
+                f"the model did not call the `{ANSWER_TOOL}` tool (stop_reason {message.stop_reason})"
+            )
         usage = message.usage
         used_model = str(message.model or model)
         return Response(
-            output=dict(answer.input), provider=self.name, model=used_model,
-            input_tokens=int(usage.input_tokens), output_tokens=int(usage.output_tokens),
+            output=dict(answer.input),
+            provider=self.name,
+            model=used_model,
+            input_tokens=int(usage.input_tokens),
+            output_tokens=int(usage.output_tokens),
             cost_usd=cost_usd(used_model, int(usage.input_tokens), int(usage.output_tokens)),
         )

@@ -31,30 +31,54 @@ class ClaudeCodeProvider:
     name: str = "claude-code"
 
     @classmethod
-    def from_config(cls, config: Config, workspace: Workspace | None = None,
-                    env: Mapping[str, str] | None = None) -> ClaudeCodeProvider:
+    def from_config(
+        cls, config: Config, workspace: Workspace | None = None, env: Mapping[str, str] | None = None
+    ) -> ClaudeCodeProvider:
         env = dict(os.environ if env is None else env)
         executable = shutil.which("claude", path=env.get("PATH"))
         if executable is None:
-            raise ProviderError("the claude-code provider needs the `claude` CLI on PATH",
-                                "install Claude Code, or set provider.name: offline in .nevo/config.yaml")
+            raise ProviderError(
+                "the claude-code provider needs the `claude` CLI on PATH",
+                "install Claude Code, or set provider.name: offline in .nevo/config.yaml",
+            )
         return cls(executable, float(config.get("provider.timeout_seconds")), env)
 
     def command(self, request: Request) -> list[str]:
         return [
-            self.executable, "-p", render_prompt(request), "--output-format", "json",
-            "--json-schema", json.dumps(request.schema), "--tools", "", "--model", request.agent.model_id,
-            "--system-prompt", request.agent.system_prompt, "--no-session-persistence",
-            "--setting-sources", "user",
+            self.executable,
+            "-p",
+            render_prompt(request),
+            "--output-format",
+            "json",
+            "--json-schema",
+            json.dumps(request.schema),
+            "--tools",
+            "",
+            "--model",
+            request.agent.model_id,
+            "--system-prompt",
+            request.agent.system_prompt,
+            "--no-session-persistence",
+            "--setting-sources",
+            "user",
         ]
 
     def complete(self, request: Request) -> Response:
         with tempfile.TemporaryDirectory(prefix="nevo-claude-") as scratch:
             try:
-                done = subprocess.run(self.command(request), cwd=scratch, env=dict(self.env), capture_output=True,
-                                      text=True, timeout=self.timeout_seconds, stdin=subprocess.DEVNULL)
+                done = subprocess.run(
+                    self.command(request),
+                    cwd=scratch,
+                    env=dict(self.env),
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout_seconds,
+                    stdin=subprocess.DEVNULL,
+                )
             except subprocess.TimeoutExpired as exc:
-                raise ProviderError(f"`claude -p` did not answer within {self.timeout_seconds:.0f} s") from exc
+                raise ProviderError(
+                    f"`claude -p` did not answer within {self.timeout_seconds:.0f} s"
+                ) from exc
             except OSError as exc:
                 raise ProviderError(f"`claude -p` could not be started: {exc}") from exc
         result = _parse_json(done.stdout)
@@ -69,8 +93,11 @@ class ClaudeCodeProvider:
         usage = result.get("usage") or {}
         model_usage = result.get("modelUsage") or {}
         return Response(
-            output=output, provider=self.name, model=next(iter(model_usage), request.agent.model_id),
-            input_tokens=int(usage.get("input_tokens") or 0), output_tokens=int(usage.get("output_tokens") or 0),
+            output=output,
+            provider=self.name,
+            model=next(iter(model_usage), request.agent.model_id),
+            input_tokens=int(usage.get("input_tokens") or 0),
+            output_tokens=int(usage.get("output_tokens") or 0),
             cost_usd=float(result.get("total_cost_usd") or 0.0),
         )
 
@@ -79,7 +106,7 @@ def _parse_json(text: str) -> dict[str, Any] | None:
     """The JSON object in ``text`` (a fenced block or the outermost braces), or None."""
     text = text.strip()
     fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL)
-    candidates = [text, fenced.group(1) if fenced else "", text[text.find("{"): text.rfind("}") + 1]]
+    candidates = [text, fenced.group(1) if fenced else "", text[text.find("{") : text.rfind("}") + 1]]
     for candidate in candidates:
         if not candidate:
             continue
