@@ -1,8 +1,9 @@
 """Search across memory: the journal, narratives, digests and facts (FTS5, ranked with BM25).
 
 The user's query always goes through :func:`nevo.db.quote_fts`, so any text (``foo"bar``, ``a OR``)
-is a valid search for its words. Each source is ranked by BM25 on its own; the lists are merged with
-a weight per source (a fact or a narrative says more than one line of the journal).
+is a valid search for its words. Each source is ranked by BM25 on its own (BM25 scores of different tables are not comparable:
+their document counts differ), then the lists are merged by weighted reciprocal rank: the n-th hit
+of a source scores weight / (RRF_K + n), and a fact or a narrative weighs more than a journal line.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from nevo.db import Database, quote_fts
 
 SOURCES = ("fact", "narrative", "digest", "journal")
 WEIGHT = {"fact": 2.0, "narrative": 1.5, "digest": 1.2, "journal": 1.0}
+RRF_K = 4
 
 _QUERIES = {
     "journal": (
@@ -64,8 +66,8 @@ def search(db: Database, query: str, *, limit: int = 20, sources: tuple[str, ...
     match = quote_fts(query)
     hits: list[Hit] = []
     for source in sources:
-        for row in db.query(_QUERIES[source], (match, limit)):
+        for position, row in enumerate(db.query(_QUERIES[source], (match, limit))):
             hits.append(Hit(source, int(row["id"]), row["session_id"], row["at"], str(row["title"]),
-                            str(row["snippet"] or ""), -float(row["rank"]) * WEIGHT[source]))
+                            str(row["snippet"] or ""), WEIGHT[source] / (RRF_K + position)))
     hits.sort(key=lambda hit: (-hit.score, hit.source, hit.id))
     return hits[:limit]
