@@ -33,7 +33,7 @@ from nevo.rules import Rule, RuleBook  # noqa: E402
 from nevo.workspace import Workspace  # noqa: E402
 
 PAIRS = json.loads((ROOT / "tests" / "data" / "paraphrases.json").read_text())
-VOCABULARY = (
+VOCABULARY = (  # noqa: SIM905 - a word list reads better as text
     "build test lint deploy migrate install format run check read edit commit push branch docker npm pnpm "
     "pytest cargo make terraform venv package script config env port server api web frontend backend "
     "database cache log schema fixture snapshot release tag version lockfile module import path folder"
@@ -152,7 +152,8 @@ def main() -> None:
     print("## Novelty check against 1,000 rules (target: < 20 ms)")
     print(f"index build: {novelty['index_ms']:.1f} ms (once per analyze run)")
     print(
-        f"per check: median {novelty['median_ms']:.2f} ms, p95 {novelty['p95_ms']:.2f} ms ({args.checks} checks)"
+        f"per check: median {novelty['median_ms']:.2f} ms, p95 {novelty['p95_ms']:.2f} ms"
+        f" ({args.checks} checks)"
     )
 
     labels = [p["label"] for p in PAIRS]
@@ -181,8 +182,8 @@ def main() -> None:
     for name in ("sh miss", "sh hit", "python miss", "python hit"):
         print(f"| {name} | {hook[name]:.1f} | {hook[name + ' p95']:.1f} |")
     print(
-        "sh = hooks/guard (shell prefilter, Python only on a possible match); python = python3 -S -E guard.py "
-        "on every call"
+        "sh = hooks/guard (shell prefilter, Python only on a possible match);"
+        " python = python3 -S -E guard.py on every call"
     )
 
 
