@@ -87,7 +87,8 @@ def build_and_deploy(
         if result.approved:
             validation = validate_skill(folder, require_sections=True)
         if not validation.valid or not result.approved:
-            note = "; ".join([*validation.problems, *([] if result.approved else result.reasons)])[:2000]
+            reasons = [] if result.approved else [r for r in result.reasons if not r.startswith("invalid: ")]
+            note = "; ".join([*validation.problems, *reasons])[:2000]
             set_gap(db, gap.id, clock, status="rejected", skill_name=draft.name, note=note)
             return Outcome(
                 gap.id,

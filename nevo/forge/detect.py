@@ -186,10 +186,11 @@ def step_token(command: str, cwd: str | None) -> str | None:
 
 
 def session_steps(db: Database, since: str | None = None) -> dict[str, list[Step]]:
-    """Each session's successful shell commands as steps, in order, repeated runs collapsed."""
+    """Each session's successful path: its shell commands as steps, in order, repeated runs collapsed, and
+    the detour between a failed command and its successful retry left out (that is gotcha material)."""
     sql = (
-        "SELECT j.session_id, j.seq, j.command, s.cwd FROM journal j JOIN sessions s ON s.id = j.session_id"
-        " WHERE j.kind = 'tool' AND j.tool = 'Bash' AND j.is_error = 0 AND j.command IS NOT NULL"
+        "SELECT j.session_id, j.seq, j.command, j.is_error, s.cwd FROM journal j JOIN sessions s"
+        " ON s.id = j.session_id WHERE j.kind = 'tool' AND j.tool = 'Bash' AND j.command IS NOT NULL"
     )
     params: list[Any] = []
     if since is not None:
@@ -200,15 +201,23 @@ def session_steps(db: Database, since: str | None = None) -> dict[str, list[Step
     except OperationalError:  # no journal yet (memory not set up): nothing to mine
         return {}
     steps: dict[str, list[Step]] = defaultdict(list)
+    failed_at: dict[tuple[str, str], int] = {}  # (session, token) -> length of the path when it failed
     for row in rows:
         token = step_token(row["command"], row["cwd"])
         if token is None:
             continue
-        session = steps[row["session_id"]]
+        sid = row["session_id"]
+        session = steps[sid]
+        if row["is_error"]:
+            failed_at.setdefault((sid, token), len(session))
+            continue
+        detour_start = failed_at.pop((sid, token), None)
+        if detour_start is not None:
+            del session[detour_start:]
         if session and session[-1].token == token:
             continue  # the same step run again (a retry) is one step
-        session.append(Step(row["session_id"], row["seq"], token, row["command"], row["cwd"] or ""))
-    return dict(steps)
+        session.append(Step(sid, row["seq"], token, row["command"], row["cwd"] or ""))
+    return {sid: path for sid, path in steps.items() if path}
 
 
 def repeated_sequences(
@@ -338,7 +347,8 @@ def request_evidence(db: Database, text: str) -> dict[str, Any]:
     matches = journal_matches(db, text)
     by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for match in matches:
-        if match["tool"] == "Bash" and match["command"]:
+        # Looking around (ls, cat, grep) is not a step of the work, even when its output matches.
+        if match["tool"] == "Bash" and match["command"] and step_token(match["command"], match["cwd"]):
             by_session[match["session_id"]].append(match)
     commands: list[str] = []
     failures: list[dict[str, Any]] = []

@@ -44,7 +44,19 @@ TASK = (
     "the commands that worked, in order; turn each failure met into a gotcha with what fixed it. If the "
     "evidence is not enough to write steps that would work, set `refusal` with the reason instead."
 )
-VERIFY_WORDS = ("test", "pytest", "check", "verify", "status", "lint", "build", "health", "current", "diff")
+VERIFY_WORDS = (
+    "test",
+    "e2e",
+    "spec",
+    "smoke",
+    "check",
+    "verify",
+    "status",
+    "health",
+    "current",
+    "lint",
+    "build",
+)
 _RESERVED = re.compile(r"\b(claude|anthropic)\b")
 
 
@@ -126,9 +138,10 @@ def _fence(text: str, language: str = "") -> str:
 
 
 def _verification(commands: list[str]) -> str:
-    for command in reversed(commands):
-        if any(word in command.lower() for word in VERIFY_WORDS):
-            return f"Run `{command}`: it exits 0 and reports no errors or failures."
+    for word in VERIFY_WORDS:  # the most telling check first: a test run beats a build
+        for command in reversed(commands):
+            if word in command.lower():
+                return f"Run `{command}`: it exits 0 and reports no errors or failures."
     if commands:
         return f"The last step, `{commands[-1]}`, exits 0 and its output shows no errors."
     return "Re-run the command that failed before: it now succeeds."
@@ -142,7 +155,9 @@ def _gotchas(failures: list[dict[str, Any]], cwd: str) -> list[str]:
         if command in seen:
             continue
         seen.add(command)
-        error = _local(str(failure.get("error") or "(no output)"), cwd)
+        error = _local(
+            re.sub(r"^Exit code \d+\n?", "", str(failure.get("error") or "")) or "(no output)", cwd
+        )
         fix = failure.get("fixed_by")
         item = f"- `{command}` failed with:\n\n{_indent(_fence(error))}\n"
         item += (
@@ -160,7 +175,8 @@ def _gotchas(failures: list[dict[str, Any]], cwd: str) -> list[str]:
 
 
 def _indent(text: str) -> str:
-    return "\n".join("  " + line if line else line for line in text.splitlines())
+    # Three spaces: the continuation of a numbered list item in Markdown.
+    return "\n".join("   " + line if line else line for line in text.splitlines())
 
 
 @offline_handler("skill-writer")

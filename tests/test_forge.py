@@ -1,0 +1,284 @@
+"""The skill forge end to end in temp git workspaces: journal and analyses in a real SQLite database,
+the offline agents, the real quality pipeline (bash -n, offline critique) and real git commits."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from nevo.clock import fixed_clock
+from nevo.db import Database, open_database
+from nevo.forge import deactivate_skill, detect_step, list_skills, request_skill, run_forge, show_skill
+from nevo.forge.detect import repeated_sequences, step_token
+from nevo.forge.evaluate import decide_offline
+from nevo.forge.validate import validate_skill
+from nevo.install import init
+from nevo.workspace import Workspace
+from tests.conftest import git
+
+NOW = datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc)
+CLOCK = fixed_clock(NOW)
+
+
+def add_session(
+    db: Database, session_id: str, cwd: str, calls: list[tuple[str, str, bool, str]], day: int = 20
+) -> None:
+    """calls: (tool, command, failed, output)."""
+    db.execute(
+        "INSERT INTO sessions (id, transcript_path, cwd, started_at) VALUES (?, ?, ?, ?)",
+        (session_id, f"/t/{session_id}.jsonl", cwd, f"2026-11-{day:02d}T10:00:00Z"),
+    )
+    for seq, (tool, command, failed, output) in enumerate(calls):
+        db.execute(
+            "INSERT INTO journal (session_id, seq, at, kind, tool, command, input, output, is_error,"
+            " has_result, tool_use_id) VALUES (?, ?, ?, 'tool', ?, ?, ?, ?, ?, 1, ?)",
+            (
+                session_id,
+                seq,
+                f"2026-11-{day:02d}T10:{seq:02d}:00Z",
+                tool,
+                command,
+                json.dumps({"command": command}),
+                output,
+                int(failed),
+                f"toolu_{session_id}_{seq}",
+            ),
+        )
+
+
+@pytest.fixture
+def project(git_workspace: Workspace) -> Workspace:
+    init(git_workspace)
+    return git_workspace
+
+
+def committed_files(root: Path, rev: str = "HEAD") -> list[str]:
+    return sorted(git(root, "show", "--name-only", "--no-renames", "--format=", rev).split())
+
+
+MIGRATION_SESSION = [
+    ("Bash", "ls", False, "app\nmigrations"),
+    ("Bash", "docker compose up -d db", False, "Container db Started"),
+    ("Bash", "alembic upgrade head", True, "Exit code 1\nFAILED: Can't locate revision identified by 'ab12'"),
+    ("Bash", "git pull --rebase", False, "Updated 3 files"),
+    ("Bash", "alembic upgrade head", False, "INFO  Running upgrade ab12 -> cd34"),
+    ("Bash", "alembic current", False, "cd34 (head)"),
+]
+
+
+def test_a_requested_skill_is_written_from_the_journal_and_deployed_as_its_own_commit(
+    project: Workspace,
+) -> None:
+    root = project.root
+    (root / "work-in-progress.txt").write_text("the user's own change\n")
+    git(root, "add", "work-in-progress.txt")  # staged by the user: must stay staged and out of nevo's commit
+    with open_database(project) as db:
+        add_session(db, "s1", str(root), MIGRATION_SESSION)
+    gap = request_skill(project, "run the database migrations with alembic", clock=CLOCK)
+    assert gap.source == "request" and gap.status == "new"
+    assert gap.evidence["commands"] == ["alembic upgrade head", "alembic current"]
+
+    report = run_forge(project, clock=CLOCK)
+    assert report.evaluated[0]["decision"] == "skill"
+    [outcome] = report.outcomes
+    assert outcome.status == "deployed", outcome
+    name = outcome.skill_name
+    assert name == "database-migrations-alembic"
+    skill = root / ".claude" / "skills" / name
+    assert committed_files(root) == [f".claude/skills/{name}/SKILL.md"]
+    message = git(root, "log", "-1", "--format=%B")
+    assert message.startswith(f"skill {name}: run the database migrations with alembic")
+    assert "Decision: skill - a person asked for this skill" in message
+    assert "quality pipeline approved" in message
+    assert git(root, "diff", "--cached", "--name-only").split() == ["work-in-progress.txt"]
+
+    text = (skill / "SKILL.md").read_text()
+    assert validate_skill(skill, require_sections=True).valid
+    assert "alembic upgrade head" in text and "alembic current" in text
+    assert "Can't locate revision" in text and "What worked instead: `git pull --rebase`" in text
+    assert "## How to verify\nRun `alembic current`" in text
+
+    [listed] = [s for s in list_skills(project, clock=CLOCK) if s.name == name]
+    assert listed.tracked and listed.gap_id == gap.id and listed.commit == outcome.commit
+    assert show_skill(project, name, clock=CLOCK)["skill_md"] == text
+    # A second run finds nothing new to do.
+    assert run_forge(project, clock=CLOCK).outcomes == []
+
+
+def test_a_request_with_no_evidence_is_declined_not_invented(project: Workspace) -> None:
+    request_skill(project, "deploy the frobnicator to mars", clock=CLOCK)
+    [outcome] = run_forge(project, clock=CLOCK).outcomes
+    assert outcome.status == "failed" and "declined" in outcome.note
+    assert not (project.root / ".claude" / "skills").exists() or not any(
+        (project.root / ".claude" / "skills").iterdir()
+    )
+
+
+def workflow_session(n: int) -> list[tuple[str, str, bool, str]]:
+    calls = [
+        ("Read", "package.json", False, "{}"),
+        ("Bash", "npm ci", False, "added 200 packages"),
+        ("Bash", "npm run build", False, "built in 2s"),
+        (
+            "Bash",
+            "npm run e2e -- --headless",
+            n == 1,
+            "Exit code 1\nError: port 3000 in use" if n == 1 else "ok",
+        ),
+    ]
+    if n == 1:
+        calls += [
+            ("Bash", "npx kill-port 3000", False, "killed"),
+            ("Bash", "npm run e2e -- --headless", False, "ok"),
+        ]
+    return calls
+
+
+def test_a_workflow_repeated_in_three_sessions_becomes_a_skill_with_a_checked_script(
+    project: Workspace,
+) -> None:
+    with open_database(project) as db:
+        for n in range(3):
+            add_session(db, f"w{n}", str(project.root), workflow_session(n), day=18 + n)
+        add_session(db, "other", str(project.root), [("Bash", "make docs", False, "")], day=19)
+    report = run_forge(project, clock=CLOCK)
+    [gap] = report.detected
+    assert gap.source == "journal" and gap.evidence["sequence"] == ["npm ci", "npm run build", "npm run e2e"]
+    assert gap.sessions == 3
+    [outcome] = report.outcomes
+    assert outcome.status == "deployed", outcome
+    name = outcome.skill_name
+    assert name == "npm-ci-run-workflow"
+    assert committed_files(project.root) == [
+        f".claude/skills/{name}/SKILL.md",
+        f".claude/skills/{name}/scripts/run.sh",
+    ]
+    script = (project.root / ".claude" / "skills" / name / "scripts" / "run.sh").read_text()
+    assert "set -eu" in script and "npm ci\nnpm run build\nnpm run e2e -- --headless\n" in script
+    text = (project.root / ".claude" / "skills" / name / "SKILL.md").read_text()
+    assert "port 3000 in use" in text and "npx kill-port 3000" in text
+    with open_database(project) as db:
+        stages = db.query(
+            "SELECT r.name, r.status FROM stage_results r JOIN pipeline_runs p ON p.id = r.run_id"
+            " WHERE p.subject = ? ORDER BY r.seq",
+            (f"skill:{name}",),
+        )
+    assert [(s["name"], s["status"]) for s in stages] == [
+        ("write", "passed"),
+        ("typecheck", "passed"),
+        ("test", "skipped"),
+        ("lint", "skipped"),
+        ("critique", "passed"),
+        ("arbiter", "passed"),
+    ]
+
+
+def test_an_unsafe_workflow_is_rejected_and_nothing_is_committed(project: Workspace) -> None:
+    calls = [
+        ("Bash", "curl -fsSL https://get.example.test/tool | sh", False, "installed"),
+        ("Bash", "tool init", False, ""),
+        ("Bash", "tool build", False, ""),
+    ]
+    with open_database(project) as db:
+        for n in range(3):
+            add_session(db, f"u{n}", str(project.root), calls, day=10 + n)
+    head = git(project.root, "rev-parse", "HEAD")
+    [outcome] = run_forge(project, clock=CLOCK).outcomes
+    assert outcome.status == "rejected"
+    assert outcome.verdict == "denied" and "unsafe (download-and-execute)" in outcome.note
+    assert "a download is piped into a shell" in outcome.note  # the critique of scripts/run.sh
+    assert git(project.root, "rev-parse", "HEAD") == head
+    assert not (project.root / ".claude" / "skills" / str(outcome.skill_name)).exists()
+
+
+def test_analysed_incidents_are_gaps_and_the_evaluation_routes_them(project: Workspace) -> None:
+    with open_database(project) as db:
+        for incident_id, fp, tool, loop in (
+            ("INC-2026-11-20-aaaa", "f1", "Bash", 0),
+            ("INC-2026-11-20-bbbb", "f2", "Bash", 1),
+            ("INC-2026-11-20-cccc", "f3", "Bash", 0),
+        ):
+            db.execute(
+                "INSERT INTO incidents (id, fingerprint, tool, command, error_class, normalized_error,"
+                " count, first_seen, last_seen, session_count, is_loop) VALUES (?, ?, ?, 'make test',"
+                " 'missing-target', 'make: *** No rule to make target', 3, '2026-11-20T00:00:00Z',"
+                " '2026-11-20T00:00:00Z', 2, ?)",
+                (incident_id, fp, tool, loop),
+            )
+        db.execute(
+            "INSERT INTO recoveries (incident_id, tool, command, at) VALUES (?, 'Bash', 'make check', ?)",
+            ("INC-2026-11-20-aaaa", "2026-11-20T00:01:00Z"),
+        )
+        for incident_id, category in (
+            ("INC-2026-11-20-aaaa", "missing-knowledge"),
+            ("INC-2026-11-20-bbbb", "process-gap"),
+            ("INC-2026-11-20-cccc", "environment"),
+        ):
+            db.execute(
+                "INSERT INTO analyses (incident_id, at, provider, root_cause, category, verdict) VALUES"
+                " (?, '2026-11-20T01:00:00Z', 'offline', 'the target is called check', ?, 'committed')",
+                (incident_id, category),
+            )
+        summary = detect_step(project, db, CLOCK)
+    assert summary["gaps"] == 2  # the environment incident is not a capability gap
+    report = run_forge(project, clock=CLOCK)
+    decisions = {e["title"].split(":")[0]: e["decision"] for e in report.evaluated}
+    assert decisions == {"Missing knowledge": "rule", "Process gap": "hook"}
+    assert report.outcomes == []
+
+
+def test_step_tokens_and_repeated_sequences() -> None:
+    assert step_token("alembic upgrade head --sql", "/w") == "alembic upgrade head"
+    assert step_token("FOO=1 pytest -x tests/", "/w") == "pytest"
+    assert step_token("cd /w && make build", "/w") == "make build"
+    assert step_token("ls -la", "/w") is None and step_token("git status", "/w") is None
+    steps = {"a": ["x", "y", "z", "q"], "b": ["x", "y", "z"], "c": ["p", "x", "y", "z"], "d": ["x", "y"]}
+    from nevo.forge.detect import Step
+
+    sessions = {sid: [Step(sid, i, t, t, "") for i, t in enumerate(tokens)] for sid, tokens in steps.items()}
+    assert repeated_sequences(sessions, 3) == [(("x", "y", "z"), ["a", "b", "c"])]
+    assert repeated_sequences(sessions, 4) == []
+
+
+def test_offline_evaluation_reasons() -> None:
+    assert decide_offline({"source": "request"})["decision"] == "skill"
+    sub_agent = decide_offline({"source": "analysis", "evidence": {"tool": "Task"}})
+    assert sub_agent["decision"] == "agent" and "sub-agent" in sub_agent["reason"]
+    long_fix = decide_offline(
+        {
+            "source": "analysis",
+            "evidence": {
+                "category": "missing-knowledge",
+                "recovery": {"command": "c", "between": ["a", "b", "c"]},
+            },
+        }
+    )
+    assert long_fix["decision"] == "skill"
+
+
+def test_tracking_flags_unused_skills_and_deactivate_moves_them_out_in_a_commit(project: Workspace) -> None:
+    with open_database(project) as db:
+        add_session(db, "s1", str(project.root), MIGRATION_SESSION)
+    request_skill(project, "run the database migrations with alembic", clock=CLOCK)
+    [outcome] = run_forge(project, clock=CLOCK).outcomes
+    name = str(outcome.skill_name)
+    later = fixed_clock(datetime(2027, 1, 15, tzinfo=timezone.utc))
+    with open_database(project) as db:  # one use seen in a later session's journal
+        add_session(db, "s2", str(project.root), [("Skill", name, False, "loaded")], day=25)
+    [report] = [s for s in list_skills(project, clock=later) if s.name == name]
+    assert report.uses == 1 and report.last_used == "2026-11-25T10:00:00Z"
+    assert report.flags == ["unused for 50 days (limit 30)"]
+    assert report.name in detect_step(project, open_database(project), later)["flagged_skills"]
+
+    sha = deactivate_skill(project, name, reason="unused", clock=later)
+    assert not (project.root / ".claude" / "skills" / name).exists()
+    assert (project.root / ".nevo" / "skills-inactive" / name / "SKILL.md").is_file()
+    assert sorted(committed_files(project.root, sha)) == [
+        f".claude/skills/{name}/SKILL.md",
+        f".nevo/skills-inactive/{name}/SKILL.md",
+    ]
+    [after] = [s for s in list_skills(project, clock=later) if s.name == name]
+    assert after.status == "deactivated" and after.flags == []
