@@ -278,6 +278,8 @@ def _analyse_one(
         outcome = Outcome(
             incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider
         )
+        if failure.verdict == "duplicate" and failure.rule_id:
+            _attach_incident(workspace, book, failure.rule_id, incident, outcome)
         _record(db, outcome, clock, root_cause, category)
         store.set_status(db, incident.id, "analysed")
         return outcome
@@ -290,11 +292,34 @@ def _analyse_one(
     except gitops.GitBusy as exc:
         _add_pending(workspace, rule.id, path, message)
         outcome.verdict, outcome.reason = "pending", exc.message
-    except gitops.NotAGitRepo as exc:
+    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
         outcome.verdict, outcome.reason = "written", exc.message
     _record(db, outcome, clock, root_cause, category)
     store.set_status(db, incident.id, "analysed")
     return outcome
+
+
+def _attach_incident(
+    workspace: Workspace, book: RuleBook, rule_id: str, incident: store.Incident, outcome: Outcome
+) -> None:
+    """A duplicate is a variant of a mistake an existing rule covers: the rule lists the incident too, so
+    its recurrences are counted (and a rule that keeps failing shows up in `nevo rules list`)."""
+    rule = book.get(rule_id)
+    if incident.id in rule.incidents or rule.path is None:
+        return
+    rule.incidents.append(incident.id)
+    path = book.write(rule)
+    message = redact(
+        f"nevo: {rule.id} also covers {incident.id}\n\n"
+        f"Incident: {incident.id} ({incident.tool} `{_failed_command(incident)}`: {incident.error_class})\n"
+        f"Proposed rule was a duplicate of {rule.id}: {outcome.reason}\n"
+    )
+    try:
+        outcome.commit = gitops.commit_files(workspace.root, [path], message)
+    except gitops.GitBusy:
+        add_pending(workspace, f"{rule.id}-{incident.id}", [path], message)
+    except NevoError as exc:  # the file lists the incident; the commit did not happen
+        outcome.reason += f" (not committed: {exc.message})"
 
 
 def check_novelty(rule: Rule, existing: list[Rule]) -> Verdict:
@@ -480,7 +505,7 @@ def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock
     except gitops.GitBusy as exc:
         add_pending(workspace, f"deprecate-{rule.id}", [old, new], message)
         outcome.verdict, outcome.reason = "pending", exc.message
-    except gitops.NotAGitRepo as exc:
+    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
         outcome.verdict, outcome.reason = "written", exc.message
     after_rules_changed(workspace)
     return outcome

@@ -105,7 +105,8 @@ def commit_files(root: Path, paths: list[Path], message: str) -> str:
             repo.git.read_tree(head, env=env)
         else:
             repo.git.read_tree("--empty", env=env)
-        repo.git.add("-A", "--", *rels, env=env)
+        # -f: nevo names these paths on purpose (a user's ignore pattern must not drop a rule).
+        repo.git.add("-A", "-f", "--", *rels, env=env)
         tree = repo.git.write_tree(env=env)
         if head and tree == repo.git.rev_parse(f"{head}^{{tree}}"):
             raise NevoError(f"nothing to commit: {', '.join(rels)} already match HEAD")
@@ -116,6 +117,11 @@ def commit_files(root: Path, paths: list[Path], message: str) -> str:
             repo.git.update_ref("-m", "nevo: commit", branch_ref, sha, head)
         else:
             repo.git.update_ref("-m", "nevo: commit", branch_ref, sha, "0" * 40)
+    except git.GitCommandError as exc:
+        raise NevoError(
+            f"git failed while committing {', '.join(rels)}: {exc.stderr.strip() or exc}",
+            "check `git status`; the files are written and the next `nevo analyze` can commit them",
+        ) from exc
     finally:
         Path(index_path).unlink(missing_ok=True)
         Path(index_path + ".lock").unlink(missing_ok=True)

@@ -38,6 +38,16 @@ def test_commit_contains_only_the_given_files_and_staged_work_stays_staged(git_w
     assert git(root, "log", "-1", "--format=%an <%ae>").strip() == "nevo <nevo@localhost>"
 
 
+def test_an_ignored_rules_folder_is_still_committed(git_workspace: Workspace) -> None:
+    root = git_workspace.root
+    (root / ".gitignore").write_text(".claude/\n")
+    rule = root / ".claude" / "rules" / "PROJ-001-x.md"
+    rule.parent.mkdir(parents=True)
+    rule.write_text("rule\n")
+    gitops.commit_files(root, [rule], "nevo: PROJ-001")
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [".claude/rules/PROJ-001-x.md"]
+
+
 def test_a_configured_identity_is_used(git_workspace: Workspace) -> None:
     root = git_workspace.root
     git(root, "config", "user.name", "Ada")
