@@ -45,10 +45,16 @@ def real_failures() -> list[dict[str, Any]]:
 
 def payload(failure: dict[str, Any], session: int, tool_use_id: str, transcript: Path) -> dict[str, Any]:
     return {
-        "session_id": f"session-{session:04d}", "transcript_path": str(transcript), "cwd": failure["cwd"],
-        "hook_event_name": "PostToolUseFailure", "tool_name": failure["tool_name"],
-        "tool_input": failure["tool_input"], "tool_use_id": tool_use_id, "error": failure["error"],
-        "is_interrupt": False, "duration_ms": 57,
+        "session_id": f"session-{session:04d}",
+        "transcript_path": str(transcript),
+        "cwd": failure["cwd"],
+        "hook_event_name": "PostToolUseFailure",
+        "tool_name": failure["tool_name"],
+        "tool_input": failure["tool_input"],
+        "tool_use_id": tool_use_id,
+        "error": failure["error"],
+        "is_interrupt": False,
+        "duration_ms": 57,
     }
 
 
@@ -75,20 +81,37 @@ def transcript_for(folder: Path, session: int, failures: list[dict[str, Any]]) -
     def add(kind: str, block: dict[str, Any], cwd: str) -> None:
         nonlocal clock
         clock += 1
-        lines.append(json.dumps({"type": kind, "sessionId": f"session-{session:04d}", "cwd": cwd,
-                                 "timestamp": f"2026-11-21T03:{clock // 60:02d}:{clock % 60:02d}Z",
-                                 "message": {"role": kind, "content": [block]}}))
+        lines.append(
+            json.dumps(
+                {
+                    "type": kind,
+                    "sessionId": f"session-{session:04d}",
+                    "cwd": cwd,
+                    "timestamp": f"2026-11-21T03:{clock // 60:02d}:{clock % 60:02d}Z",
+                    "message": {"role": kind, "content": [block]},
+                }
+            )
+        )
 
     for step in range(10):
         failure = failures[(session + step) % len(failures)]
         call_id = f"tx-{session}-{step}"
-        add("assistant", {"type": "tool_use", "id": call_id, "name": failure["tool_name"],
-                          "input": failure["tool_input"]}, failure["cwd"])
-        add("user", {"type": "tool_result", "tool_use_id": call_id, "content": failure["error"], "is_error": True},
-            failure["cwd"])
+        add(
+            "assistant",
+            {"type": "tool_use", "id": call_id, "name": failure["tool_name"], "input": failure["tool_input"]},
+            failure["cwd"],
+        )
+        add(
+            "user",
+            {"type": "tool_result", "tool_use_id": call_id, "content": failure["error"], "is_error": True},
+            failure["cwd"],
+        )
         fix_id = f"fix-{session}-{step}"
-        add("assistant", {"type": "tool_use", "id": fix_id, "name": failure["tool_name"],
-                          "input": failure["tool_input"]}, failure["cwd"])
+        add(
+            "assistant",
+            {"type": "tool_use", "id": fix_id, "name": failure["tool_name"], "input": failure["tool_input"]},
+            failure["cwd"],
+        )
         add("user", {"type": "tool_result", "tool_use_id": fix_id, "content": "ok"}, failure["cwd"])
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -111,13 +134,31 @@ def bench_once(root: Path, total: int, unique: bool) -> dict[str, float]:
             data["tool_input"] = dict(data["tool_input"], description=f"attempt {i}")
         writer.write(data)
     for session in range(SESSIONS):
-        writer.write({"session_id": f"session-{session:04d}", "transcript_path": str(paths[session]),
-                      "cwd": "/tmp/ws", "hook_event_name": "Stop", "stop_hook_active": False})
+        writer.write(
+            {
+                "session_id": f"session-{session:04d}",
+                "transcript_path": str(paths[session]),
+                "cwd": "/tmp/ws",
+                "hook_event_name": "Stop",
+                "stop_hook_active": False,
+            }
+        )
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", "import sys; from nevo.cli import main; sys.exit(main(sys.argv[1:]))",
-         "monitor", "--once", "--json", "-w", str(ws.root)],
-        env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from nevo.cli import main; sys.exit(main(sys.argv[1:]))",
+            "monitor",
+            "--once",
+            "--json",
+            "-w",
+            str(ws.root),
+        ],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     elapsed = time.perf_counter() - started
     result = json.loads(out.stdout)
@@ -125,13 +166,24 @@ def bench_once(root: Path, total: int, unique: bool) -> dict[str, float]:
     with open_database(ws) as db:
         incidents = db.scalar("SELECT COUNT(*) FROM incidents")
         counted = db.scalar("SELECT SUM(count) FROM incidents")
-    return {"unique": unique, "triggers": total, "seconds": elapsed, "per_trigger_us": elapsed / total * 1e6,
-            "incidents": incidents, "occurrences": counted, "recoveries": result["recoveries"]}
+    return {
+        "unique": unique,
+        "triggers": total,
+        "seconds": elapsed,
+        "per_trigger_us": elapsed / total * 1e6,
+        "incidents": incidents,
+        "occurrences": counted,
+        "recoveries": result["recoveries"],
+    }
 
 
 def distinct_failure(i: int) -> dict[str, Any]:
-    return {"tool_name": "Bash", "tool_input": {"command": f"make target-{i}"}, "cwd": "/tmp/ws",
-            "error": f"Exit code 2\nmake: *** No rule to make target 'target-{i}'.  Stop."}
+    return {
+        "tool_name": "Bash",
+        "tool_input": {"command": f"make target-{i}"},
+        "cwd": "/tmp/ws",
+        "error": f"Exit code 2\nmake: *** No rule to make target 'target-{i}'.  Stop.",
+    }
 
 
 def bench_scaling(root: Path, sizes: list[int], measured: int) -> list[dict[str, float]]:
@@ -147,16 +199,16 @@ def bench_scaling(root: Path, sizes: list[int], measured: int) -> list[dict[str,
                 writer.write(payload(distinct_failure(i), i % SESSIONS, f"pre-{i}", Path("/none")))
             monitor.process_pending()
             for i in range(measured):
-                if i % 10 == 0:  # one in ten is a novel failure: a new incident and its report
-                    data = distinct_failure(size + i)
-                else:
-                    data = failures[(i * 7) % len(failures)]
+                # one in ten is a novel failure: a new incident and its report
+                data = distinct_failure(size + i) if i % 10 == 0 else failures[(i * 7) % len(failures)]
                 writer.write(payload(data, i % SESSIONS, f"m-{i}", Path("/none")))
             started = time.perf_counter()
             result = monitor.process_pending()
             elapsed = time.perf_counter() - started
             assert result.processed == measured
-            rows.append({"incidents_before": size, "triggers": measured, "per_trigger_us": elapsed / measured * 1e6})
+            rows.append(
+                {"incidents_before": size, "triggers": measured, "per_trigger_us": elapsed / measured * 1e6}
+            )
     return rows
 
 
@@ -183,8 +235,12 @@ def bench_latency(root: Path, samples: int) -> dict[str, float]:
     stop.set()
     thread.join(10)
     latencies.sort()
-    return {"samples": samples, "p50_ms": statistics.median(latencies),
-            "p95_ms": latencies[int(0.95 * (len(latencies) - 1))], "max_ms": latencies[-1]}
+    return {
+        "samples": samples,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+        "max_ms": latencies[-1],
+    }
 
 
 def main() -> int:
@@ -204,18 +260,24 @@ def main() -> int:
     print("|---|---|---|")
     for once in runs:
         kind = "every payload distinct" if once["unique"] else "recurring payloads"
-        print(f"| `nevo monitor --once`, {once['triggers']:,} pending triggers ({kind}; {len(FAILURES)} real "
-              f"failures, {SESSIONS} sessions with transcripts) | {once['seconds']:.2f} s "
-              f"({once['per_trigger_us']:.0f} us/trigger; {once['incidents']} incidents, "
-              f"{once['occurrences']:,} occurrences, {once['recoveries']} recoveries) | < 10 s |")
+        print(
+            f"| `nevo monitor --once`, {once['triggers']:,} pending triggers ({kind}; {len(FAILURES)} real "
+            f"failures, {SESSIONS} sessions with transcripts) | {once['seconds']:.2f} s "
+            f"({once['per_trigger_us']:.0f} us/trigger; {once['incidents']} incidents, "
+            f"{once['occurrences']:,} occurrences, {once['recoveries']} recoveries) | < 10 s |"
+        )
     base = scaling[0]["per_trigger_us"]
     for row in scaling:
-        print(f"| per-trigger cost with {row['incidents_before']:,} incidents already stored "
-              f"({row['triggers']:,} triggers, 1 in 10 novel) | {row['per_trigger_us']:.0f} us "
-              f"({row['per_trigger_us'] / base:.2f}x) | within 1.3x |")
-    print(f"| watcher: trigger written -> incident committed ({latency['samples']} triggers) | "
-          f"p50 {latency['p50_ms']:.1f} ms, p95 {latency['p95_ms']:.1f} ms, max {latency['max_ms']:.1f} ms "
-          f"| p95 < 500 ms |")
+        print(
+            f"| per-trigger cost with {row['incidents_before']:,} incidents already stored "
+            f"({row['triggers']:,} triggers, 1 in 10 novel) | {row['per_trigger_us']:.0f} us "
+            f"({row['per_trigger_us'] / base:.2f}x) | within 1.3x |"
+        )
+    print(
+        f"| watcher: trigger written -> incident committed ({latency['samples']} triggers) | "
+        f"p50 {latency['p50_ms']:.1f} ms, p95 {latency['p95_ms']:.1f} ms, max {latency['max_ms']:.1f} ms "
+        f"| p95 < 500 ms |"
+    )
     return 0
 
 

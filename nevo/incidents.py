@@ -114,8 +114,17 @@ def record_failure(
         db.execute(
             "INSERT INTO incidents (id, fingerprint, tool, command, error_class, normalized_error, sample,"
             " count, first_seen, last_seen, session_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0)",
-            (incident_id, fp.digest, fp.tool, fp.command, fp.error_class, fp.normalized_error,
-             json.dumps(sample, ensure_ascii=False, sort_keys=True), at, at),
+            (
+                incident_id,
+                fp.digest,
+                fp.tool,
+                fp.command,
+                fp.error_class,
+                fp.normalized_error,
+                json.dumps(sample, ensure_ascii=False, sort_keys=True),
+                at,
+                at,
+            ),
         )
         was_loop = False
     else:
@@ -123,15 +132,27 @@ def record_failure(
     db.execute(
         "INSERT INTO occurrences (key, incident_id, session_id, tool_use_id, at, source, tool, input)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (key, incident_id, session_id, tool_use_id, at, source, fp.tool,
-         json.dumps(failed_input, ensure_ascii=False, sort_keys=True)),
+        (
+            key,
+            incident_id,
+            session_id,
+            tool_use_id,
+            at,
+            source,
+            fp.tool,
+            json.dumps(failed_input, ensure_ascii=False, sort_keys=True),
+        ),
     )
-    in_session = int(db.scalar(
-        "SELECT COUNT(*) FROM occurrences WHERE session_id = ? AND incident_id = ?", (session_id, incident_id)
-    ))
+    in_session = int(
+        db.scalar(
+            "SELECT COUNT(*) FROM occurrences WHERE session_id = ? AND incident_id = ?",
+            (session_id, incident_id),
+        )
+    )
     is_loop = bool(session_id) and in_session >= loop_threshold
     db.execute(
-        "UPDATE incidents SET count = count + 1, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),"
+        "UPDATE incidents SET count = count + 1, first_seen = min(first_seen, ?),"
+        " last_seen = max(last_seen, ?),"
         " session_count = session_count + ?, is_loop = max(is_loop, ?),"
         " report_written = CASE WHEN ? THEN 0 ELSE report_written END WHERE id = ?",
         (at, at, 1 if in_session == 1 else 0, int(is_loop), int(is_loop and not was_loop), incident_id),
@@ -143,7 +164,9 @@ def new_incident_id(db: Database, digest: str, at: str) -> str:
     """``INC-<day of first sighting>-<4 hex of the digest>``; on a collision (another fingerprint got those
     4 hex digits that day) the next 4 digits of the digest, then a counter."""
     day = at[:10]
-    candidates = [digest[i:i + 4] for i in range(0, max(len(digest) - 3, 1), 4) if len(digest[i:i + 4]) == 4]
+    candidates = [
+        digest[i : i + 4] for i in range(0, max(len(digest) - 3, 1), 4) if len(digest[i : i + 4]) == 4
+    ]
     for suffix in candidates:
         incident_id = f"{ID_PREFIX}{day}-{suffix}"
         if db.one("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)) is None:
@@ -162,10 +185,18 @@ def record_recovery(db: Database, incident_id: str, recovery: Recovery) -> bool:
     cursor = db.execute(
         "INSERT OR IGNORE INTO recoveries (incident_id, tool, input, command, session_id, tool_use_id, at,"
         " failed_input, failed_tool_use_id, steps_between) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (incident_id, recovery.tool, json.dumps(recovery.input, ensure_ascii=False, sort_keys=True),
-         recovery.command, recovery.session_id, recovery.tool_use_id, recovery.at,
-         json.dumps(recovery.failed_input, ensure_ascii=False, sort_keys=True), recovery.failed_tool_use_id,
-         json.dumps(recovery.between, ensure_ascii=False)),
+        (
+            incident_id,
+            recovery.tool,
+            json.dumps(recovery.input, ensure_ascii=False, sort_keys=True),
+            recovery.command,
+            recovery.session_id,
+            recovery.tool_use_id,
+            recovery.at,
+            json.dumps(recovery.failed_input, ensure_ascii=False, sort_keys=True),
+            recovery.failed_tool_use_id,
+            json.dumps(recovery.between, ensure_ascii=False),
+        ),
     )
     if cursor.rowcount:
         db.execute("UPDATE incidents SET report_written = 0 WHERE id = ?", (incident_id,))
@@ -191,12 +222,17 @@ def open_failures(db: Database, session_id: str) -> list[OpenFailure]:
         " AND NOT EXISTS (SELECT 1 FROM recoveries r WHERE r.incident_id = o.incident_id) ORDER BY o.id",
         (session_id,),
     )
-    return [OpenFailure(r["incident_id"], r["tool"], r["tool_use_id"], _json(r["input"], {}), r["at"]) for r in rows]
+    return [
+        OpenFailure(r["incident_id"], r["tool"], r["tool_use_id"], _json(r["input"], {}), r["at"])
+        for r in rows
+    ]
 
 
 def mark_recovered(db: Database, session_id: str, incident_id: str) -> None:
-    db.execute("UPDATE occurrences SET recovered = 1 WHERE session_id = ? AND incident_id = ?",
-               (session_id, incident_id))
+    db.execute(
+        "UPDATE occurrences SET recovered = 1 WHERE session_id = ? AND incident_id = ?",
+        (session_id, incident_id),
+    )
 
 
 def transcript_offset(db: Database, path: str) -> int:
@@ -206,7 +242,8 @@ def transcript_offset(db: Database, path: str) -> int:
 def set_transcript_offset(db: Database, path: str, offset: int, session_id: str, at: str) -> None:
     db.execute(
         "INSERT INTO transcript_offsets (path, read_offset, session_id, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(path) DO UPDATE SET read_offset = excluded.read_offset, session_id = excluded.session_id,"
+        " ON CONFLICT(path) DO UPDATE SET read_offset = excluded.read_offset,"
+        " session_id = excluded.session_id,"
         " updated_at = excluded.updated_at",
         (path, offset, session_id, at),
     )
@@ -253,11 +290,13 @@ def set_status(db: Database, incident_id: str, status: str) -> None:
 
 def count_since(db: Database, fingerprint_or_id: str, since_iso: str) -> int:
     """Occurrences of an incident (by id or fingerprint digest) strictly after ``since_iso``."""
-    return int(db.scalar(
-        "SELECT COUNT(*) FROM occurrences o JOIN incidents i ON i.id = o.incident_id"
-        " WHERE (i.id = ? OR i.fingerprint = ?) AND o.at > ?",
-        (fingerprint_or_id, fingerprint_or_id, since_iso),
-    ))
+    return int(
+        db.scalar(
+            "SELECT COUNT(*) FROM occurrences o JOIN incidents i ON i.id = o.incident_id"
+            " WHERE (i.id = ? OR i.fingerprint = ?) AND o.at > ?",
+            (fingerprint_or_id, fingerprint_or_id, since_iso),
+        )
+    )
 
 
 _SELECT = (
@@ -272,16 +311,31 @@ def _incident(row: Row) -> Incident:
     recovery = None
     if row["r_tool"] is not None:
         recovery = Recovery(
-            tool=row["r_tool"], input=_json(row["r_input"], {}), command=row["r_command"],
-            session_id=row["r_session_id"], tool_use_id=row["r_tool_use_id"], at=row["r_at"],
-            failed_input=_json(row["r_failed_input"], {}), failed_tool_use_id=row["r_failed_tool_use_id"],
+            tool=row["r_tool"],
+            input=_json(row["r_input"], {}),
+            command=row["r_command"],
+            session_id=row["r_session_id"],
+            tool_use_id=row["r_tool_use_id"],
+            at=row["r_at"],
+            failed_input=_json(row["r_failed_input"], {}),
+            failed_tool_use_id=row["r_failed_tool_use_id"],
             between=_json(row["r_between"], []),
         )
     return Incident(
-        id=row["id"], fingerprint=row["fingerprint"], tool=row["tool"], command=row["command"],
-        error_class=row["error_class"], normalized_error=row["normalized_error"], sample=_json(row["sample"], {}),
-        count=row["count"], first_seen=row["first_seen"], last_seen=row["last_seen"],
-        session_count=row["session_count"], status=row["status"], is_loop=bool(row["is_loop"]), recovery=recovery,
+        id=row["id"],
+        fingerprint=row["fingerprint"],
+        tool=row["tool"],
+        command=row["command"],
+        error_class=row["error_class"],
+        normalized_error=row["normalized_error"],
+        sample=_json(row["sample"], {}),
+        count=row["count"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        session_count=row["session_count"],
+        status=row["status"],
+        is_loop=bool(row["is_loop"]),
+        recovery=recovery,
     )
 
 

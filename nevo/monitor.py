@@ -15,13 +15,12 @@ memory journal; new incidents go to the analyst when ``monitor.analyze_on_new`` 
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +86,9 @@ class RunResult:
 class Monitor:
     """Processes a workspace's triggers with one database connection (reuse it across passes)."""
 
-    def __init__(self, workspace: Workspace, db: Database, config: Config, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, workspace: Workspace, db: Database, config: Config, clock: Clock = system_clock
+    ) -> None:
         self.workspace = workspace
         self.db = db
         self.clock = clock
@@ -109,7 +110,7 @@ class Monitor:
             if should_stop():
                 result.stopped_early = True
                 break
-            batch = self._process_batch(pending[start:start + self.batch_size], should_stop)
+            batch = self._process_batch(pending[start : start + self.batch_size], should_stop)
             result.merge(batch)
             if batch.stopped_early:
                 break
@@ -160,7 +161,9 @@ class Monitor:
         self.db.execute("RELEASE one_trigger")
         return True
 
-    def _apply(self, name: str, payload: dict[str, Any], at: str, result: RunResult, ended: list[str]) -> None:
+    def _apply(
+        self, name: str, payload: dict[str, Any], at: str, result: RunResult, ended: list[str]
+    ) -> None:
         event = payload["hook_event_name"]
         session_id = _text(payload.get("session_id"))
         cwd = _text(payload.get("cwd")) or None
@@ -169,19 +172,40 @@ class Monitor:
                 return  # the person pressed Esc: not a failure of the tool
             tool_use_id = _text(payload.get("tool_use_id"))
             key = store.call_key(session_id, tool_use_id) if tool_use_id else store.trigger_key(name)
-            tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
-            self._count(str(payload["tool_name"]), tool_input, _error_text(payload.get("error")), cwd,
-                        key=key, session_id=session_id, tool_use_id=tool_use_id, at=at, source="hook",
-                        result=result)
+            raw_input = payload.get("tool_input")
+            tool_input: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
+            self._count(
+                str(payload["tool_name"]),
+                tool_input,
+                _error_text(payload.get("error")),
+                cwd,
+                key=key,
+                session_id=session_id,
+                tool_use_id=tool_use_id,
+                at=at,
+                source="hook",
+                result=result,
+            )
         elif event == "StopFailure":
             error = _error_text(payload.get("error"))
             details = _error_text(payload.get("error_details"))
-            self._count("StopFailure", {}, f"{error}\n{details}".strip() or "API error", cwd,
-                        key=store.trigger_key(name), session_id=session_id, tool_use_id="", at=at,
-                        source="hook", result=result)
+            self._count(
+                "StopFailure",
+                {},
+                f"{error}\n{details}".strip() or "API error",
+                cwd,
+                key=store.trigger_key(name),
+                session_id=session_id,
+                tool_use_id="",
+                at=at,
+                source="hook",
+                result=result,
+            )
         elif event in TRANSCRIPT_EVENTS:
             transcript = _text(payload.get("agent_transcript_path")) if event == "SubagentStop" else ""
-            transcript = transcript or (_text(payload.get("transcript_path")) if event != "SubagentStop" else "")
+            transcript = transcript or (
+                _text(payload.get("transcript_path")) if event != "SubagentStop" else ""
+            )
             if transcript:
                 self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result)
             if event == "SessionEnd":
@@ -190,8 +214,18 @@ class Monitor:
                     ended.append(transcript)
 
     def _count(
-        self, tool: str, tool_input: dict[str, Any], error: str, cwd: str | None, *, key: str, session_id: str,
-        tool_use_id: str, at: str, source: str, result: RunResult,
+        self,
+        tool: str,
+        tool_input: dict[str, Any],
+        error: str,
+        cwd: str | None,
+        *,
+        key: str,
+        session_id: str,
+        tool_use_id: str,
+        at: str,
+        source: str,
+        result: RunResult,
     ) -> None:
         clipped = clip(error, FINGERPRINT_ERROR_CHARS)
         input_json = json.dumps(tool_input, sort_keys=True, ensure_ascii=False, default=str)
@@ -199,11 +233,24 @@ class Monitor:
             safe_input, safe_error, safe_cwd, fp = _essence(tool, input_json, clipped, cwd)
         else:
             safe_input, safe_error, safe_cwd, fp = _essence.__wrapped__(tool, input_json, clipped, cwd)
-        sample = {"tool_input": safe_input, "error": clip(safe_error, SAMPLE_ERROR_CHARS), "cwd": safe_cwd or "",
-                  "session_id": session_id, "tool_use_id": tool_use_id}
+        sample = {
+            "tool_input": safe_input,
+            "error": clip(safe_error, SAMPLE_ERROR_CHARS),
+            "cwd": safe_cwd or "",
+            "session_id": session_id,
+            "tool_use_id": tool_use_id,
+        }
         recorded = store.record_failure(
-            self.db, fp, key=key, session_id=session_id, tool_use_id=tool_use_id, at=at, source=source,
-            sample=sample, failed_input=safe_input, loop_threshold=self.loop_threshold,
+            self.db,
+            fp,
+            key=key,
+            session_id=session_id,
+            tool_use_id=tool_use_id,
+            at=at,
+            source=source,
+            sample=sample,
+            failed_input=safe_input,
+            loop_threshold=self.loop_threshold,
         )
         if not recorded.counted:
             result.duplicates += 1
@@ -215,7 +262,9 @@ class Monitor:
             result.loops.append(recorded.incident_id)
 
     # -- transcripts -----------------------------------------------------------------------------
-    def _scan_transcript(self, path: Path, session_id: str, cwd: str | None, at: str, result: RunResult) -> None:
+    def _scan_transcript(
+        self, path: Path, session_id: str, cwd: str | None, at: str, result: RunResult
+    ) -> None:
         key = str(path)
         start = store.transcript_offset(self.db, key)
         try:
@@ -229,15 +278,25 @@ class Monitor:
         result.transcripts_read += 1
         for call in transcript.calls:
             if call.failed and call.id and call.result is not None:
-                self._count(call.name, call.input, call.result.text, call.cwd or cwd, key=store.call_key(session, call.id),
-                            session_id=session, tool_use_id=call.id, at=_call_at(call, at), source="transcript",
-                            result=result)
+                self._count(
+                    call.name,
+                    call.input,
+                    call.result.text,
+                    call.cwd or cwd,
+                    key=store.call_key(session, call.id),
+                    session_id=session,
+                    tool_use_id=call.id,
+                    at=_call_at(call, at),
+                    source="transcript",
+                    result=result,
+                )
         if session:
             self._find_recoveries(transcript.calls, session, cwd, at, result)
         store.set_transcript_offset(self.db, key, transcript.end_offset, session, iso(self.clock()))
 
-    def _find_recoveries(self, calls: list[ToolCall], session: str, cwd: str | None, at: str,
-                         result: RunResult) -> None:
+    def _find_recoveries(
+        self, calls: list[ToolCall], session: str, cwd: str | None, at: str, result: RunResult
+    ) -> None:
         open_failures = store.open_failures(self.db, session)
         if not open_failures:
             return
@@ -254,12 +313,20 @@ class Monitor:
                     continue
                 safe_input = redact_obj(call.input)
                 assert isinstance(safe_input, dict)
-                between = [describe_call(c.name, c.input) + ("" if c.succeeded else " (failed)")
-                           for c in calls[where + 1:index]][-MAX_BETWEEN:]
+                between = [
+                    describe_call(c.name, c.input) + ("" if c.succeeded else " (failed)")
+                    for c in calls[where + 1 : index]
+                ][-MAX_BETWEEN:]
                 recovery = store.Recovery(
-                    tool=call.name, input=safe_input, command=redact(call.command), session_id=session,
-                    tool_use_id=call.id, at=_call_at(call, at), failed_input=failure.input,
-                    failed_tool_use_id=failure.tool_use_id, between=[redact(b) for b in between],
+                    tool=call.name,
+                    input=safe_input,
+                    command=redact(call.command),
+                    session_id=session,
+                    tool_use_id=call.id,
+                    at=_call_at(call, at),
+                    failed_input=failure.input,
+                    failed_tool_use_id=failure.tool_use_id,
+                    between=[redact(b) for b in between],
                 )
                 if store.record_recovery(self.db, failure.incident_id, recovery):
                     result.recoveries += 1
@@ -280,7 +347,7 @@ class Monitor:
                 result.rejected.append(path.name)
 
     def _ingest_session(self, transcript_path: str, result: RunResult) -> None:
-        # TODO(lead): direct import once nevo.memory.ingest has landed on main.
+        # TODO(lead): direct import (nevo.memory.ingest has landed; guarded for builds without memory).
         try:
             from nevo.memory.ingest import ingest_session
         except ImportError:
@@ -292,23 +359,22 @@ class Monitor:
             log.warning("memory ingest of %s failed", transcript_path, exc_info=True)
 
     def _analyze(self, result: RunResult) -> None:
-        # TODO(lead): direct import once nevo.analyst has landed on main.
+        # TODO(lead): direct import (nevo.analyst has landed; guarded for builds without the analyst).
         try:
             from nevo.analyst import analyze_ready
         except ImportError:
             return
-        offered = {"db": self.db, "clock": self.clock, "config": None}
-        accepted = inspect.signature(analyze_ready).parameters
-        kwargs = {k: v for k, v in offered.items() if k in accepted and v is not None}
         try:
-            analyze_ready(self.workspace, **kwargs)
+            analyze_ready(self.workspace, clock=self.clock, db=self.db)
         except Exception as exc:  # the analyst retries later; the incidents are safe already
             result.warnings.append(f"analyst failed: {type(exc).__name__}: {exc}")
             log.warning("analyst failed", exc_info=True)
 
 
 @lru_cache(maxsize=2048)
-def _essence(tool: str, input_json: str, error: str, cwd: str | None) -> tuple[dict[str, Any], str, str | None, Fingerprint]:
+def _essence(
+    tool: str, input_json: str, error: str, cwd: str | None
+) -> tuple[dict[str, Any], str, str | None, Fingerprint]:
     """Redacted input, error and cwd, and the fingerprint of a failure. Pure, so it is memoised: the same
     failure recurs (loops, retries, many sessions) and redaction is the costliest step per trigger.
     Callers must not mutate the returned dict."""

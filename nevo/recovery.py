@@ -21,7 +21,27 @@ FILE_WRITERS = frozenset({"Edit", "MultiEdit", "Write", "NotebookEdit"})
 TARGET_KEYS = ("file_path", "notebook_path", "path", "url", "pattern", "query", "skill", "subagent_type")
 # Programs that only set the stage in a compound command: `cd web && npm test` is about npm.
 STAGE_PROGRAMS = frozenset(
-    "cd pushd popd echo printf export set unset source . true : sleep test [ alias ls pwd which".split()
+    [
+        "cd",
+        "pushd",
+        "popd",
+        "echo",
+        "printf",
+        "export",
+        "set",
+        "unset",
+        "source",
+        ".",
+        "true",
+        ":",
+        "sleep",
+        "test",
+        "[",
+        "alias",
+        "ls",
+        "pwd",
+        "which",
+    ]
 )
 WRAPPERS = frozenset({"sudo", "env", "time", "nohup", "command", "exec", "nice", "xargs"})
 
@@ -32,7 +52,11 @@ _PIP = re.compile(r"^pip\d*(?:\.\d+)?$")
 
 
 def plausible_recovery(
-    failed_tool: str, failed_input: Mapping[str, Any], ok_tool: str, ok_input: Mapping[str, Any], cwd: str | None
+    failed_tool: str,
+    failed_input: Mapping[str, Any],
+    ok_tool: str,
+    ok_input: Mapping[str, Any],
+    cwd: str | None,
 ) -> bool:
     """True when the successful call ``ok_*`` plausibly fixes the failed call ``failed_*``."""
     if failed_tool in FILE_WRITERS:

@@ -54,7 +54,7 @@ def render_report(incident: Incident) -> str:
         f"| command | {_cell(incident.command or '-')} |",
         f"| error class | {_cell(incident.error_class or '-')} |",
         f"| first seen | {incident.first_seen} |",
-        f"| seen | {incident.count} time(s) in {incident.session_count} session(s) (when this report was written) |",
+        f"| seen | {incident.count} time(s) in {incident.session_count} session(s) (at writing) |",
         f"| status | {incident.status} |",
         f"| loop | {'yes: it failed repeatedly within one session' if incident.is_loop else 'no'} |",
         f"| fingerprint | `{incident.fingerprint}` |",

@@ -40,7 +40,11 @@ class UnreadableTrigger(Exception):
 def pending_triggers(triggers_dir: Path) -> list[Path]:
     """Complete trigger files, oldest first (the names sort by time)."""
     try:
-        names = [e.name for e in os.scandir(triggers_dir) if e.name.endswith(".json") and not e.name.startswith(".")]
+        names = [
+            e.name
+            for e in os.scandir(triggers_dir)
+            if e.name.endswith(".json") and not e.name.startswith(".")
+        ]
     except FileNotFoundError:
         return []
     names.sort()
@@ -68,8 +72,8 @@ def stale_temps(triggers_dir: Path, now: float, max_age: float = STALE_TEMP_SECO
 
 
 def move_aside(path: Path, rejected_dir: Path, reason: str, *, suffix: str = "") -> Path | None:
-    """Move a trigger to ``rejected_dir`` with ``<name>.reason`` beside it. Returns the new path (None when the
-    file vanished meanwhile). The reason is written first, so a crash never leaves an unexplained file."""
+    """Move a trigger to ``rejected_dir`` with ``<name>.reason`` beside it. Returns the new path (None when
+    the file vanished meanwhile). The reason is written first, so a crash never leaves an unexplained file."""
     rejected_dir.mkdir(parents=True, exist_ok=True)
     target = rejected_dir / (path.name.lstrip(".") + suffix)
     atomic_write_text(target.with_name(target.name + ".reason"), reason.rstrip() + "\n")
@@ -105,7 +109,9 @@ def check_shape(payload: dict[str, Any]) -> None:
     if not isinstance(event, str) or not event:
         raise UnreadableTrigger("unknown shape: no hook_event_name")
     if event not in KNOWN_EVENTS:
-        raise UnreadableTrigger(f"unknown hook event {event!r} (expected one of {', '.join(sorted(KNOWN_EVENTS))})")
+        raise UnreadableTrigger(
+            f"unknown hook event {event!r} (expected one of {', '.join(sorted(KNOWN_EVENTS))})"
+        )
     if event == "PostToolUseFailure":
         if not isinstance(payload.get("tool_name"), str) or not payload["tool_name"]:
             raise UnreadableTrigger("PostToolUseFailure without a tool_name")
@@ -156,7 +162,9 @@ def _loads_head_and_tail(path: Path, size: int, max_bytes: int) -> Any:
         except (UnicodeDecodeError, json.JSONDecodeError):
             pass  # the cut was not inside one string: fall back to the full parse below
     if size > FULL_PARSE_LIMIT:
-        raise UnreadableTrigger(f"payload of {size} bytes is too large and its head and tail cannot be joined")
+        raise UnreadableTrigger(
+            f"payload of {size} bytes is too large and its head and tail cannot be joined"
+        )
     return _loads(path.read_bytes())
 
 
@@ -178,7 +186,7 @@ def _glue(head: bytes, tail: bytes, cut: int) -> bytes | None:
     if rest is None:
         return None
     marker = f"\\n[... {cut} bytes cut by nevo ...]\\n".encode()
-    return head + marker + tail[rest.start():]
+    return head + marker + tail[rest.start() :]
 
 
 def _trim_partial_utf8(data: bytes) -> bytes:

@@ -46,9 +46,11 @@ def test_a_real_session_becomes_incidents_with_counts_transcript_failures_and_re
     (ws.root / "notes.txt").write_text("alpha\nbeta\n")
     init(ws)
     # A second hook on the same event records what Claude Code sent, to compare with the triggers.
-    (ws.claude_dir / "settings.local.json").write_text(json.dumps(
-        {"hooks": {"PostToolUseFailure": [{"matcher": "*", "hooks": [payload_recorder_hook("failure")]}]}}
-    ))
+    (ws.claude_dir / "settings.local.json").write_text(
+        json.dumps(
+            {"hooks": {"PostToolUseFailure": [{"matcher": "*", "hooks": [payload_recorder_hook("failure")]}]}}
+        )
+    )
     script = [
         bash("npm run build"),  # fails: no package.json at the top
         bash("ls missing-dir"),  # fails

@@ -23,12 +23,27 @@ def _fp(digest: str, command: str = "npm run build") -> Fingerprint:
     return Fingerprint(digest, "Bash", command, "npm: missing script build", "missing script: build")
 
 
-def _record(db: Database, fp: Fingerprint, key: str, *, session: str = "s1", at: str = "2026-11-21T03:00:00Z",
-            threshold: int = 3) -> store.Recorded:
+def _record(
+    db: Database,
+    fp: Fingerprint,
+    key: str,
+    *,
+    session: str = "s1",
+    at: str = "2026-11-21T03:00:00Z",
+    threshold: int = 3,
+) -> store.Recorded:
     with db.transaction():
         return store.record_failure(
-            db, fp, key=key, session_id=session, tool_use_id=key, at=at, source="hook",
-            sample={"error": "boom"}, failed_input={"command": fp.command}, loop_threshold=threshold,
+            db,
+            fp,
+            key=key,
+            session_id=session,
+            tool_use_id=key,
+            at=at,
+            source="hook",
+            sample={"error": "boom"},
+            failed_input={"command": fp.command},
+            loop_threshold=threshold,
         )
 
 
@@ -112,9 +127,15 @@ def test_count_since_counts_later_occurrences_by_id_or_fingerprint(db: Database)
 def test_the_first_recovery_is_kept_and_round_trips(db: Database) -> None:
     incident_id = _record(db, _fp("ffff000000000000"), "k1").incident_id
     recovery = store.Recovery(
-        tool="Bash", input={"command": "npm --prefix web run build"}, command="npm --prefix web run build",
-        session_id="s1", tool_use_id="t2", at="2026-11-21T03:01:00Z", failed_input={"command": "npm run build"},
-        failed_tool_use_id="k1", between=["Read package.json"],
+        tool="Bash",
+        input={"command": "npm --prefix web run build"},
+        command="npm --prefix web run build",
+        session_id="s1",
+        tool_use_id="t2",
+        at="2026-11-21T03:01:00Z",
+        failed_input={"command": "npm run build"},
+        failed_tool_use_id="k1",
+        between=["Read package.json"],
     )
     later = store.Recovery("Bash", {"command": "x"}, "x", "s2", "t9", "2026-11-22T00:00:00Z", {})
     with db.transaction():
@@ -132,8 +153,9 @@ def test_cli_helpers_read_an_existing_database_and_explain_a_missing_incident(tm
     with Database(workspace.db_path) as db:
         incident_id = _record(db, _fp("abcd000000000000"), "k1").incident_id
     details = store.incident_details(workspace, incident_id)
-    assert details["occurrences"] == [{"session_id": "s1", "tool_use_id": "k1", "at": "2026-11-21T03:00:00Z",
-                                       "source": "hook"}]
+    assert details["occurrences"] == [
+        {"session_id": "s1", "tool_use_id": "k1", "at": "2026-11-21T03:00:00Z", "source": "hook"}
+    ]
     with pytest.raises(NevoError, match="no incident INC-2000"):
         store.incident_details(workspace, "INC-2000-01-01-0000")
     with pytest.raises(NevoError, match="unknown incident status"):

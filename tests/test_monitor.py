@@ -34,15 +34,26 @@ _sequence = iter(range(10**9))
 
 
 def failure_payload(
-    command: str = "npm run build", error: str = "Exit code 1\nnpm error Missing script: \"build\"", *,
-    session: str = "s1", tool_use_id: str | None = None, cwd: str = "/tmp/ws", tool: str = "Bash",
-    tool_input: dict[str, Any] | None = None, transcript: str = "/nonexistent/t.jsonl",
+    command: str = "npm run build",
+    error: str = 'Exit code 1\nnpm error Missing script: "build"',
+    *,
+    session: str = "s1",
+    tool_use_id: str | None = None,
+    cwd: str = "/tmp/ws",
+    tool: str = "Bash",
+    tool_input: dict[str, Any] | None = None,
+    transcript: str = "/nonexistent/t.jsonl",
 ) -> dict[str, Any]:
     return {
-        "session_id": session, "transcript_path": transcript, "cwd": cwd,
-        "hook_event_name": "PostToolUseFailure", "tool_name": tool,
+        "session_id": session,
+        "transcript_path": transcript,
+        "cwd": cwd,
+        "hook_event_name": "PostToolUseFailure",
+        "tool_name": tool,
         "tool_input": tool_input if tool_input is not None else {"command": command, "description": "run it"},
-        "tool_use_id": tool_use_id or f"toolu_{next(_sequence):06d}", "error": error, "is_interrupt": False,
+        "tool_use_id": tool_use_id or f"toolu_{next(_sequence):06d}",
+        "error": error,
+        "is_interrupt": False,
         "duration_ms": 12,
     }
 
@@ -50,11 +61,18 @@ def failure_payload(
 def recorded_failure(name: str, **overrides: Any) -> dict[str, Any]:
     """A payload built from a real failure captured by tests/gen_failures.py."""
     data = json.loads((FAILURES / f"{name}.json").read_text())
-    return failure_payload(tool=data["tool_name"], tool_input=data["tool_input"], error=data["error"],
-                           cwd=data["cwd"], **overrides)
+    return failure_payload(
+        tool=data["tool_name"],
+        tool_input=data["tool_input"],
+        error=data["error"],
+        cwd=data["cwd"],
+        **overrides,
+    )
 
 
-def write_trigger(workspace: Workspace, payload: dict[str, Any] | str | bytes, name: str | None = None) -> Path:
+def write_trigger(
+    workspace: Workspace, payload: dict[str, Any] | str | bytes, name: str | None = None
+) -> Path:
     workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
     path = workspace.triggers_dir / (name or f"{next(_sequence):012d}-{os.getpid()}.json")
     if isinstance(payload, dict):
@@ -73,13 +91,21 @@ class TranscriptWriter:
 
     def _line(self, kind: str, content: list[dict[str, Any]]) -> None:
         self.seconds += 1
-        entry = {"type": kind, "sessionId": self.session, "cwd": self.cwd, "version": "2.1.197",
-                 "uuid": f"u{self.seconds}", "timestamp": f"2026-11-21T03:{self.seconds // 60:02d}:{self.seconds % 60:02d}Z",
-                 "message": {"role": kind, "content": content}}
+        entry = {
+            "type": kind,
+            "sessionId": self.session,
+            "cwd": self.cwd,
+            "version": "2.1.197",
+            "uuid": f"u{self.seconds}",
+            "timestamp": f"2026-11-21T03:{self.seconds // 60:02d}:{self.seconds % 60:02d}Z",
+            "message": {"role": kind, "content": content},
+        }
         with self.path.open("a") as handle:
             handle.write(json.dumps(entry) + "\n")
 
-    def call(self, tool_use_id: str, tool: str, tool_input: dict[str, Any], result: str, *, error: bool = False) -> None:
+    def call(
+        self, tool_use_id: str, tool: str, tool_input: dict[str, Any], result: str, *, error: bool = False
+    ) -> None:
         self._line("assistant", [{"type": "tool_use", "id": tool_use_id, "name": tool, "input": tool_input}])
         block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id, "content": result}
         if error:
@@ -87,12 +113,22 @@ class TranscriptWriter:
         self._line("user", [block])
 
     def bash(self, tool_use_id: str, command: str, output: str = "", code: int = 0) -> None:
-        self.call(tool_use_id, "Bash", {"command": command}, f"Exit code {code}\n{output}" if code else output,
-                  error=bool(code))
+        self.call(
+            tool_use_id,
+            "Bash",
+            {"command": command},
+            f"Exit code {code}\n{output}" if code else output,
+            error=bool(code),
+        )
 
     def stop_payload(self, event: str = "Stop") -> dict[str, Any]:
-        return {"session_id": self.session, "transcript_path": str(self.path), "cwd": self.cwd,
-                "hook_event_name": event, "stop_hook_active": False}
+        return {
+            "session_id": self.session,
+            "transcript_path": str(self.path),
+            "cwd": self.cwd,
+            "hook_event_name": event,
+            "stop_hook_active": False,
+        }
 
 
 @pytest.fixture
@@ -218,12 +254,15 @@ def test_an_interrupt_is_consumed_without_an_incident(ws: Workspace, db: Databas
 
 def test_huge_payloads_are_clipped_not_choked_on(ws: Workspace, db: Database) -> None:
     head, tail = "Exit code 1\nERROR: first line of a huge log\n", "\nFATAL: the real error at the end\n"
-    noise = "progress é 0123456789 \\ \" ok\n" * 1_700_000  # ~50 MB, with escapes and UTF-8 to cut through
+    noise = 'progress é 0123456789 \\ " ok\n' * 1_700_000  # ~50 MB, with escapes and UTF-8 to cut through
     write_trigger(ws, failure_payload("make all", head + noise + tail))
     write_trigger(ws, failure_payload("make all", head + noise[:1000] + tail))
-    big_input = failure_payload(tool="Write", tool_input={"file_path": "/tmp/ws/big.txt", "content": noise},
-                                error="<tool_use_error>File has not been read yet. Read it first before writing to "
-                                      "it.</tool_use_error>")
+    big_input = failure_payload(
+        tool="Write",
+        tool_input={"file_path": "/tmp/ws/big.txt", "content": noise},
+        error="<tool_use_error>File has not been read yet. Read it first before writing to "
+        "it.</tool_use_error>",
+    )
     write_trigger(ws, big_input)
 
     started = time.perf_counter()
@@ -232,7 +271,10 @@ def test_huge_payloads_are_clipped_not_choked_on(ws: Workspace, db: Database) ->
 
     assert result.processed == 3 and result.rejected == [] and elapsed < 5
     make = next(i for i in store.list_incidents(db) if i.tool == "Bash")
-    assert "first line of a huge log" in make.sample["error"] and "the real error at the end" in make.sample["error"]
+    assert (
+        "first line of a huge log" in make.sample["error"]
+        and "the real error at the end" in make.sample["error"]
+    )
     assert len(make.sample["error"]) < 10_000
     write = next(i for i in store.list_incidents(db) if i.tool == "Write")
     assert len(write.sample["tool_input"]["content"]) < 100_000
@@ -240,18 +282,27 @@ def test_huge_payloads_are_clipped_not_choked_on(ws: Workspace, db: Database) ->
 
 def test_read_payload_glues_head_and_tail_of_a_huge_string(tmp_path: Path) -> None:
     path = tmp_path / "t.json"
-    payload = {"hook_event_name": "PostToolUseFailure", "tool_name": "Bash", "tool_input": {"command": "x"},
-               "error": "A" + "ü\\\"x" * 400_000 + "Z", "session_id": "s", "tool_use_id": "t"}
+    payload = {
+        "hook_event_name": "PostToolUseFailure",
+        "tool_name": "Bash",
+        "tool_input": {"command": "x"},
+        "error": "A" + 'ü\\"x' * 400_000 + "Z",
+        "session_id": "s",
+        "tool_use_id": "t",
+    }
     path.write_text(json.dumps(payload))
     parsed = read_payload(path, 100_000)
     assert parsed["session_id"] == "s" and parsed["tool_use_id"] == "t" and parsed["tool_name"] == "Bash"
-    assert parsed["error"].startswith("A") and parsed["error"].endswith("Z") and "cut by nevo" in parsed["error"]
+    assert (
+        parsed["error"].startswith("A") and parsed["error"].endswith("Z") and "cut by nevo" in parsed["error"]
+    )
 
 
 # ------------------------------------------------------------------------------------------ secrets
 
 SECRETS = {
-    "anthropic": "sk-ant-api03-Zx8vQ2mN4pL6rT9wY1bC3dF5gH7jK0lM2nP4qR6sT8uV0wX2yZ4aB6cD8eF0gH2jK4lM6nP8qR0sT2uV4w",
+    "anthropic": "sk-ant-api03-Zx8vQ2mN4pL6rT9wY1bC3dF5gH7jK0lM2nP4qR6sT8uV0wX2yZ4aB6cD8eF0gH2jK4lM6nP8q"
+    "R0sT2uV4w",
     "aws-secret": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ9vT4h2kL",
     "aws-id": "AKIAZ3MHQW5XKQ7VTJ2P",
     "github": "ghp_9fT2kLmN4pQ6rS8tU0vW2xY4zA6bC8dE0fG2",
@@ -263,15 +314,21 @@ SECRETS = {
 def test_no_secret_reaches_the_database_the_report_or_show_json(
     ws: Workspace, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    command = (f"AWS_SECRET_ACCESS_KEY={SECRETS['aws-secret']} AWS_ACCESS_KEY_ID={SECRETS['aws-id']} "
-               f"psql postgres://admin:{SECRETS['url-password']}@db.internal:5432/app "
-               f"--password={SECRETS['flag-password']}")
-    error = (f"Exit code 2\ncurl: (401) Authorization: Bearer {SECRETS['anthropic']}\n"
-             f"fatal: https://x-access-token:{SECRETS['github']}@github.com/acme/app.git not found")
+    command = (
+        f"AWS_SECRET_ACCESS_KEY={SECRETS['aws-secret']} AWS_ACCESS_KEY_ID={SECRETS['aws-id']} "
+        f"psql postgres://admin:{SECRETS['url-password']}@db.internal:5432/app "
+        f"--password={SECRETS['flag-password']}"
+    )
+    error = (
+        f"Exit code 2\ncurl: (401) Authorization: Bearer {SECRETS['anthropic']}\n"
+        f"fatal: https://x-access-token:{SECRETS['github']}@github.com/acme/app.git not found"
+    )
     write_trigger(ws, failure_payload(command, error, session="s1", tool_use_id="t1"))
     transcript = TranscriptWriter(tmp_path / "t.jsonl")
     transcript.bash("t1", command, error.split("\n", 1)[1], code=2)
-    transcript.bash("t2", command.replace("psql", "psql -h localhost"), "ok")  # the recovery holds secrets too
+    transcript.bash(
+        "t2", command.replace("psql", "psql -h localhost"), "ok"
+    )  # the recovery holds secrets too
     write_trigger(ws, transcript.stop_payload())
 
     result = run(ws, db)
@@ -298,17 +355,31 @@ def test_transcript_failures_without_a_hook_and_recoveries_are_found(
 ) -> None:
     t = TranscriptWriter(tmp_path / "session.jsonl")
     build_error = 'npm error Missing script: "build"'
-    write_trigger(ws, failure_payload("npm run build", f"Exit code 1\n{build_error}", tool_use_id="b1",
-                                      transcript=str(t.path)))
+    write_trigger(
+        ws,
+        failure_payload(
+            "npm run build", f"Exit code 1\n{build_error}", tool_use_id="b1", transcript=str(t.path)
+        ),
+    )
     t.bash("b1", "npm run build", build_error, code=1)
     t.bash("g1", "git push", "fatal: The current branch main has no upstream branch.", code=128)
-    t.call("e1", "Edit", {"file_path": "/tmp/ws/calc.py", "old_string": "total = 0", "new_string": "total = 1"},
-           "<tool_use_error>String to replace not found in file.\nString: total = 0</tool_use_error>", error=True)
+    t.call(
+        "e1",
+        "Edit",
+        {"file_path": "/tmp/ws/calc.py", "old_string": "total = 0", "new_string": "total = 1"},
+        "<tool_use_error>String to replace not found in file.\nString: total = 0</tool_use_error>",
+        error=True,
+    )
     t.bash("ok1", "git status", "On branch main")  # unrelated to git push: not its recovery
     t.bash("ok2", "npm run lint", "lint ok")  # same program, other script: not a recovery of the build
     t.call("r1", "Read", {"file_path": "/tmp/ws/calc.py"}, "1\ttotal  = 0")
-    t.call("e2", "Edit", {"file_path": "calc.py", "old_string": "total  = 0", "new_string": "total = 1"},
-           "The file calc.py has been updated.", error=False)
+    t.call(
+        "e2",
+        "Edit",
+        {"file_path": "calc.py", "old_string": "total  = 0", "new_string": "total = 1"},
+        "The file calc.py has been updated.",
+        error=False,
+    )
     t.bash("ok3", "npm --prefix web run build", "built in 2s")
     write_trigger(ws, t.stop_payload())
 
@@ -319,7 +390,10 @@ def test_transcript_failures_without_a_hook_and_recoveries_are_found(
     build = by_tool[("Bash", "npm run build")]
     assert build.count == 1  # the hook and the transcript saw the same call: counted once
     assert build.recovery is not None and build.recovery.command == "npm --prefix web run build"
-    assert build.recovery.failed_input["command"] == "npm run build" and build.recovery.failed_tool_use_id == "b1"
+    assert (
+        build.recovery.failed_input["command"] == "npm run build"
+        and build.recovery.failed_tool_use_id == "b1"
+    )
     assert "Bash: npm run lint" in build.recovery.between
     edit = next(i for (tool, _), i in by_tool.items() if tool == "Edit")
     assert "String to replace not found" in edit.sample["error"]
@@ -368,8 +442,14 @@ def test_a_failure_repeated_in_one_session_is_a_loop(ws: Workspace, db: Database
 
 
 def test_stop_failure_is_an_incident(ws: Workspace, db: Database) -> None:
-    payload = {"session_id": "s1", "transcript_path": "/nope", "cwd": "/tmp/ws", "hook_event_name": "StopFailure",
-               "error": "rate_limit_error", "error_details": {"status": 429, "message": "Too many requests"}}
+    payload = {
+        "session_id": "s1",
+        "transcript_path": "/nope",
+        "cwd": "/tmp/ws",
+        "hook_event_name": "StopFailure",
+        "error": "rate_limit_error",
+        "error_details": {"status": 429, "message": "Too many requests"},
+    }
     write_trigger(ws, payload)
     write_trigger(ws, dict(payload, session_id="s2"))
     run(ws, db)
@@ -387,8 +467,10 @@ def test_session_end_hands_the_transcript_to_memory_and_new_incidents_to_the_ana
     memory.ingest_session = lambda db, ws, path, clock: ingested.append(path)  # type: ignore[attr-defined]
     analyst = types.ModuleType("nevo.analyst")
 
-    def analyze_ready(workspace: Workspace, db: Database | None = None) -> None:
-        analysed.append({"workspace": workspace, "db": db})
+    def analyze_ready(
+        workspace: Workspace, provider: object = None, clock: object = None, *, db: Database | None = None
+    ) -> None:
+        analysed.append({"workspace": workspace, "db": db, "has_clock": callable(clock)})
 
     analyst.analyze_ready = analyze_ready  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "nevo.memory.ingest", memory)
@@ -404,7 +486,7 @@ def test_session_end_hands_the_transcript_to_memory_and_new_incidents_to_the_ana
     config.data["monitor"]["analyze_on_new"] = True
     write_trigger(ws, failure_payload("make test", "Exit code 2\nmake: *** No rule to make target 'test'."))
     run(ws, db, config)
-    assert analysed == [{"workspace": ws, "db": db}]
+    assert analysed == [{"workspace": ws, "db": db, "has_clock": True}]
 
 
 def test_memory_missing_or_failing_never_blocks_incidents(
@@ -439,7 +521,9 @@ def test_kill_9_mid_run_loses_nothing_and_counts_nothing_twice(ws: Workspace) ->
     kinds = sorted(p.stem for p in FAILURES.glob("*.json"))[:20]
     total = 2000
     for i in range(total):
-        write_trigger(ws, recorded_failure(kinds[i % len(kinds)], session=f"s{i % 7}", tool_use_id=f"t{i:05d}"))
+        write_trigger(
+            ws, recorded_failure(kinds[i % len(kinds)], session=f"s{i % 7}", tool_use_id=f"t{i:05d}")
+        )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     kills = 0
     for _attempt in range(40):

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -43,7 +42,9 @@ def total_count(ws: Workspace) -> int:
 
 def capture(ws: Workspace, payload: dict[str, object]) -> None:
     """Write a trigger the way the real capture hook does (the installed shell script)."""
-    subprocess.run([str(ws.hooks_dir / "capture")], input=json.dumps(payload).encode(), check=True, timeout=10)
+    subprocess.run(
+        [str(ws.hooks_dir / "capture")], input=json.dumps(payload).encode(), check=True, timeout=10
+    )
 
 
 class Watcher:
@@ -80,7 +81,7 @@ def test_the_backlog_is_processed_then_new_triggers_within_moments(ws: Workspace
         assert wait_for(lambda: total_count(ws) == 2)
         latency = time.monotonic() - started
         for _ in range(20):  # a burst
-            capture(ws, failure_payload("npm test", "Exit code 1\nnpm error Missing script: \"test\""))
+            capture(ws, failure_payload("npm test", 'Exit code 1\nnpm error Missing script: "test"'))
         assert wait_for(lambda: total_count(ws) == 22)
     assert latency < 2.0  # generous for a loaded CI machine; bench/bench_monitor.py measures the p95
     assert watcher.result is not None and watcher.result.counted == 22
@@ -113,9 +114,18 @@ def test_temp_files_in_flight_do_not_count(ws: Workspace) -> None:
 def test_nevo_monitor_exits_cleanly_on_a_signal(ws: Workspace, signum: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from nevo.cli import main; sys.exit(main(sys.argv[1:]))",
-         "monitor", "-w", str(ws.root)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from nevo.cli import main; sys.exit(main(sys.argv[1:]))",
+            "monitor",
+            "-w",
+            str(ws.root),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

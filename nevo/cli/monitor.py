@@ -36,7 +36,9 @@ def _summary(result: RunResult) -> None:
 
 def monitor(
     workspace: WorkspaceOption = None,
-    once: Annotated[bool, typer.Option("--once", help="Process what is pending, then exit (for cron and tests).")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Process what is pending, then exit (for cron and tests).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Turn captured failures (.nevo/triggers) into incidents; watch for new ones until Ctrl-C.
@@ -81,8 +83,17 @@ def incidents(
         emit_json([incident.to_json() for incident in found])
         return
     rows = [
-        [i.id, i.count, i.session_count, i.tool, i.command[:60] or "-", i.error_class[:60], i.last_seen, i.status,
-         ("loop " if i.is_loop else "") + ("recovered" if i.recovery else "")]
+        [
+            i.id,
+            i.count,
+            i.session_count,
+            i.tool,
+            i.command[:60] or "-",
+            i.error_class[:60],
+            i.last_seen,
+            i.status,
+            ("loop " if i.is_loop else "") + ("recovered" if i.recovery else ""),
+        ]
         for i in found
     ]
     table(None, ["id", "count", "sessions", "tool", "command", "error", "last seen", "status", "notes"], rows)
@@ -104,19 +115,26 @@ def show(
         return
     console.print(f"[bold]{details['id']}[/bold] {details['tool']} {details['command']}")
     console.print(f"error: {details['error_class']}")
-    console.print(f"seen {details['count']} time(s) in {details['session_count']} session(s), "
-                  f"{details['first_seen']} .. {details['last_seen']}, status {details['status']}"
-                  + (", LOOP" if details["is_loop"] else ""))
+    console.print(
+        f"seen {details['count']} time(s) in {details['session_count']} session(s), "
+        f"{details['first_seen']} .. {details['last_seen']}, status {details['status']}"
+        + (", LOOP" if details["is_loop"] else "")
+    )
     sample_error = str(details["sample"].get("error", ""))
     console.print("sample:", markup=False)
     console.print(sample_error[:2000], markup=False, highlight=False)
     recovery = details["recovery"]
     if recovery:
-        console.print(f"recovery ({recovery['at']}): {recovery['command'] or recovery['input']}", markup=False)
+        console.print(
+            f"recovery ({recovery['at']}): {recovery['command'] or recovery['input']}", markup=False
+        )
     else:
         console.print("recovery: none seen yet")
-    table("occurrences", ["at", "session", "tool_use_id", "source"],
-          [[o["at"], o["session_id"], o["tool_use_id"], o["source"]] for o in details["occurrences"]])
+    table(
+        "occurrences",
+        ["at", "session", "tool_use_id", "source"],
+        [[o["at"], o["session_id"], o["tool_use_id"], o["source"]] for o in details["occurrences"]],
+    )
     console.print(f"report: {details['report']}", markup=False)
 
 
