@@ -134,9 +134,12 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
     for event in events:
         if isinstance(event, ToolCall):
             result = event.result
+            redacted = redact_obj(event.input)
+            safe_input = redacted if isinstance(redacted, dict) else {}
+            target = call_target(ToolCall(event.id, event.name, safe_input, None, None, None))  # already redacted
             out.append(JournalEntry(
-                session_id, seq, event.at, "tool", event.name, safe_text(call_target(event), 2000) or None,
-                clip(json.dumps(redact_obj(event.input), ensure_ascii=False, sort_keys=True), MAX_INPUT_CHARS),
+                session_id, seq, event.at, "tool", event.name, clip(target, 2000) or None,
+                clip(json.dumps(safe_input, ensure_ascii=False, sort_keys=True), MAX_INPUT_CHARS),
                 None if result is None else safe_text(result.text, MAX_OUTPUT_CHARS),
                 bool(result and result.is_error), event.id or None,
             ))

@@ -28,7 +28,7 @@ from nevo.memory.narrative import (
     narrate_offline,
 )
 from nevo.memory.warm import render_warm
-from nevo.providers import Provider, ProviderError, Request, load_agent, make_provider
+from nevo.providers import AgentSpec, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.transcript import transcripts_for
 from nevo.workspace import Workspace
 
@@ -41,6 +41,19 @@ FACTS_TASK = (
     "(preferences, conventions: 'remember ...', 'always ...', 'never ...', 'we use ...') and what the journal "
     "proves (the commands that build and test this project, failures and what fixed them). One sentence each."
 )
+
+
+_AGENTS: dict[tuple[str, str, float], AgentSpec] = {}
+
+
+def agent(name: str, workspace: Workspace) -> AgentSpec:
+    """``load_agent`` once per process (a backfill of thousands of sessions would parse it thousands of
+    times); a user override edited since is picked up (its mtime is part of the key)."""
+    override = workspace.nevo_dir / "agents" / f"{name}.md"
+    key = (name, str(workspace.root), override.stat().st_mtime if override.is_file() else 0.0)
+    if key not in _AGENTS:
+        _AGENTS[key] = load_agent(name, workspace)
+    return _AGENTS[key]
 
 
 @dataclass
@@ -118,10 +131,10 @@ def summarise_session(
     entries = session_entries(db, session_id)
     events = condense(entries)
     data = {"session": session_id, "events": for_model(events)}
-    told = provider.complete(Request(load_agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA,
+    told = provider.complete(Request(agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA,
                                      max_tokens=1024))
     narrative = Narrative.from_output(told.output)
-    found = provider.complete(Request(load_agent("fact-extractor", workspace), FACTS_TASK, data,
+    found = provider.complete(Request(agent("fact-extractor", workspace), FACTS_TASK, data,
                                       facts_mod.FACT_SCHEMA, max_tokens=1024))
     candidates = facts_mod.candidates_from_output(found.output, "model" if told.provider != "offline" else "journal")
     if told.provider != "offline":
