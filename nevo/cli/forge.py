@@ -1,9 +1,221 @@
-"""CLI commands for the forge stage (owned by the forge work)."""
+"""CLI commands for the skill forge and the quality pipeline: ``nevo forge ...``, ``nevo quality ...``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.errors import NevoError
+from nevo.workspace import Workspace
+
+forge_app = typer.Typer(
+    help="The skill forge: recurring gaps become validated skills, each in its own commit.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+quality_app = typer.Typer(
+    help="The quality pipeline: typecheck, test, lint, critique, refine, escalate, arbiter.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _installed(workspace: Workspace) -> Workspace:
+    if not workspace.nevo_dir.is_dir():
+        raise NevoError(f"nevo is not installed in {workspace.root}", "run `nevo init` there first")
+    return workspace
+
+
+@forge_app.command("request")
+def request(
+    text: Annotated[str, typer.Argument(help="What the skill should do, in a sentence.")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask for a skill; `nevo forge run` builds it from what the journal shows.
+
+    Example: nevo forge request "run the database migrations with alembic"
+    """
+    from nevo.forge import request_skill
+
+    gap = request_skill(_installed(workspace_of(workspace)), text)
+    if as_json:
+        emit_json(gap.to_json())
+        return
+    commands = gap.evidence.get("commands") or []
+    console.print(f"gap #{gap.id} recorded ({gap.status}): {gap.title}")
+    console.print(
+        f"the journal shows {len(commands)} matching command(s) in {gap.sessions} session(s); "
+        "`nevo forge run` writes, checks and commits the skill"
+    )
+
+
+@forge_app.command("run")
+def run(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Detect gaps, decide what each wants, and build, validate, check and commit the skills.
+
+    Example: nevo forge run --json
+    """
+    from nevo.forge import run_forge
+
+    report = run_forge(_installed(workspace_of(workspace)))
+    if as_json:
+        emit_json(report.to_json())
+        return
+    for item in report.evaluated:
+        console.print(f"gap #{item['id']}: {item['decision']} - {item['reason']}")
+    if report.outcomes:
+        table(
+            "skills",
+            ["gap", "skill", "status", "note"],
+            [[o.gap_id, o.skill_name, o.status, o.note] for o in report.outcomes],
+        )
+    console.print(
+        f"{len(report.detected)} gap(s) seen, {len(report.evaluated)} evaluated, "
+        f"{sum(o.status == 'deployed' for o in report.outcomes)} skill(s) deployed"
+    )
+
+
+@forge_app.command("validate")
+def validate(
+    folder: Annotated[Path, typer.Argument(help="The skill's folder (the one holding SKILL.md).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check a skill folder: frontmatter, limits, referenced files, scripts, safety. Exit 1 when invalid.
+
+    Example: nevo forge validate .claude/skills/run-migrations --json
+    """
+    from nevo.forge import validate_skill
+
+    result = validate_skill(folder)
+    if as_json:
+        emit_json({"valid": result.valid, "problems": result.problems})
+    elif result.valid:
+        console.print(f"{folder}: valid")
+    else:
+        console.print(f"{folder}: {len(result.problems)} problem(s)")
+        for problem in result.problems:
+            console.print(f"  - {problem}", markup=False)
+    if not result.valid:
+        raise typer.Exit(1)
+
+
+@forge_app.command("list")
+def list_(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """The skill inventory: origin, uses, recurrences of the origin, flags.
+
+    Example: nevo forge list --json
+    """
+    from nevo.forge import list_skills
+
+    skills = list_skills(_installed(workspace_of(workspace)))
+    if as_json:
+        emit_json([s.to_json() for s in skills])
+        return
+    table(
+        "skills",
+        ["name", "status", "created", "origin", "uses", "recurrences", "flags"],
+        [
+            [s.name, s.status, s.created_at, s.origin, s.uses, s.recurrences, "; ".join(s.flags)]
+            for s in skills
+        ],
+    )
+
+
+@forge_app.command("show")
+def show(name: str, workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """One skill: its inventory entry, the gap it came from and its SKILL.md.
+
+    Example: nevo forge show run-migrations
+    """
+    from nevo.forge import show_skill
+
+    shown = show_skill(_installed(workspace_of(workspace)), name)
+    if as_json:
+        emit_json(shown)
+        return
+    for key in (
+        "name",
+        "status",
+        "path",
+        "created_at",
+        "origin",
+        "incidents",
+        "commit",
+        "uses",
+        "last_used",
+        "recurrences",
+        "flags",
+    ):
+        console.print(f"{key}: {shown.get(key)}", markup=False)
+    if shown.get("skill_md"):
+        console.print("\n" + shown["skill_md"], markup=False)
+
+
+@forge_app.command("deactivate")
+def deactivate(
+    name: str,
+    workspace: WorkspaceOption = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, for the commit message.")
+    ] = "deactivated by a person",
+) -> None:
+    """Move a skill out of .claude/skills/ (into .nevo/skills-inactive/) in a commit of its own.
+
+    Example: nevo forge deactivate run-migrations --reason "replaced by make migrate"
+    """
+    from nevo.forge import deactivate_skill
+
+    sha = deactivate_skill(_installed(workspace_of(workspace)), name, reason=reason)
+    console.print(f"deactivated {name} in {sha[:12]} (`git revert {sha[:12]}` brings it back)")
+
+
+@quality_app.command("run")
+def quality_run(
+    files: Annotated[list[Path], typer.Argument(help="Python or shell files (their tests come along).")],
+    workspace: WorkspaceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the eight-stage pipeline over files; the files are never modified. Exit 1 unless approved.
+
+    Example: nevo quality run src/calc.py --json
+    """
+    from nevo.quality import run_files
+
+    result = run_files(workspace_of(workspace), files)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        rows = [[s.name, s.attempt, s.status, s.duration_ms, len(s.findings), s.note] for s in result.stages]
+        table(f"quality: {result.subject}", ["stage", "attempt", "status", "ms", "findings", "note"], rows)
+        for stage in result.stages:
+            for finding in stage.findings:
+                console.print(f"  {stage.name}: {finding}", markup=False)
+        console.print(f"verdict: {result.verdict} - {'; '.join(result.reasons)}", markup=False)
+        if result.refinements:
+            console.print(
+                "REFINE changed the scratch copies only; your files are as they were "
+                "(`python -m ruff check --fix` and `python -m ruff format` apply the same fixes)."
+            )
+    if not result.approved:
+        raise typer.Exit(1)
+
+
+@quality_app.command("gate", hidden=True)
+def quality_gate(workspace: WorkspaceOption = None) -> None:
+    """The TaskCompleted hook's entry: fast stages on the changed files; exit 2 with findings on stderr.
+
+    Example: nevo quality gate --workspace .
+    """
+    from nevo.quality.gate import gate_exit_code
+
+    raise typer.Exit(gate_exit_code(workspace_of(workspace).root))
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the main app."""
+    app.add_typer(forge_app, name="forge")
+    app.add_typer(quality_app, name="quality")

@@ -37,14 +37,20 @@ def run_files(workspace: Workspace, paths: Sequence[Path], *, clock: Clock = sys
 
     root, files = collect_files(paths)
     config = load_config(workspace)
+    options = PipelineOptions(
+        max_refinements=int(config.get("quality.max_refinements")),
+        tools=ToolOptions(
+            mypy_cache_dir=workspace.nevo_dir / "cache" / "mypy" if workspace.nevo_dir.is_dir() else None,
+            python_path=(root,),
+        ),
+    )
+    subject = ", ".join(sorted(files))[:500]
+    if not workspace.nevo_dir.is_dir():
+        # Not a nevo workspace: check anyway, offline, and leave no .nevo/ behind.
+        return run_pipeline(files, subject=subject, options=options, clock=clock, workspace=workspace)
     db = open_database(workspace)
     try:
         provider = make_provider(workspace, config, db, clock=clock)
-        options = PipelineOptions(
-            max_refinements=int(config.get("quality.max_refinements")),
-            tools=ToolOptions(mypy_cache_dir=workspace.nevo_dir / "cache" / "mypy", python_path=(root,)),
-        )
-        subject = ", ".join(sorted(files))[:500]
         return run_pipeline(
             files,
             subject=subject,
