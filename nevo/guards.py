@@ -96,7 +96,23 @@ def guarded_tools(workspace: Workspace) -> list[str]:
 
 
 def hook_specs(workspace: Workspace) -> list[HookSpec]:
-    """The PreToolUse hook, matching only the tools that have guards (none: no hook at all)."""
+    """The PreToolUse hook, matching only the tools that have guards (none: no hook at all).
+
+    The table is rebuilt from the rules first (they are the source of truth, and arrive by `git pull`
+    too), so `nevo init` in a fresh clone gives the rules their teeth. ``analyst.guards: false`` turns
+    guards off."""
+    from nevo.config import load_config
+    from nevo.errors import NevoError
+
+    try:
+        enabled = bool(load_config(workspace).get("analyst.guards"))
+    except NevoError:
+        enabled = True  # a broken config is reported elsewhere; keep what the rules say
+    if not enabled:
+        table_path(workspace).unlink(missing_ok=True)
+        needles_path(workspace).unlink(missing_ok=True)
+        return []
+    compile_guards(workspace)
     tools = guarded_tools(workspace)
     if not tools:
         return []

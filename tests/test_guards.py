@@ -205,3 +205,18 @@ def test_init_installs_the_guard_scripts(workspace: Workspace) -> None:
     init(workspace)
     assert (workspace.hooks_dir / "guard").is_file() and (workspace.hooks_dir / "guard.py").is_file()
     assert shutil.which(str(workspace.hooks_dir / "guard")) is not None  # executable
+
+
+def test_init_in_a_fresh_clone_compiles_the_guards_from_the_rules(workspace: Workspace) -> None:
+    add_rule(workspace)  # the rule arrived with the code; no table yet
+    init(workspace)
+    assert guards.table_path(workspace).is_file()
+    settings = json.loads(workspace.settings_path.read_text())
+    assert [g["matcher"] for g in settings["hooks"]["PreToolUse"]] == ["Bash"]
+    assert run_hook(workspace, "npm run build")[1] is not None
+
+
+def test_guards_can_be_turned_off(guarded: Workspace) -> None:
+    guarded.config_path.write_text("analyst:\n  guards: false\n")
+    assert guards.hook_specs(guarded) == [] and not guards.table_path(guarded).exists()
+    assert run_hook(guarded, "npm run build")[:2] == (0, None)
