@@ -282,3 +282,17 @@ def test_tracking_flags_unused_skills_and_deactivate_moves_them_out_in_a_commit(
     ]
     [after] = [s for s in list_skills(project, clock=later) if s.name == name]
     assert after.status == "deactivated" and after.flags == []
+
+
+def test_the_nightly_runs_the_forge_detect_step(project: Workspace) -> None:
+    from nevo.nightly import run_nightly
+
+    with open_database(project) as db:
+        for n in range(3):
+            add_session(db, f"w{n}", str(project.root), workflow_session(n), day=18 + n)
+    report = run_nightly(project, NOW)
+    [forge_step] = [step for step in report.steps if step.name == "forge"]
+    assert forge_step.ok, forge_step.error
+    assert forge_step.detail == {"gaps": 1, "new": 1, "flagged_skills": []}
+    with open_database(project) as db:
+        assert db.scalar("SELECT status FROM gap_candidates") == "new"  # generation waits for `nevo forge run`

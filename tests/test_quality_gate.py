@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from nevo.install import init
 from nevo.quality.gate import BANNER, changed_files, run_gate
@@ -52,7 +55,12 @@ def test_changed_files_are_the_diff_plus_untracked_without_nevo_state(git_worksp
     assert changed_files(plain) is None
 
 
-def test_the_hook_blocks_a_task_that_left_a_type_error_and_a_bare_except(git_workspace: Workspace) -> None:
+@pytest.mark.parametrize("nevo_on_path", [True, False], ids=["nevo-cli", "python3-fallback"])
+def test_the_hook_blocks_a_task_that_left_a_type_error_and_a_bare_except(
+    git_workspace: Workspace, nevo_on_path: bool
+) -> None:
+    if nevo_on_path and shutil.which("nevo") is None:
+        pytest.skip("the nevo command is not installed on PATH")
     init(git_workspace, quality_gate=True)
     settings = json.loads(git_workspace.settings_path.read_text())
     assert "TaskCompleted" in settings["hooks"]
@@ -60,7 +68,7 @@ def test_the_hook_blocks_a_task_that_left_a_type_error_and_a_bare_except(git_wor
         '"""Half."""\n\n\ndef half(x: int) -> int:\n    """Half."""\n    try:\n        return x / 2\n'
         "    except:\n        raise\n"
     )
-    done = run_hook(git_workspace, nevo_on_path=False)
+    done = run_hook(git_workspace, nevo_on_path=nevo_on_path)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stderr.startswith(BANNER)
     assert "half.py:7: error: Incompatible return value type" in done.stderr
