@@ -89,6 +89,27 @@ def _from_recovery(incident: dict[str, Any], recovery: dict[str, Any]) -> dict[s
 # (pattern on the error class, title, body template, category); {0} is the first capture group.
 _BY_ERROR_CLASS: tuple[tuple[str, str, str, str], ...] = (
     (
+        r"file modified since read",
+        "Re-read a file that changed",
+        "When a file changed since you read it (a formatter, a build, another tool), Read it again before "
+        "editing it.",
+        "tool-misuse",
+    ),
+    (
+        r"file too large to read",
+        "Read large files in parts",
+        "Read large files in parts (offset and limit), or search them with Grep instead of reading them "
+        "whole.",
+        "tool-misuse",
+    ),
+    (
+        r"file does not exist",
+        "Check a path exists before reading it",
+        "Check that a file exists (Glob or ls) before reading or editing it; create it with Write when it "
+        "should be new.",
+        "missing-knowledge",
+    ),
+    (
         r"(?:ModuleNotFoundError|ImportError): ?(\S+)",
         "Check the virtualenv before importing {0}",
         "Python cannot import `{0}` here: run Python from the project's virtualenv (`.venv/bin/python`, or "
@@ -203,6 +224,14 @@ def analyse_offline(request: Request) -> dict[str, Any]:
     data = dict(request.data)
     incident = dict(data.get("incident") or {})
     recovery = data.get("recovery")
-    if isinstance(recovery, dict) and str(recovery.get("command") or "").strip() and incident.get("command"):
+    # A command that worked instead of one that failed is a rule by itself; for file tools (Edit, Read)
+    # the recovery is the same call done right, and the error class says what "right" was.
+    if (
+        isinstance(recovery, dict)
+        and incident.get("tool") == "Bash"
+        and recovery.get("tool", "Bash") == "Bash"
+        and str(recovery.get("command") or "").strip()
+        and str(incident.get("command") or "").strip()
+    ):
         return _from_recovery(incident, recovery)
     return _from_error_class(incident)

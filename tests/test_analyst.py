@@ -269,3 +269,55 @@ def test_recurrences_after_the_rule_flag_it_as_failing(repo: Workspace) -> None:
 def test_the_shipped_agent_definition_is_opus_with_a_prompt() -> None:
     agent = load_agent("incident-analyst")
     assert agent.model == "opus" and "root cause" in agent.system_prompt.lower()
+
+
+def offline(incident: dict[str, Any], recovery: dict[str, Any] | None = None) -> dict[str, Any]:
+    from nevo.offline_analyst import analyse_offline
+
+    base = {"fingerprint": "0123456789abcdef", "count": 3, "normalized_error": "", "sample": {}}
+    data = {"incident": {**base, **incident}, "recovery": recovery, "existing_rules": []}
+    request = Request(agent=load_agent("incident-analyst"), task="t", data=data, schema=analyst.SCHEMA)
+    return analyse_offline(request)
+
+
+@pytest.mark.parametrize(
+    "incident,expected",
+    [
+        (
+            {"tool": "Bash", "command": "rg foo", "error_class": "command not found: rg"},
+            "`rg` is not installed",
+        ),
+        (
+            {"tool": "Bash", "command": "cat docs/x.md", "error_class": "cat: no such file: docs/x.md"},
+            "`docs/x.md`",
+        ),
+        (
+            {"tool": "Edit", "command": "Edit calc.py", "error_class": "Edit: string to replace not found"},
+            "Read the file again",
+        ),
+        (
+            {"tool": "Edit", "command": "Edit a.py", "error_class": "Edit: file has not been read yet"},
+            "Read a file",
+        ),
+        ({"tool": "Read", "command": "Read a.py", "error_class": "Read: file does not exist"}, "exists"),
+        (
+            {"tool": "Read", "command": "Read big.log", "error_class": "Read: file too large to read"},
+            "in parts",
+        ),
+        (
+            {"tool": "Bash", "command": "./deploy", "error_class": "exit 7"},
+            "`./deploy` fails in this project",
+        ),
+    ],
+)
+def test_offline_rules_from_the_error_class(incident: dict[str, Any], expected: str) -> None:
+    output = offline(incident)
+    assert expected in output["rule"]["body"], output
+    assert output["guard"] is None and output["category"] in analyst.CATEGORIES
+    assert all(output["rule"][k] for k in ("title", "trigger", "enforcement", "verification"))
+
+
+def test_offline_uses_a_file_tool_recovery_only_through_its_error_class() -> None:
+    incident = {"tool": "Edit", "command": "Edit calc.py", "error_class": "Edit: string to replace not found"}
+    output = offline(incident, {"tool": "Edit", "command": "Edit calc.py", "input": {}})
+    assert "Read the file again" in output["rule"]["body"] and output["guard"] is None
