@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -125,9 +126,24 @@ def commit_files(root: Path, paths: list[Path], message: str) -> str:
     finally:
         Path(index_path).unlink(missing_ok=True)
         Path(index_path + ".lock").unlink(missing_ok=True)
-    # The user's index: nevo's paths now match HEAD; nothing else moves.
-    repo.git.reset("-q", sha, "--", *rels)
+    _sync_user_index(repo, str(sha), rels)
     return str(sha)
+
+
+def _sync_user_index(repo: git.Repo, sha: str, rels: list[str], attempts: int = 10) -> None:
+    """Make the user's index agree with the new commit for nevo's paths only (else `git status` would show
+    the rule as a staged deletion). Another git command may hold the index lock for a moment: retry."""
+    for attempt in range(attempts):
+        try:
+            repo.git.reset("-q", sha, "--", *rels)
+            return
+        except git.GitCommandError as exc:
+            if "index.lock" not in str(exc.stderr) or attempt == attempts - 1:
+                raise NevoError(
+                    f"committed {sha[:10]}, but the index could not be updated: {exc.stderr.strip()}",
+                    f"run `git reset -q -- {' '.join(rels)}` so the index matches the commit",
+                ) from exc
+            time.sleep(0.2)
 
 
 def _head_sha(repo: git.Repo) -> str | None:

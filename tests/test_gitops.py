@@ -155,3 +155,15 @@ def test_a_collision_from_another_clone_is_flagged_and_renumbered(
     assert [(old.id, new) for old, new in changes] == [("PROJ-002", "PROJ-003")]
     assert sorted(r.id for r in book.rules()) == ["PROJ-001", "PROJ-002", "PROJ-003"]
     assert not [f for f in book.lint() if f.kind == "duplicate-number"]
+
+
+def test_a_held_index_lock_is_waited_for(git_workspace: Workspace) -> None:
+    import threading
+
+    root = git_workspace.root
+    lock = root / ".git" / "index.lock"
+    lock.write_text("")
+    threading.Timer(0.5, lock.unlink).start()  # another git command finishes a moment later
+    (root / "r.md").write_text("r\n")
+    gitops.commit_files(root, [root / "r.md"], "nevo: r")
+    assert git(root, "status", "--porcelain") == ""
