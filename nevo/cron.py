@@ -25,8 +25,10 @@ from nevo.workspace import Workspace
 
 CRONTAB: tuple[str, ...] = ("crontab",)
 MARK = "# nevo nightly"
-ALTERNATIVES = ("print a systemd timer with `nevo cron systemd` (then `systemctl --user enable --now` it), "
-                "or keep `nevo daemon` running: it runs the monitor and the schedule in one process")
+ALTERNATIVES = (
+    "print a systemd timer with `nevo cron systemd` (then `systemctl --user enable --now` it), "
+    "or keep `nevo daemon` running: it runs the monitor and the schedule in one process"
+)
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,23 @@ class CronStatus:
     next_run: str | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"installed": self.installed, "line": self.line, "schedule": self.schedule, "next_run": self.next_run}
+        return {
+            "installed": self.installed,
+            "line": self.line,
+            "schedule": self.schedule,
+            "next_run": self.next_run,
+        }
 
 
 # -- croniter ---------------------------------------------------------------------------------------
 
+
 def validate_schedule(expression: str) -> str:
     expression = " ".join(expression.split())
     if len(expression.split()) != 5 or not croniter.is_valid(expression):
-        raise NevoError(f"not a cron schedule: {expression!r}", 'five fields, for example "0 3 * * *" (03:00 daily)')
+        raise NevoError(
+            f"not a cron schedule: {expression!r}", 'five fields, for example "0 3 * * *" (03:00 daily)'
+        )
     return expression
 
 
@@ -61,9 +71,12 @@ def is_due(expression: str, last_run: datetime | None, now: datetime) -> bool:
 
 # -- crontab ----------------------------------------------------------------------------------------
 
+
 def default_nevo_command() -> str:
     found = shutil.which("nevo")
-    return shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -c 'from nevo.cli import run; run()'"
+    return (
+        shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -c 'from nevo.cli import run; run()'"
+    )
 
 
 def mark_for(workspace: Workspace) -> str:
@@ -78,7 +91,9 @@ def cron_line(workspace: Workspace, schedule: str, nevo_command: str | None = No
     return f"{validate_schedule(schedule)} {command} {mark_for(workspace)}"
 
 
-def _run(crontab: Sequence[str], args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    crontab: Sequence[str], args: list[str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run([*crontab, *args], input=stdin, capture_output=True, text=True, timeout=30)
     except FileNotFoundError as exc:
@@ -92,22 +107,27 @@ def read_crontab(crontab: Sequence[str] = CRONTAB) -> str:
         return done.stdout
     if "no crontab" in (done.stderr + done.stdout).lower():
         return ""
-    raise NevoError(f"`{' '.join(crontab)} -l` failed ({done.returncode}): {done.stderr.strip()}", ALTERNATIVES)
+    raise NevoError(
+        f"`{' '.join(crontab)} -l` failed ({done.returncode}): {done.stderr.strip()}", ALTERNATIVES
+    )
 
 
 def write_crontab(text: str, crontab: Sequence[str] = CRONTAB) -> None:
     done = _run(crontab, ["-"], stdin=text)
     if done.returncode != 0:
-        raise NevoError(f"`{' '.join(crontab)} -` refused the new crontab ({done.returncode}): {done.stderr.strip()}",
-                        "nothing was changed; check the schedule in .nevo/config.yaml")
+        raise NevoError(
+            f"`{' '.join(crontab)} -` refused the new crontab ({done.returncode}): {done.stderr.strip()}",
+            "nothing was changed; check the schedule in .nevo/config.yaml",
+        )
 
 
 def _is_ours(line: str, workspace: Workspace) -> bool:
     return line.rstrip().endswith(mark_for(workspace))
 
 
-def install(workspace: Workspace, schedule: str, *, crontab: Sequence[str] = CRONTAB,
-            nevo_command: str | None = None) -> bool:
+def install(
+    workspace: Workspace, schedule: str, *, crontab: Sequence[str] = CRONTAB, nevo_command: str | None = None
+) -> bool:
     """Add (or update) this workspace's line; True when the crontab changed."""
     wanted = cron_line(workspace, schedule, nevo_command)
     current = read_crontab(crontab)
@@ -160,7 +180,9 @@ def on_calendar(schedule: str) -> str:
     """A cron expression as systemd's OnCalendar (numbers, lists, ranges and steps; not names or L/W/#)."""
     minute, hour, dom, month, dow = validate_schedule(schedule).split()
     if any(c.isalpha() for c in minute + hour + dom + month + dow):
-        raise NevoError(f"cannot translate {schedule!r} to a systemd timer", "use numbers in schedule.nightly")
+        raise NevoError(
+            f"cannot translate {schedule!r} to a systemd timer", "use numbers in schedule.nightly"
+        )
     days = ""
     if dow != "*":
         names = []
@@ -171,8 +193,10 @@ def on_calendar(schedule: str) -> str:
             else:
                 names.append(_DAYS[int(part)])
         days = ",".join(names) + " "
-    return (f"{days}*-{_calendar_field(month)}-{_calendar_field(dom)} "
-            f"{_calendar_field(hour)}:{_calendar_field(minute)}:00")
+    return (
+        f"{days}*-{_calendar_field(month)}-{_calendar_field(dom)} "
+        f"{_calendar_field(hour)}:{_calendar_field(minute)}:00"
+    )
 
 
 def systemd_units(workspace: Workspace, schedule: str, nevo_command: str | None = None) -> str:

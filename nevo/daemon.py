@@ -25,8 +25,13 @@ class DaemonReport:
 
 
 def run_daemon(
-    workspace: Workspace, stop: threading.Event, *, clock: Clock = system_clock, tick_seconds: float = TICK_SECONDS,
-    on_nightly: Callable[[NightlyReport], None] | None = None, watcher_ready: threading.Event | None = None,
+    workspace: Workspace,
+    stop: threading.Event,
+    *,
+    clock: Clock = system_clock,
+    tick_seconds: float = TICK_SECONDS,
+    on_nightly: Callable[[NightlyReport], None] | None = None,
+    watcher_ready: threading.Event | None = None,
 ) -> DaemonReport:
     """Run until ``stop`` is set; the watcher stops with it."""
     from nevo.watch import watch  # watchdog is only needed here and by `nevo monitor`
@@ -52,7 +57,9 @@ def run_daemon(
     return report
 
 
-def run_daemon_until_signal(workspace: Workspace, on_nightly: Callable[[NightlyReport], None] | None = None) -> DaemonReport:
+def run_daemon_until_signal(
+    workspace: Workspace, on_nightly: Callable[[NightlyReport], None] | None = None
+) -> DaemonReport:
     """``nevo daemon``: until Ctrl-C or SIGTERM."""
     from nevo.watch import stop_on_signals
 

@@ -95,10 +95,13 @@ def ingest_journal(db: Database, transcript_path: Path, clock: Clock) -> IngestR
     with db.transaction():
         row = db.one("SELECT ingested_offset, next_seq FROM sessions WHERE id = ?", (session_id,))
         if row is not None and int(row["ingested_offset"]) != offset:
-            return IngestResult(session_id, 0, 0, int(row["ingested_offset"]))  # another process got here first
+            return IngestResult(
+                session_id, 0, 0, int(row["ingested_offset"])
+            )  # another process got here first
         if row is None:
             db.execute(
-                "INSERT INTO sessions (id, transcript_path, cwd, started_at, ended_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO sessions (id, transcript_path, cwd, started_at, ended_at) VALUES (?, ?, ?,"
+                " ?, ?)",
                 (session_id, str(path), transcript.cwd, transcript.started_at, transcript.ended_at),
             )
             next_seq = 0
@@ -107,11 +110,23 @@ def ingest_journal(db: Database, transcript_path: Path, clock: Clock) -> IngestR
         completed = _complete_pending(db, session_id, path, offset)
         entries = list(_entries(session_id, next_seq, transcript.events))
         db.executemany(
-            "INSERT OR IGNORE INTO journal (session_id, seq, at, kind, tool, command, input, output, is_error,"
+            "INSERT OR IGNORE INTO journal (session_id, seq, at, kind, tool, command, input, output,"
+            " is_error,"
             " has_result, tool_use_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (e.session_id, e.seq, e.at, e.kind, e.tool, e.command, e.input, e.output, int(e.is_error),
-                 int(e.output is not None) if e.kind == "tool" else 1, e.tool_use_id)
+                (
+                    e.session_id,
+                    e.seq,
+                    e.at,
+                    e.kind,
+                    e.tool,
+                    e.command,
+                    e.input,
+                    e.output,
+                    int(e.is_error),
+                    int(e.output is not None) if e.kind == "tool" else 1,
+                    e.tool_use_id,
+                )
                 for e in entries
             ],
         )
@@ -122,8 +137,17 @@ def ingest_journal(db: Database, transcript_path: Path, clock: Clock) -> IngestR
             " tool_calls = tool_calls + ?, failures = failures + ?,"
             " cwd = COALESCE(cwd, ?), started_at = COALESCE(started_at, ?), ended_at = COALESCE(?, ended_at)"
             " WHERE id = ?",
-            (transcript.end_offset, next_seq + len(entries), iso(clock()), calls, failures + completed[1],
-             transcript.cwd, transcript.started_at, transcript.ended_at, session_id),
+            (
+                transcript.end_offset,
+                next_seq + len(entries),
+                iso(clock()),
+                calls,
+                failures + completed[1],
+                transcript.cwd,
+                transcript.started_at,
+                transcript.ended_at,
+                session_id,
+            ),
         )
     return IngestResult(session_id, len(entries), completed[0], transcript.end_offset)
 
@@ -136,18 +160,38 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
             result = event.result
             redacted = redact_obj(event.input)
             safe_input = redacted if isinstance(redacted, dict) else {}
-            target = call_target(ToolCall(event.id, event.name, safe_input, None, None, None))  # already redacted
-            out.append(JournalEntry(
-                session_id, seq, event.at, "tool", event.name, clip(target, 2000) or None,
-                clip(json.dumps(safe_input, ensure_ascii=False, sort_keys=True), MAX_INPUT_CHARS),
-                None if result is None else safe_text(result.text, MAX_OUTPUT_CHARS),
-                bool(result and result.is_error), event.id or None,
-            ))
+            target = call_target(
+                ToolCall(event.id, event.name, safe_input, None, None, None)
+            )  # already redacted
+            out.append(
+                JournalEntry(
+                    session_id,
+                    seq,
+                    event.at,
+                    "tool",
+                    event.name,
+                    clip(target, 2000) or None,
+                    clip(json.dumps(safe_input, ensure_ascii=False, sort_keys=True), MAX_INPUT_CHARS),
+                    None if result is None else safe_text(result.text, MAX_OUTPUT_CHARS),
+                    bool(result and result.is_error),
+                    event.id or None,
+                )
+            )
         elif not event.is_meta:
-            out.append(JournalEntry(
-                session_id, seq, event.at, event.role, None, None, safe_text(event.text, MAX_MESSAGE_CHARS), None,
-                False, None,
-            ))
+            out.append(
+                JournalEntry(
+                    session_id,
+                    seq,
+                    event.at,
+                    event.role,
+                    None,
+                    None,
+                    safe_text(event.text, MAX_MESSAGE_CHARS),
+                    None,
+                    False,
+                    None,
+                )
+            )
         else:
             continue
         seq += 1
@@ -197,8 +241,18 @@ def _result_blocks(entry: dict[str, Any] | None) -> list[dict[str, Any]]:
 def session_entries(db: Database, session_id: str, since_seq: int = 0) -> list[JournalEntry]:
     """A session's journal, in order."""
     return [
-        JournalEntry(r["session_id"], r["seq"], r["at"], r["kind"], r["tool"], r["command"], r["input"], r["output"],
-                     bool(r["is_error"]), r["tool_use_id"])
+        JournalEntry(
+            r["session_id"],
+            r["seq"],
+            r["at"],
+            r["kind"],
+            r["tool"],
+            r["command"],
+            r["input"],
+            r["output"],
+            bool(r["is_error"]),
+            r["tool_use_id"],
+        )
         for r in db.query(
             "SELECT * FROM journal WHERE session_id = ? AND seq >= ? ORDER BY seq", (session_id, since_seq)
         )

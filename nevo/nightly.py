@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from nevo.clock import Clock, fixed_clock, iso, parse_instant
@@ -31,7 +32,7 @@ from nevo.config import Config, load_config
 from nevo.cron import is_due, next_time
 from nevo.db import Database, open_database
 from nevo.errors import NevoError
-from nevo.providers import Provider, ProviderError, make_provider
+from nevo.providers import MeteredProvider, Provider, ProviderError, make_provider
 from nevo.workspace import Workspace
 
 LAST_RUN_KEY = "nightly.last_run"
@@ -60,8 +61,13 @@ class NightlyReport:
         return all(step.ok for step in self.steps)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "ran": self.ran, "reason": self.reason, "ok": self.ok,
-                "steps": [asdict(step) for step in self.steps]}
+        return {
+            "at": self.at,
+            "ran": self.ran,
+            "reason": self.reason,
+            "ok": self.ok,
+            "steps": [asdict(step) for step in self.steps],
+        }
 
 
 def last_run(db: Database) -> datetime | None:
@@ -71,13 +77,21 @@ def last_run(db: Database) -> datetime | None:
 
 def _set_meta(db: Database, key: str, value: str) -> None:
     with db.transaction():
-        db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   (key, value))
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value ="
+            " excluded.value",
+            (key, value),
+        )
 
 
 def run_nightly(
-    workspace: Workspace, now: datetime, *, if_due: bool = False, db: Database | None = None,
-    provider: Provider | None = None, config: Config | None = None,
+    workspace: Workspace,
+    now: datetime,
+    *,
+    if_due: bool = False,
+    db: Database | None = None,
+    provider: Provider | MeteredProvider | None = None,
+    config: Config | None = None,
 ) -> NightlyReport:
     config = config or load_config(workspace)
     clock = fixed_clock(now)
@@ -88,8 +102,11 @@ def run_nightly(
         previous = last_run(db)
         if if_due and not is_due(schedule, previous, now):
             upcoming = next_time(schedule, previous or now)
-            return NightlyReport(iso(now), False, f"not due: last run {iso(previous) if previous else 'never'},"
-                                                  f" next scheduled {iso(upcoming)}")
+            return NightlyReport(
+                iso(now),
+                False,
+                f"not due: last run {iso(previous) if previous else 'never'}, next scheduled {iso(upcoming)}",
+            )
         report = NightlyReport(iso(now), True)
         chosen = provider or make_provider(workspace, config, db, clock=clock)
         for name, step in _steps(workspace, db, config, clock, chosen):
@@ -117,7 +134,7 @@ def _run_step(name: str, step: Callable[[], Any]) -> StepResult:
 
 
 def _steps(
-    workspace: Workspace, db: Database, config: Config, clock: Clock, provider: Provider
+    workspace: Workspace, db: Database, config: Config, clock: Clock, provider: Provider | MeteredProvider
 ) -> list[tuple[str, Callable[[], Any]]]:
     from nevo.memory.consolidate import consolidate
     from nevo.memory.facts import prune_expired
@@ -140,8 +157,12 @@ def _steps(
 
     def warm() -> dict[str, Any]:
         rendered = render_warm(db, workspace, config, clock)
-        return {"memory_chars": len(rendered.memory), "user_chars": len(rendered.user), "changed": rendered.changed,
-                "stop_conf_changed": render_stop_conf(workspace, config)}
+        return {
+            "memory_chars": len(rendered.memory),
+            "user_chars": len(rendered.user),
+            "changed": rendered.changed,
+            "stop_conf_changed": render_stop_conf(workspace, config),
+        }
 
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("ingest", ingest),
@@ -152,12 +173,15 @@ def _steps(
         ("fitness", lambda: take_snapshot(db, workspace, clock).as_dict()),
     ]
     for name, module_name, function_name in LAZY_STEPS:
-        if importlib.util.find_spec(module_name) is not None:  # imported inside the step: its failure is its own
-            steps.append((name, lambda m=module_name, f=function_name: _call_optional(m, f, workspace, db, clock)))
+        # Imported inside the step, so an import failure is that step's failure, not the run's.
+        if importlib.util.find_spec(module_name) is not None:
+            steps.append((name, partial(_call_optional, module_name, function_name, workspace, db, clock)))
     return steps
 
 
-def _call_optional(module_name: str, function_name: str, workspace: Workspace, db: Database, clock: Clock) -> Any:
+def _call_optional(
+    module_name: str, function_name: str, workspace: Workspace, db: Database, clock: Clock
+) -> Any:
     """Another stage's step (its module is installed); a module without the function yet is skipped."""
     function = getattr(importlib.import_module(module_name), function_name, None)
     if not callable(function):

@@ -28,7 +28,8 @@ def fake_crontab(tmp_path: Path, initial: str | None = FOREIGN) -> tuple[tuple[s
         "#!/bin/sh\n"
         f'store="{store}"\n'
         'case "$1" in\n'
-        '  -l) if [ -f "$store" ]; then cat "$store"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;\n'
+        '  -l) if [ -f "$store" ]; then cat "$store"; else echo "no crontab for $(id -un)" >&2; exit 1;'
+        " fi ;;\n"
         '  -) cat >"$store" ;;\n'
         '  *) echo "usage" >&2; exit 2 ;;\n'
         "esac\n"
@@ -37,12 +38,14 @@ def fake_crontab(tmp_path: Path, initial: str | None = FOREIGN) -> tuple[tuple[s
     return (str(script),), store
 
 
-def test_install_adds_one_marked_line_keeps_the_rest_and_is_idempotent(workspace: Workspace, tmp_path: Path) -> None:
+def test_install_adds_one_marked_line_keeps_the_rest_and_is_idempotent(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     crontab, store = fake_crontab(tmp_path)
     assert cron.install(workspace, "0 3 * * *", crontab=crontab, nevo_command="/opt/nevo")
     text = store.read_text()
     assert text.startswith(FOREIGN)
-    line = text[len(FOREIGN):].strip()
+    line = text[len(FOREIGN) :].strip()
     assert line.startswith("0 3 * * * cd ") and f"# nevo nightly {workspace.root}" in line
     assert "/opt/nevo nightly --if-due -w" in line
     assert not cron.install(workspace, "0 3 * * *", crontab=crontab, nevo_command="/opt/nevo")
@@ -59,7 +62,11 @@ def test_remove_takes_out_exactly_our_line(workspace: Workspace, tmp_path: Path)
     cron.install(other, "0 4 * * *", crontab=crontab, nevo_command="nevo")
     assert cron.remove(workspace, crontab=crontab)
     text = store.read_text()
-    assert text.startswith(FOREIGN) and f"nightly {other.root}" in text and f"nightly {workspace.root}\n" not in text
+    assert (
+        text.startswith(FOREIGN)
+        and f"nightly {other.root}" in text
+        and f"nightly {workspace.root}\n" not in text
+    )
     assert not cron.remove(workspace, crontab=crontab)
 
 
@@ -82,7 +89,11 @@ def test_missing_crontab_names_the_alternatives(workspace: Workspace, tmp_path: 
     with pytest.raises(NevoError) as raised:
         cron.install(workspace, "0 3 * * *", crontab=(str(tmp_path / "no-such-crontab"),))
     assert "no `" in raised.value.message and "crontab" in raised.value.message
-    assert raised.value.hint is not None and "nevo cron systemd" in raised.value.hint and "nevo daemon" in raised.value.hint
+    assert (
+        raised.value.hint is not None
+        and "nevo cron systemd" in raised.value.hint
+        and "nevo daemon" in raised.value.hint
+    )
 
 
 def test_invalid_schedules_are_refused(workspace: Workspace, tmp_path: Path) -> None:
@@ -98,7 +109,9 @@ def test_is_due_catches_up_a_missed_run() -> None:
     assert cron.is_due("0 3 * * *", None, datetime(2026, 11, 18, 12, 0, tzinfo=utc))
     assert not cron.is_due("0 3 * * *", last, datetime(2026, 11, 19, 2, 59, tzinfo=utc))
     assert cron.is_due("0 3 * * *", last, datetime(2026, 11, 19, 3, 0, tzinfo=utc))
-    assert cron.is_due("0 3 * * *", last, datetime(2026, 11, 21, 9, 0, tzinfo=utc))  # machine was off three nights
+    assert cron.is_due(
+        "0 3 * * *", last, datetime(2026, 11, 21, 9, 0, tzinfo=utc)
+    )  # machine was off three nights
 
 
 def test_systemd_units_translate_the_schedule(workspace: Workspace) -> None:
@@ -113,6 +126,7 @@ def test_systemd_units_translate_the_schedule(workspace: Workspace) -> None:
 # when `nobody` has none, which is removed again afterwards. The invoking user's table is compared
 # before and after.
 
+
 def _real_crontab_user() -> str | None:
     if shutil.which("crontab") is None or os.geteuid() != 0:
         return None
@@ -124,8 +138,10 @@ def _real_crontab_user() -> str | None:
     return "nobody" if listed.returncode != 0 and "no crontab" in listed.stderr.lower() else None
 
 
-@pytest.mark.skipif(_real_crontab_user() is None,
-                    reason="needs the real `crontab` (apt-get install cron), root, and a user `nobody` without a crontab")
+@pytest.mark.skipif(
+    _real_crontab_user() is None,
+    reason="needs the real `crontab` (apt-get install cron), root, and a user `nobody` without a crontab",
+)
 def test_with_the_real_crontab_binary(workspace: Workspace) -> None:
     own_before = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
     crontab = ("crontab", "-u", "nobody")

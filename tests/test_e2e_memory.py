@@ -25,8 +25,13 @@ PROMPT = "Run the test suite. Remember: we use pnpm for the frontend, not npm."
 
 def nevo(ws: Path, config_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CLAUDE_CONFIG_DIR": str(config_dir)}
-    return subprocess.run([sys.executable, "-m", "nevo", *args, "-w", str(ws)], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "nevo", *args, "-w", str(ws)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def test_sessions_become_searchable_memory_and_reach_the_next_session(tmp_path: Path) -> None:
@@ -35,8 +40,13 @@ def test_sessions_become_searchable_memory_and_reach_the_next_session(tmp_path: 
     config_dir = tmp_path / "claude-config"
     assert nevo(ws, config_dir, "init").returncode == 0
 
-    first_script = Script([bash("nosuchtool-xyz test"), bash("python3 -m pytest --version"),
-                           text("The suite runs with pytest.")])
+    first_script = Script(
+        [
+            bash("nosuchtool-xyz test"),
+            bash("python3 -m pytest --version"),
+            text("The suite runs with pytest."),
+        ]
+    )
     with FakeMessagesAPI(first_script) as api:
         first = run_claude(ws, PROMPT, api, config_dir)
         assert first.returncode == 0, first.describe(api)
@@ -50,7 +60,9 @@ def test_sessions_become_searchable_memory_and_reach_the_next_session(tmp_path: 
     assert ingested.returncode == 0, ingested.stderr
     report = json.loads(ingested.stdout)
     assert report["transcripts"] == 1 and report["narratives"] == 1 and report["journal_rows"] >= 4
-    assert json.loads(nevo(ws, config_dir, "memory", "ingest", "--json").stdout)["journal_rows"] == 0  # idempotent
+    assert (
+        json.loads(nevo(ws, config_dir, "memory", "ingest", "--json").stdout)["journal_rows"] == 0
+    )  # idempotent
 
     hits = json.loads(nevo(ws, config_dir, "memory", "search", "nosuchtool-xyz", "--json").stdout)
     assert any(h["source"] == "journal" and "nosuchtool" in h["snippet"] for h in hits), hits

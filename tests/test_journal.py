@@ -18,8 +18,9 @@ CLOCK = fixed_clock(datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc))
 class TranscriptWriter:
     """Writes a transcript in Claude Code's jsonl shape (the lines nevo reads), one event at a time."""
 
-    def __init__(self, path: Path, session_id: str | None = None, cwd: str = "/tmp/project",
-                 start: datetime = T0) -> None:
+    def __init__(
+        self, path: Path, session_id: str | None = None, cwd: str = "/tmp/project", start: datetime = T0
+    ) -> None:
         self.path = path
         self.session_id = session_id or path.stem
         self.cwd = cwd
@@ -29,8 +30,15 @@ class TranscriptWriter:
 
     def _line(self, kind: str, content: Any) -> None:
         self.now += timedelta(seconds=5)
-        entry = {"type": kind, "message": {"role": kind, "content": content}, "uuid": f"u{self.calls}-{kind}",
-                 "timestamp": iso(self.now), "sessionId": self.session_id, "cwd": self.cwd, "version": "2.1.197"}
+        entry = {
+            "type": kind,
+            "message": {"role": kind, "content": content},
+            "uuid": f"u{self.calls}-{kind}",
+            "timestamp": iso(self.now),
+            "sessionId": self.session_id,
+            "cwd": self.cwd,
+            "version": "2.1.197",
+        }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
 
@@ -77,7 +85,9 @@ def test_journal_records_every_call_result_and_prompt_redacted(tmp_path: Path) -
     assert result.added == 4 == len(rows)
     assert [r.kind for r in rows] == ["user", "tool", "tool", "assistant"]
     assert "ghp_" not in (rows[0].input or "") and "REDACTED" in (rows[0].input or "")
-    assert rows[1].command == "npm test" and rows[1].is_error and "command not found" in (rows[1].output or "")
+    assert (
+        rows[1].command == "npm test" and rows[1].is_error and "command not found" in (rows[1].output or "")
+    )
     assert rows[2].command == "pnpm test" and not rows[2].is_error and rows[2].tool_use_id
     session = db.one("SELECT * FROM sessions WHERE id = 'sess-aaaa'")
     assert session is not None and session["tool_calls"] == 2 and session["failures"] == 1

@@ -23,7 +23,9 @@ def at(days: float) -> datetime:
     return START + timedelta(days=days)
 
 
-def make_session(db: Database, ws: Workspace, folder: Path, name: str, day: float, lesson: bool = False) -> None:
+def make_session(
+    db: Database, ws: Workspace, folder: Path, name: str, day: float, lesson: bool = False
+) -> None:
     w = TranscriptWriter(folder / f"{name}.jsonl", start=at(day))
     w.prompt(f"Task {name}: fix the parser")
     if lesson:
@@ -42,7 +44,10 @@ def year(installed: Workspace, tmp_path: Path) -> tuple[Database, Workspace]:
 
 
 def counts(db: Database) -> dict[str, int]:
-    return {kind: int(db.scalar("SELECT COUNT(*) FROM digests WHERE kind = ?", (kind,))) for kind in ("weekly", "monthly")}
+    return {
+        kind: int(db.scalar("SELECT COUNT(*) FROM digests WHERE kind = ?", (kind,)))
+        for kind in ("weekly", "monthly")
+    }
 
 
 def test_iso_weeks() -> None:
@@ -50,7 +55,9 @@ def test_iso_weeks() -> None:
     assert iso_week(datetime(2027, 1, 1).date())[0] == "2026-W53"
 
 
-def test_sessions_older_than_a_week_become_weekly_digests_and_weeklies_monthly(year: tuple[Database, Workspace]) -> None:
+def test_sessions_older_than_a_week_become_weekly_digests_and_weeklies_monthly(
+    year: tuple[Database, Workspace],
+) -> None:
     db, ws = year
     config = load_config(ws)
 
@@ -71,7 +78,7 @@ def test_sessions_older_than_a_week_become_weekly_digests_and_weeklies_monthly(y
     assert monthly is not None and monthly["sessions"] == 3
     assert "2026-W37: 2 sessions" in monthly["text"] and "Key lessons:" in monthly["text"]
     assert db.scalar("SELECT COUNT(*) FROM digests WHERE kind = 'weekly' AND monthly_id IS NULL") == 2
-    assert consolidate(db, config, fixed_clock(at(50))) .as_dict()["weekly"] == []
+    assert consolidate(db, config, fixed_clock(at(50))).as_dict()["weekly"] == []
     # the detail is still there and searchable (keep_detail: true by default)
     assert db.scalar("SELECT COUNT(*) FROM journal WHERE session_id = 's-w37-a'") == 3
     hits = db.query("SELECT rowid FROM digests_fts WHERE digests_fts MATCH ?", (quote_fts("s-w38-a"),))
@@ -86,7 +93,9 @@ def test_a_late_session_rewrites_its_week_and_month(year: tuple[Database, Worksp
     report = consolidate(db, config, fixed_clock(at(51)))
     assert report.weekly == ["2026-W37"] and report.monthly == ["2026-09"]
     assert db.scalar("SELECT sessions FROM digests WHERE period = '2026-W37'") == 3
-    assert db.scalar("SELECT sessions FROM digests WHERE period = '2026-09'") == 5  # W39 joined it too on day 51
+    assert (
+        db.scalar("SELECT sessions FROM digests WHERE period = '2026-09'") == 5
+    )  # W39 joined it too on day 51
     assert counts(db) == {"weekly": 4, "monthly": 1}
 
 
@@ -98,8 +107,12 @@ def test_keep_detail_false_prunes_the_journal_only_after_the_digest(year: tuple[
     assert report.pruned_sessions == 2
     assert db.scalar("SELECT COUNT(*) FROM journal WHERE session_id LIKE 's-w37-%'") == 0
     assert db.scalar("SELECT COUNT(*) FROM journal WHERE session_id = 's-w38-a'") == 3  # not digested: kept
-    assert db.scalar("SELECT COUNT(*) FROM journal_fts WHERE journal_fts MATCH ?", (quote_fts("s-w37-a"),)) == 0
-    assert db.scalar("SELECT COUNT(*) FROM narratives WHERE session_id LIKE 's-w37-%'") == 2  # the story stays
+    assert (
+        db.scalar("SELECT COUNT(*) FROM journal_fts WHERE journal_fts MATCH ?", (quote_fts("s-w37-a"),)) == 0
+    )
+    assert (
+        db.scalar("SELECT COUNT(*) FROM narratives WHERE session_id LIKE 's-w37-%'") == 2
+    )  # the story stays
     assert "Task s-w37-a" in db.scalar("SELECT text FROM digests WHERE period = '2026-W37'")
 
 

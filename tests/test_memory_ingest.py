@@ -12,7 +12,7 @@ import pytest
 from nevo.clock import fixed_clock
 from nevo.config import load_config
 from nevo.db import open_database
-from nevo.memory.facts import command_head, facts_from_prompt, fact_hash, find_recoveries, list_facts
+from nevo.memory.facts import command_head, fact_hash, facts_from_prompt, find_recoveries, list_facts
 from nevo.memory.ingest import ingest_paths, ingest_session, pending_sessions, workspace_transcripts
 from nevo.providers import ProviderError, Request, Response
 from nevo.transcript import project_slug
@@ -29,8 +29,11 @@ def pnpm_session(path: Path, cwd: str = "/tmp/project") -> TranscriptWriter:
     w.bash("npm test", "sh: 1: npm: command not found", exit_code=127)
     w.bash("pnpm test", "1 failed, 11 passed")
     edit = w.call("Edit", {"file_path": "/tmp/project/src/date.ts", "old_string": "a", "new_string": "b"})
-    w.result(edit, "<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>",
-             is_error=True)
+    w.result(
+        edit,
+        "<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>",
+        is_error=True,
+    )
     read = w.call("Read", {"file_path": "/tmp/project/src/date.ts"})
     w.result(read, "export const a = 1")
     edit2 = w.call("Edit", {"file_path": "/tmp/project/src/date.ts", "old_string": "a", "new_string": "b"})
@@ -52,7 +55,9 @@ def test_a_session_becomes_journal_narrative_and_facts(installed: Workspace, tmp
     narrative = db.one("SELECT * FROM narratives WHERE session_id = 'sess-0001'")
     assert narrative is not None
     assert narrative["intent"].startswith("Fix the failing date test.")
-    assert "`npm test` failed (sh: 1: npm: command not found); `pnpm test` worked instead." in narrative["text"]
+    assert (
+        "`npm test` failed (sh: 1: npm: command not found); `pnpm test` worked instead." in narrative["text"]
+    )
     assert "date.ts" in narrative["decisions"] and "12 passed" not in narrative["text"]
     assert json.loads(narrative["outcomes"])[0] == "6 tool calls, 2 failed"
     facts = {f.text: f for f in list_facts(db)}
@@ -63,22 +68,30 @@ def test_a_session_becomes_journal_narrative_and_facts(installed: Workspace, tmp
     assert lesson.category == "lesson" and lesson.session_id == "sess-0001" and lesson.journal_seq == 3
     assert facts["We use pnpm, not npm."].expires_at == "2027-05-01T09:00:05Z"  # 180 days after it was said
     assert facts["I prefer small commits."].expires_at is None
-    assert "`Edit` failed" not in " ".join(facts)  # targets are file paths: lesson about the Edit names the file
+    assert "`Edit` failed" not in " ".join(
+        facts
+    )  # targets are file paths: lesson about the Edit names the file
     memory = (installed.memory_dir / "MEMORY.md").read_text()
     user = (installed.memory_dir / "USER.md").read_text()
     assert "We use pnpm, not npm." in memory and "I prefer small commits." in user
 
 
-def test_ingesting_twice_adds_nothing_and_a_grown_session_is_renarrated(installed: Workspace, tmp_path: Path) -> None:
+def test_ingesting_twice_adds_nothing_and_a_grown_session_is_renarrated(
+    installed: Workspace, tmp_path: Path
+) -> None:
     path = tmp_path / "sess-0002.jsonl"
     w = pnpm_session(path)
     db = open_database(installed)
     ingest_session(db, installed, path, CLOCK)
-    counts = [db.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("journal", "narratives", "facts", "fact_sources")]
+    counts = [
+        db.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("journal", "narratives", "facts", "fact_sources")
+    ]
 
     again = ingest_session(db, installed, path, CLOCK)
     assert not again.narrated and again.journal.added == 0
-    assert [db.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("journal", "narratives", "facts", "fact_sources")] == counts
+    assert [
+        db.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("journal", "narratives", "facts", "fact_sources")
+    ] == counts
     assert db.scalar("SELECT MAX(confirmations) FROM facts") == 1
 
     w.prompt("Always run the linter before you commit.")
@@ -88,7 +101,9 @@ def test_ingesting_twice_adds_nothing_and_a_grown_session_is_renarrated(installe
     assert "(+1 more prompts)" in db.scalar("SELECT intent FROM narratives")
 
 
-def test_the_same_fact_from_another_session_is_one_fact_confirmed_twice(installed: Workspace, tmp_path: Path) -> None:
+def test_the_same_fact_from_another_session_is_one_fact_confirmed_twice(
+    installed: Workspace, tmp_path: Path
+) -> None:
     db = open_database(installed)
     for name in ("sess-a", "sess-b"):
         TranscriptWriter(tmp_path / f"{name}.jsonl").prompt("remember: We use  PNPM, not npm")
@@ -116,11 +131,20 @@ class ModelProvider:
         self.requests.append(request)
         output: dict[str, Any]
         if request.agent.name == "session-narrator":
-            output = {"intent": "Fix the date test", "decisions": ["Used pnpm"], "outcomes": ["Tests pass"],
-                      "lessons": []}
+            output = {
+                "intent": "Fix the date test",
+                "decisions": ["Used pnpm"],
+                "outcomes": ["Tests pass"],
+                "lessons": [],
+            }
         else:
-            output = {"facts": [{"text": "Dates are stored in UTC.", "category": "configuration", "seq": 3},
-                                {"text": "bogus", "category": "nonsense"}, {"category": "lesson"}]}
+            output = {
+                "facts": [
+                    {"text": "Dates are stored in UTC.", "category": "configuration", "seq": 3},
+                    {"text": "bogus", "category": "nonsense"},
+                    {"category": "lesson"},
+                ]
+            }
         return Response(output, "fake-model", "m")
 
 
@@ -132,7 +156,9 @@ def test_a_provider_failure_keeps_the_journal_and_leaves_the_narrative_for_later
     db = open_database(installed)
     outcome = ingest_session(db, installed, path, CLOCK, provider=FailingProvider())
     assert outcome.deferred == "the API is down" and not outcome.narrated
-    assert db.scalar("SELECT COUNT(*) FROM journal") == 9 and db.scalar("SELECT COUNT(*) FROM narratives") == 0
+    assert (
+        db.scalar("SELECT COUNT(*) FROM journal") == 9 and db.scalar("SELECT COUNT(*) FROM narratives") == 0
+    )
     assert pending_sessions(db) == ["sess-0003"]
     later = ingest_session(db, installed, path, CLOCK)
     assert later.narrated and pending_sessions(db) == []
@@ -179,17 +205,26 @@ def test_ordinary_prompts_state_no_facts() -> None:
 
 @pytest.mark.parametrize(
     ("command", "head"),
-    [("pytest -q tests/test_x.py", "pytest"), ("python -m pytest -x", "python -m pytest"),
-     ("cd web && pnpm test --watch=false", "pnpm test"), ("npm run build", "npm run build"),
-     ("CI=1 cargo test --all", "cargo test"), ("make", "make"), ("ls -la", None), ("python script.py", None)],
+    [
+        ("pytest -q tests/test_x.py", "pytest"),
+        ("python -m pytest -x", "python -m pytest"),
+        ("cd web && pnpm test --watch=false", "pnpm test"),
+        ("npm run build", "npm run build"),
+        ("CI=1 cargo test --all", "cargo test"),
+        ("make", "make"),
+        ("ls -la", None),
+        ("python script.py", None),
+    ],
 )
 def test_build_and_test_commands_are_recognised(command: str, head: str | None) -> None:
     assert command_head(command) == head
 
 
 def test_a_command_that_merely_passed_on_retry_is_not_a_lesson() -> None:
-    events = [{"seq": 0, "kind": "tool", "tool": "Bash", "target": "pytest", "error": True, "output": "1 failed"},
-              {"seq": 1, "kind": "tool", "tool": "Bash", "target": "pytest", "error": False, "output": "ok"}]
+    events = [
+        {"seq": 0, "kind": "tool", "tool": "Bash", "target": "pytest", "error": True, "output": "1 failed"},
+        {"seq": 1, "kind": "tool", "tool": "Bash", "target": "pytest", "error": False, "output": "ok"},
+    ]
     assert find_recoveries(events) == []
 
 

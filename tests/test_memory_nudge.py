@@ -14,8 +14,13 @@ from tests.test_journal import TranscriptWriter
 
 
 def run_stop(ws: Workspace, payload: dict[str, object]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ws.hooks_dir / "stop")], input=json.dumps(payload, separators=(",", ":")),
-                          capture_output=True, text=True, timeout=10)
+    return subprocess.run(
+        [str(ws.hooks_dir / "stop")],
+        input=json.dumps(payload, separators=(",", ":")),
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
 
 
 def busy_transcript(path: Path, calls: int, recovered: bool = False) -> Path:
@@ -33,15 +38,23 @@ def busy_transcript(path: Path, calls: int, recovered: bool = False) -> Path:
 
 
 def payload(path: Path, session: str, active: bool = False) -> dict[str, object]:
-    return {"session_id": session, "transcript_path": str(path), "cwd": "/tmp", "hook_event_name": "Stop",
-            "stop_hook_active": active, "last_assistant_message": "done"}
+    return {
+        "session_id": session,
+        "transcript_path": str(path),
+        "cwd": "/tmp",
+        "hook_event_name": "Stop",
+        "stop_hook_active": active,
+        "last_assistant_message": "done",
+    }
 
 
 def triggers(ws: Workspace) -> list[Path]:
     return sorted(ws.triggers_dir.glob("*.json"))
 
 
-def test_many_tool_calls_nudge_once_per_session_and_the_trigger_still_lands(installed: Workspace, tmp_path: Path) -> None:
+def test_many_tool_calls_nudge_once_per_session_and_the_trigger_still_lands(
+    installed: Workspace, tmp_path: Path
+) -> None:
     path = busy_transcript(tmp_path / "s-many.jsonl", 30)
     first = run_stop(installed, payload(path, "s-many"))
     assert first.returncode == 0
@@ -63,7 +76,9 @@ def test_stop_hook_active_never_loops(installed: Workspace, tmp_path: Path) -> N
     assert not (installed.memory_dir / "nudged" / "s-loop").exists()
 
 
-def test_a_short_session_is_not_nudged_but_a_recovered_failure_is(installed: Workspace, tmp_path: Path) -> None:
+def test_a_short_session_is_not_nudged_but_a_recovered_failure_is(
+    installed: Workspace, tmp_path: Path
+) -> None:
     quiet = busy_transcript(tmp_path / "s-quiet.jsonl", 3)
     assert run_stop(installed, payload(quiet, "s-quiet")).stdout == ""
     recovered = busy_transcript(tmp_path / "s-fixed.jsonl", 4, recovered=True)
@@ -85,7 +100,9 @@ def test_the_nudge_follows_the_config(installed: Workspace, tmp_path: Path) -> N
 
 def test_bad_input_never_fails_the_agent(installed: Workspace) -> None:
     for raw in ("", "not json", '{"session_id":"../../etc","transcript_path":"/nope"}'):
-        done = subprocess.run([str(installed.hooks_dir / "stop")], input=raw, capture_output=True, text=True, timeout=10)
+        done = subprocess.run(
+            [str(installed.hooks_dir / "stop")], input=raw, capture_output=True, text=True, timeout=10
+        )
         assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
 
 

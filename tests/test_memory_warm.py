@@ -23,7 +23,9 @@ from tests.test_journal import TranscriptWriter
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc)
 
 
-def add(db: Database, ws: Workspace, text: str, category: str, origin: str = "s1", at: datetime = NOW) -> None:
+def add(
+    db: Database, ws: Workspace, text: str, category: str, origin: str = "s1", at: datetime = NOW
+) -> None:
     with db.transaction():
         remember(db, FactCandidate(text, category, "user"), origin, at, load_config(ws))
 
@@ -33,10 +35,22 @@ def test_warm_memory_stays_within_budget_whatever_the_number_of_facts(installed:
     config = load_config(installed)
     with db.transaction():
         for index in range(600):
-            remember(db, FactCandidate(f"Environment fact number {index} about the build toolchain.", "environment",
-                                       "user"), "s1", NOW, config)
-            remember(db, FactCandidate(f"Preference number {index}: keep functions short.", "preference", "user"),
-                     "s1", NOW, config)
+            remember(
+                db,
+                FactCandidate(
+                    f"Environment fact number {index} about the build toolchain.", "environment", "user"
+                ),
+                "s1",
+                NOW,
+                config,
+            )
+            remember(
+                db,
+                FactCandidate(f"Preference number {index}: keep functions short.", "preference", "user"),
+                "s1",
+                NOW,
+                config,
+            )
     add(db, installed, "Important: the CI runs `make check`.", "environment", origin="s2")
     add(db, installed, "Important: the CI runs `make check`.", "environment", origin="s3")
     memory, user = render_memory(db, config, NOW)
@@ -97,8 +111,10 @@ def test_inbox_entries_become_facts_and_only_those_lines_are_cleared(installed: 
     db = open_database(installed)
     inbox = installed.memory_dir / "inbox.md"
     inbox.parent.mkdir(parents=True, exist_ok=True)
-    inbox.write_text(INBOX_HEADER + "- `uv run pytest` runs the tests here.\n* Never edit generated/ by hand.\n"
-                     "1. The API base URL comes from API_URL in .env.local\n\n## notes\n")
+    inbox.write_text(
+        INBOX_HEADER + "- `uv run pytest` runs the tests here.\n* Never edit generated/ by hand.\n"
+        "1. The API base URL comes from API_URL in .env.local\n\n## notes\n"
+    )
     result = ingest_inbox(db, installed, load_config(installed), fixed_clock(NOW))
     assert result.ingested == 3 and result.new_facts == 3
     facts = {f.text: f for f in list_facts(db)}
@@ -127,8 +143,10 @@ def test_fitness_snapshots_count_rules_skills_facts_incidents_and_tokens(install
     skill.parent.mkdir(parents=True)
     skill.write_text("---\nname: deploy\n---\n")
     add(db, installed, "We use pnpm.", "configuration")
-    db.execute("INSERT INTO llm_calls (at, day, provider, agent, model, input_tokens, output_tokens, cost_usd)"
-               " VALUES ('2026-11-20T00:00:00Z', '2026-11-20', 'anthropic', 'a', 'm', 100, 20, 0.01)")
+    db.execute(
+        "INSERT INTO llm_calls (at, day, provider, agent, model, input_tokens, output_tokens, cost_usd)"
+        " VALUES ('2026-11-20T00:00:00Z', '2026-11-20', 'anthropic', 'a', 'm', 100, 20, 0.01)"
+    )
     first = take_snapshot(db, installed, fixed_clock(NOW))
     assert (first.rules, first.skills, first.facts, first.tokens) == (1, 1, 1, 120)
     take_snapshot(db, installed, fixed_clock(NOW + timedelta(days=1)))

@@ -37,19 +37,35 @@ def write_session(ws: Workspace, name: str, start: datetime, prompt: str = "Task
 
 
 def nevo(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nevo", *args, "-w", str(ws.root)], capture_output=True, text=True,
-                          timeout=60, env=os.environ.copy())
+    return subprocess.run(
+        [sys.executable, "-m", "nevo", *args, "-w", str(ws.root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ.copy(),
+    )
 
 
 def test_the_cli_simulates_weeks_and_months_with_now(installed: Workspace) -> None:
     for week in range(8):
         for day in (0, 2):
-            write_session(installed, f"s-{week}-{day}", MONDAY + timedelta(weeks=week, days=day),
-                          prompt=f"Task {week}-{day}. Remember: we use pnpm." if week == 0 else f"Task {week}-{day}")
+            write_session(
+                installed,
+                f"s-{week}-{day}",
+                MONDAY + timedelta(weeks=week, days=day),
+                prompt=f"Task {week}-{day}. Remember: we use pnpm." if week == 0 else f"Task {week}-{day}",
+            )
     first = nevo(installed, "nightly", "--now", "2026-09-20T03:00", "--json")
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
-    assert [s["name"] for s in report["steps"]][:6] == ["ingest", "consolidate", "facts", "inbox", "warm", "fitness"]
+    assert [s["name"] for s in report["steps"]][:6] == [
+        "ingest",
+        "consolidate",
+        "facts",
+        "inbox",
+        "warm",
+        "fitness",
+    ]
     steps = {s["name"]: s for s in report["steps"]}
     assert steps["ingest"]["detail"]["transcripts"] == 16
     assert steps["consolidate"]["detail"]["weekly"] == ["2026-W37"]
@@ -92,10 +108,16 @@ def test_a_failing_step_is_reported_and_the_others_still_run(
 ) -> None:
     import nevo.nightly as nightly
 
-    monkeypatch.setattr(nightly, "LAZY_STEPS", (("boom", "tests.test_nightly", "boom_step"),
-                                                ("fine", "tests.test_nightly", "fine_step"),
-                                                ("absent", "tests.test_nightly", "no_such_step"),
-                                                ("gone", "nevo.no_such_module", "x")))
+    monkeypatch.setattr(
+        nightly,
+        "LAZY_STEPS",
+        (
+            ("boom", "tests.test_nightly", "boom_step"),
+            ("fine", "tests.test_nightly", "fine_step"),
+            ("absent", "tests.test_nightly", "no_such_step"),
+            ("gone", "nevo.no_such_module", "x"),
+        ),
+    )
     report = run_nightly(installed, MONDAY)
     steps = {s.name: s for s in report.steps}
     assert not report.ok and "gone" not in steps
@@ -109,7 +131,9 @@ def test_a_failing_step_is_reported_and_the_others_still_run(
 
 def test_the_cli_exits_1_when_a_step_failed(installed: Workspace) -> None:
     write_session(installed, "s-1", MONDAY, prompt="Remember: we use pnpm.")
-    installed.config_path.write_text("memory:\n  ttl_days: 7\n")  # a broken config: facts cannot get their TTL
+    installed.config_path.write_text(
+        "memory:\n  ttl_days: 7\n"
+    )  # a broken config: facts cannot get their TTL
     done = nevo(installed, "nightly", "--now", "2026-09-20T03:00")
     assert done.returncode == 1 and "failed" in done.stdout
 
@@ -147,5 +171,6 @@ def test_nightly_is_safe_beside_a_writer_and_twice_in_a_row(installed: Workspace
     consolidate = {s.name: s for s in second.steps}["consolidate"].detail
     assert consolidate["monthly"] == [] and consolidate["summarised"] == 0
     db = open_database(installed)
-    assert db.scalar("SELECT COUNT(*) FROM sessions WHERE weekly_id IS NULL"
-                     " AND started_at < '2026-10-10'") == 0
+    assert (
+        db.scalar("SELECT COUNT(*) FROM sessions WHERE weekly_id IS NULL AND started_at < '2026-10-10'") == 0
+    )

@@ -14,13 +14,23 @@ from nevo.config import load_config
 from nevo.db import open_database
 from nevo.workspace import Workspace
 
-memory_app = typer.Typer(help="Memory: the journal of every session, narratives, facts, digests.",
-                         no_args_is_help=True, add_completion=False)
-cron_app = typer.Typer(help="Schedule `nevo nightly` in your crontab (or print a systemd timer).",
-                       no_args_is_help=True, add_completion=False)
+memory_app = typer.Typer(
+    help="Memory: the journal of every session, narratives, facts, digests.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+cron_app = typer.Typer(
+    help="Schedule `nevo nightly` in your crontab (or print a systemd timer).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
-ScheduleOption = Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer needs Optional
-    "--schedule", help='Cron expression (default: schedule.nightly in .nevo/config.yaml, "0 3 * * *").')]
+ScheduleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--schedule", help='Cron expression (default: schedule.nightly in .nevo/config.yaml, "0 3 * * *").'
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -51,10 +61,13 @@ def ingest(
     if json_out:
         emit_json(info)
         return
-    console.print(f"{info['transcripts']} transcript(s): {info['journal_rows']} journal rows added, "
-                  f"{info['narratives']} narrative(s) written, {info['new_facts']} new fact(s)")
-    if info["deferred"]:
-        console.print(f"[yellow]{len(info['deferred'])} narrative(s) left for the next run (provider unavailable)")
+    console.print(
+        f"{info['transcripts']} transcript(s): {info['journal_rows']} journal rows added, "
+        f"{info['narratives']} narrative(s) written, {info['new_facts']} new fact(s)"
+    )
+    deferred = [s for s in report.sessions if s.deferred]
+    if deferred:
+        console.print(f"[yellow]{len(deferred)} narrative(s) left for the next run (provider unavailable)")
 
 
 @memory_app.command("search")
@@ -75,8 +88,11 @@ def search(
     if json_out:
         emit_json([hit.as_dict() for hit in hits])
         return
-    table(f"{len(hits)} hit(s) for {query!r}", ["source", "when", "what", "text"],
-          [[h.source, (h.at or "")[:10], h.title, h.snippet] for h in hits])
+    table(
+        f"{len(hits)} hit(s) for {query!r}",
+        ["source", "when", "what", "text"],
+        [[h.source, (h.at or "")[:10], h.title, h.snippet] for h in hits],
+    )
 
 
 @memory_app.command("status")
@@ -115,15 +131,29 @@ def facts(
     if json_out:
         emit_json([asdict(fact) for fact in found])
         return
-    table(f"{len(found)} fact(s)", ["category", "fact", "seen", "x", "expires"],
-          [[f.category, f.text, f.last_seen_at[:10], f.confirmations, (f.expires_at or "never")[:10]] for f in found])
+    table(
+        f"{len(found)} fact(s)",
+        ["category", "fact", "seen", "x", "expires"],
+        [
+            [f.category, f.text, f.last_seen_at[:10], f.confirmations, (f.expires_at or "never")[:10]]
+            for f in found
+        ],
+    )
 
 
 def nightly(
-    now: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--now", help="Run as if it were this moment (ISO 8601), e.g. to see a month of consolidation.")] = None,
-    if_due: Annotated[bool, typer.Option(
-        "--if-due", help="Run only if a scheduled time (schedule.nightly) passed since the last run.")] = False,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Run as if it were this moment (ISO 8601), e.g. to see a month of consolidation."
+        ),
+    ] = None,
+    if_due: Annotated[
+        bool,
+        typer.Option(
+            "--if-due", help="Run only if a scheduled time (schedule.nightly) passed since the last run."
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -134,7 +164,9 @@ def nightly(
     """
     from nevo.nightly import run_nightly
 
-    report = run_nightly(workspace_of(workspace), parse_instant(now) if now else system_clock(), if_due=if_due)
+    report = run_nightly(
+        workspace_of(workspace), parse_instant(now) if now else system_clock(), if_due=if_due
+    )
     if json_out:
         emit_json(report.as_dict())
     elif not report.ran:
@@ -159,9 +191,24 @@ def fitness(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> 
     if json_out:
         emit_json([s.as_dict() for s in snapshots])
         return
-    table("fitness", ["at", "rules", "open", "known", "recur 7d", "facts", "skills", "tokens", "sessions"],
-          [[s.at, s.rules, s.incidents_open, s.incidents_known, s.recurrences, s.facts, s.skills, s.tokens, s.sessions]
-           for s in snapshots])
+    table(
+        "fitness",
+        ["at", "rules", "open", "known", "recur 7d", "facts", "skills", "tokens", "sessions"],
+        [
+            [
+                s.at,
+                s.rules,
+                s.incidents_open,
+                s.incidents_known,
+                s.recurrences,
+                s.facts,
+                s.skills,
+                s.tokens,
+                s.sessions,
+            ]
+            for s in snapshots
+        ],
+    )
 
 
 def daemon(workspace: WorkspaceOption = None) -> None:
@@ -173,9 +220,13 @@ def daemon(workspace: WorkspaceOption = None) -> None:
     from nevo.daemon import run_daemon_until_signal
 
     ws = workspace_of(workspace)
-    console.print(f"nevo daemon for {ws.root}: watching triggers, nightly at {load_config(ws).get('schedule.nightly')!r}")
-    run_daemon_until_signal(ws, on_nightly=lambda r: console.print(f"nightly run at {r.at}: "
-                                                                 f"{'ok' if r.ok else 'with failures'}"))
+    console.print(
+        f"nevo daemon for {ws.root}: watching triggers, nightly at"
+        f" {load_config(ws).get('schedule.nightly')!r}"
+    )
+    run_daemon_until_signal(
+        ws, on_nightly=lambda r: console.print(f"nightly run at {r.at}: {'ok' if r.ok else 'with failures'}")
+    )
 
 
 def _schedule(ws_option: Path | None, schedule: str | None) -> tuple[Workspace, str]:
@@ -191,6 +242,7 @@ def cron_install(workspace: WorkspaceOption = None, schedule: ScheduleOption = N
     Example: nevo cron install --schedule "30 2 * * *"
     """
     from nevo import cron
+
     ws, expression = _schedule(workspace, schedule)
     changed = cron.install(ws, expression)
     console.print(("installed: " if changed else "already installed: ") + cron.cron_line(ws, expression))
@@ -230,5 +282,6 @@ def cron_systemd(workspace: WorkspaceOption = None, schedule: ScheduleOption = N
     Example: nevo cron systemd > nevo-nightly.txt
     """
     from nevo import cron
+
     ws, expression = _schedule(workspace, schedule)
     typer.echo(cron.systemd_units(ws, expression), nl=False)

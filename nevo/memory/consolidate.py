@@ -36,8 +36,13 @@ class ConsolidationReport:
     fts: str = "merge"
 
     def as_dict(self) -> dict[str, object]:
-        return {"weekly": self.weekly, "monthly": self.monthly, "summarised": self.summarised,
-                "pruned_sessions": self.pruned_sessions, "fts": self.fts}
+        return {
+            "weekly": self.weekly,
+            "monthly": self.monthly,
+            "summarised": self.summarised,
+            "pruned_sessions": self.pruned_sessions,
+            "fts": self.fts,
+        }
 
 
 def iso_week(day: date) -> tuple[str, date, date]:
@@ -54,7 +59,13 @@ def consolidate(db: Database, config: Config, clock: Clock) -> ConsolidationRepo
     now = clock()
     report = ConsolidationReport()
     rewritten_months = _weekly(db, config, clock, now, report)
-    _monthly(db, now - timedelta(days=float(config.get("memory.monthly_after_days"))), now, report, rewritten_months)
+    _monthly(
+        db,
+        now - timedelta(days=float(config.get("memory.monthly_after_days"))),
+        now,
+        report,
+        rewritten_months,
+    )
     if not config.get("memory.keep_detail"):
         report.pruned_sessions = prune_detail(db, now)
     report.fts = maintain_fts(db, now)
@@ -66,7 +77,9 @@ def _session_day(row: Row) -> date:
     return parse_instant(str(stamp)).date()
 
 
-def _weekly(db: Database, config: Config, clock: Clock, now: datetime, report: ConsolidationReport) -> set[int]:
+def _weekly(
+    db: Database, config: Config, clock: Clock, now: datetime, report: ConsolidationReport
+) -> set[int]:
     cutoff = iso(now - timedelta(days=float(config.get("memory.weekly_after_days"))))
     due = db.query(
         "SELECT id, started_at, ingested_at, narrated_seq, next_seq FROM sessions WHERE weekly_id IS NULL"
@@ -88,12 +101,22 @@ def _weekly(db: Database, config: Config, clock: Clock, now: datetime, report: C
     for period in sorted(weeks):
         monday, end = bounds[period]
         with db.transaction():
-            existing = db.one("SELECT id, monthly_id FROM digests WHERE kind = 'weekly' AND period = ?", (period,))
-            members = weeks[period] + ([str(r["id"]) for r in db.query(
-                "SELECT id FROM sessions WHERE weekly_id = ?", (existing["id"],))] if existing else [])
+            existing = db.one(
+                "SELECT id, monthly_id FROM digests WHERE kind = 'weekly' AND period = ?", (period,)
+            )
+            members = weeks[period] + (
+                [
+                    str(r["id"])
+                    for r in db.query("SELECT id FROM sessions WHERE weekly_id = ?", (existing["id"],))
+                ]
+                if existing
+                else []
+            )
             text, stats = _weekly_text(db, period, monday, end, members)
             digest_id = _upsert_digest(db, "weekly", period, monday, end, text, stats, now)
-            db.executemany("UPDATE sessions SET weekly_id = ? WHERE id = ?", [(digest_id, s) for s in weeks[period]])
+            db.executemany(
+                "UPDATE sessions SET weekly_id = ? WHERE id = ?", [(digest_id, s) for s in weeks[period]]
+            )
             if existing and existing["monthly_id"]:
                 months.add(int(existing["monthly_id"]))
         report.weekly.append(period)
@@ -113,7 +136,9 @@ def _narratives(db: Database, session_ids: list[str]) -> list[Row]:
     return rows
 
 
-def _weekly_text(db: Database, period: str, monday: date, end: date, members: list[str]) -> tuple[str, dict[str, int]]:
+def _weekly_text(
+    db: Database, period: str, monday: date, end: date, members: list[str]
+) -> tuple[str, dict[str, int]]:
     rows = _narratives(db, members)
     calls = sum(int(r["tool_calls"]) for r in rows)
     failures = sum(int(r["failures"]) for r in rows)
@@ -124,34 +149,60 @@ def _weekly_text(db: Database, period: str, monday: date, end: date, members: li
         intent = row["intent"]
         if intent and intent not in intents:
             intents.append(str(intent))
-    lines = [f"Week {period} ({monday} to {end - timedelta(days=1)}): {len(rows)} sessions, {calls} tool calls,"
-             f" {failures} failed."]
+    lines = [
+        f"Week {period} ({monday} to {end - timedelta(days=1)}): {len(rows)} sessions, {calls} tool calls,"
+        f" {failures} failed."
+    ]
     if intents:
-        lines.append("Work: " + " | ".join(intents[:MAX_INTENTS]) + (f" | (+{len(intents) - MAX_INTENTS} more)"
-                                                                      if len(intents) > MAX_INTENTS else ""))
+        lines.append(
+            "Work: "
+            + " | ".join(intents[:MAX_INTENTS])
+            + (f" | (+{len(intents) - MAX_INTENTS} more)" if len(intents) > MAX_INTENTS else "")
+        )
     if lessons:
-        lines.append("Lessons: " + " ".join(f"{text} (x{n})" if n > 1 else text
-                                            for text, n in lessons.most_common(MAX_LESSONS)))
+        lines.append(
+            "Lessons: "
+            + " ".join(f"{text} (x{n})" if n > 1 else text for text, n in lessons.most_common(MAX_LESSONS))
+        )
     return "\n".join(lines), {"sessions": len(rows), "tool_calls": calls, "failures": failures}
 
 
-def _upsert_digest(db: Database, kind: str, period: str, start: date, end: date, text: str, stats: dict[str, int],
-                   now: datetime) -> int:
+def _upsert_digest(
+    db: Database,
+    kind: str,
+    period: str,
+    start: date,
+    end: date,
+    text: str,
+    stats: dict[str, int],
+    now: datetime,
+) -> int:
     row = db.one("SELECT id FROM digests WHERE kind = ? AND period = ?", (kind, period))
     values = (str(start), str(end), text, stats["sessions"], stats["tool_calls"], stats["failures"], iso(now))
     if row is None:
         cursor = db.execute(
-            "INSERT INTO digests (starts_at, ends_at, text, sessions, tool_calls, failures, created_at, kind, period)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, kind, period))
+            "INSERT INTO digests (starts_at, ends_at, text, sessions, tool_calls, failures, created_at,"
+            " kind, period)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, kind, period),
+        )
         return int(cursor.lastrowid or 0)
-    db.execute("UPDATE digests SET starts_at = ?, ends_at = ?, text = ?, sessions = ?, tool_calls = ?, failures = ?,"
-               " created_at = ? WHERE id = ?", (*values, row["id"]))
+    db.execute(
+        "UPDATE digests SET starts_at = ?, ends_at = ?, text = ?, sessions = ?, tool_calls = ?, failures = ?,"
+        " created_at = ? WHERE id = ?",
+        (*values, row["id"]),
+    )
     return int(row["id"])
 
 
-def _monthly(db: Database, cutoff: datetime, now: datetime, report: ConsolidationReport, rewrite: set[int]) -> None:
-    due = db.query("SELECT id, period, starts_at FROM digests WHERE kind = 'weekly' AND monthly_id IS NULL"
-                   " AND ends_at <= ?", (str(cutoff.date()),))
+def _monthly(
+    db: Database, cutoff: datetime, now: datetime, report: ConsolidationReport, rewrite: set[int]
+) -> None:
+    due = db.query(
+        "SELECT id, period, starts_at FROM digests WHERE kind = 'weekly' AND monthly_id IS NULL"
+        " AND ends_at <= ?",
+        (str(cutoff.date()),),
+    )
     months: dict[str, list[int]] = defaultdict(list)
     for row in due:
         months[week_month(date.fromisoformat(str(row["starts_at"])))].append(int(row["id"]))
@@ -162,31 +213,46 @@ def _monthly(db: Database, cutoff: datetime, now: datetime, report: Consolidatio
     for period in sorted(months):
         with db.transaction():
             existing = db.one("SELECT id FROM digests WHERE kind = 'monthly' AND period = ?", (period,))
-            weekly_ids = months[period] + ([int(r["id"]) for r in db.query(
-                "SELECT id FROM digests WHERE monthly_id = ?", (existing["id"],))] if existing else [])
+            weekly_ids = months[period] + (
+                [
+                    int(r["id"])
+                    for r in db.query("SELECT id FROM digests WHERE monthly_id = ?", (existing["id"],))
+                ]
+                if existing
+                else []
+            )
             text, stats, first, last = _monthly_text(db, period, weekly_ids)
             digest_id = _upsert_digest(db, "monthly", period, first, last, text, stats, now)
-            db.executemany("UPDATE digests SET monthly_id = ? WHERE id = ?", [(digest_id, w) for w in months[period]])
+            db.executemany(
+                "UPDATE digests SET monthly_id = ? WHERE id = ?", [(digest_id, w) for w in months[period]]
+            )
         report.monthly.append(period)
 
 
 def _monthly_text(db: Database, period: str, weekly_ids: list[int]) -> tuple[str, dict[str, int], date, date]:
     marks = ",".join("?" * len(weekly_ids))
     weeks = db.query(f"SELECT * FROM digests WHERE id IN ({marks}) ORDER BY starts_at", weekly_ids)
-    sessions = [str(r["id"]) for r in db.query(f"SELECT id FROM sessions WHERE weekly_id IN ({marks})", weekly_ids)]
+    sessions = [
+        str(r["id"]) for r in db.query(f"SELECT id FROM sessions WHERE weekly_id IN ({marks})", weekly_ids)
+    ]
     rows = _narratives(db, sessions)
     lessons: Counter[str] = Counter()
     for row in rows:
         lessons.update(json.loads(row["lessons"] or "[]"))
     stats = {key: sum(int(w[key]) for w in weeks) for key in ("sessions", "tool_calls", "failures")}
-    lines = [f"Month {period}: {stats['sessions']} sessions in {len(weeks)} weeks, {stats['tool_calls']} tool calls,"
-             f" {stats['failures']} failed."]
+    lines = [
+        f"Month {period}: {stats['sessions']} sessions in {len(weeks)} weeks, {stats['tool_calls']}"
+        " tool calls,"
+        f" {stats['failures']} failed."
+    ]
     for week in weeks:
         work = next((line[6:] for line in str(week["text"]).splitlines() if line.startswith("Work: ")), "")
         lines.append(f"{week['period']}: {week['sessions']} sessions. " + work.split(" | ")[0][:160])
     if lessons:
-        lines.append("Key lessons: " + " ".join(f"{text} (x{n})" if n > 1 else text
-                                                for text, n in lessons.most_common(MAX_LESSONS)))
+        lines.append(
+            "Key lessons: "
+            + " ".join(f"{text} (x{n})" if n > 1 else text for text, n in lessons.most_common(MAX_LESSONS))
+        )
     first = date.fromisoformat(str(weeks[0]["starts_at"])) if weeks else date.today()
     last = date.fromisoformat(str(weeks[-1]["ends_at"])) if weeks else first
     return "\n".join(lines), stats, first, last
@@ -196,8 +262,13 @@ def prune_detail(db: Database, now: datetime) -> int:
     """Delete the journal of sessions already in a committed weekly digest (keep_detail: false)."""
     pruned = 0
     while True:
-        batch = [str(r["id"]) for r in db.query(
-            "SELECT id FROM sessions WHERE weekly_id IS NOT NULL AND detail_pruned_at IS NULL LIMIT ?", (PRUNE_BATCH,))]
+        batch = [
+            str(r["id"])
+            for r in db.query(
+                "SELECT id FROM sessions WHERE weekly_id IS NOT NULL AND detail_pruned_at IS NULL LIMIT ?",
+                (PRUNE_BATCH,),
+            )
+        ]
         if not batch:
             return pruned
         with db.transaction():
@@ -219,8 +290,11 @@ def maintain_fts(db: Database, now: datetime) -> str:
                 db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('merge', 200)")
     if full:
         with db.transaction():
-            db.execute("INSERT INTO meta (key, value) VALUES ('memory.fts_optimized_at', ?)"
-                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (iso(now),))
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('memory.fts_optimized_at', ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (iso(now),),
+            )
     return "optimize" if full else "merge"
 
 

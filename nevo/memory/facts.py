@@ -76,13 +76,25 @@ def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, 
     row = db.one("SELECT id, last_seen_at FROM facts WHERE hash = ?", (digest,))
     if row is None:
         cursor = db.execute(
-            "INSERT INTO facts (hash, text, category, source, session_id, journal_seq, created_at, last_seen_at,"
+            "INSERT INTO facts (hash, text, category, source, session_id, journal_seq, created_at,"
+            " last_seen_at,"
             " confirmations, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-            (digest, text, category, candidate.source, None if origin.startswith("inbox:") else origin,
-             candidate.journal_seq, stamp, stamp, expiry(category, at, config)),
+            (
+                digest,
+                text,
+                category,
+                candidate.source,
+                None if origin.startswith("inbox:") else origin,
+                candidate.journal_seq,
+                stamp,
+                stamp,
+                expiry(category, at, config),
+            ),
         )
-        db.execute("INSERT INTO fact_sources (fact_id, origin, journal_seq, at) VALUES (?, ?, ?, ?)",
-                   (cursor.lastrowid, origin, candidate.journal_seq, stamp))
+        db.execute(
+            "INSERT INTO fact_sources (fact_id, origin, journal_seq, at) VALUES (?, ?, ?, ?)",
+            (cursor.lastrowid, origin, candidate.journal_seq, stamp),
+        )
         return True
     added = db.execute(
         "INSERT OR IGNORE INTO fact_sources (fact_id, origin, journal_seq, at) VALUES (?, ?, ?, ?)",
@@ -93,7 +105,8 @@ def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, 
         category_row = db.one("SELECT category FROM facts WHERE id = ?", (row["id"],))
         assert category_row is not None
         db.execute(
-            "UPDATE facts SET confirmations = confirmations + 1, last_seen_at = ?, expires_at = ? WHERE id = ?",
+            "UPDATE facts SET confirmations = confirmations + 1, last_seen_at = ?, expires_at = ? WHERE"
+            " id = ?",
             (latest, expiry(str(category_row["category"]), parse_instant(latest), config), row["id"]),
         )
     return False
@@ -110,10 +123,24 @@ def tidy(text: str) -> str:
 
 
 def list_facts(db: Database, category: str | None = None) -> list[Fact]:
-    sql = "SELECT * FROM facts" + (" WHERE category = ?" if category else "") + " ORDER BY last_seen_at DESC, id"
+    sql = (
+        "SELECT * FROM facts"
+        + (" WHERE category = ?" if category else "")
+        + " ORDER BY last_seen_at DESC, id"
+    )
     return [
-        Fact(r["id"], r["text"], r["category"], r["source"], r["session_id"], r["journal_seq"], r["created_at"],
-             r["last_seen_at"], r["confirmations"], r["expires_at"])
+        Fact(
+            r["id"],
+            r["text"],
+            r["category"],
+            r["source"],
+            r["session_id"],
+            r["journal_seq"],
+            r["created_at"],
+            r["last_seen_at"],
+            r["confirmations"],
+            r["expires_at"],
+        )
         for r in db.query(sql, (category,) if category else ())
     ]
 
@@ -121,8 +148,11 @@ def list_facts(db: Database, category: str | None = None) -> list[Fact]:
 def prune_expired(db: Database, now: datetime) -> int:
     """Delete facts past their time to live; returns how many."""
     with db.transaction():
-        return int(db.execute("DELETE FROM facts WHERE expires_at IS NOT NULL AND expires_at <= ?",
-                              (iso(now),)).rowcount)
+        return int(
+            db.execute(
+                "DELETE FROM facts WHERE expires_at IS NOT NULL AND expires_at <= ?", (iso(now),)
+            ).rowcount
+        )
 
 
 # -- offline extraction ---------------------------------------------------------------------------
@@ -131,10 +161,14 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s+")
 _REMEMBER = re.compile(r"^(?:please\s+)?remember(?:\s+that)?\s*[:,-]?\s+(.+)$", re.IGNORECASE)
 _PREFERENCE = re.compile(
     r"^(?:please\s+|and\s+)?(?:always|never|i\s+(?:would\s+|'d\s+)?prefer|i\s+like|i\s+want\s+you\s+to|"
-    r"don'?t\s+ever|do\s+not\s+ever)\b", re.IGNORECASE)
+    r"don'?t\s+ever|do\s+not\s+ever)\b",
+    re.IGNORECASE,
+)
 _CONFIGURATION = re.compile(
     r"\b(?:we\s+use|we'?re\s+using|we\s+are\s+using|this\s+(?:project|repo|repository)\s+uses|"
-    r"our\s+\w+\s+is)\b", re.IGNORECASE)
+    r"our\s+\w+\s+is)\b",
+    re.IGNORECASE,
+)
 _ENVIRONMENT_WORDS = re.compile(r"\b(?:installed|version|path|runs on|python|node|port|docker|env)\b", re.I)
 
 
@@ -170,10 +204,27 @@ def facts_from_prompt(text: str, seq: int | None) -> list[FactCandidate]:
 
 # Programs whose successful run says how this project is built, tested or checked.
 _BUILD_TOOLS = {
-    "pytest": "tests", "tox": "tests", "nox": "tests", "make": "builds", "cargo": "builds", "go": "builds",
-    "npm": "builds", "pnpm": "builds", "yarn": "builds", "mvn": "builds", "gradle": "builds",
-    "./gradlew": "builds", "ruff": "lints", "mypy": "type-checks", "eslint": "lints", "tsc": "type-checks",
-    "just": "builds", "bazel": "builds", "dotnet": "builds", "bun": "builds", "deno": "builds",
+    "pytest": "tests",
+    "tox": "tests",
+    "nox": "tests",
+    "make": "builds",
+    "cargo": "builds",
+    "go": "builds",
+    "npm": "builds",
+    "pnpm": "builds",
+    "yarn": "builds",
+    "mvn": "builds",
+    "gradle": "builds",
+    "./gradlew": "builds",
+    "ruff": "lints",
+    "mypy": "type-checks",
+    "eslint": "lints",
+    "tsc": "type-checks",
+    "just": "builds",
+    "bazel": "builds",
+    "dotnet": "builds",
+    "bun": "builds",
+    "deno": "builds",
 }
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
 
@@ -192,7 +243,11 @@ def command_head(command: str) -> str | None:
         program, rest = words[0], words[1:]
     else:
         return None
-    if rest and re.fullmatch(r"[a-z][a-z0-9:_-]*", rest[0]) and program not in ("pytest", "mypy", "ruff", "tsc"):
+    if (
+        rest
+        and re.fullmatch(r"[a-z][a-z0-9:_-]*", rest[0])
+        and program not in ("pytest", "mypy", "ruff", "tsc")
+    ):
         if rest[0] == "run" and len(rest) > 1 and re.fullmatch(r"[a-z][a-z0-9:_-]*", rest[1]):
             return f"{program} run {rest[1]}"
         return f"{program} {rest[0]}"
@@ -202,8 +257,15 @@ def command_head(command: str) -> str | None:
 def _verb(head: str) -> str:
     for word in ("test", "lint", "check", "type", "build", "fmt", "format"):
         if word in head:
-            return {"test": "tests", "lint": "lints", "check": "checks", "type": "type-checks",
-                    "build": "builds", "fmt": "formats", "format": "formats"}[word]
+            return {
+                "test": "tests",
+                "lint": "lints",
+                "check": "checks",
+                "type": "type-checks",
+                "build": "builds",
+                "fmt": "formats",
+                "format": "formats",
+            }[word]
     program = head.split()[-1] if head.startswith("python") else head.split()[0]
     return _BUILD_TOOLS.get(program, "tests" if "pytest" in head or "unittest" in head else "builds")
 
@@ -243,8 +305,9 @@ def find_recoveries(events: Sequence[dict[str, Any]], window: int = 5) -> list[R
         for later in tools[index + 1 : index + 1 + window]:
             if later.get("error") or later["seq"] in used or later.get("tool") != event.get("tool"):
                 continue
-            if not _same_subject(str(event.get("target") or ""), str(later.get("target") or ""),
-                                 str(event.get("output") or "")):
+            if not _same_subject(
+                str(event.get("target") or ""), str(later.get("target") or ""), str(event.get("output") or "")
+            ):
                 continue
             failed = str(event.get("target") or event.get("tool"))[:80]
             fixed = str(later.get("target") or later.get("tool"))[:80]
@@ -252,8 +315,16 @@ def find_recoveries(events: Sequence[dict[str, Any]], window: int = 5) -> list[R
                 fixed = f"{later.get('tool')} after re-reading the file"
             elif failed == fixed:
                 break  # the same command simply passed the second time: flaky, not a lesson
-            found.append(Recovery(int(event["seq"]), int(later["seq"]), str(event.get("tool")), failed,
-                                  error_summary(str(event.get("output") or "")), fixed))
+            found.append(
+                Recovery(
+                    int(event["seq"]),
+                    int(later["seq"]),
+                    str(event.get("tool")),
+                    failed,
+                    error_summary(str(event.get("output") or "")),
+                    fixed,
+                )
+            )
             used.add(int(later["seq"]))
             break
     return found
@@ -284,8 +355,14 @@ def facts_from_journal(events: Sequence[dict[str, Any]]) -> list[FactCandidate]:
         head = command_head(str(event.get("target") or ""))
         if head and head not in seen:
             seen.add(head)
-            found.append(FactCandidate(f"`{head}` {_verb(head)} this project (it ran successfully).",
-                                       "environment", "journal", int(event["seq"])))
+            found.append(
+                FactCandidate(
+                    f"`{head}` {_verb(head)} this project (it ran successfully).",
+                    "environment",
+                    "journal",
+                    int(event["seq"]),
+                )
+            )
     for recovery in find_recoveries(events):
         found.append(FactCandidate(recovery.lesson, "lesson", "journal", recovery.fixed_seq))
     return found
@@ -323,8 +400,12 @@ FACT_SCHEMA: dict[str, Any] = {
 @offline_handler("fact-extractor")
 def offline_fact_extractor(request: Request) -> dict[str, Any]:
     events = request.data.get("events") or []
-    return {"facts": [{"text": c.text, "category": c.category, "seq": c.journal_seq, "source": c.source}
-                      for c in extract_offline(events)]}
+    return {
+        "facts": [
+            {"text": c.text, "category": c.category, "seq": c.journal_seq, "source": c.source}
+            for c in extract_offline(events)
+        ]
+    }
 
 
 def candidates_from_output(output: dict[str, Any], default_source: str) -> list[FactCandidate]:

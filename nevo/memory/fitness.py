@@ -34,8 +34,18 @@ class Snapshot:
         return asdict(self)
 
 
-FIELDS = ("at", "rules", "incidents_open", "incidents_known", "recurrences", "facts", "skills", "tokens", "cost_usd",
-          "sessions")
+FIELDS = (
+    "at",
+    "rules",
+    "incidents_open",
+    "incidents_known",
+    "recurrences",
+    "facts",
+    "skills",
+    "tokens",
+    "cost_usd",
+    "sessions",
+)
 
 
 def _has_table(db: Database, name: str) -> bool:
@@ -58,16 +68,29 @@ def measure(db: Database, workspace: Workspace, clock: Clock) -> Snapshot:
             incidents_open = int(db.scalar("SELECT COUNT(*) FROM incidents WHERE status != 'resolved'") or 0)
         if _has_table(db, "occurrences") and "first_seen" in columns and "at" in _columns(db, "occurrences"):
             since = iso(now - timedelta(days=RECURRENCE_WINDOW_DAYS))
-            recurrences = int(db.scalar(
-                "SELECT COUNT(*) FROM occurrences o JOIN incidents i ON i.id = o.incident_id"
-                " WHERE o.at >= ? AND i.first_seen < ?", (since, since)) or 0)
-    spent = db.one("SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS tokens,"
-                   " COALESCE(SUM(cost_usd), 0) AS cost FROM llm_calls")
+            recurrences = int(
+                db.scalar(
+                    "SELECT COUNT(*) FROM occurrences o JOIN incidents i ON i.id = o.incident_id"
+                    " WHERE o.at >= ? AND i.first_seen < ?",
+                    (since, since),
+                )
+                or 0
+            )
+    spent = db.one(
+        "SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS tokens,"
+        " COALESCE(SUM(cost_usd), 0) AS cost FROM llm_calls"
+    )
     assert spent is not None
     return Snapshot(
-        at=iso(now), rules=rules, incidents_open=incidents_open, incidents_known=incidents_known,
-        recurrences=recurrences, facts=int(db.scalar("SELECT COUNT(*) FROM facts") or 0), skills=skills,
-        tokens=int(spent["tokens"]), cost_usd=round(float(spent["cost"]), 6),
+        at=iso(now),
+        rules=rules,
+        incidents_open=incidents_open,
+        incidents_known=incidents_known,
+        recurrences=recurrences,
+        facts=int(db.scalar("SELECT COUNT(*) FROM facts") or 0),
+        skills=skills,
+        tokens=int(spent["tokens"]),
+        cost_usd=round(float(spent["cost"]), 6),
         sessions=int(db.scalar("SELECT COUNT(*) FROM sessions") or 0),
     )
 
@@ -77,8 +100,10 @@ def take_snapshot(db: Database, workspace: Workspace, clock: Clock) -> Snapshot:
     snapshot = measure(db, workspace, clock)
     values = snapshot.as_dict()
     with db.transaction():
-        db.execute(f"INSERT INTO fitness ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})",
-                   [values[name] for name in FIELDS])
+        db.execute(
+            f"INSERT INTO fitness ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})",
+            [values[name] for name in FIELDS],
+        )
     return snapshot
 
 

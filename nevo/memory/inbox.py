@@ -21,8 +21,10 @@ from nevo.workspace import Workspace
 
 INBOX_HEADER = (
     "# nevo inbox\n"
-    "<!-- Append one line per thing a future session should know (a command that works, a failure and its fix,\n"
-    "     a preference the user stated). No secrets. The nightly run turns each line into a memory fact. -->\n"
+    "<!-- Append one line per thing a future session should know (a command that works, a failure and"
+    " its fix,\n"
+    "     a preference the user stated). No secrets. The nightly run turns each line into a memory"
+    " fact. -->\n"
 )
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
 
@@ -53,8 +55,11 @@ def entries(text: str) -> list[tuple[str, str]]:
 
 def _category(text: str) -> str:
     category = classify(text)
-    return "lesson" if category == "configuration" and not re.search(r"\b(?:we use|uses|using)\b", text, re.I) \
+    return (
+        "lesson"
+        if category == "configuration" and not re.search(r"\b(?:we use|uses|using)\b", text, re.I)
         else category
+    )
 
 
 def ingest_inbox(db: Database, workspace: Workspace, config: Config, clock: Clock) -> InboxResult:
@@ -69,8 +74,13 @@ def ingest_inbox(db: Database, workspace: Workspace, config: Config, clock: Cloc
     with db.transaction():
         for _, body in found:
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
-            new += remember(db, FactCandidate(body, _category(body), "inbox"), f"inbox:{iso(now)[:10]}:{digest}",
-                            now, config)
+            new += remember(
+                db,
+                FactCandidate(body, _category(body), "inbox"),
+                f"inbox:{iso(now)[:10]}:{digest}",
+                now,
+                config,
+            )
     # Only after the facts are committed: take out exactly the lines ingested, keep what arrived meanwhile.
     ingested = {line for line, _ in found}
     remaining = [line for line in path.read_text(encoding="utf-8").splitlines() if line not in ingested]

@@ -28,17 +28,27 @@ from nevo.memory.narrative import (
     narrate_offline,
 )
 from nevo.memory.warm import render_warm
-from nevo.providers import AgentSpec, Provider, ProviderError, Request, load_agent, make_provider
+from nevo.providers import (
+    AgentSpec,
+    MeteredProvider,
+    Provider,
+    ProviderError,
+    Request,
+    load_agent,
+    make_provider,
+)
 from nevo.transcript import transcripts_for
 from nevo.workspace import Workspace
 
 NARRATOR_TASK = (
-    "Write the episodic memory of this Claude Code session from its journal: the user's intent, the decisions "
+    "Write the episodic memory of this Claude Code session from its journal: the user's intent, the"
+    " decisions "
     "taken, the outcomes, and the lessons (what failed and what fixed it). Short, factual sentences."
 )
 FACTS_TASK = (
     "Extract durable, atomic facts from this Claude Code session's journal: what the user stated explicitly "
-    "(preferences, conventions: 'remember ...', 'always ...', 'never ...', 'we use ...') and what the journal "
+    "(preferences, conventions: 'remember ...', 'always ...', 'never ...', 'we use ...') and what the"
+    " journal "
     "proves (the commands that build and test this project, failures and what fixed them). One sentence each."
 )
 
@@ -84,8 +94,13 @@ class IngestReport:
         return sum(s.new_facts for s in self.sessions)
 
     def as_dict(self) -> dict[str, object]:
-        return {"transcripts": len(self.sessions), "journal_rows": self.journal_rows, "narratives": self.narratives,
-                "new_facts": self.new_facts, "deferred": [s.session_id for s in self.sessions if s.deferred]}
+        return {
+            "transcripts": len(self.sessions),
+            "journal_rows": self.journal_rows,
+            "narratives": self.narratives,
+            "new_facts": self.new_facts,
+            "deferred": [s.session_id for s in self.sessions if s.deferred],
+        }
 
 
 def claude_config_dir(env: dict[str, str] | None = None) -> Path:
@@ -100,14 +115,22 @@ def workspace_transcripts(workspace: Workspace, env: dict[str, str] | None = Non
 
 
 def ingest_session(
-    db: Database, workspace: Workspace, transcript_path: Path, clock: Clock, *,
-    provider: Provider | None = None, config: Config | None = None, render: bool = True,
+    db: Database,
+    workspace: Workspace,
+    transcript_path: Path,
+    clock: Clock,
+    *,
+    provider: Provider | MeteredProvider | None = None,
+    config: Config | None = None,
+    render: bool = True,
 ) -> SessionIngest:
     """Journal what is new in one transcript, then (re)write its narrative and facts when the journal grew."""
     config = config or load_config(workspace)
     journal = ingest_journal(db, transcript_path, clock)
     outcome = SessionIngest(journal.session_id, journal)
-    row = db.one("SELECT next_seq, narrated_seq, started_at FROM sessions WHERE id = ?", (journal.session_id,))
+    row = db.one(
+        "SELECT next_seq, narrated_seq, started_at FROM sessions WHERE id = ?", (journal.session_id,)
+    )
     if row is None or int(row["narrated_seq"]) >= int(row["next_seq"]) - 1:
         return outcome
     if provider is None:
@@ -123,7 +146,12 @@ def ingest_session(
 
 
 def summarise_session(
-    db: Database, workspace: Workspace, session_id: str, clock: Clock, provider: Provider, config: Config,
+    db: Database,
+    workspace: Workspace,
+    session_id: str,
+    clock: Clock,
+    provider: Provider | MeteredProvider,
+    config: Config,
     outcome: SessionIngest | None = None,
 ) -> SessionIngest:
     """Narrative and facts for a session already journaled (raises ProviderError: nothing is written then)."""
@@ -131,42 +159,79 @@ def summarise_session(
     entries = session_entries(db, session_id)
     events = condense(entries)
     data = {"session": session_id, "events": for_model(events)}
-    told = provider.complete(Request(agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA,
-                                     max_tokens=1024))
+    told = provider.complete(
+        Request(agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA, max_tokens=1024)
+    )
     narrative = Narrative.from_output(told.output)
-    found = provider.complete(Request(agent("fact-extractor", workspace), FACTS_TASK, data,
-                                      facts_mod.FACT_SCHEMA, max_tokens=1024))
-    candidates = facts_mod.candidates_from_output(found.output, "model" if told.provider != "offline" else "journal")
+    found = provider.complete(
+        Request(agent("fact-extractor", workspace), FACTS_TASK, data, facts_mod.FACT_SCHEMA, max_tokens=1024)
+    )
+    candidates = facts_mod.candidates_from_output(
+        found.output, "model" if told.provider != "offline" else "journal"
+    )
     if told.provider != "offline":
         # What the user said in so many words is kept even if the model missed it.
         candidates += [c for c in facts_mod.extract_offline(events) if c.source == "user"]
-    store_summary(db, session_id, entries_chars=journal_chars(entries), upto_seq=entries[-1].seq if entries else -1,
-                  narrative=narrative, provider=told.provider, candidates=candidates, config=config, clock=clock,
-                  outcome=outcome)
+    store_summary(
+        db,
+        session_id,
+        entries_chars=journal_chars(entries),
+        upto_seq=entries[-1].seq if entries else -1,
+        narrative=narrative,
+        provider=told.provider,
+        candidates=candidates,
+        config=config,
+        clock=clock,
+        outcome=outcome,
+    )
     return outcome
 
 
 def store_summary(
-    db: Database, session_id: str, *, entries_chars: int, upto_seq: int, narrative: Narrative, provider: str,
-    candidates: Sequence[facts_mod.FactCandidate], config: Config, clock: Clock, outcome: SessionIngest,
+    db: Database,
+    session_id: str,
+    *,
+    entries_chars: int,
+    upto_seq: int,
+    narrative: Narrative,
+    provider: str,
+    candidates: Sequence[facts_mod.FactCandidate],
+    config: Config,
+    clock: Clock,
+    outcome: SessionIngest,
 ) -> None:
     now = clock()
     with db.transaction():
         row = db.one("SELECT started_at FROM sessions WHERE id = ?", (session_id,))
         started = str(row["started_at"]) if row is not None and row["started_at"] else iso(now)
         text = narrative.render(f"Session {session_id[:8]} ({started[:10]})")
-        values = (started[:10], iso(now), provider, narrative.intent, dumps(narrative.decisions),
-                  dumps(narrative.outcomes), dumps(narrative.lessons), text, entries_chars, len(text), upto_seq)
+        values = (
+            started[:10],
+            iso(now),
+            provider,
+            narrative.intent,
+            dumps(narrative.decisions),
+            dumps(narrative.outcomes),
+            dumps(narrative.lessons),
+            text,
+            entries_chars,
+            len(text),
+            upto_seq,
+        )
         if db.one("SELECT 1 FROM narratives WHERE session_id = ?", (session_id,)) is None:
             db.execute(
-                "INSERT INTO narratives (day, created_at, provider, intent, decisions, outcomes, lessons, text,"
-                " journal_chars, narrative_chars, upto_seq, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO narratives (day, created_at, provider, intent, decisions, outcomes,"
+                " lessons, text,"
+                " journal_chars, narrative_chars, upto_seq, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?, ?)",
                 (*values, session_id),
             )
         else:
             db.execute(
-                "UPDATE narratives SET day = ?, created_at = ?, provider = ?, intent = ?, decisions = ?, outcomes = ?,"
-                " lessons = ?, text = ?, journal_chars = ?, narrative_chars = ?, upto_seq = ? WHERE session_id = ?",
+                "UPDATE narratives SET day = ?, created_at = ?, provider = ?, intent = ?, decisions ="
+                " ?, outcomes = ?,"
+                " lessons = ?, text = ?, journal_chars = ?, narrative_chars = ?, upto_seq = ? WHERE"
+                " session_id = ?",
                 (*values, session_id),
             )
         seen_at = parse_instant(started) if row is not None and row["started_at"] else now
@@ -182,14 +247,28 @@ def offline_summary(db: Database, session_id: str, config: Config, clock: Clock)
     and the provider never got to it: the digest must not wait forever)."""
     entries = session_entries(db, session_id)
     events = condense(entries)
-    store_summary(db, session_id, entries_chars=journal_chars(entries), upto_seq=entries[-1].seq if entries else -1,
-                  narrative=narrate_offline(events), provider="offline", candidates=facts_mod.extract_offline(events),
-                  config=config, clock=clock, outcome=SessionIngest(session_id, IngestResult(session_id, 0, 0, 0)))
+    store_summary(
+        db,
+        session_id,
+        entries_chars=journal_chars(entries),
+        upto_seq=entries[-1].seq if entries else -1,
+        narrative=narrate_offline(events),
+        provider="offline",
+        candidates=facts_mod.extract_offline(events),
+        config=config,
+        clock=clock,
+        outcome=SessionIngest(session_id, IngestResult(session_id, 0, 0, 0)),
+    )
 
 
 def ingest_paths(
-    db: Database, workspace: Workspace, paths: Sequence[Path] | None, clock: Clock, *,
-    provider: Provider | None = None, config: Config | None = None,
+    db: Database,
+    workspace: Workspace,
+    paths: Sequence[Path] | None,
+    clock: Clock,
+    *,
+    provider: Provider | MeteredProvider | None = None,
+    config: Config | None = None,
 ) -> IngestReport:
     """Ingest transcripts (default: all of this workspace's); folders are searched for ``*.jsonl``."""
     config = config or load_config(workspace)
@@ -200,13 +279,15 @@ def ingest_paths(
         provider = make_provider(workspace, config, db, clock=clock)
     report = IngestReport()
     for path in files:
-        report.sessions.append(ingest_session(db, workspace, path, clock, provider=provider, config=config,
-                                              render=False))
+        report.sessions.append(
+            ingest_session(db, workspace, path, clock, provider=provider, config=config, render=False)
+        )
     if report.new_facts or not (workspace.memory_dir / "MEMORY.md").exists():
         render_warm(db, workspace, config, clock)
     return report
 
 
 def pending_sessions(db: Database) -> list[str]:
-    """Sessions whose journal grew past their narrative (a provider failure, a crash, a monitor that was off)."""
+    """Sessions whose journal grew past their narrative (a provider failure, a crash, a monitor that"
+    " was off)."""
     return [str(r["id"]) for r in db.query("SELECT id FROM sessions WHERE narrated_seq < next_seq - 1")]

@@ -32,14 +32,24 @@ class Narrative:
 
     def render(self, title: str) -> str:
         lines = [f"{title}: {self.intent}"]
-        for label, items in (("Decisions", self.decisions), ("Outcomes", self.outcomes), ("Lessons", self.lessons)):
+        for label, items in (
+            ("Decisions", self.decisions),
+            ("Outcomes", self.outcomes),
+            ("Lessons", self.lessons),
+        ):
             if items:
-                lines.append(f"{label}: " + " ".join(item if item.endswith(".") else item + "." for item in items))
+                lines.append(
+                    f"{label}: " + " ".join(item if item.endswith(".") else item + "." for item in items)
+                )
         return "\n".join(lines)
 
     def as_output(self) -> dict[str, Any]:
-        return {"intent": self.intent, "decisions": self.decisions, "outcomes": self.outcomes,
-                "lessons": self.lessons}
+        return {
+            "intent": self.intent,
+            "decisions": self.decisions,
+            "outcomes": self.outcomes,
+            "lessons": self.lessons,
+        }
 
     @classmethod
     def from_output(cls, output: dict[str, Any]) -> Narrative:
@@ -48,8 +58,12 @@ class Narrative:
             return [clip(str(v), 300) for v in value if str(v).strip()][:8] if isinstance(value, list) else []
 
         intent = output.get("intent")
-        return cls(clip(str(intent), 300) if isinstance(intent, str) and intent.strip() else "(intent unknown)",
-                   strings("decisions"), strings("outcomes"), strings("lessons"))
+        return cls(
+            clip(str(intent), 300) if isinstance(intent, str) and intent.strip() else "(intent unknown)",
+            strings("decisions"),
+            strings("outcomes"),
+            strings("lessons"),
+        )
 
 
 def condense(entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
@@ -57,9 +71,17 @@ def condense(entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     for entry in entries:
         if entry.kind == "tool":
-            events.append({"seq": entry.seq, "kind": "tool", "tool": entry.tool, "target": entry.command or "",
-                           "error": entry.is_error, "has_result": entry.output is not None,
-                           "output": clip(entry.output or "", 400)})
+            events.append(
+                {
+                    "seq": entry.seq,
+                    "kind": "tool",
+                    "tool": entry.tool,
+                    "target": entry.command or "",
+                    "error": entry.is_error,
+                    "has_result": entry.output is not None,
+                    "output": clip(entry.output or "", 400),
+                }
+            )
         else:
             events.append({"seq": entry.seq, "kind": entry.kind, "text": clip(entry.input or "", 600)})
     return events
@@ -88,11 +110,18 @@ def narrate_offline(events: Sequence[dict[str, Any]]) -> Narrative:
         intent += f" (+{len(prompts) - 1} more prompts)"
 
     decisions: list[str] = []
-    changed = sorted({str(e.get("target")) for e in tools if e.get("tool") in _FILE_TOOLS and not e.get("error")
-                      and e.get("target")})
+    changed = sorted(
+        {
+            str(e.get("target"))
+            for e in tools
+            if e.get("tool") in _FILE_TOOLS and not e.get("error") and e.get("target")
+        }
+    )
     if changed:
         names = [c.rsplit("/", 1)[-1] for c in changed]
-        decisions.append(f"Changed {len(changed)} file(s): {', '.join(names[:6])}" + (" ..." if len(names) > 6 else ""))
+        decisions.append(
+            f"Changed {len(changed)} file(s): {', '.join(names[:6])}" + (" ..." if len(names) > 6 else "")
+        )
     for message in said[:-1][:2]:
         decisions.append(_first_sentence(str(message["text"])))
 
@@ -110,8 +139,10 @@ def narrate_offline(events: Sequence[dict[str, Any]]) -> Narrative:
     lessons = [r.lesson for r in find_recoveries(events)][:6]
     unresolved = [e for e in tools if e.get("error")]
     if unresolved and not lessons:
-        lessons.append(f"{len(unresolved)} failure(s) without a recorded fix, e.g. "
-                       f"`{clip(str(unresolved[0].get('target') or unresolved[0].get('tool')), 80)}`")
+        lessons.append(
+            f"{len(unresolved)} failure(s) without a recorded fix, e.g. "
+            f"`{clip(str(unresolved[0].get('target') or unresolved[0].get('tool')), 80)}`"
+        )
     return Narrative(intent, decisions, outcomes, lessons)
 
 

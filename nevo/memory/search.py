@@ -1,9 +1,11 @@
 """Search across memory: the journal, narratives, digests and facts (FTS5, ranked with BM25).
 
 The user's query always goes through :func:`nevo.db.quote_fts`, so any text (``foo"bar``, ``a OR``)
-is a valid search for its words. Each source is ranked by BM25 on its own (BM25 scores of different tables are not comparable:
-their document counts differ), then the lists are merged by weighted reciprocal rank: the n-th hit
-of a source scores weight / (RRF_K + n), and a fact or a narrative weighs more than a journal line.
+is a valid search for its words. Each source is ranked by BM25 on its own (BM25 scores of different
+tables are not comparable: their document counts differ), then the lists are merged by weighted
+reciprocal rank: the n-th hit of a source scores weight / (RRF_K + n), and a fact or a narrative
+weighs more than a journal line. The journal is ranked within its newest matching rows, so a search
+costs the same after a year as after a week.
 """
 
 from __future__ import annotations
@@ -25,18 +27,21 @@ _QUERIES = {
         "SELECT rowid AS id, bm25(journal_fts) AS rank FROM journal_fts WHERE journal_fts MATCH ?"
         f" ORDER BY rowid DESC LIMIT {JOURNAL_WINDOW}"
     ),
-    "narrative": "SELECT rowid AS id, bm25(narratives_fts) AS rank FROM narratives_fts WHERE narratives_fts MATCH ?"
-                 " ORDER BY rank LIMIT ?",
+    "narrative": "SELECT rowid AS id, bm25(narratives_fts) AS rank FROM narratives_fts"
+    " WHERE narratives_fts MATCH ?"
+    " ORDER BY rank LIMIT ?",
     "digest": "SELECT rowid AS id, bm25(digests_fts) AS rank FROM digests_fts WHERE digests_fts MATCH ?"
-              " ORDER BY rank LIMIT ?",
-    "fact": "SELECT rowid AS id, bm25(facts_fts) AS rank FROM facts_fts WHERE facts_fts MATCH ? ORDER BY rank LIMIT ?",
+    " ORDER BY rank LIMIT ?",
+    "fact": "SELECT rowid AS id, bm25(facts_fts) AS rank FROM facts_fts WHERE facts_fts MATCH ?"
+    " ORDER BY rank LIMIT ?",
 }
 # Details (and the costly snippet) only for the hits that made the list.
 _DETAILS = {
     "journal": (
         "SELECT j.id, j.session_id, j.at, COALESCE(j.tool, j.kind) AS title,"
         " snippet(journal_fts, -1, '[', ']', '...', 16) AS snippet"
-        " FROM journal_fts JOIN journal j ON j.id = journal_fts.rowid WHERE journal_fts MATCH ? AND journal_fts.rowid IN"
+        " FROM journal_fts JOIN journal j ON j.id = journal_fts.rowid WHERE journal_fts MATCH ? AND"
+        " journal_fts.rowid IN"
     ),
     "narrative": (
         "SELECT n.id, n.session_id, n.day AS at, 'session ' || substr(n.session_id, 1, 8) AS title,"
@@ -47,11 +52,13 @@ _DETAILS = {
     "digest": (
         "SELECT d.id, NULL AS session_id, d.starts_at AS at, d.kind || ' ' || d.period AS title,"
         " snippet(digests_fts, 0, '[', ']', '...', 24) AS snippet"
-        " FROM digests_fts JOIN digests d ON d.id = digests_fts.rowid WHERE digests_fts MATCH ? AND digests_fts.rowid IN"
+        " FROM digests_fts JOIN digests d ON d.id = digests_fts.rowid WHERE digests_fts MATCH ? AND"
+        " digests_fts.rowid IN"
     ),
     "fact": (
         "SELECT f.id, f.session_id, f.last_seen_at AS at, f.category AS title, f.text AS snippet"
-        " FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid WHERE facts_fts MATCH ? AND facts_fts.rowid IN"
+        " FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid WHERE facts_fts MATCH ? AND"
+        " facts_fts.rowid IN"
     ),
 }
 
@@ -80,7 +87,10 @@ def search(db: Database, query: str, *, limit: int = 20, sources: tuple[str, ...
     for source in sources:
         params: tuple[object, ...] = (match,) if source == "journal" else (match, limit)
         ranked = sorted((float(r["rank"]), int(r["id"])) for r in db.query(_QUERIES[source], params))[:limit]
-        scored += [(WEIGHT[source] / (RRF_K + position), source, row_id) for position, (_, row_id) in enumerate(ranked)]
+        scored += [
+            (WEIGHT[source] / (RRF_K + position), source, row_id)
+            for position, (_, row_id) in enumerate(ranked)
+        ]
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     chosen = scored[:limit]
     hits: list[Hit] = []
@@ -89,7 +99,17 @@ def search(db: Database, query: str, *, limit: int = 20, sources: tuple[str, ...
         if not ids:
             continue
         rows = db.query(f"{_DETAILS[source]} ({','.join('?' * len(ids))})", (match, *ids))
-        hits += [Hit(source, int(r["id"]), r["session_id"], r["at"], str(r["title"]), str(r["snippet"] or ""),
-                     ids[int(r["id"])]) for r in rows]
+        hits += [
+            Hit(
+                source,
+                int(r["id"]),
+                r["session_id"],
+                r["at"],
+                str(r["title"]),
+                str(r["snippet"] or ""),
+                ids[int(r["id"])],
+            )
+            for r in rows
+        ]
     hits.sort(key=lambda hit: (-hit.score, hit.source, hit.id))
     return hits

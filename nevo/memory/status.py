@@ -12,8 +12,9 @@ def memory_status(db: Database, workspace: Workspace) -> dict[str, Any]:
     def count(sql: str) -> int:
         return int(db.scalar(sql) or 0)
 
-    narrated = db.one("SELECT COALESCE(SUM(narrative_chars), 0) AS n, COALESCE(SUM(journal_chars), 0) AS j"
-                      " FROM narratives")
+    narrated = db.one(
+        "SELECT COALESCE(SUM(narrative_chars), 0) AS n, COALESCE(SUM(journal_chars), 0) AS j FROM narratives"
+    )
     assert narrated is not None
     inbox = workspace.memory_dir / "inbox.md"
     from nevo.memory.inbox import entries

@@ -16,7 +16,7 @@ from nevo.clock import Clock, parse_instant
 from nevo.config import Config
 from nevo.db import Database
 from nevo.fsutil import atomic_write_text
-from nevo.memory.facts import Fact, list_facts
+from nevo.memory.facts import Fact
 from nevo.workspace import Workspace
 
 CATEGORY_WEIGHT = {"preference": 3.0, "lesson": 3.0, "environment": 2.5, "configuration": 2.5, "event": 1.0}
@@ -43,11 +43,25 @@ def score(fact: Fact, now: datetime) -> float:
 def _top_facts(db: Database, categories: tuple[str, ...], now: datetime) -> list[Fact]:
     marks = ",".join("?" * len(categories))
     rows = db.query(
-        f"SELECT * FROM facts WHERE category IN ({marks}) ORDER BY confirmations DESC, last_seen_at DESC LIMIT ?",
+        f"SELECT * FROM facts WHERE category IN ({marks}) ORDER BY confirmations DESC, last_seen_at"
+        " DESC LIMIT ?",
         (*categories, CANDIDATE_LIMIT),
     )
-    facts = [Fact(r["id"], r["text"], r["category"], r["source"], r["session_id"], r["journal_seq"],
-                  r["created_at"], r["last_seen_at"], r["confirmations"], r["expires_at"]) for r in rows]
+    facts = [
+        Fact(
+            r["id"],
+            r["text"],
+            r["category"],
+            r["source"],
+            r["session_id"],
+            r["journal_seq"],
+            r["created_at"],
+            r["last_seen_at"],
+            r["confirmations"],
+            r["expires_at"],
+        )
+        for r in rows
+    ]
     return sorted(facts, key=lambda f: (-score(f, now), f.id))
 
 
@@ -79,9 +93,16 @@ def render_memory(db: Database, config: Config, now: datetime) -> tuple[str, str
     preferences = _top_facts(db, ("preference",), now)
     memory = ""
     if environment or lessons:
-        memory = _fill(MEMORY_HEADER, [("How this project is built and run", environment), ("Lessons", lessons)],
-                       int(config.get("memory.memory_chars")))
-    user = _fill(USER_HEADER, [("Preferences", preferences)], int(config.get("memory.user_chars"))) if preferences else ""
+        memory = _fill(
+            MEMORY_HEADER,
+            [("How this project is built and run", environment), ("Lessons", lessons)],
+            int(config.get("memory.memory_chars")),
+        )
+    user = (
+        _fill(USER_HEADER, [("Preferences", preferences)], int(config.get("memory.user_chars")))
+        if preferences
+        else ""
+    )
     return memory, user
 
 
