@@ -9,6 +9,7 @@ rejected skill never touches the workspace.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -19,8 +20,16 @@ from nevo.clock import Clock, iso
 from nevo.db import Database
 from nevo.errors import NevoError
 from nevo.forge.detect import Gap
-from nevo.forge.generate import SCHEMA, TASK, GenerationRefused, draft_from_output, generation_data
-from nevo.forge.validate import validate_skill
+from nevo.forge.generate import (
+    SCHEMA,
+    TASK,
+    GenerationRefused,
+    draft_from_output,
+    generation_data,
+    skill_name,
+    slug,
+)
+from nevo.forge.validate import MAX_NAME, NAME_PATTERN, validate_skill
 from nevo.providers import ProviderError, Request, Response, load_agent
 from nevo.quality import PipelineOptions, PipelineResult, run_pipeline
 from nevo.workspace import Workspace
@@ -67,6 +76,11 @@ def build_and_deploy(
     except GenerationRefused as exc:
         set_gap(db, gap.id, clock, status="failed", note=f"the skill-writer declined: {exc}")
         return Outcome(gap.id, "failed", f"the skill-writer declined: {exc}")
+    if not NAME_PATTERN.match(draft.name) or len(draft.name) > MAX_NAME:
+        # The name becomes a folder: whatever the writer said, it is made a safe slug first ("../x" included).
+        draft.name = (
+            slug(re.findall(r"[a-z0-9]+", draft.name.lower())) if draft.name else skill_name(gap.to_json())
+        )
     draft.name = _free_name(workspace, draft.name)
     with tempfile.TemporaryDirectory(prefix="nevo-skill-") as scratch:
         folder = draft.write(Path(scratch) / draft.name)
