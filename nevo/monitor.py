@@ -32,7 +32,7 @@ from nevo.fingerprint import Fingerprint, fingerprint
 from nevo.recovery import describe_call, plausible_recovery
 from nevo.redact import redact, redact_obj
 from nevo.reports import write_due_reports
-from nevo.transcript import ToolCall, read_transcript
+from nevo.transcript import ToolCall, iter_entries, read_transcript
 from nevo.triggers import (
     UnreadableTrigger,
     clip,
@@ -292,7 +292,10 @@ class Monitor:
                 )
         if session:
             self._find_recoveries(transcript.calls, session, cwd, at, result)
-        store.set_transcript_offset(self.db, key, transcript.end_offset, session, iso(self.clock()))
+        unanswered = {call.id for call in transcript.calls if call.result is None and call.id}
+        resume = _line_offset_of(path, start, unanswered) if unanswered else None
+        end = transcript.end_offset if resume is None else resume
+        store.set_transcript_offset(self.db, key, end, session, iso(self.clock()))
 
     def _find_recoveries(
         self, calls: list[ToolCall], session: str, cwd: str | None, at: str, result: RunResult
@@ -391,6 +394,25 @@ def process_pending(workspace: Workspace, clock: Clock = system_clock) -> RunRes
     workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
     with open_database(workspace) as db:
         return Monitor(workspace, db, load_config(workspace), clock).process_pending()
+
+
+def _line_offset_of(path: Path, start: int, tool_use_ids: set[str]) -> int | None:
+    """Where the line holding the first of these tool calls starts: a call whose result is not written yet
+    (a read in the middle of a turn) is read again next time, so its failure is not missed."""
+    offset = start
+    try:
+        for end, entry in iter_entries(path, start):
+            message = entry.get("message") if entry else None
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, list) and any(
+                isinstance(b, dict) and b.get("type") == "tool_use" and b.get("id") in tool_use_ids
+                for b in content
+            ):
+                return offset
+            offset = end
+    except OSError:
+        return None
+    return None
 
 
 def _mtime_iso(path: Path) -> str | None:

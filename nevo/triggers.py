@@ -86,7 +86,8 @@ def move_aside(path: Path, rejected_dir: Path, reason: str, *, suffix: str = "")
 
 
 def read_payload(path: Path, max_bytes: int) -> dict[str, Any]:
-    """The hook payload in a trigger file, with huge strings clipped. Raises UnreadableTrigger."""
+    """The hook payload in a trigger file, with huge strings clipped. Raises UnreadableTrigger, or
+    FileNotFoundError when the file is gone."""
     try:
         size = path.stat().st_size
         if size == 0:
@@ -95,6 +96,8 @@ def read_payload(path: Path, max_bytes: int) -> dict[str, Any]:
             obj = _loads(path.read_bytes())
         else:
             obj = _loads_head_and_tail(path, size, max(max_bytes, 1024))
+    except FileNotFoundError:
+        raise  # taken by another monitor meanwhile: not a bad trigger
     except OSError as exc:
         raise UnreadableTrigger(f"cannot read: {exc}") from exc
     if not isinstance(obj, dict):

@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nevo import incidents as store
 from nevo.cli import main as cli_main
 from nevo.config import Config
 from nevo.db import Database, open_database
 from nevo.monitor import Monitor, RunResult, process_pending
+from nevo.recovery import plausible_recovery
 from nevo.triggers import read_payload
 from nevo.workspace import Workspace
 
@@ -549,3 +552,140 @@ def test_kill_9_mid_run_loses_nothing_and_counts_nothing_twice(ws: Workspace) ->
         assert db.scalar("SELECT COUNT(DISTINCT tool_use_id) FROM occurrences") == total
         assert db.scalar("SELECT SUM(count) FROM incidents") == total
         assert not list(ws.rejected_dir.glob("*")) if ws.rejected_dir.exists() else True
+
+
+def test_a_call_whose_result_is_not_written_yet_is_read_again_next_time(
+    ws: Workspace, db: Database, tmp_path: Path
+) -> None:
+    t = TranscriptWriter(tmp_path / "session.jsonl")
+    t.bash("a1", "make lint", "ok")
+    t._line(
+        "assistant", [{"type": "tool_use", "id": "m1", "name": "Bash", "input": {"command": "make test"}}]
+    )
+    write_trigger(ws, t.stop_payload("PreCompact"))  # mid-turn: make test has no result yet
+    assert run(ws, db).counted == 0
+    assert store.transcript_offset(db, str(t.path)) < t.path.stat().st_size
+    t._line(
+        "user",
+        [{"type": "tool_result", "tool_use_id": "m1", "content": "Exit code 2\nFAIL", "is_error": True}],
+    )
+    write_trigger(ws, t.stop_payload())
+    assert run(ws, db).counted == 1
+    assert store.transcript_offset(db, str(t.path)) == t.path.stat().st_size
+
+
+# ------------------------------------------------------------------------------------------ recovery matching
+
+RECOVERIES = [
+    ("Bash", {"command": "npm run build"}, "Bash", {"command": "npm --prefix web run build"}, True),
+    ("Bash", {"command": "npm run build"}, "Bash", {"command": "cd web && npm run build"}, True),
+    ("Bash", {"command": "npm run build"}, "Bash", {"command": "npm run lint"}, False),
+    ("Bash", {"command": "npm run build"}, "Bash", {"command": "npm install"}, False),
+    ("Bash", {"command": "git push"}, "Bash", {"command": "git status"}, False),
+    ("Bash", {"command": "git push"}, "Bash", {"command": "git push -u origin main"}, True),
+    ("Bash", {"command": "python3 app.py"}, "Bash", {"command": "python app.py --port 8001"}, True),
+    ("Bash", {"command": "python3 app.py"}, "Bash", {"command": "python -c 'print(1)'"}, False),
+    (
+        "Bash",
+        {"command": "pytest tests/test_a.py"},
+        "Bash",
+        {"command": "python -m pytest -x tests/test_a.py"},
+        True,
+    ),
+    ("Bash", {"command": "pytest tests/test_a.py"}, "Bash", {"command": "pytest tests/test_b.py"}, False),
+    ("Bash", {"command": "ls /nope"}, "Bash", {"command": "ls /"}, False),
+    ("Bash", {"command": "cat docs/missing.md"}, "Bash", {"command": "cat ./docs/missing.md"}, True),
+    ("Bash", {"command": "false"}, "Bash", {"command": "true"}, False),
+    ("Bash", {"command": "make"}, "Bash", {"command": "make -j2"}, True),
+    ("Bash", {"command": "echo 'unbalanced"}, "Bash", {"command": "echo fine"}, False),
+    ("Bash", {"command": "npm run build"}, "Read", {"file_path": "package.json"}, False),
+    ("Edit", {"file_path": "/w/calc.py"}, "Edit", {"file_path": "calc.py"}, True),
+    ("Edit", {"file_path": "/w/calc.py"}, "Write", {"file_path": "/w/calc.py"}, True),
+    ("Edit", {"file_path": "/w/calc.py"}, "Edit", {"file_path": "/w/other.py"}, False),
+    ("Edit", {"file_path": "/w/calc.py"}, "Read", {"file_path": "/w/calc.py"}, False),
+    ("Read", {"file_path": "/w/settings.json"}, "Read", {"file_path": "/w/config/settings.json"}, True),
+    ("Read", {"file_path": "/w/settings.json"}, "Read", {"file_path": "/w/README.md"}, False),
+    ("Grep", {"pattern": "TODO", "path": "src"}, "Grep", {"pattern": "TODO", "path": "."}, True),
+    ("Grep", {"pattern": "TODO"}, "Grep", {"pattern": "FIXME"}, False),
+    ("WebFetch", {"url": "https://a.example"}, "Bash", {"command": "curl https://a.example"}, False),
+]
+
+
+@pytest.mark.parametrize(("failed_tool", "failed_input", "ok_tool", "ok_input", "expected"), RECOVERIES)
+def test_only_a_plausible_fix_counts_as_a_recovery(
+    failed_tool: str, failed_input: dict[str, Any], ok_tool: str, ok_input: dict[str, Any], expected: bool
+) -> None:
+    assert plausible_recovery(failed_tool, failed_input, ok_tool, ok_input, "/w") is expected
+
+
+# ----------------------------------------------------------------------------------- properties and CLI
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    big=st.text(min_size=3000, max_size=6000),
+    before=st.dictionaries(st.text(max_size=8), st.text(max_size=30), max_size=3),
+    after=st.text(max_size=50),
+)
+def test_a_huge_string_is_cut_in_the_middle_and_the_rest_survives(
+    tmp_path: Path, big: str, before: dict[str, str], after: str
+) -> None:
+    payload = {
+        "hook_event_name": "PostToolUseFailure",
+        "tool_name": "Bash",
+        "extra": before,
+        "error": big,
+        "tool_use_id": after,
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(payload, ensure_ascii=bool(len(big) % 2)))
+    parsed = read_payload(path, 2048)
+    assert parsed["extra"] == before and parsed["tool_use_id"] == after and parsed["tool_name"] == "Bash"
+    assert big.startswith(parsed["error"].split("\n[... ", 1)[0][:100])
+
+
+def test_two_monitors_at_once_still_count_each_trigger_once(ws: Workspace) -> None:
+    total = 1500
+    for i in range(total):
+        write_trigger(
+            ws,
+            failure_payload(
+                f"make t{i % 30}",
+                f"Exit code 2\nmake: *** No rule to make target 't{i % 30}'.",
+                tool_use_id=f"t{i}",
+            ),
+        )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    workers = [subprocess.Popen([sys.executable, "-c", _WORKER, str(ws.root)], env=env) for _ in range(2)]
+    assert [w.wait(timeout=60) for w in workers] == [0, 0]
+    with open_database(ws) as db:
+        assert db.scalar("SELECT COUNT(*) FROM occurrences") == total
+        assert db.scalar("SELECT SUM(count) FROM incidents") == total
+    assert list(ws.triggers_dir.glob("*.json")) == []
+
+
+def test_cli_lists_incidents_and_refuses_a_workspace_without_nevo(
+    ws: Workspace, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_trigger(ws, failure_payload("npm test", 'Exit code 1\nnpm error Missing script: "test"'))
+    for _ in range(2):
+        write_trigger(
+            ws, failure_payload("make", "Exit code 2\nmake: *** No targets specified and no makefile found.")
+        )
+    assert cli_main(["monitor", "--once", "-w", str(ws.root)]) == 0
+    out = capsys.readouterr().out
+    assert "3 trigger(s) processed" in out and out.count("new incident INC-") == 2
+    assert cli_main(["incidents", "--json", "-w", str(ws.root)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(i["command"], i["count"]) for i in listed] == [("make", 2), ("npm test", 1)]
+    assert cli_main(["incidents", "-w", str(ws.root)]) == 0
+    table_out = capsys.readouterr().out
+    assert listed[0]["id"] in table_out and listed[1]["id"] in table_out
+    assert cli_main(["incidents", "show", listed[0]["id"], "-w", str(ws.root)]) == 0
+    assert "recovery: none seen yet" in capsys.readouterr().out
+    assert cli_main(["incidents", "show", "INC-2000-01-01-0000", "-w", str(ws.root)]) == 1
+    assert "no incident" in capsys.readouterr().err
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    assert cli_main(["monitor", "--once", "-w", str(bare)]) == 1
+    assert "not installed" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
+from rich.table import Table
 
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
 from nevo.errors import NevoError
@@ -82,21 +83,19 @@ def incidents(
     if as_json:
         emit_json([incident.to_json() for incident in found])
         return
-    rows = [
-        [
-            i.id,
-            i.count,
-            i.session_count,
-            i.tool,
-            i.command[:60] or "-",
-            i.error_class[:60],
-            i.last_seen,
-            i.status,
-            ("loop " if i.is_loop else "") + ("recovered" if i.recovery else ""),
-        ]
-        for i in found
-    ]
-    table(None, ["id", "count", "sessions", "tool", "command", "error", "last seen", "status", "notes"], rows)
+    out = Table(show_lines=False, header_style="bold")
+    out.add_column("id", no_wrap=True)  # ids are copied into `nevo incidents show`: never fold them
+    out.add_column("count", justify="right")
+    out.add_column("failure", overflow="fold", ratio=1)
+    out.add_column("last seen", no_wrap=True)
+    out.add_column("notes")
+    for i in found:
+        what = f"{i.tool}: {i.command}" if i.command else i.tool
+        flags = (i.status != "new", i.is_loop, i.recovery is not None, i.session_count > 1)
+        labels = (i.status, "loop", "recovered", f"{i.session_count} sessions")
+        notes = ", ".join(label for label, on in zip(labels, flags, strict=True) if on)
+        out.add_row(i.id, str(i.count), f"{what[:80]}\n{i.error_class[:80]}", i.last_seen[:10], notes)
+    console.print(out)
 
 
 @incidents_app.command("show")
