@@ -5,7 +5,8 @@ No embedding model is available offline, so similarity is lexical but careful ab
   folded ("execute"/"invoke" -> "run", "verify"/"ensure" -> "check", "folder"/"directory" -> "dir");
 - character 4-grams of the folded text catch near-spellings and compound words;
 - code spans (text in backticks: commands, paths) are compared on their own: two rules about the
-  same command are very likely about the same thing.
+  same command are very likely about the same thing, while the same program with another subcommand
+  (`cargo test` / `cargo clippy`) makes neighbours, never duplicates.
 The score is a weighted mix of the three (Dice coefficients); thresholds were tuned on the labelled
 paraphrases in tests/data/paraphrases.json (bench/bench_rules.py prints precision and recall).
 Features of the existing rules are computed once per :class:`NoveltyIndex`, so a check against
@@ -154,6 +155,27 @@ def char_ngrams(folded: str, n: int = 4) -> frozenset[str]:
     return frozenset(squeezed[i : i + n] for i in range(len(squeezed) - n + 1))
 
 
+def actions(text: str) -> frozenset[tuple[str, str]]:
+    """(program, subcommand) of each code span: `npm --prefix web run build` -> ("npm", "run build")."""
+    found = set()
+    for span in _CODE.findall(text):
+        tokens = span.lower().split()
+        if not tokens:
+            continue
+        words_only = []
+        skip_next = False
+        for token in tokens[1:]:
+            if skip_next:
+                skip_next = False
+                continue
+            if token.startswith("-"):
+                skip_next = token in ("--prefix", "-c", "-C", "--cwd", "--dir", "-p")
+                continue
+            words_only.append(token)
+        found.add((tokens[0], " ".join(words_only[:2])))
+    return frozenset(found)
+
+
 def code_tokens(text: str) -> frozenset[str]:
     spans = _CODE.findall(text)
     return frozenset(t for span in spans for t in re.split(r"\s+", span.lower().strip()) if t)
@@ -164,11 +186,14 @@ class Features:
     words: frozenset[str]
     grams: frozenset[str]
     code: frozenset[str]
+    actions: frozenset[tuple[str, str]]
 
 
 def features(text: str) -> Features:
     folded_words = sorted(words(text))
-    return Features(frozenset(folded_words), char_ngrams(" ".join(folded_words)), code_tokens(text))
+    return Features(
+        frozenset(folded_words), char_ngrams(" ".join(folded_words)), code_tokens(text), actions(text)
+    )
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -186,8 +211,16 @@ def similarity(a: Features, b: Features) -> float:
         score = w_words * word_score + w_grams * gram_score + w_code * code_score
         if a.code == b.code:  # the very same command: a strong signal whatever the wording
             score = max(score, 0.45 + 0.5 * score)
+        elif _other_subcommand(a.actions, b.actions):  # `cargo test` vs `cargo clippy`: neighbours
+            score = min(score, DUPLICATE_AT - 0.01)
         return min(score, 1.0)
     return (w_words * word_score + w_grams * gram_score) / (w_words + w_grams)
+
+
+def _other_subcommand(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
+    """Both name the same program, never with the same subcommand."""
+    programs = {p for p, _ in a} & {p for p, _ in b}
+    return bool(programs) and not (a & b)
 
 
 @dataclass(frozen=True)
