@@ -4,6 +4,7 @@ failure that fires no hook found in the transcript, and the recoveries recorded.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -80,7 +81,13 @@ def test_a_real_session_becomes_incidents_with_counts_transcript_failures_and_re
 
     assert cli_main(["monitor", "--once", "--json", "-w", str(ws.root)]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["processed"] == len(triggers) and result["rejected"] == []
+    assert result["processed"] == len(triggers) and result["rejected"] == [] and result["warnings"] == []
+    reads = [
+        t for t in triggers if t["hook_event_name"] in ("Stop", "SubagentStop", "SessionEnd", "PreCompact")
+    ]
+    assert (result["sessions_ended"], result["transcripts_read"]) == (1, len(reads)), sorted(
+        t["hook_event_name"] for t in triggers
+    )
     assert (result["counted"], len(result["new_incidents"]), result["recoveries"]) == (4, 3, 3)
     assert list(ws.triggers_dir.glob("*.json")) == []
 
@@ -99,6 +106,8 @@ def test_a_real_session_becomes_incidents_with_counts_transcript_failures_and_re
         assert ls.recovery is not None and ls.recovery.command == "mkdir missing-dir && ls missing-dir"
         assert edit_incident.recovery is not None and edit_incident.recovery.input["old_string"] == "alpha"
         assert all(o.tool_use_id for i in found.values() for o in store.occurrences(db, i.id))
+        if importlib.util.find_spec("nevo.memory.ingest") is not None:  # SessionEnd reached the journal
+            assert db.scalar("SELECT COUNT(*) FROM sessions WHERE id = ?", (run.session_id,)) == 1
     for incident in found.values():
         assert (ws.incidents_dir / f"{incident.id}.md").is_file()
 
