@@ -12,8 +12,11 @@ leaves the incident for the next run; a busy repository (mid-merge) leaves the r
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,20 +130,37 @@ def analyze_ready(
     database = db if db is not None else open_database(workspace)
     report = AnalysisReport()
     try:
-        report.pending_committed = commit_pending(workspace)
-        chosen = provider if provider is not None else make_provider(workspace, config, database, clock=clock)
-        book = RuleBook(workspace)
-        changed = bool(report.pending_committed)
-        for incident in ready_incidents(database, config)[:limit]:
-            outcome = _analyse_one(workspace, database, chosen, book, incident, clock)
-            report.outcomes.append(outcome)
-            changed = changed or outcome.verdict in ("committed", "written", "pending")
-        if changed:
-            after_rules_changed(workspace, config)
+        # One analyst at a time (the monitor's and the user's): two would pick the same number.
+        with analyst_lock(workspace):
+            report.pending_committed = commit_pending(workspace)
+            chosen = (
+                provider if provider is not None else make_provider(workspace, config, database, clock=clock)
+            )
+            book = RuleBook(workspace)
+            changed = bool(report.pending_committed)
+            for incident in ready_incidents(database, config)[:limit]:
+                outcome = _analyse_one(workspace, database, chosen, book, incident, clock)
+                report.outcomes.append(outcome)
+                changed = changed or outcome.verdict in ("committed", "written", "pending")
+            if changed:
+                after_rules_changed(workspace, config)
     finally:
         if own_db:
             database.close()
     return report
+
+
+@contextmanager
+def analyst_lock(workspace: Workspace) -> Iterator[None]:
+    """An exclusive lock on ``.nevo/locks/analyst.lock`` (released by the OS if the process dies)."""
+    path = workspace.nevo_dir / "locks" / "analyst.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def after_rules_changed(workspace: Workspace, config: Config | None = None) -> None:
@@ -495,6 +515,11 @@ def commit_pending(workspace: Workspace) -> list[str]:
 
 def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock = system_clock) -> Outcome:
     """Deprecate a rule: move it out of .claude/rules/ and commit the move (or queue it when busy)."""
+    with analyst_lock(workspace):
+        return _deprecate_locked(workspace, rule_id, reason, clock)
+
+
+def _deprecate_locked(workspace: Workspace, rule_id: str, reason: str, clock: Clock) -> Outcome:
     book = RuleBook(workspace)
     old, new = book.deprecate(rule_id, reason, clock=clock)
     rule = book.get(rule_id)
@@ -513,6 +538,11 @@ def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock
 
 def renumber_rules(workspace: Workspace) -> list[tuple[str, str]]:
     """Fix numbers used twice (after a merge): later rules get fresh numbers, committed together."""
+    with analyst_lock(workspace):
+        return _renumber_locked(workspace)
+
+
+def _renumber_locked(workspace: Workspace) -> list[tuple[str, str]]:
     book = RuleBook(workspace)
     changes = book.renumber_duplicates()
     if not changes:

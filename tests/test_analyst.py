@@ -321,3 +321,25 @@ def test_offline_uses_a_file_tool_recovery_only_through_its_error_class() -> Non
     incident = {"tool": "Edit", "command": "Edit calc.py", "error_class": "Edit: string to replace not found"}
     output = offline(incident, {"tool": "Edit", "command": "Edit calc.py", "input": {}})
     assert "Read the file again" in output["rule"]["body"] and output["guard"] is None
+
+
+def test_two_analysts_at_once_never_write_the_same_number(repo: Workspace) -> None:
+    import os
+    import subprocess
+    import sys
+
+    for n in range(4):
+        record(
+            repo, f"tool{n} --run", f"Exit code 127\n/bin/sh: 1: tool{n}: not found", times=3, session=f"s{n}"
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    command = [sys.executable, "-m", "nevo", "analyze", "--json", "--workspace", str(repo.root)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    committed = [o for out, _ in outputs for o in json.loads(out)["outcomes"] if o["verdict"] == "committed"]
+    assert sorted(o["rule_id"] for o in committed) == ["PROJ-001", "PROJ-002", "PROJ-003", "PROJ-004"]
+    assert len({o["incident_id"] for o in committed}) == 4
+    assert not [f for f in RuleBook(repo).lint() if f.kind == "duplicate-number"]
