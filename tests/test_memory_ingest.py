@@ -239,3 +239,23 @@ def test_backfill_defaults_to_this_workspaces_transcripts(installed: Workspace, 
     assert report.as_dict()["transcripts"] == 1 and report.narratives == 1
     assert db.scalar("SELECT COUNT(*) FROM sessions") == 1
     assert load_config(installed).get("memory.memory_chars") == 2200
+
+
+def test_pasted_code_and_logs_state_no_facts_and_secrets_never_become_facts(installed: Workspace) -> None:
+    prompt = "Why does this fail?\nnever_retry = True;\n$ we use the cache\n> always on"
+    assert facts_from_prompt(prompt, 0) == []
+    db = open_database(installed)
+    from nevo.memory.facts import FactCandidate, remember
+
+    token = "ghp_" + "a1B2" * 9
+    with db.transaction():
+        remember(
+            db,
+            FactCandidate(f"The deploy token is {token}", "configuration", "inbox"),
+            "inbox:x",
+            CLOCK(),
+            load_config(installed),
+        )
+    assert token not in str(db.scalar("SELECT text FROM facts")) and "REDACTED" in str(
+        db.scalar("SELECT text FROM facts")
+    )

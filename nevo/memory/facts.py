@@ -21,6 +21,7 @@ from nevo.clock import iso, parse_instant
 from nevo.config import Config
 from nevo.db import Database
 from nevo.providers import Request, offline_handler
+from nevo.redact import redact
 
 CATEGORIES = ("preference", "configuration", "environment", "event", "lesson")
 MAX_FACT_CHARS = 240
@@ -67,7 +68,7 @@ def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, 
     """Record a fact from ``origin`` (a session id, or ``inbox:...``); True when the fact is new. Saying it
     again from the same origin changes nothing; from a new origin it is one more confirmation and its life
     starts again. Call inside a transaction."""
-    text = tidy(candidate.text)
+    text = tidy(redact(candidate.text))  # inbox lines and model answers were never redacted: do it here
     category = candidate.category if candidate.category in CATEGORIES else "lesson"
     if not text:
         return False
@@ -157,6 +158,8 @@ def prune_expired(db: Database, now: datetime) -> int:
 
 # -- offline extraction ---------------------------------------------------------------------------
 
+MAX_PROMPT_SCAN = 4000  # statements come first in a prompt; what follows is usually pasted material
+_CODE = re.compile(r"[{};]|=>|\(\)|^\s*(?:def|class|import|return|const|let|var|fn)\b|^[>|$#]")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|;\s+")
 _REMEMBER = re.compile(r"^(?:please\s+)?remember(?:\s+that)?\s*[:,-]?\s+(.+)$", re.IGNORECASE)
 _PREFERENCE = re.compile(
@@ -187,10 +190,10 @@ def classify(text: str) -> str:
 def facts_from_prompt(text: str, seq: int | None) -> list[FactCandidate]:
     """What the user said explicitly, one fact per sentence."""
     found: list[FactCandidate] = []
-    for sentence in _SENTENCE_SPLIT.split(text):
+    for sentence in _SENTENCE_SPLIT.split(text[:MAX_PROMPT_SCAN]):
         sentence = sentence.strip()
-        if len(sentence) < 6 or len(sentence) > 400:
-            continue
+        if len(sentence) < 6 or len(sentence) > 400 or _CODE.search(sentence):
+            continue  # pasted code or logs say "never" and "we use" too: only prose counts
         remembered = _REMEMBER.match(sentence)
         if remembered:
             body = remembered.group(1)

@@ -110,8 +110,13 @@ def claude_config_dir(env: dict[str, str] | None = None) -> Path:
 
 
 def workspace_transcripts(workspace: Workspace, env: dict[str, str] | None = None) -> list[Path]:
-    """This workspace's transcripts under ``$CLAUDE_CONFIG_DIR`` (or ``~/.claude``)."""
-    return transcripts_for(workspace.root.resolve(), claude_config_dir(env))
+    """This workspace's transcripts under ``$CLAUDE_CONFIG_DIR`` (or ``~/.claude``). Claude Code names the
+    folder after the path it was started in, which may be the symlinked one: both are looked at."""
+    config_dir = claude_config_dir(env)
+    found = transcripts_for(workspace.root.resolve(), config_dir)
+    if workspace.root.absolute() != workspace.root.resolve():
+        found += [p for p in transcripts_for(workspace.root.absolute(), config_dir) if p not in found]
+    return found
 
 
 def ingest_session(
