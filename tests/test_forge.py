@@ -349,3 +349,41 @@ def test_a_writer_answer_cannot_escape_the_skills_folder_or_smuggle_unsafe_steps
     assert outcome.status == "rejected"
     assert "unsafe (prompt-injection)" in outcome.note and "unsafe (credential-read)" in outcome.note
     assert git(project.root, "rev-parse", "HEAD") == head
+
+
+def test_a_workflow_skill_is_flagged_when_the_workflow_is_still_rebuilt_by_hand(project: Workspace) -> None:
+    with open_database(project) as db:
+        for n in range(3):
+            add_session(db, f"w{n}", str(project.root), workflow_session(n), day=10 + n)
+    [outcome] = run_forge(project, clock=fixed_clock(datetime(2026, 11, 15, tzinfo=timezone.utc))).outcomes
+    name = str(outcome.skill_name)
+    with open_database(project) as db:
+        add_session(db, "by-hand-1", str(project.root), workflow_session(0), day=16)
+        add_session(db, "by-hand-2", str(project.root), workflow_session(2), day=17)
+        used = [("Skill", name, False, "loaded"), *workflow_session(0)]
+        add_session(db, "with-skill", str(project.root), used, day=18)
+        # A longer variant of the same workflow is not a new gap: one skill per workflow.
+        longer = [*workflow_session(0), ("Bash", "npm run deploy", False, "ok")]
+        for n in range(3):
+            add_session(db, f"longer{n}", str(project.root), longer, day=19)
+    [report] = [s for s in list_skills(project, clock=CLOCK) if s.name == name]
+    assert report.uses == 1
+    assert report.recurrences == 5  # by-hand-1, by-hand-2 and the three longer ones; not with-skill
+    assert report.flags == ["origin recurred 5 times since it was deployed"]
+    assert run_forge(project, clock=CLOCK).detected[0].status == "deployed"
+    assert len(run_forge(project, clock=CLOCK).detected) == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "token"),
+    [
+        ("python -m pytest -q tests/", "python -m pytest"),
+        ("./scripts/deploy.sh --prod", "scripts/deploy.sh"),
+        ("/w/scripts/deploy.sh", "scripts/deploy.sh"),
+        ("bash ./scripts/x.sh -v", "bash scripts/x.sh"),
+        ("npm run e2e -- --headless", "npm run e2e"),
+        ("grep -rn foo .", None),
+    ],
+)
+def test_step_tokens_for_scripts_and_modules(command: str, token: str | None) -> None:
+    assert step_token(command, "/w") == token

@@ -61,6 +61,8 @@ EXPLORATION = frozenset(
     }
 )
 _WORD = re.compile(r"^[A-Za-z][\w.:+-]*$")
+_SCRIPT = re.compile(r"^(?:\./|<ws>/)?[\w.-]+(?:/[\w.-]+)+$")
+_INTERPRETERS = frozenset({"bash", "sh", "zsh", "python", "python3", "node", "ruby", "perl"})
 _STOPWORDS = frozenset(
     re.findall(
         r"\w+",
@@ -172,7 +174,17 @@ def step_token(command: str, cwd: str | None) -> str | None:
         words = first.split()
     while words and re.match(r"^[A-Za-z_]\w*=", words[0]):  # VAR=value prefixes
         words = words[1:]
+    if not words:
+        return None
     leading: list[str] = []
+    if words[0] in _INTERPRETERS and len(words) >= 2 and _SCRIPT.match(words[1]):
+        words = [f"{words[0]} {words[1]}", *words[2:]]  # bash scripts/x.sh: the script is the program
+    if _SCRIPT.match(words[0].split(" ")[-1]):
+        # A project script run by its path (./scripts/deploy.sh) is a step; the same script either way.
+        leading.append(re.sub(r"(^| )(?:<ws>|\.)/", r"\1", words.pop(0)))
+    elif len(words) >= 3 and re.match(r"^python[\d.]*$", words[0]) and words[1] == "-m":
+        leading.append(f"{words[0]} -m")  # python -m pytest: the module is the program
+        words = words[2:]
     for word in words:
         if not _WORD.match(word) or len(leading) == 3:
             break
@@ -287,8 +299,23 @@ def failures_between(db: Database, session_id: str, first_seq: int, last_seq: in
 
 def from_journal(db: Database, min_sessions: int) -> list[Gap]:
     steps = session_steps(db)
+    # A workflow already handled (deployed, rejected, routed...) is not found again as a longer or shorter
+    # variant of itself: one skill per workflow.
+    handled = [
+        tuple(g.evidence.get("sequence") or ())
+        for g in list_gaps(db)
+        if g.source == "journal" and g.status != "new"
+    ]
+    found = [
+        (gram, sessions)
+        for gram, sessions in repeated_sequences(steps, min_sessions)
+        if not any(
+            known and known != gram and (_contains(known, gram) or _contains(gram, known))
+            for known in handled
+        )
+    ]
     gaps = []
-    for gram, sessions in repeated_sequences(steps, min_sessions)[:MAX_JOURNAL_GAPS]:
+    for gram, sessions in found[:MAX_JOURNAL_GAPS]:
         latest = sessions[-1]
         occurrences = {sid: occ for sid in sessions if (occ := _occurrence(steps[sid], gram)) is not None}
         example = occurrences[latest]

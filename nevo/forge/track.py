@@ -49,22 +49,44 @@ def inactive_dir(workspace: Workspace) -> Path:
     return workspace.nevo_dir / INACTIVE_DIR
 
 
+_USE_CONDITION = (
+    "kind = 'tool' AND COALESCE(at, '') >= ? AND ((tool = 'Skill' AND (command = ? OR input LIKE ?))"
+    " OR (tool IN ('Read', 'Bash') AND command LIKE ?))"
+)
+
+
+def _use_params(name: str, since: str | None) -> tuple[str, ...]:
+    return (since or "", name, f'%"{name}"%', f"%.claude/skills/{name}/%")
+
+
+def sessions_using(db: Database, name: str, since: str | None) -> set[str]:
+    try:
+        rows = db.query(
+            f"SELECT DISTINCT session_id FROM journal WHERE {_USE_CONDITION}", _use_params(name, since)
+        )
+    except OperationalError:
+        return set()
+    return {row["session_id"] for row in rows}
+
+
 def skill_uses(db: Database, name: str, since: str | None) -> tuple[int, str | None]:
-    """(count, last time) of journal entries that used the skill after ``since``."""
+    """(count, last time) of journal entries that used the skill after ``since``: a Skill tool call naming
+    it, a read of its SKILL.md, or a run of one of its scripts."""
     try:
         row = db.one(
-            "SELECT COUNT(*) AS uses, MAX(at) AS last FROM journal WHERE kind = 'tool'"
-            " AND COALESCE(at, '') >= ? AND ((tool = 'Skill' AND (command = ? OR input LIKE ?))"
-            " OR (tool = 'Read' AND command LIKE ?))",
-            (since or "", name, f'%"{name}"%', f"%.claude/skills/{name}/SKILL.md"),
+            f"SELECT COUNT(*) AS uses, MAX(at) AS last FROM journal WHERE {_USE_CONDITION}",
+            _use_params(name, since),
         )
     except OperationalError:  # no journal (memory not set up)
         return 0, None
     return (int(row["uses"]), row["last"]) if row else (0, None)
 
 
-def origin_recurrences(db: Database, gap: dict[str, Any] | None, incidents: list[str], since: str) -> int:
-    """How often the skill's origin came back after ``since``."""
+def origin_recurrences(
+    db: Database, gap: dict[str, Any] | None, incidents: list[str], since: str, skill: str
+) -> int:
+    """How often the skill's origin came back after ``since``: its incidents occurring again, and for a
+    workflow skill the sessions that rebuilt the workflow by hand without using the skill."""
     from nevo.incidents import count_since
 
     total = 0
@@ -78,7 +100,12 @@ def origin_recurrences(db: Database, gap: dict[str, Any] | None, incidents: list
 
         sequence = tuple(gap.get("evidence", {}).get("sequence") or ())
         if sequence:
-            total += sum(1 for steps in session_steps(db, since).values() if _occurrence(steps, sequence))
+            using = sessions_using(db, skill, since)
+            total += sum(
+                1
+                for sid, steps in session_steps(db, since).items()
+                if sid not in using and _occurrence(steps, sequence)
+            )
     return total
 
 
@@ -107,7 +134,7 @@ def inventory(workspace: Workspace, db: Database, clock: Clock, unused_days: int
             if row["source"]
             else None
         )
-        report.recurrences = origin_recurrences(db, gap, incidents, row["created_at"])
+        report.recurrences = origin_recurrences(db, gap, incidents, row["created_at"], row["name"])
         if report.status == "active":
             if report.recurrences >= RECURRENCE_FLAG:
                 report.flags.append(f"origin recurred {report.recurrences} times since it was deployed")
