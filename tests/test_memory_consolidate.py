@@ -170,3 +170,23 @@ def test_fts_optimize_weekly_merge_nightly_and_rebuild(year: tuple[Database, Wor
     assert consolidate(db, config, fixed_clock(at(17))).fts == "optimize"
     rebuild_fts(db)
     assert db.scalar("SELECT COUNT(*) FROM journal_fts WHERE journal_fts MATCH ?", (quote_fts("pnpm"),)) == 5
+
+
+def test_a_session_resumed_after_its_digest_rejoins_its_week_with_the_new_story(
+    year: tuple[Database, Workspace],
+) -> None:
+    db, ws = year
+    config = load_config(ws)
+    consolidate(db, config, fixed_clock(at(10)))
+    path = Path(str(db.scalar("SELECT transcript_path FROM sessions WHERE id = 's-w37-b'")))
+    w = TranscriptWriter(path, start=at(11))
+    w.prompt("Resumed: also handle the empty input")
+    ingest_session(db, ws, path, fixed_clock(at(11)))
+    assert db.scalar("SELECT weekly_id FROM sessions WHERE id = 's-w37-b'") is None
+    assert consolidate(db, config, fixed_clock(at(12))).weekly == []  # not old enough again yet
+    assert consolidate(db, config, fixed_clock(at(19))).weekly[0] == "2026-W37"
+    text = str(db.scalar("SELECT text FROM digests WHERE period = '2026-W37'"))
+    assert (
+        db.scalar("SELECT sessions FROM digests WHERE period = '2026-W37'") == 2
+        and "(+1 more prompts)" in text
+    )

@@ -241,7 +241,12 @@ def store_summary(
             )
         seen_at = parse_instant(started) if row is not None and row["started_at"] else now
         outcome.new_facts = sum(facts_mod.remember(db, c, session_id, seen_at, config) for c in candidates)
-        db.execute("UPDATE sessions SET narrated_seq = ? WHERE id = ?", (upto_seq, session_id))
+        # A session resumed after its week was digested leaves that digest: consolidation puts it back (and
+        # rewrites the week) once it is old enough again, so the digest never keeps a stale story.
+        db.execute(
+            "UPDATE sessions SET narrated_seq = ?, weekly_id = NULL, detail_pruned_at = NULL WHERE id = ?",
+            (upto_seq, session_id),
+        )
     outcome.narrated = True
     outcome.provider = provider
     outcome.compression = len(text) / entries_chars if entries_chars else None
