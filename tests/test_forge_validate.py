@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nevo.forge.validate import validate_skill
 
@@ -210,3 +213,15 @@ def test_every_problem_is_named_at_once(tmp_path: Path) -> None:
         write_skill(tmp_path, "Bad_Name", meta=meta, body="run `scripts/y.sh`\n", scripts=scripts)
     )
     assert len(found) >= 5, found
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=600))
+def test_any_skill_md_gives_a_verdict_never_a_crash(tmp_path: Path, text: str) -> None:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
+        folder = Path(scratch) / "any-skill"
+        folder.mkdir()
+        (folder / "SKILL.md").write_text(text, encoding="utf-8", errors="surrogatepass")
+        result = validate_skill(folder, require_sections=True)
+        assert result.valid == (not result.problems)
+        assert not result.valid  # arbitrary text never has all four sections and the frontmatter

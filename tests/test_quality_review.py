@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nevo.providers import AgentSpec, Request
 from nevo.quality.review import offline_arbiter, review_file
@@ -83,3 +85,10 @@ def test_the_offline_arbiter_denies_failures_tools_that_could_not_run_and_invali
     assert error["reasons"] == ["typecheck could not run: mypy is not installed"]
     invalid = arbiter({"stages": passed, "validation_problems": ["frontmatter: `name` is missing"]})
     assert invalid["decision"] == "deny"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(["m.py", "test_m.py", "run.sh", "noext", "notes.txt"]))
+def test_review_never_crashes(text: str, path: str) -> None:
+    for finding in review_file(path, text):
+        assert finding.severity in ("error", "warning") and finding.code

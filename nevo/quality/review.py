@@ -68,6 +68,9 @@ def _python_findings(path: str, text: str) -> Iterator[Finding]:
     except SyntaxError as exc:
         yield Finding(f"syntax error: {exc.msg}", path, exc.lineno or 0, "syntax")
         return
+    except ValueError as exc:  # null bytes, on Pythons older than 3.11.4
+        yield Finding(f"cannot be parsed: {exc}", path, 0, "syntax")
+        return
     is_test = PurePosixPath(path).name.startswith("test_") or path.endswith("_test.py")
     main_lines = _main_block_lines(tree)
     for number, line in enumerate(text.splitlines(), 1):
