@@ -12,6 +12,7 @@ from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, tab
 from nevo.clock import parse_instant, system_clock
 from nevo.config import load_config
 from nevo.db import open_database
+from nevo.errors import NevoError
 from nevo.workspace import Workspace
 
 memory_app = typer.Typer(
@@ -31,6 +32,14 @@ ScheduleOption = Annotated[
         "--schedule", help='Cron expression (default: schedule.nightly in .nevo/config.yaml, "0 3 * * *").'
     ),
 ]
+
+
+def _installed(option: Path | None) -> Workspace:
+    """The workspace, refusing one nevo is not installed in (a stray command must not create .nevo/ there)."""
+    ws = workspace_of(option)
+    if not ws.nevo_dir.is_dir():
+        raise NevoError(f"nevo is not installed in {ws.root}", "run `nevo init` there first, or pass -w DIR")
+    return ws
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +63,7 @@ def ingest(
     """
     from nevo.memory.ingest import ingest_paths
 
-    ws = workspace_of(workspace)
+    ws = _installed(workspace)
     with open_database(ws) as db:
         report = ingest_paths(db, ws, paths or None, system_clock)
     info = report.as_dict()
@@ -83,7 +92,7 @@ def search(
     """
     from nevo.memory.search import search as run_search
 
-    with open_database(workspace_of(workspace)) as db:
+    with open_database(_installed(workspace)) as db:
         hits = run_search(db, query, limit=limit)
     if json_out:
         emit_json([hit.as_dict() for hit in hits])
@@ -103,7 +112,7 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     """
     from nevo.memory.status import memory_status
 
-    ws = workspace_of(workspace)
+    ws = _installed(workspace)
     with open_database(ws) as db:
         info = memory_status(db, ws)
     if json_out:
@@ -126,7 +135,7 @@ def facts(
 
     from nevo.memory.facts import list_facts
 
-    with open_database(workspace_of(workspace)) as db:
+    with open_database(_installed(workspace)) as db:
         found = list_facts(db, category)
     if json_out:
         emit_json([asdict(fact) for fact in found])
@@ -165,7 +174,7 @@ def nightly(
     from nevo.nightly import run_nightly
 
     report = run_nightly(
-        workspace_of(workspace), parse_instant(now) if now else system_clock(), if_due=if_due
+        _installed(workspace), parse_instant(now) if now else system_clock(), if_due=if_due
     )
     if json_out:
         emit_json(report.as_dict())
@@ -186,7 +195,7 @@ def fitness(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> 
     """
     from nevo.memory.fitness import list_snapshots
 
-    with open_database(workspace_of(workspace)) as db:
+    with open_database(_installed(workspace)) as db:
         snapshots = list_snapshots(db)
     if json_out:
         emit_json([s.as_dict() for s in snapshots])
@@ -219,7 +228,7 @@ def daemon(workspace: WorkspaceOption = None) -> None:
     """
     from nevo.daemon import run_daemon_until_signal
 
-    ws = workspace_of(workspace)
+    ws = _installed(workspace)
     console.print(
         f"nevo daemon for {ws.root}: watching triggers, nightly at"
         f" {load_config(ws).get('schedule.nightly')!r}"
