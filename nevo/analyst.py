@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +26,6 @@ from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
 from nevo.db import Database, open_database
 from nevo.errors import NevoError
-from nevo.fsutil import atomic_write_text
 from nevo.novelty import NoveltyIndex, Verdict
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.redact import redact, redact_obj
@@ -310,7 +308,7 @@ def _analyse_one(
     try:
         outcome.commit = gitops.commit_files(workspace.root, [path], message)
     except gitops.GitBusy as exc:
-        _add_pending(workspace, rule.id, path, message)
+        add_pending(workspace, rule.id, [path], message)
         outcome.verdict, outcome.reason = "pending", exc.message
     except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
         outcome.verdict, outcome.reason = "written", exc.message
@@ -449,65 +447,17 @@ def _record(db: Database, outcome: Outcome, clock: Clock, root_cause: str, categ
 
 
 def pending_path(workspace: Workspace) -> Path:
+    """Rule commits waiting for a merge or rebase to end (`nevo status` shows them)."""
     return workspace.nevo_dir / "pending-rules.json"
 
 
-def read_pending(workspace: Workspace) -> list[dict[str, Any]]:
-    path = pending_path(workspace)
-    if not path.is_file():
-        return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise NevoError(
-            f"{path} is unreadable: {exc}", "delete it; the rule files themselves are in .claude/rules/"
-        ) from exc
-    return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
-
-
-def _add_pending(workspace: Workspace, rule_id: str, path: Path, message: str) -> None:
-    add_pending(workspace, rule_id, [path], message)
-
-
-def add_pending(workspace: Workspace, rule_id: str, paths: list[Path], message: str) -> None:
-    """Queue a commit of ``paths`` for when the repository is no longer busy (used by deprecate too)."""
-    entries = [e for e in read_pending(workspace) if e.get("rule_id") != rule_id]
-    entries.append(
-        {
-            "rule_id": rule_id,
-            "paths": [str(p.relative_to(workspace.root)) for p in paths],
-            "message": message,
-            "reason": "the repository was busy",
-        }
-    )
-    atomic_write_text(pending_path(workspace), json.dumps(entries, indent=2) + "\n")
+def add_pending(workspace: Workspace, key: str, paths: list[Path], message: str) -> None:
+    gitops.queue_commit(pending_path(workspace), workspace.root, key, paths, message)
 
 
 def commit_pending(workspace: Workspace) -> list[str]:
-    """Commit the rules that waited for a merge or rebase to finish; returns their ids."""
-    entries = read_pending(workspace)
-    if not entries or not gitops.is_git_repo(workspace.root) or gitops.repo_busy(workspace.root):
-        return []
-    done: list[str] = []
-    left: list[dict[str, Any]] = []
-    for entry in entries:
-        paths = [workspace.root / p for p in entry.get("paths", [])]
-        try:
-            gitops.commit_files(
-                workspace.root, paths, str(entry.get("message") or f"nevo: {entry.get('rule_id')}")
-            )
-        except NevoError as exc:
-            if re.match(r"nothing to commit", exc.message):
-                done.append(str(entry.get("rule_id")))  # someone committed it by hand meanwhile
-                continue
-            left.append(entry)
-            continue
-        done.append(str(entry.get("rule_id")))
-    if left:
-        atomic_write_text(pending_path(workspace), json.dumps(left, indent=2) + "\n")
-    else:
-        pending_path(workspace).unlink(missing_ok=True)
-    return done
+    """Commit the rules that waited for a merge or rebase to finish; returns their keys."""
+    return gitops.commit_queued(workspace.root, pending_path(workspace))
 
 
 # -- operations behind `nevo rules ...` ---------------------------------------------------------------
@@ -562,34 +512,3 @@ def _renumber_locked(workspace: Workspace) -> list[tuple[str, str]]:
         pass  # the files are renumbered; there is no history to record them in
     after_rules_changed(workspace)
     return [(old.id, new_id) for old, new_id in changes]
-
-
-def rules_overview(workspace: Workspace) -> list[dict[str, Any]]:
-    """Every rule with its incidents, recurrences since it was committed, and whether it keeps failing."""
-    from nevo.rules import rule_stats
-
-    threshold = int(load_config(workspace).get("analyst.failing_rule_recurrences"))
-    with open_database(workspace) as db:
-        stats = rule_stats(workspace, db, threshold)
-    return [
-        {
-            "id": s.rule.id,
-            "title": s.rule.title,
-            "status": s.rule.status,
-            "incidents": s.rule.incidents,
-            "recurrences": s.recurrences,
-            "failing": s.failing,
-            "enforcement": s.rule.enforcement,
-            "guard": bool(s.rule.guard),
-            "decorative": s.rule.decorative,
-            "created": s.rule.created,
-            "path": str(s.rule.path.relative_to(workspace.root)) if s.rule.path else None,
-        }
-        for s in stats
-    ]
-
-
-def check_text(workspace: Workspace, text: str) -> Verdict:
-    """`nevo rules check`: is this text a duplicate of, related to, or novel against the active rules?"""
-    rules = RuleBook(workspace).active()
-    return NoveltyIndex((r.id, r.text()) for r in rules).check(text)

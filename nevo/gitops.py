@@ -11,16 +11,19 @@ mechanical and already gated. Mid-merge, rebase, cherry-pick or revert, nothing 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import git
 
 from nevo.errors import NevoError
+from nevo.fsutil import atomic_write_text
 
 NEVO_IDENTITY = ("nevo", "nevo@localhost")
 _BUSY_MARKERS = (
@@ -191,3 +194,57 @@ def last_commit_touching(root: Path, path: Path) -> str | None:
     except git.GitCommandError:
         return None
     return out.strip() or None
+
+
+# -- commits that wait for the repository -----------------------------------------------------------
+
+
+def read_queue(queue: Path) -> list[dict[str, Any]]:
+    """The commits waiting in ``queue`` (a JSON list of {id, paths, message, reason})."""
+    if not queue.is_file():
+        return []
+    try:
+        data = json.loads(queue.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise NevoError(
+            f"{queue} is unreadable: {exc}", "delete it; the files themselves are in place"
+        ) from exc
+    return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
+
+
+def queue_commit(queue: Path, root: Path, key: str, paths: list[Path], message: str) -> None:
+    """Remember to commit ``paths`` with ``message`` once the repository is no longer busy."""
+    entries = [e for e in read_queue(queue) if e.get("id") != key]
+    rels = [str(p.resolve().relative_to(root.resolve())) if p.is_absolute() else str(p) for p in paths]
+    entries.append(
+        {
+            "id": key,
+            "paths": rels,
+            "message": message,
+            "reason": "the repository was busy (merge, rebase, cherry-pick or revert)",
+        }
+    )
+    atomic_write_text(queue, json.dumps(entries, indent=2) + "\n")
+
+
+def commit_queued(root: Path, queue: Path) -> list[str]:
+    """Commit what waited in ``queue`` (nothing while the repository is still busy); returns the keys done."""
+    entries = read_queue(queue)
+    if not entries or not is_git_repo(root) or repo_busy(root):
+        return []
+    done: list[str] = []
+    left: list[dict[str, Any]] = []
+    for entry in entries:
+        key = str(entry.get("id") or entry.get("rule_id"))
+        try:
+            commit_files(root, [root / p for p in entry.get("paths", [])], str(entry.get("message") or key))
+        except NevoError as exc:
+            if not exc.message.startswith("nothing to commit"):  # else: committed by hand meanwhile
+                left.append(entry)
+                continue
+        done.append(key)
+    if left:
+        atomic_write_text(queue, json.dumps(left, indent=2) + "\n")
+    else:
+        queue.unlink(missing_ok=True)
+    return done

@@ -12,7 +12,6 @@ branch is never reused; two machines can still pick the same number before they 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -391,5 +390,36 @@ def effectiveness_step(workspace: Workspace, db: Any, clock: Clock = system_cloc
     }
 
 
-def ids(rules: Iterable[Rule]) -> list[str]:
-    return [r.id for r in rules]
+def overview(workspace: Workspace) -> list[dict[str, Any]]:
+    """Every rule with its incidents, recurrences since it was committed, and whether it keeps failing."""
+    from nevo.config import load_config
+    from nevo.db import open_database
+
+    threshold = int(load_config(workspace).get("analyst.failing_rule_recurrences"))
+    with open_database(workspace) as db:
+        stats = rule_stats(workspace, db, threshold)
+    return [
+        {
+            "id": s.rule.id,
+            "title": s.rule.title,
+            "status": s.rule.status,
+            "incidents": s.rule.incidents,
+            "recurrences": s.recurrences,
+            "failing": s.failing,
+            "enforcement": s.rule.enforcement,
+            "guard": bool(s.rule.guard),
+            "decorative": s.rule.decorative,
+            "created": s.rule.created,
+            "path": str(s.rule.path.relative_to(workspace.root)) if s.rule.path else None,
+        }
+        for s in stats
+    ]
+
+
+def check_text(workspace: Workspace, text: str) -> Any:
+    """`nevo rules check`: is this text a duplicate of, related to, or novel against the active rules?
+    Returns a :class:`nevo.novelty.Verdict`."""
+    from nevo.novelty import NoveltyIndex
+
+    rules = RuleBook(workspace).active()
+    return NoveltyIndex((r.id, r.text()) for r in rules).check(text)

@@ -14,6 +14,7 @@ from nevo.db import open_database
 from nevo.fingerprint import fingerprint
 from nevo.providers import ProviderError, Request, Response, load_agent
 from nevo.rules import RuleBook
+from nevo.rules import overview as rules_overview
 from nevo.workspace import Workspace
 from tests.conftest import git
 
@@ -235,7 +236,7 @@ def test_mid_merge_the_rule_waits_and_the_next_run_commits_it(repo: Workspace) -
     [outcome] = analyst.analyze_ready(repo, clock=CLOCK).outcomes
     assert outcome.verdict == "pending"
     waiting = json.loads((repo.nevo_dir / "pending-rules.json").read_text())
-    assert [w["rule_id"] for w in waiting] == ["PROJ-001"]
+    assert [w["id"] for w in waiting] == ["PROJ-001"]
     git(root, "merge", "--abort")
     report = analyst.analyze_ready(repo, clock=CLOCK)
     assert report.pending_committed == ["PROJ-001"]
@@ -254,15 +255,15 @@ def test_deprecate_moves_the_rule_out_and_commits(repo: Workspace) -> None:
     assert git(root := repo.root, "status", "--porcelain", "--", ".claude") == ""
     assert "deprecate PROJ-001" in git(root, "log", "-1", "--format=%s")
     assert not (repo.nevo_dir / "guards.json").exists()  # no active guard left
-    assert analyst.rules_overview(repo)[0]["status"] == "deprecated"
+    assert rules_overview(repo)[0]["status"] == "deprecated"
 
 
 def test_recurrences_after_the_rule_flag_it_as_failing(repo: Workspace) -> None:
     incident_id = record(repo, "npm run build", NPM_ERROR, recovery="npm --prefix web run build")
     analyst.analyze_ready(repo, clock=CLOCK)
-    assert analyst.rules_overview(repo)[0]["recurrences"] == 0
+    assert rules_overview(repo)[0]["recurrences"] == 0
     record(repo, "npm run build", NPM_ERROR, times=2, session="s9", at="2026-11-22T10:00:00Z")
-    [row] = analyst.rules_overview(repo)
+    [row] = rules_overview(repo)
     assert row["incidents"] == [incident_id] and row["recurrences"] == 2 and row["failing"] is True
 
 

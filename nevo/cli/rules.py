@@ -8,7 +8,7 @@ import typer
 
 from nevo import analyst
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
-from nevo.rules import RuleBook
+from nevo.rules import RuleBook, check_text, overview
 
 rules_app = typer.Typer(
     help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True
@@ -61,7 +61,7 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
 
     Example: nevo rules list --json
     """
-    rows = analyst.rules_overview(workspace_of(workspace))
+    rows = overview(workspace_of(workspace))
     if json_output:
         emit_json(rows)
         return
@@ -107,7 +107,7 @@ def check(
 
     Example: nevo rules check "use npm --prefix web run build" --json
     """
-    verdict = analyst.check_text(workspace_of(workspace), text)
+    verdict = check_text(workspace_of(workspace), text)
     if json_output:
         emit_json(verdict.to_json())
         return
