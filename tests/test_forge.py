@@ -387,3 +387,13 @@ def test_a_workflow_skill_is_flagged_when_the_workflow_is_still_rebuilt_by_hand(
 )
 def test_step_tokens_for_scripts_and_modules(command: str, token: str | None) -> None:
     assert step_token(command, "/w") == token
+
+
+def test_a_secret_pasted_into_a_request_is_never_stored(project: Workspace) -> None:
+    gap = request_skill(
+        project, "deploy with token ghp_abcdefghijklmnopqrstuvwxyz0123456789 please", clock=CLOCK
+    )
+    assert "ghp_" not in gap.title
+    with open_database(project) as db:
+        stored = " ".join(str(v) for v in db.one("SELECT * FROM gap_candidates WHERE id = ?", (gap.id,)))
+    assert "ghp_abcdef" not in stored and "[REDACTED:" in stored

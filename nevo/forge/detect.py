@@ -403,7 +403,9 @@ def request_evidence(db: Database, text: str) -> dict[str, Any]:
 
 
 def from_request(db: Database, text: str) -> Gap:
-    text = " ".join(text.split())
+    from nevo.redact import redact
+
+    text = redact(" ".join(text.split()))  # a person may paste a token into a request: never stored
     evidence = request_evidence(db, text)
     return Gap(
         key=_key("request", text.lower()),
