@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 from typing import Any
 
 from nevo.providers import Request, offline_handler
@@ -25,28 +26,30 @@ def _words(command: str) -> list[str]:
         return command.split()
 
 
-def _purpose(failed: str, recovery: str) -> str:
-    """What the agent was trying to do, in a few words: "the web build" for `npm run build` ->
-    `npm --prefix web run build`."""
+def _purpose(failed: str, recovery: str, cwd: str | None) -> str:
+    """What the agent was trying to do, in a few words. When the fix points the same command at a folder
+    of the project (`npm run build` -> `npm --prefix web run build`, `make build` -> `make -C src build`)
+    it is "the web build"; otherwise the failed command itself."""
     failed_words = _words(failed)
-    recovery_words = _words(recovery)
     subject = next((w for w in reversed(failed_words) if not _FLAG.match(w) and "/" not in w), "")
-    extra = [w for w in recovery_words if w not in failed_words and not _FLAG.match(w) and len(w) < 30]
-    qualifier = extra[0].strip("./") if extra else ""
-    if subject and qualifier and qualifier != subject:
-        return f"the {qualifier} {subject}"
-    if subject:
-        return f"`{' '.join(failed_words[:3])}`" if len(failed_words) > 1 else f"`{subject}`"
-    return "this command"
+    extra = [w.strip("/") for w in _words(recovery) if w not in failed_words and not _FLAG.match(w)]
+    folder = next((w for w in extra if w and cwd and "/" not in w and (Path(cwd) / w).is_dir()), "")
+    if subject and folder and folder != subject:
+        return f"the {folder} {subject}"
+    shown = " ".join(failed_words[:4]) or failed
+    return f"`{shown}`" if shown else "this command"
+
+
+def _sample(incident: dict[str, Any]) -> dict[str, Any]:
+    sample = incident.get("sample")
+    return sample if isinstance(sample, dict) else {}
 
 
 def _error_summary(incident: dict[str, Any]) -> str:
     text = str(incident.get("error_class") or "").strip()
     if not text or re.fullmatch(r"exit \d+", text):
-        lines = [
-            ln.strip()
-            for ln in str(incident.get("normalized_error") or incident.get("sample") or "").splitlines()
-        ]
+        source = str(incident.get("normalized_error") or _sample(incident).get("error") or "")
+        lines = [ln.strip() for ln in source.splitlines()]
         text = next((ln for ln in lines if ln and not ln.lower().startswith("exit code")), text)
     return text[:100]
 
@@ -65,9 +68,14 @@ def _from_recovery(incident: dict[str, Any], recovery: dict[str, Any]) -> dict[s
     fixed = str(recovery.get("command") or "").strip()
     tool = str(incident.get("tool") or "Bash")
     error = _error_summary(incident)
-    purpose = _purpose(failed, fixed)
+    purpose = _purpose(failed, fixed, str(_sample(incident).get("cwd") or "") or None)
     fingerprint = str(incident.get("fingerprint", ""))[:12]
-    body = f"When running {purpose}, use `{fixed}`, not `{failed}` (fails here: {error})."
+    if purpose.startswith("the "):
+        body = f"When running {purpose}, use `{fixed}`, not `{failed}` (fails here: {error})."
+        title = f"Use `{fixed}` for {purpose}"
+    else:
+        body = f"Use `{fixed}` instead of `{failed}` in this project (`{failed}` fails here: {error})."
+        title = f"Use `{fixed}`, not `{failed}`"
     guard = None
     if tool == "Bash" and recovery.get("tool", "Bash") == "Bash" and failed and fixed and failed != fixed:
         guard = {"tool": "Bash", "command": failed, "action": "rewrite", "fix": fixed}
@@ -76,7 +84,7 @@ def _from_recovery(incident: dict[str, Any], recovery: dict[str, Any]) -> dict[s
         "succeeded right after it in the same session.",
         "category": _category(error, True),
         "rule": {
-            "title": f"Use `{fixed}` for {purpose.strip('`')}"[:80],
+            "title": title[:80],
             "body": body,
             "trigger": f"PreToolUse {tool} `{failed}`",
             "enforcement": "guard rewrite" if guard else "context only",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -344,3 +345,37 @@ def test_two_analysts_at_once_never_write_the_same_number(repo: Workspace) -> No
     assert sorted(o["rule_id"] for o in committed) == ["PROJ-001", "PROJ-002", "PROJ-003", "PROJ-004"]
     assert len({o["incident_id"] for o in committed}) == 4
     assert not [f for f in RuleBook(repo).lint() if f.kind == "duplicate-number"]
+
+
+def test_offline_names_the_folder_only_when_it_is_one(tmp_path: Path) -> None:
+    (tmp_path / "web").mkdir()
+    sample = {"cwd": str(tmp_path)}
+    web = offline(
+        {
+            "tool": "Bash",
+            "command": "npm run build",
+            "error_class": "npm: missing script build",
+            "sample": sample,
+        },
+        {"tool": "Bash", "command": "npm --prefix web run build"},
+    )
+    assert web["rule"]["body"].startswith("When running the web build, use `npm --prefix web run build`")
+    push = offline(
+        {
+            "tool": "Bash",
+            "command": "git push",
+            "error_class": "exit 128",
+            "sample": {**sample, "error": "Exit code 128\nfatal: The current branch has no upstream branch."},
+        },
+        {"tool": "Bash", "command": "git push -u origin HEAD"},
+    )
+    assert push["rule"]["body"] == (
+        "Use `git push -u origin HEAD` instead of `git push` in this project "
+        "(`git push` fails here: fatal: The current branch has no upstream branch.)."
+    )
+    assert push["guard"] == {
+        "tool": "Bash",
+        "command": "git push",
+        "action": "rewrite",
+        "fix": "git push -u origin HEAD",
+    }
