@@ -68,9 +68,10 @@ def test_a_session_becomes_journal_narrative_and_facts(installed: Workspace, tmp
     assert lesson.category == "lesson" and lesson.session_id == "sess-0001" and lesson.journal_seq == 3
     assert facts["We use pnpm, not npm."].expires_at == "2027-05-01T09:00:05Z"  # 180 days after it was said
     assert facts["I prefer small commits."].expires_at is None
-    assert "`Edit` failed" not in " ".join(
-        facts
-    )  # targets are file paths: lesson about the Edit names the file
+    edit_lesson = (
+        "`Edit` failed (File has not been read yet. Read it first before writing to it.); Read then Edit worked."
+    )
+    assert facts[edit_lesson].category == "lesson"  # general: no file name in it
     memory = (installed.memory_dir / "MEMORY.md").read_text()
     user = (installed.memory_dir / "USER.md").read_text()
     assert "We use pnpm, not npm." in memory and "I prefer small commits." in user
@@ -218,6 +219,32 @@ def test_ordinary_prompts_state_no_facts() -> None:
 )
 def test_build_and_test_commands_are_recognised(command: str, head: str | None) -> None:
     assert command_head(command) == head
+
+
+def test_a_failing_test_fixed_by_editing_code_is_not_a_lesson() -> None:
+    events = [
+        {
+            "seq": 0,
+            "kind": "tool",
+            "tool": "Bash",
+            "target": "pytest tests/a.py",
+            "error": True,
+            "output": "E   AssertionError: assert 2 == 3",
+        },
+        {
+            "seq": 1,
+            "kind": "tool",
+            "tool": "Bash",
+            "target": "pytest tests/a.py -x",
+            "error": False,
+            "output": "ok",
+        },
+    ]
+    assert find_recoveries(events) == []
+    events[0]["output"] = (
+        "ERROR: usage: pytest [options]\npytest: error: unrecognized arguments: --frobnicate"
+    )
+    assert [r.fixed for r in find_recoveries(events)] == ["pytest tests/a.py -x"]
 
 
 def test_a_command_that_merely_passed_on_retry_is_not_a_lesson() -> None:

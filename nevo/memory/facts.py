@@ -287,63 +287,72 @@ class Recovery:
     failed_seq: int
     fixed_seq: int
     tool: str
-    failed: str  # the failing command or tool call
+    failed: str  # the failing command (Bash) or tool name
     error: str
-    fixed: str  # what worked
+    fixed: str  # the command that worked (Bash), or the tools that did (``Read then Edit``)
 
     @property
     def lesson(self) -> str:
-        return f"`{self.failed}` failed ({self.error}); `{self.fixed}` worked instead."
+        if self.tool == "Bash":
+            return f"`{self.failed}` failed ({self.error}); `{self.fixed}` worked instead."
+        # Without the file's name: "Edit failed (File has not been read yet); Read then Edit worked" holds
+        # for every file, so it is one fact however often it happens.
+        return f"`{self.tool}` failed ({self.error}); {self.fixed} worked."
+
+
+# A failure of environment or usage (a lesson), as opposed to a failing test being fixed (ordinary work).
+_ENVIRONMENTAL = re.compile(
+    r"not found|no module named|no such file|unknown (?:option|command|flag|argument)|unrecognized|"
+    r"no rule to make target|permission denied|is not installed|cannot find module|enoent|usage:|"
+    r"invalid (?:option|choice|argument)|not recognized|deprecated|requires|missing",
+    re.IGNORECASE,
+)
 
 
 def find_recoveries(events: Sequence[dict[str, Any]], window: int = 5) -> list[Recovery]:
     """A failed call followed, within ``window`` tool calls, by a successful call of the same tool on the
-    same program or file: what failed and what fixed it."""
+    same program or file: what failed and what fixed it. A test that failed and later passed is not a
+    lesson (that is the work itself); a command that failed for a reason of environment or usage is."""
     tools = [e for e in events if e.get("kind") == "tool"]
     found: list[Recovery] = []
     used: set[int] = set()
     for index, event in enumerate(tools):
         if not event.get("error"):
             continue
-        for later in tools[index + 1 : index + 1 + window]:
-            if later.get("error") or later["seq"] in used or later.get("tool") != event.get("tool"):
+        tool = str(event.get("tool"))
+        error = error_summary(str(event.get("output") or ""))
+        for offset, later in enumerate(tools[index + 1 : index + 1 + window], start=index + 1):
+            if later.get("error") or later["seq"] in used or later.get("tool") != tool:
                 continue
-            if not _same_subject(
-                str(event.get("target") or ""), str(later.get("target") or ""), str(event.get("output") or "")
-            ):
-                continue
-            failed = str(event.get("target") or event.get("tool"))[:80]
-            fixed = str(later.get("target") or later.get("tool"))[:80]
-            if failed == fixed and event.get("tool") != "Bash":
-                fixed = f"{later.get('tool')} after re-reading the file"
-            elif failed == fixed:
-                break  # the same command simply passed the second time: flaky, not a lesson
-            found.append(
-                Recovery(
-                    int(event["seq"]),
-                    int(later["seq"]),
-                    str(event.get("tool")),
-                    failed,
-                    error_summary(str(event.get("output") or "")),
-                    fixed,
+            failed, fixed = str(event.get("target") or ""), str(later.get("target") or "")
+            if tool == "Bash":
+                if failed == fixed or not _is_bash_fix(failed, fixed, str(event.get("output") or "")):
+                    break  # passed on a retry, or a test fixed by editing code: not a lesson
+                found.append(
+                    Recovery(int(event["seq"]), int(later["seq"]), tool, failed[:80], error, fixed[:80])
                 )
-            )
+            else:
+                if not failed or failed != fixed:
+                    continue
+                between = [
+                    str(e.get("tool"))
+                    for e in tools[index + 1 : offset]
+                    if not e.get("error") and e.get("target") == failed and e.get("tool") != tool
+                ]
+                steps = " then ".join(dict.fromkeys([*between, tool]))
+                found.append(Recovery(int(event["seq"]), int(later["seq"]), tool, tool, error, steps))
             used.add(int(later["seq"]))
             break
     return found
 
 
-def _same_subject(failed: str, fixed: str, error: str) -> bool:
-    if not failed or not fixed:
+def _is_bash_fix(failed: str, fixed: str, output: str) -> bool:
+    if not failed.split() or not fixed.split() or not _ENVIRONMENTAL.search(output):
         return False
-    if failed == fixed:
-        return True
-    first_failed, first_fixed = failed.split()[0], fixed.split()[0]
-    if first_failed == first_fixed:
-        return True
-    if "not found" in error.lower():  # `npm: command not found` then `pnpm test`: a substitute program
-        return failed.split()[1:2] == fixed.split()[1:2]
-    return False
+    if failed.split()[0] == fixed.split()[0]:
+        return True  # the same program used differently (another flag, subcommand, target)
+    # `npm: command not found`, then `pnpm test`: a substitute program for the same job
+    return failed.split()[1:2] == fixed.split()[1:2] or command_head(fixed) is not None
 
 
 def facts_from_journal(events: Sequence[dict[str, Any]]) -> list[FactCandidate]:

@@ -118,12 +118,12 @@ def narrate_offline(events: Sequence[dict[str, Any]]) -> Narrative:
         }
     )
     if changed:
-        names = [c.rsplit("/", 1)[-1] for c in changed]
+        names = list(dict.fromkeys(c.rsplit("/", 1)[-1] for c in changed))
         decisions.append(
             f"Changed {len(changed)} file(s): {', '.join(names[:6])}" + (" ..." if len(names) > 6 else "")
         )
-    for message in said[:-1][:2]:
-        decisions.append(_first_sentence(str(message["text"])))
+    for sentence in list(dict.fromkeys(_first_sentence(str(m["text"])) for m in said[:-1]))[:2]:
+        decisions.append(sentence)
 
     outcomes: list[str] = []
     failed = sum(1 for e in tools if e.get("error"))
@@ -136,7 +136,7 @@ def narrate_offline(events: Sequence[dict[str, Any]]) -> Narrative:
     if said:
         outcomes.append("ended with: " + _first_sentence(str(said[-1]["text"])))
 
-    lessons = [r.lesson for r in find_recoveries(events)][:6]
+    lessons = list(dict.fromkeys(r.lesson for r in find_recoveries(events)))[:6]
     unresolved = [e for e in tools if e.get("error")]
     if unresolved and not lessons:
         lessons.append(
