@@ -69,7 +69,8 @@ def test_a_session_becomes_journal_narrative_and_facts(installed: Workspace, tmp
     assert facts["We use pnpm, not npm."].expires_at == "2027-05-01T09:00:05Z"  # 180 days after it was said
     assert facts["I prefer small commits."].expires_at is None
     edit_lesson = (
-        "`Edit` failed (File has not been read yet. Read it first before writing to it.); Read then Edit worked."
+        "`Edit` failed (File has not been read yet. Read it first before writing to it.);"
+        " Read then Edit worked."
     )
     assert facts[edit_lesson].category == "lesson"  # general: no file name in it
     memory = (installed.memory_dir / "MEMORY.md").read_text()
