@@ -379,3 +379,16 @@ def test_offline_names_the_folder_only_when_it_is_one(tmp_path: Path) -> None:
         "action": "rewrite",
         "fix": "git push -u origin HEAD",
     }
+
+
+def test_the_nightly_effectiveness_step_snapshots_recurrences(repo: Workspace) -> None:
+    from nevo.rules import effectiveness_step
+
+    record(repo, "npm run build", NPM_ERROR, recovery="npm --prefix web run build")
+    analyst.analyze_ready(repo, clock=CLOCK)
+    record(repo, "npm run build", NPM_ERROR, times=3, session="s7", at="2026-11-23T09:00:00Z")
+    with open_database(repo) as db:
+        summary = effectiveness_step(repo, db, CLOCK)
+        row = db.one("SELECT rule_id, recurrences, failing FROM rule_effectiveness")
+    assert summary == {"rules": 1, "failing": ["PROJ-001"], "recurrences": 3}
+    assert row is not None and tuple(row) == ("PROJ-001", 3, 1)
