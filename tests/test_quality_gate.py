@@ -108,3 +108,17 @@ def test_run_gate_ignores_warnings_and_tools_that_cannot_run(git_workspace: Work
     assert result.files == ["warn.py"]
     assert result.blocking == []
     assert any(f.code == "todo" for s in result.stages for f in s.findings)
+
+
+def test_the_same_task_is_let_through_after_three_blocks_in_a_row(git_workspace: Workspace) -> None:
+    init(git_workspace, quality_gate=True)
+    (git_workspace.root / "bad.py").write_text("try:\n    x = 1\nexcept:\n    x = 2\n")
+    results = [run_hook(git_workspace, nevo_on_path=False) for _ in range(4)]
+    assert [r.returncode for r in results] == [2, 2, 2, 0]
+    assert (
+        "completed after 3 blocks with 2 problem(s) left"
+    )  # ruff E722 and the critique in json.loads(results[3].stdout)["systemMessage"]
+    (git_workspace.root / "bad.py").write_text("x = 1\n")  # fixed: the count starts again
+    assert run_hook(git_workspace, nevo_on_path=False).returncode == 0
+    (git_workspace.root / "bad.py").write_text("try:\n    x = 1\nexcept:\n    x = 2\n")
+    assert run_hook(git_workspace, nevo_on_path=False).returncode == 2

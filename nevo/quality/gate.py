@@ -10,12 +10,15 @@ own failure (no git, a tool missing, a crash) never blocks: it is logged and the
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from nevo.fsutil import atomic_write_text
 from nevo.quality import checks
 from nevo.quality.checks import ToolOptions
 from nevo.quality.model import Finding, StageResult, status_from
@@ -25,7 +28,10 @@ from nevo.workspace import Workspace
 BANNER = "nevo quality gate:"
 MAX_REPORTED = 40
 MAX_FILES = 200
-GATE_TIMEOUT_SECONDS = 240  # the hook's own timeout is 300 s
+GATE_TIMEOUT_SECONDS = 240
+MAX_BLOCKS = (
+    3  # blocks in a row for one task before the gate lets it complete  # the hook's own timeout is 300 s
+)
 
 
 @dataclass
@@ -110,17 +116,61 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def gate_exit_code(root: Path) -> int:
+    """Run the gate for the hook: 2 (block) with the report on stderr, else 0. The same task blocked
+    ``MAX_BLOCKS`` times in a row is let through with a message for the person: an agent that cannot fix
+    the findings must not be stuck forever."""
     try:
-        if not sys.stdin.isatty():
-            sys.stdin.read()  # the TaskCompleted payload: the changed files are what matters, not the subject
+        payload = _payload(sys.stdin.read() if not sys.stdin.isatty() else "")
         result = run_gate(root)
     except Exception as exc:  # never block a task on nevo's own failure; the hook logs what we print
         sys.stderr.write(f"nevo quality gate failed (not blocking): {exc!r}\n")
         return 0
-    if result.blocking:
-        sys.stderr.write(result.report() + "\n")
-        return 2
-    return 0
+    task = f"{payload.get('session_id', '')}:{payload.get('task_id', '')}"
+    blocks = _count_block(Workspace(root), task, bool(result.blocking))
+    if not result.blocking:
+        return 0
+    if blocks > MAX_BLOCKS:
+        message = (
+            f"nevo quality gate: task {payload.get('task_subject') or task} completed after {MAX_BLOCKS} "
+            f"blocks with {len(result.blocking)} problem(s) left; run `nevo quality run` on the files"
+        )
+        sys.stdout.write(json.dumps({"systemMessage": message}) + "\n")
+        return 0
+    sys.stderr.write(result.report() + "\n")
+    return 2
+
+
+def _payload(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _count_block(workspace: Workspace, task: str, blocking: bool) -> int:
+    """Blocks in a row for ``task`` including this one (0 when this run does not block); kept in
+    ``.nevo/locks/quality-gate.json`` (runtime state, ignored by git). Unwritable state counts as none."""
+    path = workspace.nevo_dir / "locks" / "quality-gate.json"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        state = {}
+    if not isinstance(state, dict):
+        state = {}
+    count = int(state.get(task, 0)) + 1 if blocking else 0
+    if count:
+        state[task] = count
+    else:
+        state.pop(task, None)
+    if not workspace.nevo_dir.is_dir():
+        return count
+    try:
+        path.parent.mkdir(exist_ok=True)
+        atomic_write_text(path, json.dumps(dict(list(state.items())[-100:])))
+    except OSError:
+        return count
+    return count
 
 
 if __name__ == "__main__":
