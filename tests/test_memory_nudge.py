@@ -61,7 +61,8 @@ def test_many_tool_calls_nudge_once_per_session_and_the_trigger_still_lands(
     answer = json.loads(first.stdout)
     assert answer["decision"] == "block" and ".nevo/memory/inbox.md" in answer["reason"]
     assert len(triggers(installed)) == 1
-    assert json.loads(triggers(installed)[0].read_text())["session_id"] == "s-many"  # capture semantics kept
+    sent = json.dumps(payload(path, "s-many"), separators=(",", ":"))
+    assert triggers(installed)[0].read_text() == sent  # capture semantics kept: byte for byte
 
     again = run_stop(installed, payload(path, "s-many"))
     assert again.returncode == 0 and again.stdout == ""  # once per session
