@@ -12,8 +12,8 @@ import pytest
 from nevo.clock import fixed_clock
 from nevo.db import Database, open_database
 from nevo.forge import deactivate_skill, detect_step, list_skills, request_skill, run_forge, show_skill
-from nevo.forge.detect import repeated_sequences, step_token
 from nevo.forge.evaluate import decide_offline
+from nevo.forge.sequences import repeated_sequences, step_token
 from nevo.forge.validate import validate_skill
 from nevo.install import init
 from nevo.providers import OfflineProvider, Request, Response
@@ -237,7 +237,7 @@ def test_step_tokens_and_repeated_sequences() -> None:
     assert step_token("cd /w && make build", "/w") == "make build"
     assert step_token("ls -la", "/w") is None and step_token("git status", "/w") is None
     steps = {"a": ["x", "y", "z", "q"], "b": ["x", "y", "z"], "c": ["p", "x", "y", "z"], "d": ["x", "y"]}
-    from nevo.forge.detect import Step
+    from nevo.forge.sequences import Step
 
     sessions = {sid: [Step(sid, i, t, t, "") for i, t in enumerate(tokens)] for sid, tokens in steps.items()}
     assert repeated_sequences(sessions, 3) == [(("x", "y", "z"), ["a", "b", "c"])]

@@ -96,7 +96,7 @@ def origin_recurrences(
         except OperationalError:
             return 0
     if gap and gap.get("source") == "journal":
-        from nevo.forge.detect import _occurrence, session_steps
+        from nevo.forge.sequences import occurrence, session_steps
 
         sequence = tuple(gap.get("evidence", {}).get("sequence") or ())
         if sequence:
@@ -104,7 +104,7 @@ def origin_recurrences(
             total += sum(
                 1
                 for sid, steps in session_steps(db, since).items()
-                if sid not in using and _occurrence(steps, sequence)
+                if sid not in using and occurrence(steps, sequence)
             )
     return total
 
