@@ -397,3 +397,21 @@ def test_a_secret_pasted_into_a_request_is_never_stored(project: Workspace) -> N
     with open_database(project) as db:
         stored = " ".join(str(v) for v in db.one("SELECT * FROM gap_candidates WHERE id = ?", (gap.id,)))
     assert "ghp_abcdef" not in stored and "[REDACTED:" in stored
+
+
+def test_one_off_commands_are_listed_but_never_replayed_by_a_script(project: Workspace) -> None:
+    calls = [
+        ("Bash", "npm run build", False, "ok"),
+        ("Bash", "npm test", False, "ok"),
+        ("Bash", "git commit -am 'release'", False, "1 file changed"),
+        ("Bash", "git push origin main", False, ""),
+    ]
+    with open_database(project) as db:
+        for n in range(3):
+            add_session(db, f"r{n}", str(project.root), calls, day=10 + n)
+    [outcome] = run_forge(project, clock=CLOCK).outcomes
+    assert outcome.status == "deployed"
+    skill = project.root / ".claude" / "skills" / str(outcome.skill_name)
+    assert not (skill / "scripts").exists()
+    text = (skill / "SKILL.md").read_text()
+    assert "git push origin main" in text and "## How to verify\nRun `npm test`" in text

@@ -128,8 +128,21 @@ def _local(command: str, cwd: str) -> str:
     return redact(command.strip())
 
 
+# Commands that are one-offs (a commit message, a push, a reset) or destroy things are never replayed by a
+# script: the skill lists the steps and a person or the agent decides each time.
+_ONE_OFF = re.compile(
+    r"\bgit\s+(?:commit|push|tag|merge|rebase|reset|checkout|stash|clean)\b|\brm\s+-\w*[rf]"
+    r"|\b(?:npm|yarn|pnpm)\s+publish\b|\bdocker\s+push\b|\bkubectl\s+delete\b"
+)
+
+
 def _scriptable(command: str) -> bool:
-    return "\n" not in command and MARKER_PREFIX not in command and "<<" not in command
+    return (
+        "\n" not in command
+        and MARKER_PREFIX not in command
+        and "<<" not in command
+        and not _ONE_OFF.search(command)
+    )
 
 
 def _fence(text: str, language: str = "") -> str:
