@@ -173,9 +173,7 @@ def nightly(
     """
     from nevo.nightly import run_nightly
 
-    report = run_nightly(
-        _installed(workspace), parse_instant(now) if now else system_clock(), if_due=if_due
-    )
+    report = run_nightly(_installed(workspace), parse_instant(now) if now else system_clock(), if_due=if_due)
     if json_out:
         emit_json(report.as_dict())
     elif not report.ran:
