@@ -220,3 +220,11 @@ def test_guards_can_be_turned_off(guarded: Workspace) -> None:
     guarded.config_path.write_text("analyst:\n  guards: false\n")
     assert guards.hook_specs(guarded) == [] and not guards.table_path(guarded).exists()
     assert run_hook(guarded, "npm run build")[:2] == (0, None)
+
+
+def test_the_payload_reaches_python_byte_for_byte(guarded: Workspace) -> None:
+    # Quotes, backslashes, $, backticks and a line that reads like the here-document's end marker.
+    command = 'printf "a\\\\nb\\"c $HOME `x`" PAYLOAD\nPAYLOAD\n && npm run build'
+    code, out, _ = run_hook(guarded, command)
+    assert code == 0 and out is not None
+    assert out["hookSpecificOutput"]["updatedInput"]["command"] == command.replace("npm run build", FIX)
