@@ -172,7 +172,7 @@ def _gotchas(failures: list[dict[str, Any]], cwd: str) -> list[str]:
             re.sub(r"^Exit code \d+\n?", "", str(failure.get("error") or "")) or "(no output)", cwd
         )
         fix = failure.get("fixed_by")
-        item = f"- `{command}` failed with:\n\n{_indent(_fence(error))}\n"
+        item = f"- `{command}` failed with:\n\n{_indent(_fence(error), 2)}\n"
         item += (
             f"  What worked instead: `{_local(str(fix), cwd)}`."
             if fix
@@ -187,9 +187,9 @@ def _gotchas(failures: list[dict[str, Any]], cwd: str) -> list[str]:
     return lines
 
 
-def _indent(text: str) -> str:
-    # Three spaces: the continuation of a numbered list item in Markdown.
-    return "\n".join("   " + line if line else line for line in text.splitlines())
+def _indent(text: str, width: int = 3) -> str:
+    # Three spaces continue a numbered list item in Markdown, two a bullet.
+    return "\n".join(" " * width + line if line else line for line in text.splitlines())
 
 
 @offline_handler("skill-writer")
@@ -222,10 +222,13 @@ def offline_skill_writer(request: Request) -> dict[str, Any]:
     name = skill_name(gap)
     what = title.removeprefix("Repeated workflow: ")
     sessions = len(evidence.get("sessions") or []) or int(gap.get("sessions") or 0)
-    seen_in = f" as done in {sessions} session(s) of this project" if sessions else ""
+    seen_in = f" in {sessions} session{'s' if sessions != 1 else ''} of this project" if sessions else ""
+    what = what.rstrip(". ")
     if source == "request":
-        when = f"You are asked to {what[0].lower() + what[1:]}" if what else "The task matches this skill"
-        description = f"{what.rstrip('.')}: the steps that worked{seen_in}, and the failures to avoid."
+        when = f"You are asked to {what[0].lower() + what[1:]}." if what else "The task matches this skill."
+        description = (
+            f"{what[:1].upper() + what[1:]}: the steps that worked{seen_in}, and the failures to avoid."
+        )
     elif source == "journal":
         when = f"The task needs {what} (the same steps, in order)."
         description = f"Runs {what} in order{seen_in}, with the gotchas met on the way."
@@ -259,7 +262,7 @@ def offline_skill_writer(request: Request) -> dict[str, Any]:
             steps.append(f"{number}. Run:\n\n{_indent(_fence(command, 'bash'))}\n")
     body = "\n".join(
         [
-            f"# {what}",
+            f"# {what[:1].upper() + what[1:]}",
             "",
             "## When to use",
             when,
