@@ -8,6 +8,7 @@ SIGTERM, or the ``stop`` event) lets the current trigger finish, commits, and re
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -20,7 +21,7 @@ from watchdog.observers import Observer
 
 from nevo.clock import Clock, system_clock
 from nevo.config import load_config
-from nevo.db import open_database
+from nevo.db import OperationalError, open_database
 from nevo.monitor import Monitor, RunResult
 from nevo.triggers import is_trigger_name
 from nevo.workspace import Workspace
@@ -28,6 +29,9 @@ from nevo.workspace import Workspace
 RESCAN_SECONDS = 5.0
 DEBOUNCE_SECONDS = 0.02
 STOP_POLL_SECONDS = 0.1
+RETRY_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
 
 
 class _TriggerArrivals(FileSystemEventHandler):
@@ -78,7 +82,15 @@ def watch(
                 if stop.is_set():
                     break
                 wake.clear()  # before listing: a trigger landing from now on wakes the next pass
-                result = monitor.process_pending(should_stop=stop.is_set)
+                try:
+                    result = monitor.process_pending(should_stop=stop.is_set)
+                except (OperationalError, OSError) as exc:
+                    # A busy database past its timeout, a full disk: nothing was lost (the batch rolled back,
+                    # the triggers are still there). Say so, wait, and try again rather than die.
+                    log.warning("monitor pass failed, retrying in %.0f s: %s", RETRY_SECONDS, exc)
+                    result = RunResult(warnings=[f"monitor pass failed, will retry: {exc}"])
+                    wake.set()
+                    stop.wait(RETRY_SECONDS)
                 total.merge(result)
                 if on_pass is not None and (result.processed or result.rejected or result.warnings):
                     on_pass(result)

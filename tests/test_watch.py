@@ -139,3 +139,24 @@ def test_nevo_monitor_exits_cleanly_on_a_signal(ws: Workspace, signum: int) -> N
             process.kill()
     assert process.returncode == 0, err
     assert "1 trigger(s) processed" in out and "new incident INC-" in out
+
+
+def test_a_failing_pass_is_retried_not_fatal(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nevo import watch as watch_module
+    from nevo.db import OperationalError
+    from nevo.monitor import Monitor
+
+    real = Monitor.process_pending
+    failures = iter([True])
+
+    def flaky(self: Monitor, should_stop: Callable[[], bool] = lambda: False) -> RunResult:
+        if next(failures, False):
+            raise OperationalError("database is locked")
+        return real(self, should_stop)
+
+    monkeypatch.setattr(Monitor, "process_pending", flaky)
+    monkeypatch.setattr(watch_module, "RETRY_SECONDS", 0.05)
+    write_trigger(ws, failure_payload())
+    with Watcher(ws) as watcher:
+        assert wait_for(lambda: total_count(ws) == 1)
+    assert watcher.result is not None and any("database is locked" in w for w in watcher.result.warnings)
