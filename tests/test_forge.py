@@ -415,3 +415,13 @@ def test_one_off_commands_are_listed_but_never_replayed_by_a_script(project: Wor
     assert not (skill / "scripts").exists()
     text = (skill / "SKILL.md").read_text()
     assert "git push origin main" in text and "## How to verify\nRun `npm test`" in text
+
+
+def test_outside_git_a_skill_is_not_deployed_and_nothing_is_left_behind(workspace: Workspace) -> None:
+    init(workspace)
+    with open_database(workspace) as db:
+        add_session(db, "s1", str(workspace.root), MIGRATION_SESSION)
+    request_skill(workspace, "run the database migrations with alembic", clock=CLOCK)
+    [outcome] = run_forge(workspace, clock=CLOCK).outcomes
+    assert outcome.status == "failed" and "git init" in outcome.note
+    assert not (workspace.root / ".claude" / "skills" / str(outcome.skill_name)).exists()
