@@ -211,3 +211,52 @@ def test_claude_code_provider_reports_a_failing_cli(tmp_path: Path) -> None:
         provider.complete(REQUEST)
     with pytest.raises(ProviderError, match="needs the `claude` CLI"):
         ClaudeCodeProvider.from_config(Config(), None, {"PATH": str(tmp_path / "nowhere")})
+
+
+def test_analyze_through_the_anthropic_provider_end_to_end(fake: list[Fake], git_workspace: Any) -> None:
+    from nevo import analyst
+    from nevo.config import load_config
+    from nevo.db import open_database
+    from nevo.providers import make_provider
+    from nevo.rules import RuleBook
+    from tests.test_analyst import NPM_ERROR, record
+
+    record(git_workspace, "npm run build", NPM_ERROR, recovery="npm --prefix web run build")
+    proposal = {
+        "root_cause": "The build script lives in web/package.json; the root package.json has none.",
+        "category": "missing-knowledge",
+        "rule": {
+            "title": "Build the web app from web/",
+            "body": "Run `npm --prefix web run build` for the build.",
+            "trigger": "PreToolUse Bash `npm run build`",
+            "enforcement": "guard rewrite",
+            "verification": "the incident does not recur",
+            "paths": [],
+        },
+        "guard": {
+            "tool": "Bash",
+            "command": "npm run build",
+            "action": "rewrite",
+            "fix": "npm --prefix web run build",
+        },
+    }
+    server = Fake([(200, _message(proposal), 0.0)])
+    fake.append(server)
+    env = {"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": server.base_url}
+    with open_database(git_workspace) as db:
+        provider = make_provider(git_workspace, load_config(git_workspace), db, env=env)
+        [outcome] = analyst.analyze_ready(git_workspace, provider, db=db).outcomes
+        call = db.one("SELECT provider, agent, model, input_tokens, output_tokens, ok FROM llm_calls")
+    assert outcome.verdict == "committed" and outcome.provider == "anthropic", outcome
+    assert RuleBook(git_workspace).get("PROJ-001").body == "Run `npm --prefix web run build` for the build."
+    assert call is not None and tuple(call) == (
+        "anthropic",
+        "incident-analyst",
+        "claude-opus-4-5",
+        1200,
+        300,
+        1,
+    )
+    [body] = server.bodies
+    assert body["tools"][0]["input_schema"] == analyst.SCHEMA
+    assert "npm run build" in body["messages"][0]["content"] and "<data>" in body["messages"][0]["content"]
