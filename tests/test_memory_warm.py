@@ -151,3 +151,32 @@ def test_fitness_snapshots_count_rules_skills_facts_incidents_and_tokens(install
     assert (first.rules, first.skills, first.facts, first.tokens) == (1, 1, 1, 120)
     take_snapshot(db, installed, fixed_clock(NOW + timedelta(days=1)))
     assert [s.at for s in list_snapshots(db)] == ["2026-11-21T03:00:00Z", "2026-11-22T03:00:00Z"]
+
+
+def test_fitness_reads_the_monitors_incidents_open_known_and_recurring(installed: Workspace) -> None:
+    db = open_database(installed)
+    rows = [
+        ("INC-1", "fp1", "new", "2026-10-01T00:00:00Z"),
+        ("INC-2", "fp2", "resolved", "2026-10-01T00:00:00Z"),
+        ("INC-3", "fp3", "new", "2026-11-20T00:00:00Z"),
+    ]
+    for incident_id, fingerprint, status, first_seen in rows:
+        db.execute(
+            "INSERT INTO incidents (id, fingerprint, tool, first_seen, last_seen, status)"
+            " VALUES (?, ?, 'Bash', ?, ?, ?)",
+            (incident_id, fingerprint, first_seen, first_seen, status),
+        )
+    occurrences = [
+        ("INC-1", "2026-10-01T00:00:00Z"),
+        ("INC-1", "2026-11-19T00:00:00Z"),
+        ("INC-2", "2026-11-20T00:00:00Z"),
+        ("INC-3", "2026-11-20T00:00:00Z"),
+    ]
+    for index, (incident_id, at) in enumerate(occurrences):
+        db.execute(
+            "INSERT INTO occurrences (key, incident_id, at, source) VALUES (?, ?, ?, 'hook')",
+            (f"k{index}", incident_id, at),
+        )
+    snapshot = take_snapshot(db, installed, fixed_clock(NOW))
+    assert (snapshot.incidents_known, snapshot.incidents_open) == (3, 2)
+    assert snapshot.recurrences == 2  # INC-1 and INC-2 came back this week; INC-3 is new this week
