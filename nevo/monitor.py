@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,6 +51,11 @@ SAMPLE_ERROR_CHARS = 4_000  # the stored sample of an error: head and tail
 FINGERPRINT_ERROR_CHARS = 32_768  # what is redacted and fingerprinted (the fingerprint reads 8 KB each end)
 TRANSCRIPT_EVENTS = frozenset({"Stop", "SubagentStop", "SessionEnd", "PreCompact"})
 MAX_BETWEEN = 5
+# Error results in a transcript that are not the tool failing: a nevo guard denying a call (the rule doing
+# its job: counting it would make the rule look broken), the person rejecting or interrupting a call.
+NOT_A_FAILURE = re.compile(
+    r"\s*(?:nevo (?:PROJ|AGENT)-\d+:|The user doesn't want to proceed|\[Request interrupted by user)"
+)
 ESSENCE_CACHE_MAX_CHARS = 16_384  # larger failures are not memoised (bounded memory)
 
 
@@ -277,7 +283,8 @@ class Monitor:
         cwd = cwd or transcript.cwd
         result.transcripts_read += 1
         for call in transcript.calls:
-            if call.failed and call.id and call.result is not None:
+            result_text = call.result.text if call.result is not None else ""
+            if call.failed and call.id and call.result is not None and not NOT_A_FAILURE.match(result_text):
                 self._count(
                     call.name,
                     call.input,

@@ -689,3 +689,30 @@ def test_cli_lists_incidents_and_refuses_a_workspace_without_nevo(
     bare.mkdir()
     assert cli_main(["monitor", "--once", "-w", str(bare)]) == 1
     assert "not installed" in capsys.readouterr().err
+
+
+def test_guard_denials_and_rejections_in_a_transcript_are_not_failures(
+    ws: Workspace, db: Database, tmp_path: Path
+) -> None:
+    t = TranscriptWriter(tmp_path / "session.jsonl")
+    t.call(
+        "d1",
+        "Bash",
+        {"command": "npm run build"},
+        "nevo PROJ-003: Build the web app with npm --prefix web.",
+        error=True,
+    )
+    t.call(
+        "d2",
+        "Bash",
+        {"command": "rm -rf build"},
+        "The user doesn't want to proceed with this tool use.",
+        error=True,
+    )
+    t.call("d3", "Bash", {"command": "sleep 100"}, "[Request interrupted by user for tool use]", error=True)
+    t.bash(
+        "f1", "make", "make: *** No targets specified and no makefile found.  Stop.", code=2
+    )  # the control
+    write_trigger(ws, t.stop_payload())
+    assert run(ws, db).counted == 1
+    assert only(db).command == "make"
