@@ -28,7 +28,7 @@ from typing import Any
 from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
-from nevo.db import Database, open_database
+from nevo.db import Database, OperationalError, open_database
 from nevo.fingerprint import Fingerprint, fingerprint
 from nevo.recovery import describe_call, plausible_recovery
 from nevo.redact import redact, redact_obj
@@ -155,16 +155,23 @@ class Monitor:
             return False
         except FileNotFoundError:
             return False  # another monitor took it
+        effect, ended_here = RunResult(), list[str]()
         self.db.execute("SAVEPOINT one_trigger")
         try:
-            self._apply(path.name, payload, at, result, ended)
-        except (ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
-            # A payload shape this code did not foresee: keep the file, with the reason, and go on.
+            self._apply(path.name, payload, at, effect, ended_here)
+        except OperationalError:
+            raise  # the database is busy or the disk full: the whole batch rolls back and is retried later
+        except Exception as exc:
+            # A payload this code did not foresee must not block every trigger behind it: undo its effect,
+            # move it aside with the reason (nothing is lost: moving it back re-queues it) and go on.
             self.db.execute("ROLLBACK TO one_trigger")
             self.db.execute("RELEASE one_trigger")
+            log.exception("trigger %s could not be processed", path.name)
             self._reject(path, f"could not be processed: {type(exc).__name__}: {exc}", result)
             return False
         self.db.execute("RELEASE one_trigger")
+        result.merge(effect)
+        ended.extend(ended_here)
         return True
 
     def _apply(

@@ -716,3 +716,23 @@ def test_guard_denials_and_rejections_in_a_transcript_are_not_failures(
     write_trigger(ws, t.stop_payload())
     assert run(ws, db).counted == 1
     assert only(db).command == "make"
+
+
+def test_a_trigger_the_code_cannot_handle_is_moved_aside_without_blocking_the_rest(
+    ws: Workspace, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Monitor._count
+
+    def fragile(self: Monitor, tool: str, *args: Any, **kwargs: Any) -> None:
+        real(self, tool, *args, **kwargs)  # its effect must be undone too
+        if tool == "Poison":
+            raise RecursionError("unforeseen")
+
+    monkeypatch.setattr(Monitor, "_count", fragile)
+    write_trigger(ws, failure_payload())
+    poison = write_trigger(ws, failure_payload(tool="Poison", tool_input={}))
+    write_trigger(ws, failure_payload())
+    result = run(ws, db)
+    assert (result.processed, result.counted, result.rejected) == (2, 2, [poison.name])
+    assert only(db).count == 2
+    assert "RecursionError: unforeseen" in (ws.rejected_dir / f"{poison.name}.reason").read_text()
