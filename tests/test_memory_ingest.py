@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nevo.clock import fixed_clock
 from nevo.config import load_config
@@ -287,3 +289,19 @@ def test_pasted_code_and_logs_state_no_facts_and_secrets_never_become_facts(inst
     assert token not in str(db.scalar("SELECT text FROM facts")) and "REDACTED" in str(
         db.scalar("SELECT text FROM facts")
     )
+
+
+def test_ingest_takes_files_and_folders(installed: Workspace, tmp_path: Path) -> None:
+    pnpm_session(tmp_path / "a" / "sess-f1.jsonl")
+    pnpm_session(tmp_path / "b" / "nested" / "sess-f2.jsonl")
+    db = open_database(installed)
+    report = ingest_paths(db, installed, [tmp_path / "a" / "sess-f1.jsonl", tmp_path / "b"], CLOCK)
+    assert sorted(s.session_id for s in report.sessions) == ["sess-f1", "sess-f2"]
+    assert ingest_paths(db, installed, [tmp_path / "a", tmp_path / "b"], CLOCK).journal_rows == 0
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60))
+def test_a_fact_is_the_same_fact_whatever_its_case_spacing_and_final_period(text: str) -> None:
+    variant = "  " + text.upper().replace(" ", "   ") + " ."
+    assert fact_hash(text.upper()) == fact_hash(variant)
+    assert len(fact_hash(text)) == 64
