@@ -425,3 +425,24 @@ def test_outside_git_a_skill_is_not_deployed_and_nothing_is_left_behind(workspac
     [outcome] = run_forge(workspace, clock=CLOCK).outcomes
     assert outcome.status == "failed" and "git init" in outcome.note
     assert not (workspace.root / ".claude" / "skills" / str(outcome.skill_name)).exists()
+
+
+def test_forge_status_for_nevo_status(project: Workspace) -> None:
+    from nevo.forge import forge_status
+
+    with open_database(project) as db:
+        add_session(db, "s1", str(project.root), MIGRATION_SESSION)
+    request_skill(project, "run the database migrations with alembic", clock=CLOCK)
+    request_skill(project, "deploy the frobnicator", clock=CLOCK)
+    with open_database(project) as db:
+        assert forge_status(project, db, CLOCK)["gaps_waiting"] == 2
+    run_forge(project, clock=CLOCK)
+    with open_database(project) as db:
+        status = forge_status(project, db, CLOCK)
+    assert status == {
+        "skills_active": 1,
+        "skills_flagged": {},
+        "gaps_waiting": 0,
+        "escalations_open": 0,
+        "last_pipeline_verdict": "approved",
+    }

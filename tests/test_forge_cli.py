@@ -101,3 +101,32 @@ def test_every_forge_command_has_help_with_an_example(
 ) -> None:
     code, out = run(capsys, "forge", command, "--help")
     assert code == 0 and "Example: nevo forge" in out
+
+
+def test_escalations_are_listed_and_resolved(
+    workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nevo.quality import PipelineOptions, run_pipeline
+    from tests.test_quality import UNSAFE_SHELL, RevisingProvider
+
+    init(workspace)
+    with open_database(workspace) as db:
+        result = run_pipeline(
+            {"install.sh": UNSAFE_SHELL},
+            subject="install",
+            provider=RevisingProvider(),
+            db=db,
+            options=PipelineOptions(max_refinements=1),
+        )
+    assert result.verdict == "escalated"
+    root = str(workspace.root)
+    code, out = run(capsys, "quality", "escalations", "-w", root, "--json")
+    [escalation] = json.loads(out)
+    assert (
+        code == 0
+        and escalation["subject"] == "install"
+        and escalation["findings"][0]["code"] == "download-exec"
+    )
+    assert run(capsys, "quality", "escalations", "-w", root, "--resolve", str(escalation["id"]))[0] == 0
+    assert json.loads(run(capsys, "quality", "escalations", "-w", root, "--json")[1]) == []
+    assert run(capsys, "quality", "escalations", "-w", root, "--resolve", "999")[0] == 1

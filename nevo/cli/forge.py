@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -21,6 +21,12 @@ quality_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+ResolveOption = Annotated[
+    Optional[int],  # noqa: UP045 - typer needs Optional here on 3.10
+    typer.Option("--resolve", help="Mark this escalation resolved."),
+]
 
 
 def _installed(workspace: Workspace) -> Workspace:
@@ -202,6 +208,35 @@ def quality_run(
             )
     if not result.approved:
         raise typer.Exit(1)
+
+
+@quality_app.command("escalations")
+def escalations(
+    workspace: WorkspaceOption = None,
+    resolve: ResolveOption = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Pipeline runs that still failed after the refinements: what a person has to decide.
+
+    Example: nevo quality escalations --resolve 3
+    """
+    from nevo.quality import list_escalations, resolve_escalation
+
+    ws = _installed(workspace_of(workspace))
+    if resolve is not None:
+        resolve_escalation(ws, resolve)
+        console.print(f"escalation #{resolve} resolved")
+        return
+    found = list_escalations(ws, include_resolved=show_all)
+    if as_json:
+        emit_json(found)
+        return
+    table(
+        "escalations",
+        ["id", "run", "at", "status", "subject", "reason"],
+        [[e["id"], e["run_id"], e["at"], e["status"], e["subject"], e["reason"]] for e in found],
+    )
 
 
 @quality_app.command("gate", hidden=True)

@@ -175,3 +175,21 @@ def deactivate_skill(
 ) -> str:
     with open_database(workspace) as db:
         return deactivate(workspace, db, name, reason, clock)
+
+
+def forge_status(workspace: Workspace, db: Database, clock: Clock = system_clock) -> dict[str, Any]:
+    """What ``nevo status`` shows for the forge and the quality pipeline: active and flagged skills, gaps
+    waiting, and escalations a person has to decide."""
+    config = load_config(workspace)
+    skills = inventory(workspace, db, clock, int(config.get("forge.unused_days")))
+    return {
+        "skills_active": sum(1 for s in skills if s.status == "active"),
+        "skills_flagged": {s.name: s.flags for s in skills if s.flags},
+        "gaps_waiting": int(
+            db.scalar("SELECT COUNT(*) FROM gap_candidates WHERE status IN ('new', 'evaluated')")
+        ),
+        "escalations_open": int(db.scalar("SELECT COUNT(*) FROM escalations WHERE status = 'open'")),
+        "last_pipeline_verdict": db.scalar(
+            "SELECT verdict FROM pipeline_runs WHERE verdict IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ),
+    }

@@ -62,3 +62,26 @@ def run_files(workspace: Workspace, paths: Sequence[Path], *, clock: Clock = sys
         )
     finally:
         db.close()
+
+
+def list_escalations(workspace: Workspace, *, include_resolved: bool = False) -> list[dict[str, object]]:
+    """Pipeline runs that refinement could not fix: what a person has to decide."""
+    import json
+
+    from nevo.db import open_database
+
+    sql = "SELECT id, run_id, at, subject, reason, findings, status FROM escalations"
+    sql += "" if include_resolved else " WHERE status = 'open'"
+    with open_database(workspace) as db:
+        rows = db.query(sql + " ORDER BY id")
+    return [{**dict(row), "findings": json.loads(row["findings"] or "[]")} for row in rows]
+
+
+def resolve_escalation(workspace: Workspace, escalation_id: int) -> None:
+    from nevo.db import open_database
+    from nevo.errors import NevoError
+
+    with open_database(workspace) as db:
+        if db.one("SELECT 1 FROM escalations WHERE id = ?", (escalation_id,)) is None:
+            raise NevoError(f"no escalation #{escalation_id}", "`nevo quality escalations` lists them")
+        db.execute("UPDATE escalations SET status = 'resolved' WHERE id = ?", (escalation_id,))
