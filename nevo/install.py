@@ -51,6 +51,9 @@ RUNTIME_GITIGNORE = """\
 /*.log
 /context.*
 /install.json
+/guards.json
+/guards.needles
+/pending-rules.json
 """
 
 
@@ -243,7 +246,8 @@ def _is_disposable(path: Path) -> bool:
     """Runtime files that hold nothing a user could want back: empty folders, logs, rendered context."""
     if path.is_dir():
         return not any(path.iterdir())
-    return path.name in ("capture.log", "context.md", "context.json") and path.is_file()
+    rebuilt = ("capture.log", "context.md", "context.json", "guards.json", "guards.needles")  # derived from rules
+    return path.name in rebuilt and path.is_file()
 
 
 def _remove(path: Path) -> None:

@@ -37,6 +37,11 @@ class ToolCall:
     cwd: str | None
     sidechain: bool = False
     result: ToolResult | None = None
+    requested_input: dict[str, Any] | None = None  # what the model asked for, when a PreToolUse hook rewrote it
+
+    @property
+    def rewritten(self) -> bool:
+        return self.requested_input is not None
 
     @property
     def failed(self) -> bool:
@@ -144,6 +149,9 @@ def _absorb(transcript: Transcript, entry: dict[str, Any], pending: dict[str, To
     transcript.session_id = transcript.session_id or _str(entry.get("sessionId"))
     transcript.cwd = transcript.cwd or _str(entry.get("cwd"))
     transcript.version = transcript.version or _str(entry.get("version"))
+    if kind == "attachment":
+        _absorb_rewrite(entry.get("attachment"), pending)
+        return
     if kind not in ("user", "assistant"):
         return
     message = entry.get("message")
@@ -183,6 +191,26 @@ def _absorb(transcript: Transcript, entry: dict[str, Any], pending: dict[str, To
                 target.result = ToolResult(
                     text=_clip(result_text(block.get("content"))), is_error=bool(block.get("is_error")), at=at
                 )
+
+
+def _absorb_rewrite(attachment: Any, pending: dict[str, ToolCall]) -> None:
+    """A PreToolUse hook that answered ``updatedInput`` (a nevo guard, say) changed what really ran; the
+    transcript's tool_use still shows the model's request, so apply the rewrite to the call."""
+    if not isinstance(attachment, dict) or attachment.get("hookEvent") != "PreToolUse":
+        return
+    call = pending.get(_str(attachment.get("toolUseID")) or "")
+    stdout = attachment.get("stdout")
+    if call is None or not isinstance(stdout, str) or "updatedInput" not in stdout:
+        return
+    try:
+        output = json.loads(stdout)
+    except json.JSONDecodeError:
+        return
+    specific = output.get("hookSpecificOutput") if isinstance(output, dict) else None
+    updated = specific.get("updatedInput") if isinstance(specific, dict) else None
+    if isinstance(updated, dict) and updated:
+        call.requested_input = call.requested_input or dict(call.input)
+        call.input = {**call.input, **updated}
 
 
 def _add(transcript: Transcript, message: Message) -> None:

@@ -36,6 +36,25 @@ def test_tool_calls_are_joined_to_their_results(tmp_path: Path) -> None:
     assert t.skipped_lines == 0
 
 
+def test_a_pre_tool_use_rewrite_is_what_ran(tmp_path: Path) -> None:
+    """Shape seen with Claude Code 2.1.197: the hook's stdout is kept in a hook_success attachment."""
+    hook_out = json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow",
+                                                  "updatedInput": {"command": "npm --prefix web run build"}}})
+    path = tmp_path / "t.jsonl"
+    path.write_text(
+        line("assistant", [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "npm run build",
+                                                                                   "description": "build"}}])
+        + json.dumps({"type": "attachment", "attachment": {"type": "hook_success", "hookName": "PreToolUse:Bash",
+                                                           "toolUseID": "t1", "hookEvent": "PreToolUse",
+                                                           "stdout": hook_out + "\n", "exitCode": 0}}) + "\n"
+        + line("user", [{"type": "tool_result", "tool_use_id": "t1", "content": "built", "is_error": False}])
+    )
+    [call] = read_transcript(path).calls
+    assert call.command == "npm --prefix web run build" and call.rewritten
+    assert call.requested_input == {"command": "npm run build", "description": "build"}
+    assert call.input["description"] == "build"
+
+
 def test_garbage_lines_are_skipped_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text("not json\n[1,2]\n" + line("assistant", "hi") + '{"type": "user", "message": 5}\n'
