@@ -58,6 +58,7 @@ CREATE TABLE stage_results (
     status      TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'skipped', 'error')),
     duration_ms INTEGER NOT NULL DEFAULT 0,
     findings    TEXT NOT NULL DEFAULT '[]',        -- JSON list of {file, line, code, message, severity}
+    note        TEXT NOT NULL DEFAULT '',          -- what ran, or why it could not
     UNIQUE (run_id, seq)
 );
 

@@ -121,8 +121,8 @@ class Recorder:
         self.seq += 1
         if self.db is not None:
             self.db.execute(
-                "INSERT INTO stage_results (run_id, seq, name, attempt, status, duration_ms, findings)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO stage_results (run_id, seq, name, attempt, status, duration_ms, findings, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.run_id,
                     self.seq,
@@ -130,10 +130,8 @@ class Recorder:
                     result.attempt,
                     result.status,
                     result.duration_ms,
-                    json.dumps(
-                        [f.__dict__ for f in result.findings]
-                        + ([{"note": result.note}] if result.note else [])
-                    ),
+                    json.dumps([f.__dict__ for f in result.findings]),
+                    result.note,
                 ),
             )
 
