@@ -83,6 +83,16 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
                     }
         except NevoError as exc:
             extra["database_error"] = exc.message
+    if workspace.db_path.is_file() and "database_error" not in extra and any(workspace.rules_dir.glob("*.md")):
+        from nevo.rules import overview
+
+        rules = overview(workspace)
+        extra["rules"] = {
+            "active": sum(1 for r in rules if r["status"] == "active"),
+            "guards": sum(1 for r in rules if r["guard"] and r["status"] == "active"),
+            "failing": [r["id"] for r in rules if r["failing"]],
+            "decorative": [r["id"] for r in rules if r["decorative"]],
+        }
     waiting = workspace.nevo_dir / "pending-rules.json"
     if waiting.is_file():
         try:

@@ -60,3 +60,21 @@ def test_doctor_reports_problems_with_fixes(tmp_path: Path) -> None:
     failed = {c["name"]: c for c in report["checks"] if not c["ok"]}
     assert "settings" in failed and failed["settings"]["fix"]
     assert failed["installed"]["fix"] == "run `nevo init`"
+
+
+def test_status_shows_rejected_triggers_and_rules_waiting_for_git(tmp_path: Path) -> None:
+    from nevo.install import init
+    from nevo.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    init(ws)
+    ws.rejected_dir.mkdir()
+    (ws.rejected_dir / "000000000001-1.json").write_text("not json")
+    (ws.rejected_dir / "000000000001-1.json.reason").write_text("not JSON: Expecting value at line 1\n")
+    (ws.nevo_dir / "pending-rules.json").write_text(json.dumps(
+        [{"id": "PROJ-004", "paths": [".claude/rules/PROJ-004-x.md"], "message": "m", "reason": "mid-rebase"}]))
+    out = subprocess.run([sys.executable, "-m", "nevo", "status", "-w", str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "rejected triggers: 1" in out.stdout and "Expecting value" in out.stdout
+    assert "rule waiting for git: PROJ-004 (mid-rebase)" in out.stdout

@@ -91,8 +91,18 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
         console.print(f"[yellow]capture errors: {info['capture_errors']} (see {ws.capture_log})[/yellow]")
     if "incidents" in info:
         console.print("incidents: " + (", ".join(f"{k} {v}" for k, v in sorted(info["incidents"].items())) or "none"))
-    if info.get("rules_waiting"):
-        console.print(f"[yellow]rules waiting for git: {info['rules_waiting']}[/yellow]")
+    if "rules" in info:
+        rules = info["rules"]
+        console.print(f"rules: {rules['active']} active, {rules['guards']} with a guard")
+        if rules["failing"]:
+            console.print(f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)")
+        if rules["decorative"]:
+            console.print(f"[yellow]decorative rules: {', '.join(rules['decorative'])}[/yellow] (`nevo rules lint`)")
+    for waiting in info.get("rules_waiting") or []:
+        if isinstance(waiting, dict):
+            console.print(f"[yellow]rule waiting for git: {waiting.get('id')} ({waiting.get('reason')})[/yellow]")
+        else:
+            console.print(f"[yellow]rules waiting for git: {waiting}[/yellow]")
     if info.get("database_error"):
         console.print(f"[red]database: {info['database_error']}[/red]")
 
