@@ -16,7 +16,7 @@ from nevo.forge.evaluate import decide_offline
 from nevo.forge.sequences import repeated_sequences, step_token
 from nevo.forge.validate import validate_skill
 from nevo.install import init
-from nevo.providers import OfflineProvider, Request, Response
+from nevo.providers import OfflineProvider, ProviderError, Request, Response
 from nevo.workspace import Workspace
 from tests.conftest import git
 
@@ -446,3 +446,33 @@ def test_forge_status_for_nevo_status(project: Workspace) -> None:
         "escalations_open": 0,
         "last_pipeline_verdict": "approved",
     }
+
+
+class EvaluatorProvider:
+    """The gap-evaluator answers junk or fails; every other agent offline."""
+
+    def __init__(self, answer: dict[str, object] | None) -> None:
+        self.answer = answer
+
+    def complete(self, request: Request) -> Response:
+        if request.agent.name == "gap-evaluator":
+            if self.answer is None:
+                raise ProviderError("the API timed out")
+            return Response(dict(self.answer), "fake", "fake")
+        return OfflineProvider().complete(request)
+
+
+def test_an_unavailable_evaluator_leaves_the_gap_for_later_and_a_junk_answer_falls_back(
+    project: Workspace,
+) -> None:
+    gap = request_skill(project, "deploy the frobnicator", clock=CLOCK)
+    report = run_forge(project, clock=CLOCK, provider=EvaluatorProvider(None))
+    assert report.evaluated == [] and report.outcomes == []
+    with open_database(project) as db:
+        assert db.scalar("SELECT status FROM gap_candidates WHERE id = ?", (gap.id,)) == "new"
+    report = run_forge(
+        project, clock=CLOCK, provider=EvaluatorProvider({"decision": "banana", "reason": "?"})
+    )
+    [evaluated] = report.evaluated
+    assert evaluated["decision"] == "skill"
+    assert evaluated["reason"] == "a person asked for this skill (the evaluator's answer was unusable)"
