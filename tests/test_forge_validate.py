@@ -77,9 +77,16 @@ def test_a_good_skill_is_valid_and_compiling_leaves_no_cache(tmp_path: Path) -> 
     assert not list(folder.rglob("__pycache__"))
 
 
-def test_the_skill_nevo_ships_passes_its_own_validator() -> None:
-    shipped = Path(__file__).resolve().parents[1] / "skills" / "nevo-rules"
+SHIPPED = sorted(p.parent for p in (Path(__file__).resolve().parents[1] / "skills").glob("*/SKILL.md"))
+
+
+@pytest.mark.parametrize("shipped", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_the_skills_nevo_ships_pass_its_own_validator(shipped: Path) -> None:
     assert validate_skill(shipped, require_sections=True).problems == []
+
+
+def test_nevo_ships_its_skills() -> None:
+    assert {p.name for p in SHIPPED} >= {"nevo-rules", "nevo-quality-gate"}
 
 
 def test_missing_folder_and_missing_skill_md(tmp_path: Path) -> None:
