@@ -114,3 +114,22 @@ def test_the_hook_stays_fast(installed: Workspace, tmp_path: Path) -> None:
         run_stop(installed, payload(path, f"s-fast-{index}"))
     per_call = (time.perf_counter() - started) / 10
     assert per_call < 0.2, per_call
+
+
+def test_recovery_is_seen_before_the_last_result_is_written_and_a_final_failure_is_none(
+    installed: Workspace, tmp_path: Path
+) -> None:
+    # Claude Code may fire Stop before the last tool_result reaches the transcript.
+    racing = TranscriptWriter(tmp_path / "s-race.jsonl")
+    racing.prompt("go").bash("nosuchtool test", "nosuchtool: command not found", exit_code=127)
+    racing.call("Bash", {"command": "pytest --version"})
+    compact = racing.path.read_text().replace('": ', '":').replace(', "', ',"')
+    racing.path.write_text(compact)
+    assert json.loads(run_stop(installed, payload(racing.path, "s-race")).stdout)["decision"] == "block"
+
+    failing = TranscriptWriter(tmp_path / "s-fail.jsonl")
+    failing.prompt("go").bash("echo ok").bash(
+        "nosuchtool test", "nosuchtool: command not found", exit_code=127
+    )
+    failing.path.write_text(failing.path.read_text().replace('": ', '":').replace(', "', ',"'))
+    assert run_stop(installed, payload(failing.path, "s-fail")).stdout == ""  # nothing recovered yet
