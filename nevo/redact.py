@@ -20,6 +20,7 @@ search still applies). See bench/bench_redact.py.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Iterator
@@ -35,15 +36,15 @@ _ROOTS = (
     r"(?:pass|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|auth|credential)"
 )
 KEYWORD_ROOTS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
+# Starts at a root (fast: the engine scans for the roots' first letters), ends after the separator;
+# the key's start is found backwards in Python. `key` ends where the key name ends.
 _ASSIGNMENT_RE = re.compile(
-    _ROOTS + r"[a-z0-9_.\-]{0,60}+(?P<key>)\\?[\"']?[ \t]*(?:=>|:=|=(?![=~])|:(?!:|//))[ \t]*"
+    r"(?:pass|pwd|secret|token|key|auth|credential)[a-z0-9_.\-]{0,60}+(?P<key>)"
+    r"\\?[\"']?[ \t]*(?P<sep>=>|:=|=(?![=~])|:(?!:|//))[ \t]*"
 )
-# `(?P<esc>)` marks a line that starts after a literal \n: a JSON-encoded string.
-_ENV_LINE_RE = re.compile(
-    r"(?m)(?:^|(?P<esc>\\n))[ \t]*(?:export[ \t]+|set[ \t]+|-[ \t]+|[<>*][ \t]*)?\\?[\"']?"
-    r"(?P<key>[a-z0-9_.\-]{0,40}?" + _ROOTS + r"[a-z0-9_.\-]{0,40}+)"
-    r"\\?[\"']?[ \t]*(?:=|:(?!:|//))[ \t]*"
-)
+_KEY_RUN_REVERSED_RE = re.compile(r"[a-z0-9_.\-]{0,60}")
+# What may stand between the start of a line and a key: "export ", "- ", "> " (curl -v), a quote.
+_LINE_PREFIX_REVERSED_RE = re.compile(r"[\"']?\\?[ \t]*(?:(?:tropxe|tes)[ \t]+|[\-<>*][ \t]*)?")
 _FLAG_RE = re.compile(
     r"-(?<![a-z0-9_\-]-)-?(?P<key>[a-z0-9_\-]{0,40}?" + _ROOTS + r"[a-z0-9_\-]{0,40}+)[ \t]++(?=[^\s\-])"
 )
@@ -78,6 +79,7 @@ _NOT_SECRET_FIRST = _word_set(
 _SECRET_KEY_PAIRS = ("accesskey", "privatekey", "accountkey", "signingkey", "encryptionkey", "masterkey")
 
 
+@functools.lru_cache(maxsize=4096)  # keys repeat a lot (every JSON payload has the same ones)
 def key_kind(key: str, *, is_flag: bool = False) -> str | None:
     """The marker kind for a value assigned to `key`, or None when the key does not name a secret."""
     words = [word.lower() for word in _WORD_RE.findall(key)]
@@ -104,6 +106,7 @@ def key_kind(key: str, *, is_flag: bool = False) -> str | None:
 
 
 _SCHEME_RE = re.compile(r"(?i)(?:bearer|basic|token|digest|bot|jwt|negotiate|ntlm)[ \t]++(?=[^\s\"'])")
+_NON_SPACE_RE = re.compile(r"\S*+")
 _BARE_RE = re.compile(r"(?:[^\s\"'`,;)}\]<>|&\\]|\\(?![nrt\"'\\]))*+")
 _DOUBLE_QUOTED_RE = re.compile(r'(?:[^"\\\r\n]|\\.)*+')
 _SINGLE_QUOTED_RE = re.compile(r"[^'\r\n]*+")
@@ -192,74 +195,55 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class _TokenShape:
+    """A token family. The regex starts with a literal, so the engine's fast literal search finds
+    candidates (cheaper than testing for the literal first). A named group `kind_<name>` that
+    took part in the match overrides `kind` (kind_anthropic_key -> anthropic-key)."""
+
     kind: str
-    literals: tuple[str, ...]  # the regex runs only if one of these occurs in the text
     regex: re.Pattern[str]
     group: int = 0  # the part of the match that is secret
     needs_mixed_chars: bool = False  # reject matches without a digit, an upper and a lower case letter
 
 
-def _prefixed(
-    kind: str, prefix: str, body: str, group: int = 0, needs_mixed_chars: bool = False
-) -> _TokenShape:
-    """A token that starts with the literal `prefix` not glued to a longer word.
+# A start-of-token check written as a lookbehind placed *after* the first literal chars keeps the
+# literal search fast; and since the check class covers every body char, no token can start inside
+# the body of another: a run such as "eyJeyJeyJ..." is scanned once, not once per position.
+_NOT_AFTER = r"[A-Za-z0-9_\-]"
 
-    The negative lookbehind sits *after* the literal so the regex engine keeps its fast literal
-    search; and since no token can start inside the body of another, a run such as
-    "eyJeyJeyJ..." is scanned once, not once per position (no quadratic time)."""
-    literal = re.escape(prefix)
-    pattern = f"{literal}(?<![A-Za-z0-9_\\-]{literal}){body}"
-    return _TokenShape(kind, (prefix,), re.compile(pattern), group, needs_mixed_chars)
+
+def _family(kind: str, pattern: str, group: int = 0, needs_mixed_chars: bool = False) -> _TokenShape:
+    return _TokenShape(kind, re.compile(pattern.replace("NOT_AFTER", _NOT_AFTER)), group, needs_mixed_chars)
 
 
 TOKEN_SHAPES: tuple[_TokenShape, ...] = (
-    *(
-        _prefixed("aws-access-key-id", p, r"[A-Z0-9]{16}(?![A-Za-z0-9])")
-        for p in ("AKIA", "ASIA", "ABIA", "ACCA")
+    _family("aws-access-key-id", r"A(?:KIA|SIA|BIA|CCA)(?<!NOT_AFTER....)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+    _family("gcp-api-key", r"AIza(?<!NOT_AFTERAIza)[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"),
+    _family(
+        "github-token", r"gh(?<!NOT_AFTERgh)(?:[pousr]_[A-Za-z0-9]{36,255}+|ithub_pat_[A-Za-z0-9_]{22,255}+)"
     ),
-    _prefixed("gcp-api-key", "AIza", r"[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"),
-    *(
-        _prefixed("github-token", p, r"[A-Za-z0-9]{36,255}+")
-        for p in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+    _family("gitlab-token", r"gl(?<!NOT_AFTERgl)(?:pat|dt|rt|ptt|soat|cbt)-[A-Za-z0-9_\-]{20,}+"),
+    _family("slack-token", r"x(?<!NOT_AFTERx)(?:ox[abposre]-[A-Za-z0-9\-]{10,}+|app-\d-[A-Za-z0-9\-]{10,}+)"),
+    _family("slack-webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,}+)", 1),
+    _family("discord-webhook", r"/api/webhooks/(\d{5,}+/[A-Za-z0-9_\-]{20,}+)", 1),
+    _family("stripe-key", r"[sr]k_(?<!NOT_AFTER[sr]k_)(?:live|test)_[A-Za-z0-9]{10,}+"),
+    _family("stripe-key", r"whsec_(?<!NOT_AFTERwhsec_)[A-Za-z0-9]{20,}+"),
+    _family(
+        "openai-key",
+        r"sk-(?<!NOT_AFTERsk-)(?:(?P<kind_anthropic_key>ant-[A-Za-z0-9_\-]{20,}+)|[A-Za-z0-9_\-]{20,}+)",
+        needs_mixed_chars=True,
     ),
-    _prefixed("github-token", "github_pat_", r"[A-Za-z0-9_]{22,255}+"),
-    *(
-        _prefixed("gitlab-token", p, r"[A-Za-z0-9_\-]{20,}+")
-        for p in ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glcbt-")
+    _family("npm-token", r"npm_(?<!NOT_AFTERnpm_)[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+    _family("pypi-token", r"pypi-Ag(?<!NOT_AFTERpypi-Ag)[A-Za-z0-9_\-]{40,}+"),
+    _family(
+        "sendgrid-key",
+        r"SG\.(?<!NOT_AFTERSG\.)[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,50}(?![A-Za-z0-9_\-])",
     ),
-    *(_prefixed("slack-token", f"xox{c}-", r"[A-Za-z0-9\-]{10,}+") for c in "abposre"),
-    _prefixed("slack-token", "xapp-", r"\d-[A-Za-z0-9\-]{10,}+"),
-    _TokenShape(
-        "slack-webhook",
-        ("hooks.slack.com/",),
-        re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,}+)"),
-        group=1,
-    ),
-    _TokenShape(
-        "discord-webhook",
-        ("/api/webhooks/",),
-        re.compile(r"/api/webhooks/(\d{5,}+/[A-Za-z0-9_\-]{20,}+)"),
-        group=1,
-    ),
-    *(
-        _prefixed("stripe-key", p, r"[A-Za-z0-9]{10,}+")
-        for p in ("sk_live_", "rk_live_", "sk_test_", "rk_test_")
-    ),
-    _prefixed("stripe-key", "whsec_", r"[A-Za-z0-9]{20,}+"),
-    _prefixed("anthropic-key", "sk-ant-", r"[A-Za-z0-9_\-]{20,}+"),
-    _prefixed("openai-key", "sk-", r"(?!ant-)[A-Za-z0-9_\-]{20,}+", needs_mixed_chars=True),
-    _prefixed("npm-token", "npm_", r"[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
-    _prefixed("pypi-token", "pypi-Ag", r"[A-Za-z0-9_\-]{40,}+"),
-    _prefixed("sendgrid-key", "SG.", r"[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,50}(?![A-Za-z0-9_\-])"),
-    *(_prefixed("twilio-key", p, r"[0-9a-f]{32}(?![0-9A-Za-z])") for p in ("SK", "AC")),
-    _prefixed("google-oauth-token", "ya29.", r"[A-Za-z0-9_\-]{20,}+"),
-    _prefixed("google-oauth-token", "1//0", r"[A-Za-z0-9_\-]{30,}+"),
-    _prefixed("jwt", "eyJ", r"[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]*+"),
-    *(
-        _TokenShape("azure-account-key", (f"{k}=",), re.compile(f"{k}=([^;\\s\"'<>]{{8,}}+)"), group=1)
-        for k in ("AccountKey", "SharedAccessKey")
-    ),
-    _TokenShape("azure-sas-signature", ("sig=",), re.compile(r"[?&]sig=([^&\s\"'<>]{10,}+)"), group=1),
+    _family("twilio-key", r"(?:SK|AC)(?<!NOT_AFTER..)[0-9a-f]{32}(?![0-9A-Za-z])"),
+    _family("google-oauth-token", r"ya29\.(?<!NOT_AFTERya29\.)[A-Za-z0-9_\-]{20,}+"),
+    _family("google-oauth-token", r"1//0(?<!NOT_AFTER1//0)[A-Za-z0-9_\-]{30,}+"),
+    _family("jwt", r"eyJ(?<!NOT_AFTEReyJ)[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]*+"),
+    _family("azure-account-key", r"Key=(?:(?<=AccountKey=)|(?<=SharedAccessKey=))([^;\s\"'<>\\]{8,}+)", 1),
+    _family("azure-sas-signature", r"sig=(?<=[?&]sig=)([^&\s\"'<>\\]{10,}+)", 1),
 )
 
 _URL_USERINFO_RE = re.compile(
@@ -276,13 +260,14 @@ _MYSQL_PASSWORD_RE = re.compile(r"[ \t]-p('[^'\n]*+'|\"[^\"\n]*+\"|[^\s'\"]++)")
 
 def _token_findings(text: str) -> Iterator[tuple[int, int, int, str]]:
     for shape in TOKEN_SHAPES:
-        if not any(literal in text for literal in shape.literals):
-            continue
         for match in shape.regex.finditer(text):
             start, end = match.span(shape.group)
-            if shape.needs_mixed_chars and not _has_mixed_chars(text[start:end]):
+            kind = shape.kind
+            if match.lastgroup and match.lastgroup.startswith("kind_"):
+                kind = match.lastgroup[5:].replace("_", "-")
+            elif shape.needs_mixed_chars and not _has_mixed_chars(text[start:end]):
                 continue
-            yield start, end, _PRIO_TOKEN, shape.kind
+            yield start, end, _PRIO_TOKEN, kind
 
 
 def _has_mixed_chars(value: str) -> bool:
@@ -343,69 +328,134 @@ def _url_findings(text: str) -> Iterator[tuple[int, int, int, str]]:
             yield start, end, _PRIO_URL, "url-password"
 
 
-def _key_start(text: str, pos: int) -> int:
-    """Where the key that contains `pos` begins (keys are runs of letters, digits, _ . -)."""
-    limit = max(0, pos - _MAX_KEY_LEN)
-    while pos > limit and text[pos - 1] in _KEY_CHARS:
-        pos -= 1
-    return pos
-
-
 def _context_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
     if not any(root in lowered for root in KEYWORD_ROOTS):
         return
-    # key = value / key: value anywhere (JSON, YAML, env, headers, query strings, kwargs)
-    for match in _ASSIGNMENT_RE.finditer(lowered):
-        key_start = _key_start(text, match.start())
+    reversed_lowered = ""  # built on the first match only: most texts have none
+    # key = value / key: value (JSON, YAML, env, headers, query strings, kwargs). Each search
+    # resumes after the value it found, so "password=password=..." is scanned once.
+    pos = 0
+    for root_at in _root_positions(lowered):
+        if root_at < pos or (match := _ASSIGNMENT_RE.match(lowered, root_at)) is None:
+            continue
+        pos = match.end()
+        if not reversed_lowered:
+            reversed_lowered = lowered[::-1]
+        root_back = len(text) - match.start()
+        key_run = _KEY_RUN_REVERSED_RE.match(reversed_lowered, root_back)
+        key_start = match.start() - (key_run.end() - root_back if key_run else 0)
+        if key_start > 0 and text[key_start - 1] == "\\" and text[key_start] in "nrt":
+            key_start += 1  # "\nDB_PASSWORD=": the n belongs to the escape, not to the key
         if key_start > 0 and text[key_start - 1] in "/\\":  # a file path such as src/auth.py:42:
             continue
-        kind = key_kind(text[key_start : match.end("key")])
+        key = text[key_start : match.end("key")]
+        kind = key_kind(key)
         if kind is None:
             continue
-        found = value_span(text, match.end(), None)
-        if found is not None:
-            yield found[0], found[1], _PRIO_CONTEXT, kind
-    # KEY=value at the start of a line: the value is the rest of the line (.env, env dumps, YAML)
-    for match in _ENV_LINE_RE.finditer(lowered):
-        kind = key_kind(text[match.start("key") : match.end("key")])
-        if kind is None:
-            continue
-        found = value_span(text, match.end(), _line_end(text, match.end(), match.group("esc")))
-        if found is not None:
+        line = _line_start(text, reversed_lowered, key_start)
+        separator = match.group("sep")
+        if line is None or separator in ("=>", ":="):
+            found = value_span(text, match.end(), None)
+        else:  # a line "KEY=value cmd" (shell: up to whitespace) or "key: rest of line" (YAML, headers)
+            line_end = (_ESCAPED_LINE_RE if line == "escaped" else _LINE_RE).match(text, match.end())
+            end = line_end.end() if line_end else match.end()
+            if separator == "=" and not text.startswith(('"', "'", '\\"'), match.end()):
+                word = _NON_SPACE_RE.match(text, match.end(), end)
+                end = word.end() if word else end
+            found = value_span(text, match.end(), end)
+        if found is not None and not _repeats_key(text, found, key):
+            pos = max(pos, found[1])
             yield found[0], found[1], _PRIO_CONTEXT, kind
     # --password VALUE, -token VALUE
-    for match in _FLAG_RE.finditer(lowered):
-        kind = key_kind(text[match.start("key") : match.end("key")], is_flag=True)
-        if kind is None:
-            continue
-        found = value_span(text, match.end(), None)
-        if found is not None:
+    pos = 0
+    while (match := _FLAG_RE.search(lowered, pos)) is not None:
+        pos = match.end()
+        key = text[match.start("key") : match.end("key")]
+        kind = key_kind(key, is_flag=True)
+        found = value_span(text, match.end(), None) if kind is not None else None
+        if kind is not None and found is not None and not _repeats_key(text, found, key):
+            pos = max(pos, found[1])
             yield found[0], found[1], _PRIO_CONTEXT, kind
 
 
-def _line_end(text: str, pos: int, escaped: str | None) -> int:
-    """End of the line that holds `pos`; inside a JSON string a line also ends at a \\n escape."""
+def _root_positions(lowered: str) -> list[int]:
+    """Where the key roots occur: str.find is far faster than a regex alternation of roots,
+    whose first letters (p, s, t, k, a, c) are everywhere in ordinary text."""
+    positions: list[int] = []
+    for root in KEYWORD_ROOTS:
+        at = lowered.find(root)
+        while at != -1:
+            positions.append(at)
+            at = lowered.find(root, at + len(root))
+    positions.sort()
+    return positions
+
+
+def _line_start(text: str, reversed_lowered: str, key_start: int) -> str | None:
+    """ "line" when the key starts a line (after an optional export/-/>), "escaped" when it starts
+    a line inside a JSON string (after a literal \\n), else None."""
+    back = len(text) - key_start
+    prefix = _LINE_PREFIX_REVERSED_RE.match(reversed_lowered, back)
+    before = key_start - (prefix.end() - back if prefix else 0)
+    if before == 0 or text[before - 1] in "\r\n":
+        return "line"
+    if before >= 2 and text[before - 2] == "\\" and text[before - 1] in "nr":
+        return "escaped"
+    return None
+
+
+def _repeats_key(text: str, span: tuple[int, int], key: str) -> bool:
+    """`password=password`, `self.token = token`: code passing a variable along, not a secret."""
+    value = text[span[0] : span[1]].lower()
+    return value == key.rsplit(".", 1)[-1].strip("-_\"' ").lower()
+
+
+_LINE_RE = re.compile(r"[^\r\n]*+")
+_ESCAPED_LINE_RE = re.compile(r"(?:[^\r\n\\\"]|\\(?![nr\"]))*+")  # a line inside a JSON string
+
+
+def _line_end(text: str, pos: int) -> int:
     end = text.find("\n", pos)
-    if end == -1:
-        end = len(text)
-    if escaped:
-        for stop in ("\\n", "\\r", '\\"', '"'):
-            found = text.find(stop, pos, end)
-            if found != -1:
-                end = found
-    return end
+    return len(text) if end == -1 else end
+
+
+class _LineWords:
+    """For positions visited in increasing order: the bounds of the line that holds a position
+    and where some words first occur in it. Linear in total, even on one multi-MB line."""
+
+    def __init__(self, text: str, lowered: str, words: tuple[str, ...]) -> None:
+        self._text, self._lowered, self._words = text, lowered, words
+        self.start = self.end = -1
+        self._first: dict[str, int] = {}
+
+    def visit(self, pos: int) -> None:
+        if self.start <= pos <= self.end:
+            return
+        self.start = self._text.rfind("\n", 0, pos) + 1
+        self.end = _line_end(self._text, pos)
+        self._first = {w: self._lowered.find(w, self.start, self.end) for w in self._words}
+
+    def has_before(self, pos: int, *words: str) -> bool:
+        self.visit(pos)
+        return any(-1 < self._first[w] < pos for w in words)
+
+
+_SPACES_RE = re.compile(r"[ \t\r]*+")
 
 
 def _netrc_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
+    """`machine h login u password p` (.netrc): on one line after login/machine, or alone on a line."""
     if "passw" not in lowered:
         return
+    lines = _LineWords(text, lowered, ("login ", "machine "))
     for match in _NETRC_RE.finditer(lowered):
         start, end = match.span("value")
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = _line_end(text, end, None)
-        before = lowered[line_start : match.start()]
-        alone_on_line = not before.strip() and not text[end:line_end].strip()
-        if (alone_on_line or "login " in before or "machine " in before) and value_span(text, start, end):
+        in_netrc_line = lines.has_before(match.start(), "login ", "machine ")
+        alone_on_line = (
+            _SPACES_RE.match(text, lines.start).end() == match.start()  # type: ignore[union-attr]
+            and _SPACES_RE.match(text, end).end() >= lines.end  # type: ignore[union-attr]
+        )
+        if (in_netrc_line or alone_on_line) and value_span(text, start, end):
             yield start, end, _PRIO_CONTEXT, "password"
 
 
@@ -413,36 +463,23 @@ def _command_password_findings(text: str, lowered: str) -> Iterator[tuple[int, i
     """`mysql -pSECRET`, `docker login -p SECRET`, `sshpass -p SECRET`: -p means password only there."""
     if "-p" not in text:
         return
-    line_cache: dict[int, tuple[int, int, int]] = {}  # line start -> first mysql, first login/sshpass
-
-    def context(pos: int) -> tuple[int, int, int]:
-        line_start = text.rfind("\n", 0, pos) + 1
-        if line_start not in line_cache:
-            line_end = _line_end(text, pos, None)
-            logins = [lowered.find(w, line_start, line_end) for w in (" login", "sshpass")]
-            found = [p for p in logins if p != -1]
-            line_cache.clear()  # one line at a time: keeps memory flat on huge inputs
-            line_cache[line_start] = (
-                line_start,
-                lowered.find("mysql", line_start, line_end),
-                min(found) if found else -1,
-            )
-        return line_cache[line_start]
-
+    lines = _LineWords(text, lowered, ("mysql", " login", "sshpass"))
     if "mysql" in lowered:
         for match in _MYSQL_PASSWORD_RE.finditer(text):
-            _, mysql_at, _ = context(match.start())
-            if mysql_at != -1 and mysql_at < match.start():
+            if lines.has_before(match.start(), "mysql"):
                 found = value_span(text, match.start(1), None)
                 if found is not None:
                     yield found[0], found[1], _PRIO_CONTEXT, "password"
     if " login" in lowered or "sshpass" in lowered:
+        lines = _LineWords(text, lowered, ("mysql", " login", "sshpass"))
         for match in _PASSWORD_FLAG_RE.finditer(text):
-            _, _, login_at = context(match.start())
-            if login_at != -1 and login_at < match.start():
+            if lines.has_before(match.start(), " login", "sshpass"):
                 found = value_span(text, match.end(), None)
                 if found is not None:
                     yield found[0], found[1], _PRIO_CONTEXT, "password"
+
+
+_ESCAPE_RE = re.compile(r"\\[nrt\"'\\]")
 
 
 def _clip_markers(raw: list[tuple[int, int, int, str]], text: str) -> list[tuple[int, int, int, str]]:
@@ -467,7 +504,8 @@ def _clip_markers(raw: list[tuple[int, int, int, str]], text: str) -> list[tuple
                 if part[0] < part[1]
             ]
         for p_start, p_end in pieces:
-            if any(c.isalnum() for c in text[p_start:p_end]):
+            leftover = _ESCAPE_RE.sub("", text[p_start:p_end])  # a \\n next to a marker is no secret
+            if any(c.isalnum() for c in leftover):
                 clipped.append((p_start, p_end, prio, kind))
     return clipped
 
