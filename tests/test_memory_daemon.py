@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 
+import pytest
+
 from nevo.clock import fixed_clock
 from nevo.daemon import run_daemon
 from nevo.db import open_database
@@ -12,7 +14,12 @@ from nevo.nightly import NightlyReport
 from nevo.workspace import Workspace
 
 
-def test_the_daemon_watches_and_runs_a_missed_nightly_then_stops(installed: Workspace) -> None:
+def test_the_daemon_watches_and_runs_a_missed_nightly_then_stops(
+    installed: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nevo.nightly as nightly
+
+    monkeypatch.setattr(nightly, "LAZY_STEPS", ())  # the rules and forge stages test their own steps
     stop = threading.Event()
     ready = threading.Event()
     seen: list[NightlyReport] = []
