@@ -305,3 +305,18 @@ def test_a_fact_is_the_same_fact_whatever_its_case_spacing_and_final_period(text
     variant = "  " + text.upper().replace(" ", "   ") + " ."
     assert fact_hash(text.upper()) == fact_hash(variant)
     assert len(fact_hash(text)) == 64
+
+
+def test_a_model_reads_the_head_and_tail_of_a_long_session_with_short_results(
+    installed: Workspace, tmp_path: Path
+) -> None:
+    w = TranscriptWriter(tmp_path / "sess-long.jsonl")
+    w.prompt("A long one")
+    for index in range(300):
+        w.bash(f"echo {index}", "x" * 1000)
+    provider = ModelProvider()
+    ingest_session(open_database(installed), installed, w.path, CLOCK, provider=provider)
+    events = provider.requests[0].data["events"]
+    assert len(events) == 241 and events[120] == {"kind": "gap", "omitted_events": 301 - 240}
+    assert events[0]["text"] == "A long one" and events[-1]["target"] == "echo 299"
+    assert max(len(e.get("output") or "") for e in events) < 300

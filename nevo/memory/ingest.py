@@ -163,7 +163,7 @@ def summarise_session(
     outcome = outcome or SessionIngest(session_id, IngestResult(session_id, 0, 0, 0))
     entries = session_entries(db, session_id)
     events = condense(entries)
-    data = {"session": session_id, "events": for_model(events)}
+    data = {"session": session_id, "events": events if provider.name == "offline" else for_model(events)}
     told = provider.complete(
         Request(agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA, max_tokens=1024)
     )

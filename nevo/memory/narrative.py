@@ -19,6 +19,7 @@ from nevo.journal import JournalEntry, clip
 from nevo.memory.facts import command_head, find_recoveries
 from nevo.providers import Request, offline_handler
 
+MODEL_OUTPUT_CHARS = 240
 MAX_EVENTS_FOR_MODEL = 240  # the head and tail of a long session go to the model, not all of it
 _FILE_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")
 
@@ -88,10 +89,15 @@ def condense(entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
 
 
 def for_model(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if len(events) <= MAX_EVENTS_FOR_MODEL:
-        return events
+    """What a model reads: the head and tail of a long session, results cut shorter (tokens cost money; the
+    offline provider reads every event)."""
+    short = [
+        {**e, "output": clip(str(e["output"]), MODEL_OUTPUT_CHARS)} if e.get("output") else e for e in events
+    ]
+    if len(short) <= MAX_EVENTS_FOR_MODEL:
+        return short
     half = MAX_EVENTS_FOR_MODEL // 2
-    return [*events[:half], {"kind": "gap", "omitted_events": len(events) - 2 * half}, *events[-half:]]
+    return [*short[:half], {"kind": "gap", "omitted_events": len(short) - 2 * half}, *short[-half:]]
 
 
 def _first_sentence(text: str, limit: int = 160) -> str:
