@@ -58,6 +58,9 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
         checks.append(Check("hook scripts", not bad, "present and executable" if not bad else "; ".join(sorted(set(bad))),
                             None if not bad else "run `nevo init` to reinstall the scripts"))
 
+    if state.get("options", {}).get("quality_gate"):
+        checks.append(_quality_tools_check())
+
     for folder in (workspace.nevo_dir, workspace.triggers_dir, workspace.rules_dir):
         if folder.exists():
             writable = os.access(folder, os.W_OK | os.X_OK)
@@ -86,6 +89,24 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
 
     checks.append(_claude_check(claude_binary))
     return checks
+
+
+def _quality_tools_check() -> Check:
+    """The TaskCompleted gate runs `nevo quality gate`, which needs mypy and ruff beside nevo."""
+    import sys
+
+    problems = []
+    if shutil.which("nevo") is None:
+        problems.append("`nevo` is not on PATH (the hook falls back to python3 -m nevo.quality.gate)")
+    for tool in ("mypy", "ruff"):
+        try:
+            done = subprocess.run([sys.executable, "-m", tool, "--version"], capture_output=True, text=True, timeout=60)
+            if done.returncode != 0:
+                problems.append(f"{tool} does not run: {done.stderr.strip()[:200]}")
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            problems.append(f"{tool} does not run: {exc}")
+    return Check("quality gate tools", not problems, "mypy and ruff run" if not problems else "; ".join(problems),
+                 None if not problems else f"{sys.executable} -m pip install mypy ruff")
 
 
 def _claude_check(binary: str) -> Check:

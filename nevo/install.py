@@ -131,6 +131,7 @@ def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock
             _note_created(state, report, workspace, path)
 
     _install_scripts(workspace, report)
+    _install_skills(workspace, state, report)
 
     new_settings, created = apply_hooks(settings, desired_hooks(workspace, state["options"]),
                                         state["settings"].get("created"))
@@ -168,6 +169,33 @@ def _install_scripts(workspace: Workspace, report: InstallReport) -> None:
         existed = target.exists()
         atomic_write_bytes(target, data, mode=0o755)
         (report.updated if existed else report.created).append(_rel(workspace, target))
+
+
+def shipped_skills() -> Path:
+    return Path(str(resources.files("nevo.data").joinpath("skills")))
+
+
+def _install_skills(workspace: Workspace, state: dict[str, Any], report: InstallReport) -> None:
+    """Copy the skills nevo ships (how to work with its rules, ...) into .claude/skills/. A file that is
+    already there is left alone: it is the user's (or an earlier copy) and is never overwritten."""
+    source = shipped_skills()
+    for path in sorted(source.rglob("*")):
+        if path.name.startswith(".") or "__pycache__" in path.parts:
+            continue
+        target = workspace.skills_dir / path.relative_to(source)
+        for folder in reversed([target.parent, *target.parent.parents]):
+            if folder == workspace.claude_dir or workspace.claude_dir not in folder.parents:
+                continue
+            if not folder.exists():
+                folder.mkdir()
+                _note_created(state, report, workspace, folder)
+        if path.is_dir():
+            if not target.exists():
+                target.mkdir()
+                _note_created(state, report, workspace, target)
+        elif not target.exists():
+            atomic_write_bytes(target, path.read_bytes(), mode=path.stat().st_mode & 0o777)
+            _note_created(state, report, workspace, target)
 
 
 @dataclass
@@ -238,8 +266,14 @@ def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
 
 def _edited_since_init(workspace: Workspace, path: Path) -> bool:
     """Files init wrote from a template are the user's once edited: uninstall keeps them."""
-    written = {workspace.config_path: TEMPLATE, workspace.nevo_dir / ".gitignore": RUNTIME_GITIGNORE}.get(path)
-    return written is not None and path.read_text(encoding="utf-8") != written
+    written: str | bytes | None = {workspace.config_path: TEMPLATE,
+                                   workspace.nevo_dir / ".gitignore": RUNTIME_GITIGNORE}.get(path)
+    if written is not None:
+        return path.read_text(encoding="utf-8") != written
+    if workspace.skills_dir in path.parents:
+        shipped = shipped_skills() / path.relative_to(workspace.skills_dir)
+        return not shipped.is_file() or shipped.read_bytes() != path.read_bytes()
+    return False
 
 
 def _is_disposable(path: Path) -> bool:

@@ -81,6 +81,9 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
                         row["status"]: row["n"]
                         for row in db.query("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status")
                     }
+                from nevo.forge import forge_status
+
+                extra["forge"] = forge_status(workspace, db)
         except NevoError as exc:
             extra["database_error"] = exc.message
     if workspace.db_path.is_file() and "database_error" not in extra and any(workspace.rules_dir.glob("*.md")):

@@ -167,3 +167,13 @@ def test_quality_gate_option_is_remembered(workspace: Workspace) -> None:
     assert read_state(workspace)["options"]["quality_gate"] is True
     events = {e for e, _, _ in our_hooks(json.loads(workspace.settings_path.read_text()))}
     assert "TaskCompleted" in events
+
+
+def test_the_shipped_skills_are_installed_and_an_edited_one_survives_uninstall(workspace: Workspace) -> None:
+    init(workspace)
+    skill = workspace.skills_dir / "nevo-rules" / "SKILL.md"
+    assert skill.read_text().startswith("---\nname: nevo-rules")
+    skill.write_text(skill.read_text() + "\nMy own note.\n")
+    report = uninstall(workspace)
+    assert skill.exists() and ".claude/skills/nevo-rules/SKILL.md" in report.kept
+    assert not (workspace.skills_dir / "nevo-quality-gate").exists()

@@ -98,6 +98,14 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
             console.print(f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)")
         if rules["decorative"]:
             console.print(f"[yellow]decorative rules: {', '.join(rules['decorative'])}[/yellow] (`nevo rules lint`)")
+    forge = info.get("forge")
+    if forge:
+        console.print(f"skills: {forge['skills_active']} active, {forge['gaps_waiting']} gaps waiting"
+                      + (f", last quality verdict {forge['last_pipeline_verdict']}" if forge["last_pipeline_verdict"] else ""))
+        for name, flags in forge["skills_flagged"].items():
+            console.print(f"[yellow]skill {name} flagged: {', '.join(flags)}[/yellow]")
+        if forge["escalations_open"]:
+            console.print(f"[yellow]quality escalations open: {forge['escalations_open']}[/yellow] (`nevo quality escalations`)")
     for waiting in info.get("rules_waiting") or []:
         if isinstance(waiting, dict):
             console.print(f"[yellow]rule waiting for git: {waiting.get('id')} ({waiting.get('reason')})[/yellow]")

@@ -84,7 +84,8 @@ class Response:
 
 
 class Provider(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def complete(self, request: Request) -> Response: ...
 
