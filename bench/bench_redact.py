@@ -37,17 +37,17 @@ OUTPUTS = [
     "3f2a9c8e7d6b5a4f3e2d1c0b9a8f7e6d5c4b3a29 Merge pull request #42 from acme/fix-tokens\n",
     "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree\nnpm ERR!\n"
     "npm ERR! While resolving: app@1.0.0\nnpm ERR! Found: react@18.2.0\n"
-    "npm ERR! node_modules/react\nnpm ERR!   react@\"^18.2.0\" from the root project\n"
+    'npm ERR! node_modules/react\nnpm ERR!   react@"^18.2.0" from the root project\n'
     "npm ERR! A complete log of this run can be found in: /root/.npm/_logs/2024-debug-0.log\n",
-    "Traceback (most recent call last):\n  File \"/app/main.py\", line 12, in <module>\n"
-    "    main()\n  File \"/app/main.py\", line 8, in main\n    cfg = load_config(path)\n"
-    "  File \"/app/config.py\", line 30, in load_config\n    raise KeyError(key)\n"
+    'Traceback (most recent call last):\n  File "/app/main.py", line 12, in <module>\n'
+    '    main()\n  File "/app/main.py", line 8, in main\n    cfg = load_config(path)\n'
+    '  File "/app/config.py", line 30, in load_config\n    raise KeyError(key)\n'
     "KeyError: 'database_url'\n",
     "total 48\ndrwxr-xr-x  5 root root 4096 Mar  1 10:00 .\n-rw-r--r--  1 root root  220 Mar  1 "
     "10:00 pyproject.toml\n-rw-r--r--  1 root root 1024 Mar  1 10:00 README.md\n"
     "drwxr-xr-x  2 root root 4096 Mar  1 10:00 src\nsha256:9b2e1c4e8f7a6d5c4b3a2918f7e6d5c4b3a2918f7e6d5\n",
-    "src/auth.py:42:5: error: Incompatible types in assignment (expression has type \"int\", "
-    "variable has type \"str\")  [assignment]\nFound 1 error in 1 file (checked 12 source files)\n",
+    'src/auth.py:42:5: error: Incompatible types in assignment (expression has type "int", '
+    'variable has type "str")  [assignment]\nFound 1 error in 1 file (checked 12 source files)\n',
 ]
 SECRETS = [
     "DB_PASSWORD=" + "hunter2-" + "Pa55w0rd",
@@ -91,7 +91,7 @@ WORST_CASES: dict[str, Callable[[], str]] = {
     "5 MB of one letter": lambda: _fill("a"),
     "5 MB tool output (typical, concatenated)": lambda: _fill("\n".join(typical_payloads(200))),
     "long key run x_api_key_token_...": lambda: _fill("x_api_key_token_secret_"),
-    "unterminated quotes password=\"": lambda: _fill('password="'),
+    'unterminated quotes password="': lambda: _fill('password="'),
     "PEM BEGIN without END": lambda: _fill("-----BEGIN PRIVATE KEY-----\n"),
     "eyJeyJeyJ...": lambda: _fill("eyJ"),
     "scheme runs a://a://": lambda: _fill("a://"),

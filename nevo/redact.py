@@ -42,13 +42,19 @@ _ASSIGNMENT_RE = re.compile(
     r"(?:pass|pwd|secret|token|key|auth|credential)[a-z0-9_.\-]{0,60}+(?P<key>)"
     r"\\?[\"']?[ \t]*(?P<sep>=>|:=|=(?![=~])|:(?!:|//))[ \t]*"
 )
+_KEY_RUN_RE = re.compile(r"[a-z0-9_.\-]*+")
 _KEY_RUN_REVERSED_RE = re.compile(r"[a-z0-9_.\-]{0,60}")
 # What may stand between the start of a line and a key: "export ", "- ", "> " (curl -v), a quote.
 _LINE_PREFIX_REVERSED_RE = re.compile(r"[\"']?\\?[ \t]*(?:(?:tropxe|tes)[ \t]+|[\-<>*][ \t]*)?")
-_FLAG_RE = re.compile(
-    r"-(?<![a-z0-9_\-]-)-?(?P<key>[a-z0-9_\-]{0,40}?" + _ROOTS + r"[a-z0-9_\-]{0,40}+)[ \t]++(?=[^\s\-])"
+# After a root: the rest of a --flag name, then blanks, then a value that is not another flag.
+_FLAG_TAIL_RE = re.compile(
+    r"(?:pass|pwd|secret|token|key|auth|credential)[a-z0-9_\-]{0,40}+(?P<key>)[ \t]++(?=[^\s\-])"
 )
-_NETRC_RE = re.compile(r"passw(?<![a-z0-9_\-]passw)(?:ord|d)[ \t]++(?P<value>[^\s]++)")
+# .netrc: "password p" alone on a line, or after "machine h" / "login u" on the same line.
+_NETRC_ALONE_RE = re.compile(r"^[ \t]*+passw(?:ord|d)[ \t]++(?P<value>[^\s]++)[ \t\r]*+$", re.MULTILINE)
+_NETRC_INLINE_RE = re.compile(
+    r"(?:machine|login)[ \t]++[^\s]++[ \t]++passw(?:ord|d)[ \t]++(?P<value>[^\s]++)"
+)
 _PASSWORD_FLAG_RE = re.compile(r"[ \t](?:-p|--password)[ \t]++(?=[^\s\-])")
 
 
@@ -329,66 +335,71 @@ def _url_findings(text: str) -> Iterator[tuple[int, int, int, str]]:
 
 
 def _context_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
+    """key = value, key: value (JSON, YAML, env, headers, query strings, kwargs), --flag value."""
     if not any(root in lowered for root in KEYWORD_ROOTS):
         return
-    reversed_lowered = ""  # built on the first match only: most texts have none
-    # key = value / key: value (JSON, YAML, env, headers, query strings, kwargs). Each search
-    # resumes after the value it found, so "password=password=..." is scanned once.
-    pos = 0
-    for root_at in _root_positions(lowered):
-        if root_at < pos or (match := _ASSIGNMENT_RE.match(lowered, root_at)) is None:
+    reversed_lowered = lowered[::-1]
+    pos = 0  # each search resumes after the value it found: "password=password=..." is read once
+    next_at = {root: lowered.find(root) for root in KEYWORD_ROOTS}
+    while True:
+        for root, at in next_at.items():  # str.find beats a regex of the roots by far
+            if -1 < at < pos:
+                next_at[root] = lowered.find(root, pos)
+        found_at = [at for at in next_at.values() if at != -1]
+        if not found_at:
+            return
+        root_at = min(found_at)
+        pos = root_at + 1
+        if (match := _ASSIGNMENT_RE.match(lowered, root_at)) is not None:
+            pos = match.end()
+            key_start = _key_start(text, reversed_lowered, root_at)
+            if key_start > 0 and text[key_start - 1] in "/\\":  # a file path: src/auth.py:42:
+                continue
+            key = text[key_start : match.end("key")]
+            kind = key_kind(key)
+            found = _assigned_value(text, reversed_lowered, key_start, match) if kind else None
+        elif (match := _FLAG_TAIL_RE.match(lowered, root_at)) is not None:
+            pos = match.end()
+            key_start = _key_start(text, reversed_lowered, root_at)
+            key = text[key_start : match.end("key")]
+            if not key.startswith("-"):
+                continue
+            kind = key_kind(key, is_flag=True)
+            found = value_span(text, match.end(), None) if kind else None
+        else:  # no separator: skip the rest of this run of key chars, it cannot match either
+            run = _KEY_RUN_RE.match(lowered, root_at)
+            pos = max(root_at + 1, (run.end() if run else 0) - _MAX_KEY_LEN)
             continue
-        pos = match.end()
-        if not reversed_lowered:
-            reversed_lowered = lowered[::-1]
-        root_back = len(text) - match.start()
-        key_run = _KEY_RUN_REVERSED_RE.match(reversed_lowered, root_back)
-        key_start = match.start() - (key_run.end() - root_back if key_run else 0)
-        if key_start > 0 and text[key_start - 1] == "\\" and text[key_start] in "nrt":
-            key_start += 1  # "\nDB_PASSWORD=": the n belongs to the escape, not to the key
-        if key_start > 0 and text[key_start - 1] in "/\\":  # a file path such as src/auth.py:42:
-            continue
-        key = text[key_start : match.end("key")]
-        kind = key_kind(key)
-        if kind is None:
-            continue
-        line = _line_start(text, reversed_lowered, key_start)
-        separator = match.group("sep")
-        if line is None or separator in ("=>", ":="):
-            found = value_span(text, match.end(), None)
-        else:  # a line "KEY=value cmd" (shell: up to whitespace) or "key: rest of line" (YAML, headers)
-            line_end = (_ESCAPED_LINE_RE if line == "escaped" else _LINE_RE).match(text, match.end())
-            end = line_end.end() if line_end else match.end()
-            if separator == "=" and not text.startswith(('"', "'", '\\"'), match.end()):
-                word = _NON_SPACE_RE.match(text, match.end(), end)
-                end = word.end() if word else end
-            found = value_span(text, match.end(), end)
-        if found is not None and not _repeats_key(text, found, key):
-            pos = max(pos, found[1])
-            yield found[0], found[1], _PRIO_CONTEXT, kind
-    # --password VALUE, -token VALUE
-    pos = 0
-    while (match := _FLAG_RE.search(lowered, pos)) is not None:
-        pos = match.end()
-        key = text[match.start("key") : match.end("key")]
-        kind = key_kind(key, is_flag=True)
-        found = value_span(text, match.end(), None) if kind is not None else None
         if kind is not None and found is not None and not _repeats_key(text, found, key):
             pos = max(pos, found[1])
             yield found[0], found[1], _PRIO_CONTEXT, kind
 
 
-def _root_positions(lowered: str) -> list[int]:
-    """Where the key roots occur: str.find is far faster than a regex alternation of roots,
-    whose first letters (p, s, t, k, a, c) are everywhere in ordinary text."""
-    positions: list[int] = []
-    for root in KEYWORD_ROOTS:
-        at = lowered.find(root)
-        while at != -1:
-            positions.append(at)
-            at = lowered.find(root, at + len(root))
-    positions.sort()
-    return positions
+def _key_start(text: str, reversed_lowered: str, root_at: int) -> int:
+    """Where the key holding the root at `root_at` begins (keys: letters, digits, _ . -)."""
+    back = len(text) - root_at
+    run = _KEY_RUN_REVERSED_RE.match(reversed_lowered, back)
+    key_start = root_at - (run.end() - back if run else 0)
+    if key_start > 0 and text[key_start - 1] == "\\" and text[key_start] in "nrt":
+        key_start += 1  # "\\nDB_PASSWORD=": the n belongs to the escape, not to the key
+    return key_start
+
+
+def _assigned_value(
+    text: str, reversed_lowered: str, key_start: int, match: re.Match[str]
+) -> tuple[int, int] | None:
+    line = _line_start(text, reversed_lowered, key_start)
+    separator = match.group("sep")
+    if line is None or separator in ("=>", ":="):
+        return value_span(text, match.end(), None)
+    # A line "KEY=value cmd" (shell: the value ends at whitespace) or "key: rest of line" (YAML,
+    # HTTP headers); inside a JSON string a line ends at a \\n escape.
+    line_end = (_ESCAPED_LINE_RE if line == "escaped" else _LINE_RE).match(text, match.end())
+    end = line_end.end() if line_end else match.end()
+    if separator == "=" and not text.startswith(('"', "'", '\\"'), match.end()):
+        word = _NON_SPACE_RE.match(text, match.end(), end)
+        end = word.end() if word else end
+    return value_span(text, match.end(), end)
 
 
 def _line_start(text: str, reversed_lowered: str, key_start: int) -> str | None:
@@ -444,19 +455,13 @@ _SPACES_RE = re.compile(r"[ \t\r]*+")
 
 
 def _netrc_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
-    """`machine h login u password p` (.netrc): on one line after login/machine, or alone on a line."""
     if "passw" not in lowered:
         return
-    lines = _LineWords(text, lowered, ("login ", "machine "))
-    for match in _NETRC_RE.finditer(lowered):
-        start, end = match.span("value")
-        in_netrc_line = lines.has_before(match.start(), "login ", "machine ")
-        alone_on_line = (
-            _SPACES_RE.match(text, lines.start).end() == match.start()  # type: ignore[union-attr]
-            and _SPACES_RE.match(text, end).end() >= lines.end  # type: ignore[union-attr]
-        )
-        if (in_netrc_line or alone_on_line) and value_span(text, start, end):
-            yield start, end, _PRIO_CONTEXT, "password"
+    for regex in (_NETRC_ALONE_RE, _NETRC_INLINE_RE):
+        for match in regex.finditer(lowered):
+            start, end = match.span("value")
+            if value_span(text, start, end) is not None:
+                yield start, end, _PRIO_CONTEXT, "password"
 
 
 def _command_password_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
