@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nevo.redact import redact  # noqa: E402
+from nevo.redact import redact
 
 OUTPUTS = [
     "============================= test session starts ==============================\n"

@@ -55,6 +55,8 @@ _NETRC_ALONE_RE = re.compile(r"^[ \t]*+passw(?:ord|d)[ \t]++(?P<value>[^\s]++)[ 
 _NETRC_INLINE_RE = re.compile(
     r"(?:machine|login)[ \t]++[^\s]++[ \t]++passw(?:ord|d)[ \t]++(?P<value>[^\s]++)"
 )
+# curl -u user:password, --user user:password (the user is kept)
+_USER_PASSWORD_FLAG_RE = re.compile(r"[ \t](?:-u|--user)[ \t]++['\"]?[^\s:'\"]++:([^\s'\"]++)")
 _PASSWORD_FLAG_RE = re.compile(r"[ \t](?:-p|--password)[ \t]++(?=[^\s\-])")
 
 
@@ -465,7 +467,13 @@ def _netrc_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, st
 
 
 def _command_password_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
-    """`mysql -pSECRET`, `docker login -p SECRET`, `sshpass -p SECRET`: -p means password only there."""
+    """`mysql -pSECRET`, `docker login -p SECRET`, `sshpass -p SECRET`: -p means password only
+    there; and `curl -u user:SECRET`."""
+    if "-u" in text:
+        for match in _USER_PASSWORD_FLAG_RE.finditer(text):
+            found = value_span(text, match.start(1), match.end(1))
+            if found is not None:
+                yield found[0], found[1], _PRIO_CONTEXT, "password"
     if "-p" not in text:
         return
     lines = _LineWords(text, lowered, ("mysql", " login", "sshpass"))

@@ -75,7 +75,8 @@ LEAKS: list[Leak] = [
     Leak("export line", f"export GITHUB_TOKEN={GHP}", (GHP,), ("export GITHUB_TOKEN=",)),
     Leak(
         "aws credentials file",
-        f"[default]\naws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}\nregion = eu-west-1",
+        f"[default]\naws_access_key_id = {AWS_KEY_ID}\n"
+        f"aws_secret_access_key = {AWS_SECRET}\nregion = eu-west-1",
         (AWS_KEY_ID, AWS_SECRET),
         ("[default]", "aws_secret_access_key = ", "region = eu-west-1"),
     ),
@@ -129,6 +130,12 @@ LEAKS: list[Leak] = [
         f"$ docker login -u ci-bot -p {PASSWORD} registry.example.com\nLogin Succeeded",
         (PASSWORD,),
         ("docker login -u ci-bot -p ", "registry.example.com", "Login Succeeded"),
+    ),
+    Leak(
+        "curl -u user:password",
+        "curl -sS -u admin:S3cr3t-Pw https://jenkins.example.com/api/json",
+        ("S3cr3t-Pw",),
+        ("curl -sS -u admin:", "https://jenkins.example.com/api/json"),
     ),
     Leak("sshpass", f"sshpass -p {PASSWORD} ssh deploy@host", (PASSWORD,), ("ssh deploy@host",)),
     # --- git
@@ -265,7 +272,8 @@ LEAKS: list[Leak] = [
     ),
     Leak(
         "docker compose env",
-        "services:\n  db:\n    environment:\n      - POSTGRES_PASSWORD=pg_pass_123\n      - POSTGRES_DB=app\n",
+        "services:\n  db:\n    environment:\n"
+        "      - POSTGRES_PASSWORD=pg_pass_123\n      - POSTGRES_DB=app\n",
         ("pg_pass_123",),
         ("POSTGRES_DB=app",),
     ),
@@ -463,7 +471,8 @@ NEGATIVES: list[str] = [
     "commit 3f2a9c8e7d6b5a4f3e2d1c0b9a8f7e6d5c4b3a29\nAuthor: Jane Doe <jane@example.com>",
     "git log --oneline\n3f2a9c8 fix: handle empty token list\n",
     "request id 123e4567-e89b-12d3-a456-426614174000 failed",
-    '"integrity": "sha512-Q0NtSMUtDE6hRpG5nGSj9jsAMY4ChfBX6IJAkHNO7VwhG8YEHhK05hj3Tfkys4sxUnZeqMQ8wEGe8ELNTk6rDw=="',
+    '"integrity": "sha512-Q0NtSMUtDE6hRpG5nGSj9jsAMY4ChfBX6IJAkHNO7VwhG8Y'
+    'EHhK05hj3Tfkys4sxUnZeqMQ8wEGe8ELNTk6rDw=="',
     "sha256:9b2e1c4e8f7a6d5c4b3a2918f7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d5c4b",
     "flask==3.0.0 \\\n    --hash=sha256:21128f47e4e3b9d597a3e8521a329bf56909b690fcc3fa3e477725aa81367638",
     '{"tool_use_id": "toolu_01A09q90qw90lq917835lq9", "session_id": "abc123", "duration_ms": 269}',
@@ -492,7 +501,8 @@ NEGATIVES: list[str] = [
     "DB_PASSWORD: ${{ secrets.DB_PASSWORD }}",
     "password: <your-password>",
     "PASSWORD=********",
-    "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db\n        key: password",
+    "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n"
+    "        name: db\n        key: password",
     "kind: Secret\nmetadata:\n  name: tls\nsecretName: tls-cert",
     "https://github.com/acme/app.git\nssh://git@github.com/acme/app.git\ngit@github.com:acme/app.git",
     "http://localhost:8080/api/v1/items?page=2&limit=50",
@@ -502,6 +512,10 @@ NEGATIVES: list[str] = [
     "Authorization header missing from request",
     "auth_method: password\nauthor: jane",
     "the skeleton key to success",
+    "docker login -u jane ghcr.io\ncurl -u jane https://example.com",
+    "primary_key=True\nmax_tokens=1024\nsecret_santa: true\nkeyboard: us",
+    "tokenizer = AutoTokenizer.from_pretrained(name)\nfor token in tokens:\n    if token is None:",
+    'password = getpass()\nAUTH_TOKEN=""\nexport NPM_TOKEN',
     "",
 ]
 
@@ -534,8 +548,10 @@ def test_redact_obj_redacts_values_keeps_keys_and_does_not_mutate() -> None:
     for secret in (GHP, PASSWORD, AWS_KEY_ID, JWT, "123456"):
         assert secret not in dumped
     assert result["env"] == {"DB_PASSWORD": "[REDACTED:password]", "PORT": 5432, "password_file": "/run/x"}
-    assert result["items"][1] == ("tuple", "[REDACTED:jwt]")  # type: ignore[index]
-    assert result["items"][2:] == [3, None, True]  # type: ignore[index]
+    items = result["items"]
+    assert isinstance(items, list)
+    assert items[1] == ("tuple", "[REDACTED:jwt]")
+    assert items[2:] == [3, None, True]
     assert result["secret_enabled"] is True and result["token"] is None
     assert result["tool_input"] == {"command": "curl -H 'Authorization: Bearer [REDACTED:github-token]' x"}
 
