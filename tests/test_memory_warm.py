@@ -138,6 +138,7 @@ def test_expired_facts_are_pruned_by_their_category_ttl(installed: Workspace) ->
 
 def test_fitness_snapshots_count_rules_skills_facts_incidents_and_tokens(installed: Workspace) -> None:
     db = open_database(installed)
+    shipped = take_snapshot(db, installed, fixed_clock(NOW - timedelta(days=1)))  # what `nevo init` put there
     (installed.rules_dir / "PROJ-001-x.md").write_text("---\nid: PROJ-001\n---\nDo x.\n")
     skill = installed.skills_dir / "deploy" / "SKILL.md"
     skill.parent.mkdir(parents=True)
@@ -148,9 +149,18 @@ def test_fitness_snapshots_count_rules_skills_facts_incidents_and_tokens(install
         " VALUES ('2026-11-20T00:00:00Z', '2026-11-20', 'anthropic', 'a', 'm', 100, 20, 0.01)"
     )
     first = take_snapshot(db, installed, fixed_clock(NOW))
-    assert (first.rules, first.skills, first.facts, first.tokens) == (1, 1, 1, 120)
+    assert (first.rules - shipped.rules, first.skills - shipped.skills, first.facts, first.tokens) == (
+        1,
+        1,
+        1,
+        120,
+    )
     take_snapshot(db, installed, fixed_clock(NOW + timedelta(days=1)))
-    assert [s.at for s in list_snapshots(db)] == ["2026-11-21T03:00:00Z", "2026-11-22T03:00:00Z"]
+    assert [s.at for s in list_snapshots(db)] == [
+        "2026-11-20T03:00:00Z",
+        "2026-11-21T03:00:00Z",
+        "2026-11-22T03:00:00Z",
+    ]
 
 
 def test_fitness_reads_the_monitors_incidents_open_known_and_recurring(installed: Workspace) -> None:
