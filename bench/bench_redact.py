@@ -114,21 +114,26 @@ def main() -> None:
     count = 1_000 if args.quick else 10_000
     payloads = typical_payloads(count)
     redact(payloads[0])  # warm caches
-    started = time.perf_counter()
-    redacted = sum(1 for p in payloads if redact(p) is not p)
-    elapsed = time.perf_counter() - started
+    # Best of three, wall and CPU time: the CPU figure is the one to trust on a busy machine.
+    runs = []
+    for _ in range(3):
+        wall, cpu = time.perf_counter(), time.process_time()
+        changed = sum(1 for p in payloads if redact(p) is not p)
+        runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+    wall_s, cpu_s = min(r[0] for r in runs), min(r[1] for r in runs)
     size = _mb(payloads)
     print(
-        f"typical: {count} payloads, {size:.1f} MB, {elapsed:.2f} s, {size / elapsed:.1f} MB/s, "
-        f"{elapsed / count * 1e6:.0f} us/payload, {redacted} changed"
+        f"typical: {count} payloads, {size:.1f} MB: wall {wall_s:.2f} s ({size / wall_s:.1f} MB/s), "
+        f"cpu {cpu_s:.2f} s ({size / cpu_s:.1f} MB/s), {cpu_s / count * 1e6:.0f} us/payload, "
+        f"{changed} changed"
     )
     cases = list(WORST_CASES.items())[: 4 if args.quick else None]
     for name, build in cases:
         text = build()
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         redact(text)
-        elapsed = time.perf_counter() - started
-        print(f"worst: {name:42s} {_mb(text):.1f} MB  {elapsed:.2f} s  {_mb(text) / elapsed:.1f} MB/s")
+        wall_s, cpu_s = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"worst: {name:42s} {_mb(text):.1f} MB  wall {wall_s:.2f} s  cpu {cpu_s:.2f} s")
 
 
 if __name__ == "__main__":

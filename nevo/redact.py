@@ -211,6 +211,7 @@ class _TokenShape:
     regex: re.Pattern[str]
     group: int = 0  # the part of the match that is secret
     needs_mixed_chars: bool = False  # reject matches without a digit, an upper and a lower case letter
+    back: int = 0  # the secret starts this many chars before the match
 
 
 # A start-of-token check written as a lookbehind placed *after* the first literal chars keeps the
@@ -219,8 +220,11 @@ class _TokenShape:
 _NOT_AFTER = r"[A-Za-z0-9_\-]"
 
 
-def _family(kind: str, pattern: str, group: int = 0, needs_mixed_chars: bool = False) -> _TokenShape:
-    return _TokenShape(kind, re.compile(pattern.replace("NOT_AFTER", _NOT_AFTER)), group, needs_mixed_chars)
+def _family(
+    kind: str, pattern: str, group: int = 0, needs_mixed_chars: bool = False, back: int = 0
+) -> _TokenShape:
+    regex = re.compile(pattern.replace("NOT_AFTER", _NOT_AFTER))
+    return _TokenShape(kind, regex, group, needs_mixed_chars, back)
 
 
 TOKEN_SHAPES: tuple[_TokenShape, ...] = (
@@ -233,7 +237,8 @@ TOKEN_SHAPES: tuple[_TokenShape, ...] = (
     _family("slack-token", r"x(?<!NOT_AFTERx)(?:ox[abposre]-[A-Za-z0-9\-]{10,}+|app-\d-[A-Za-z0-9\-]{10,}+)"),
     _family("slack-webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,}+)", 1),
     _family("discord-webhook", r"/api/webhooks/(\d{5,}+/[A-Za-z0-9_\-]{20,}+)", 1),
-    _family("stripe-key", r"[sr]k_(?<!NOT_AFTER[sr]k_)(?:live|test)_[A-Za-z0-9]{10,}+"),
+    # starts at "k_" (a literal: fast); the s or r before it is part of the key (`back`)
+    _family("stripe-key", r"k_(?<=[sr]k_)(?<!NOT_AFTER.k_)(?:live|test)_[A-Za-z0-9]{10,}+", back=1),
     _family("stripe-key", r"whsec_(?<!NOT_AFTERwhsec_)[A-Za-z0-9]{20,}+"),
     _family(
         "openai-key",
@@ -246,7 +251,8 @@ TOKEN_SHAPES: tuple[_TokenShape, ...] = (
         "sendgrid-key",
         r"SG\.(?<!NOT_AFTERSG\.)[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,50}(?![A-Za-z0-9_\-])",
     ),
-    _family("twilio-key", r"(?:SK|AC)(?<!NOT_AFTER..)[0-9a-f]{32}(?![0-9A-Za-z])"),
+    _family("twilio-key", r"SK(?<!NOT_AFTERSK)[0-9a-f]{32}(?![0-9A-Za-z])"),
+    _family("twilio-key", r"AC(?<!NOT_AFTERAC)[0-9a-f]{32}(?![0-9A-Za-z])"),
     _family("google-oauth-token", r"ya29\.(?<!NOT_AFTERya29\.)[A-Za-z0-9_\-]{20,}+"),
     _family("google-oauth-token", r"1//0(?<!NOT_AFTER1//0)[A-Za-z0-9_\-]{30,}+"),
     _family("jwt", r"eyJ(?<!NOT_AFTEReyJ)[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]*+"),
@@ -270,6 +276,7 @@ def _token_findings(text: str) -> Iterator[tuple[int, int, int, str]]:
     for shape in TOKEN_SHAPES:
         for match in shape.regex.finditer(text):
             start, end = match.span(shape.group)
+            start -= shape.back
             kind = shape.kind
             if match.lastgroup and match.lastgroup.startswith("kind_"):
                 kind = match.lastgroup[5:].replace("_", "-")
