@@ -15,7 +15,7 @@ from nevo.forge import deactivate_skill, detect_step, list_skills, request_skill
 from nevo.forge.evaluate import decide_offline
 from nevo.forge.sequences import repeated_sequences, step_token
 from nevo.forge.validate import validate_skill
-from nevo.install import init
+from nevo.install import init, shipped_skills
 from nevo.providers import OfflineProvider, ProviderError, Request, Response
 from nevo.workspace import Workspace
 from tests.conftest import git
@@ -113,9 +113,9 @@ def test_a_request_with_no_evidence_is_declined_not_invented(project: Workspace)
     request_skill(project, "deploy the frobnicator to mars", clock=CLOCK)
     [outcome] = run_forge(project, clock=CLOCK).outcomes
     assert outcome.status == "failed" and "declined" in outcome.note
-    assert not (project.root / ".claude" / "skills").exists() or not any(
-        (project.root / ".claude" / "skills").iterdir()
-    )
+    skills = project.root / ".claude" / "skills"
+    shipped = {p.name for p in shipped_skills().iterdir() if p.is_dir()}  # what `nevo init` installs
+    assert not skills.exists() or {p.name for p in skills.iterdir()} <= shipped
 
 
 def workflow_session(n: int) -> list[tuple[str, str, bool, str]]:

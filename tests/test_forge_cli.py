@@ -9,7 +9,7 @@ import pytest
 
 from nevo.cli import main
 from nevo.db import open_database
-from nevo.install import init
+from nevo.install import init, shipped_skills
 from nevo.workspace import Workspace
 from tests.conftest import git
 from tests.test_forge import MIGRATION_SESSION, add_session
@@ -50,7 +50,8 @@ def test_request_run_list_show_deactivate(
     assert code == 0 and [o["status"] for o in report["outcomes"]] == ["deployed"]
     name = report["outcomes"][0]["skill_name"]
     code, out = run(capsys, "forge", "list", "-w", root, "--json")
-    assert [s["name"] for s in json.loads(out)] == [name]
+    shipped = {p.name for p in shipped_skills().iterdir() if p.is_dir()}  # installed by `nevo init`
+    assert [s["name"] for s in json.loads(out) if s["name"] not in shipped] == [name]
     code, out = run(capsys, "forge", "show", name, "-w", root)
     assert code == 0 and "alembic upgrade head" in out
     code, out = run(capsys, "forge", "deactivate", name, "-w", root, "--reason", "not needed")
