@@ -439,8 +439,9 @@ def test_forge_status_for_nevo_status(project: Workspace) -> None:
     run_forge(project, clock=CLOCK)
     with open_database(project) as db:
         status = forge_status(project, db, CLOCK)
+    shipped = sum(1 for p in shipped_skills().iterdir() if p.is_dir())  # installed by `nevo init`
     assert status == {
-        "skills_active": 1,
+        "skills_active": 1 + shipped,
         "skills_flagged": {},
         "gaps_waiting": 0,
         "escalations_open": 0,
