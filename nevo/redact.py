@@ -7,15 +7,16 @@ idempotent.
 
 Two families of detectors:
 - token shapes that are secret wherever they appear (``ghp_...``, ``AKIA...``, PEM private keys,
-  JWTs, ...): a regex that starts with a literal, run only when that literal is in the text;
+  JWTs, ...): one regex per family, each starting with a literal so the engine's fast literal
+  search finds candidates;
 - context: a value assigned to a key whose name says it is secret (``DB_PASSWORD=...``,
-  ``"api_key": "..."``, ``Authorization: Bearer ...``, ``--password x``, URL userinfo, .netrc).
-  These regexes run on an ASCII-lowercased copy of the text (same length, so offsets agree), which
-  is much faster than case-insensitive matching.
+  ``"api_key": "..."``, ``Authorization: Bearer ...``, ``--password x``, URL userinfo, .netrc,
+  ``mysql -pX``, ``curl -u user:X``). Key roots are found with str.find in an ASCII-lowercased
+  copy of the text (same length, so offsets agree); key_kind() then judges the whole key name.
 
-Performance: each regex is linear (possessive quantifiers, bounded key lengths, start-of-token
-checks written as a lookbehind placed *after* the literal so the regex engine's fast literal
-search still applies). See bench/bench_redact.py.
+Performance: every scan is linear (possessive quantifiers, bounded key lengths, start-of-token
+checks written as a lookbehind placed *after* the literal, searches that resume after the value
+they found). Needs Python 3.11+ (possessive quantifiers). See bench/bench_redact.py.
 """
 
 from __future__ import annotations
@@ -32,11 +33,8 @@ MARKER_PREFIX = "[REDACTED:"
 # Context: which key names hold secrets, and where the value after the separator ends.
 
 # Roots searched for in the lowercased text; key_kind() then decides on the whole key name.
-_ROOTS = (
-    r"(?:pass|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|auth|credential)"
-)
 KEYWORD_ROOTS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
-# Starts at a root (fast: the engine scans for the roots' first letters), ends after the separator;
+# Matched at each root occurrence (found with str.find), ends after the separator;
 # the key's start is found backwards in Python. `key` ends where the key name ends.
 _ASSIGNMENT_RE = re.compile(
     r"(?:pass|pwd|secret|token|key|auth|credential)[a-z0-9_.\-]{0,60}+(?P<key>)"
@@ -183,7 +181,6 @@ def value_span(text: str, pos: int, line_end: int | None) -> tuple[int, int] | N
 
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]{1,40}\]")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
 _MAX_KEY_LEN = 80
 
 # Priorities when two findings overlap: the merged span takes the kind of the most specific one.
@@ -458,9 +455,6 @@ class _LineWords:
     def has_before(self, pos: int, *words: str) -> bool:
         self.visit(pos)
         return any(-1 < self._first[w] < pos for w in words)
-
-
-_SPACES_RE = re.compile(r"[ \t\r]*+")
 
 
 def _netrc_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
