@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.table import Table
 from nevo.workspace import Workspace, find_workspace
 
 WorkspaceOption = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional here on 3.10
+    Path | None,
     typer.Option("--workspace", "-w", help="The project folder (default: the workspace containing the current directory).",
                  file_okay=False),
 ]
