@@ -520,13 +520,20 @@ process_pending(Workspace(Path(sys.argv[1])))
 """
 
 
-def test_kill_9_mid_run_loses_nothing_and_counts_nothing_twice(ws: Workspace) -> None:
+def test_kill_9_mid_run_loses_nothing_and_counts_nothing_twice(ws: Workspace, tmp_path: Path) -> None:
     kinds = sorted(p.stem for p in FAILURES.glob("*.json"))[:20]
-    total = 2000
-    for i in range(total):
+    hooked, sessions, per_transcript = 2000, 40, 5
+    for i in range(hooked):
         write_trigger(
             ws, recorded_failure(kinds[i % len(kinds)], session=f"s{i % 7}", tool_use_id=f"t{i:05d}")
         )
+        if i % (hooked // sessions) == 0:  # now and then a turn ends: failures only its transcript has
+            t = TranscriptWriter(tmp_path / f"x{i}.jsonl", session=f"x{i}")
+            for j in range(per_transcript):
+                t.bash(f"x{i}-{j}", f"make step{j}", f"make: *** No rule to make target 'step{j}'.", code=2)
+                t.bash(f"x{i}-{j}-ok", f"make step{j} -f other.mk", "done")
+            write_trigger(ws, t.stop_payload())
+    total = hooked + sessions * per_transcript
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     kills = 0
     for _attempt in range(40):
@@ -547,11 +554,13 @@ def test_kill_9_mid_run_loses_nothing_and_counts_nothing_twice(ws: Workspace) ->
     assert kills >= 2, "the monitor finished before it could be killed: make the run longer"
     process_pending(ws)
     assert list(ws.triggers_dir.glob("*.json")) == []
+    reasons = [p.read_text() for p in ws.rejected_dir.glob("*.reason")] if ws.rejected_dir.exists() else []
+    assert reasons == []
     with open_database(ws) as db:
         assert db.scalar("SELECT COUNT(*) FROM occurrences") == total
         assert db.scalar("SELECT COUNT(DISTINCT tool_use_id) FROM occurrences") == total
         assert db.scalar("SELECT SUM(count) FROM incidents") == total
-        assert not list(ws.rejected_dir.glob("*")) if ws.rejected_dir.exists() else True
+        assert db.scalar("SELECT COUNT(*) FROM recoveries") == per_transcript  # one per make-step incident
 
 
 def test_a_call_whose_result_is_not_written_yet_is_read_again_next_time(
