@@ -128,7 +128,40 @@ def load_config(workspace: Workspace) -> Config:
         return Config()
     if not isinstance(loaded, dict):
         raise NevoError(f"{path} must be a mapping of sections", "see the comments in the file `nevo init` writes")
+    problems = _type_problems(DEFAULTS, loaded, "")
+    if problems:
+        raise NevoError(f"{path}: " + "; ".join(problems), "each key's expected form is documented in the file `nevo init` writes")
     return Config(_merge(copy.deepcopy(DEFAULTS), loaded))
+
+
+def _type_problems(defaults: dict[str, Any], given: dict[str, Any], prefix: str) -> list[str]:
+    """A value must have its default's type (an int may stand for a float; null only where the default is null
+    or inside ``ttl_days``, where null means forever). Unknown keys are kept, for newer versions' settings."""
+    problems = []
+    for key, value in given.items():
+        name = f"{prefix}{key}"
+        if key not in defaults:
+            continue
+        default = defaults[key]
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                problems.append(f"`{name}` must be a mapping, not {value!r}")
+            elif key == "ttl_days":
+                problems += [f"`{name}.{k}` must be a number of days or null, not {v!r}"
+                             for k, v in value.items() if v is not None and (isinstance(v, bool) or not isinstance(v, int))]
+            else:
+                problems += _type_problems(default, value, f"{name}.")
+        elif default is not None and not _same_kind(default, value):
+            problems.append(f"`{name}` must be {type(default).__name__}, not {value!r}")
+    return problems
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

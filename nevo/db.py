@@ -152,7 +152,7 @@ def open_database(workspace: Workspace) -> Database:
 
 def quote_fts(query: str) -> str:
     """Quote user text for FTS5 MATCH so any text is a valid search: each word becomes a quoted phrase."""
-    words = [w for w in re.split(r"\s+", query.strip()) if w]
+    words = [w for w in re.split(r"\s+", query.replace("\x00", " ").strip()) if w]  # FTS5 rejects NUL
     return " ".join('"' + w.replace('"', '""') + '"' for w in words) or '""'
 
 

@@ -54,6 +54,8 @@ RUNTIME_GITIGNORE = """\
 /guards.json
 /guards.needles
 /pending-rules.json
+/memory/nudged/
+/cache/
 """
 
 
@@ -132,6 +134,11 @@ def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock
 
     _install_scripts(workspace, report)
     _install_skills(workspace, state, report)
+    # The Stop hook is shell and cannot read YAML: it reads its settings from a rendered stop.conf.
+    from nevo.config import load_config
+    from nevo.memory.nudge import render_stop_conf
+
+    render_stop_conf(workspace, load_config(workspace))
 
     new_settings, created = apply_hooks(settings, desired_hooks(workspace, state["options"]),
                                         state["settings"].get("created"))

@@ -82,8 +82,10 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
                         for row in db.query("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status")
                     }
                 from nevo.forge import forge_status
+                from nevo.memory.status import memory_status
 
                 extra["forge"] = forge_status(workspace, db)
+                extra["memory"] = memory_status(db, workspace)
         except NevoError as exc:
             extra["database_error"] = exc.message
     if workspace.db_path.is_file() and "database_error" not in extra and any(workspace.rules_dir.glob("*.md")):

@@ -20,9 +20,22 @@ def test_a_partial_file_is_merged_over_the_defaults(workspace: Workspace) -> Non
     assert config.get("monitor.max_payload_bytes") == DEFAULTS["monitor"]["max_payload_bytes"]
 
 
-@pytest.mark.parametrize("text, fragment", [("monitor: [\n", "not valid YAML"), ("- a\n- b\n", "mapping")])
+@pytest.mark.parametrize("text, fragment", [
+    ("monitor: [\n", "not valid YAML"),
+    ("- a\n- b\n", "mapping"),
+    ("memory:\n  ttl_days: 7\n", "`memory.ttl_days` must be a mapping"),
+    ("memory:\n  ttl_days:\n    event: soon\n", "`memory.ttl_days.event` must be a number of days or null"),
+    ("monitor:\n  loop_threshold: three\n", "`monitor.loop_threshold` must be int"),
+    ("analyst:\n  guards: 1\n", "`analyst.guards` must be bool"),
+])
 def test_a_malformed_file_is_a_clear_error(workspace: Workspace, text: str, fragment: str) -> None:
     workspace.nevo_dir.mkdir()
     workspace.config_path.write_text(text)
     with pytest.raises(NevoError, match=fragment):
         load_config(workspace)
+
+
+def test_numbers_may_stand_for_floats_and_unknown_keys_are_kept(workspace: Workspace) -> None:
+    workspace.nevo_dir.mkdir()
+    workspace.config_path.write_text("provider:\n  daily_cost_cap_usd: 10\nfuture_section:\n  x: 1\n")
+    assert load_config(workspace).get("provider.daily_cost_cap_usd") == 10

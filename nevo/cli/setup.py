@@ -98,6 +98,11 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
             console.print(f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)")
         if rules["decorative"]:
             console.print(f"[yellow]decorative rules: {', '.join(rules['decorative'])}[/yellow] (`nevo rules lint`)")
+    memory = info.get("memory")
+    if memory:
+        console.print(f"memory: {memory.get('sessions', 0)} sessions, {memory.get('facts', 0)} facts, "
+                      f"{memory.get('weekly', 0)} weekly and {memory.get('monthly', 0)} monthly digests"
+                      + (f", last nightly {memory['last_nightly']}" if memory.get("last_nightly") else ""))
     forge = info.get("forge")
     if forge:
         console.print(f"skills: {forge['skills_active']} active, {forge['gaps_waiting']} gaps waiting"
@@ -128,6 +133,12 @@ def doctor(
     if repair:
         moved = database.repair(ws, system_clock().strftime("%Y%m%dT%H%M%SZ"))
         console.print(f"moved the corrupt database to {moved}" if moved else "the database is fine; nothing moved")
+        if not moved and ws.db_path.exists():
+            from nevo.memory.consolidate import rebuild_fts
+
+            with database.open_database(ws) as db:
+                rebuild_fts(db)
+            console.print("rebuilt the search indexes")
     checks = doctor_lib.run_checks(ws)
     if json_out:
         emit_json({"ok": all(c.ok for c in checks), "checks": [c.as_dict() for c in checks]})
