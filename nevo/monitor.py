@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -431,7 +431,7 @@ def _line_offset_of(path: Path, start: int, tool_use_ids: set[str]) -> int | Non
 
 def _mtime_iso(path: Path) -> str | None:
     try:
-        return iso(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+        return iso(datetime.fromtimestamp(path.stat().st_mtime, UTC))
     except OSError:
         return None
 
