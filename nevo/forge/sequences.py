@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from functools import lru_cache
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ class Step:
     cwd: str
 
 
+@lru_cache(maxsize=65536)  # a project runs the same few commands thousands of times
 def step_token(command: str, cwd: str | None) -> str | None:
     """``alembic upgrade head --sql`` -> ``alembic upgrade head``: the leading words up to the first flag,
     path, number or quote (at most three), of the first command of a chain. None for exploration."""
@@ -149,14 +151,16 @@ def repeated_sequences(
                 if len(set(gram)) >= 2:
                     support[gram].add(session_id)
     frequent = {gram: sessions for gram, sessions in support.items() if len(sessions) >= min_sessions}
-    maximal = []
-    for gram, sessions in frequent.items():
-        if any(
-            len(other) > len(gram) and contains(other, gram) and len(frequent[other]) >= len(sessions)
-            for other in frequent
-        ):
-            continue
-        maximal.append((gram, sorted(sessions)))
+    # A gram is not maximal when a longer frequent gram contains it with as much support. Support can only
+    # fall as a gram grows, so checking the one-step extensions (drop the first or the last step of every
+    # longer gram) is enough, and linear instead of comparing every pair.
+    covered: set[tuple[str, ...]] = set()
+    for longer, sessions in frequent.items():
+        if len(longer) > MIN_NGRAM:
+            for shorter in (longer[1:], longer[:-1]):
+                if shorter in frequent and len(sessions) >= len(frequent[shorter]):
+                    covered.add(shorter)
+    maximal = [(gram, sorted(sessions)) for gram, sessions in frequent.items() if gram not in covered]
     maximal.sort(key=lambda item: (-len(item[1]) * len(item[0]), item[0]))
     return maximal
 
