@@ -21,17 +21,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nevo.install import init  # noqa: E402
-from nevo.workspace import Workspace  # noqa: E402
+from nevo.install import init
+from nevo.workspace import Workspace
 
 
 def payload(size: int) -> bytes:
-    error = "Exit code 1\n" + ("npm ERR! Missing script: \"build\"\n" * (size // 34))
-    return json.dumps({
-        "session_id": "0" * 36, "transcript_path": "/tmp/x.jsonl", "cwd": "/tmp/ws", "hook_event_name":
-        "PostToolUseFailure", "tool_name": "Bash", "tool_input": {"command": "npm run build"},
-        "tool_use_id": "toolu_01", "error": error, "is_interrupt": False, "duration_ms": 200,
-    }).encode()
+    error = "Exit code 1\n" + ('npm ERR! Missing script: "build"\n' * (size // 34))
+    return json.dumps(
+        {
+            "session_id": "0" * 36,
+            "transcript_path": "/tmp/x.jsonl",
+            "cwd": "/tmp/ws",
+            "hook_event_name": "PostToolUseFailure",
+            "tool_name": "Bash",
+            "tool_input": {"command": "npm run build"},
+            "tool_use_id": "toolu_01",
+            "error": error,
+            "is_interrupt": False,
+            "duration_ms": 200,
+        }
+    ).encode()
 
 
 def timed(command: list[str], data: bytes) -> float:
@@ -73,9 +82,11 @@ def main() -> None:
         files = list(ws.triggers_dir.glob("*.json"))
         complete = sorted(json.loads(p.read_bytes())["n"] for p in files)
         partial = list(ws.triggers_dir.glob(".tmp-*"))
-        print(f"\n{n} concurrent hook runs (64 at a time): {elapsed:.1f} s, exit codes 0: {codes.count(0)}, "
-              f"triggers: {len(files)}, complete and distinct: {len(set(complete))}, "
-              f"lost: {n - len(set(complete))}, partial temp files: {len(partial)}")
+        print(
+            f"\n{n} concurrent hook runs (64 at a time): {elapsed:.1f} s, exit codes 0: {codes.count(0)}, "
+            f"triggers: {len(files)}, complete and distinct: {len(set(complete))}, "
+            f"lost: {n - len(set(complete))}, partial temp files: {len(partial)}"
+        )
 
 
 if __name__ == "__main__":

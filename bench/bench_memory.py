@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -319,7 +319,7 @@ def main() -> None:
     ws.root.mkdir()
     init(ws)
     folder = config_dir / "projects" / project_slug(str(ws.root.resolve()))
-    first_day = datetime(2025, 11, 20, tzinfo=timezone.utc)
+    first_day = datetime(2025, 11, 20, tzinfo=UTC)
 
     started = time.perf_counter()
     sessions = generate(folder, str(ws.root), first_day, args.days, args.sessions_per_day, args.events, 1)

@@ -12,7 +12,7 @@ import sys
 CD = re.compile(r"(?:^|[;&|(])\s*(?:cd|pushd)\s")
 
 
-def decide(payload, table):
+def decide(payload: dict, table: dict) -> "dict | None":
     tool_input = payload.get("tool_input")
     if not isinstance(tool_input, dict):
         return None
@@ -28,8 +28,8 @@ def decide(payload, table):
             continue  # after a `cd` the command runs elsewhere: the rule may not hold there
         reason = guard.get("reason", "")
         if guard.get("action") == "rewrite" and guard.get("fix"):
-            fix = guard["fix"]
-            fixed = pattern.sub(lambda m, fix=fix: m.group(1) + fix, command)
+            fix = str(guard["fix"])
+            fixed = pattern.sub(lambda m: m.group(1) + fix, command)
             updated = dict(tool_input, command=fixed)
             # No permissionDecision: the rewritten call still goes through the user's permission rules.
             return {
@@ -52,7 +52,7 @@ def decide(payload, table):
     return None
 
 
-def main():
+def main() -> int:
     try:
         payload = json.loads(sys.stdin.read())
         with open(sys.argv[1], encoding="utf-8") as handle:

@@ -34,7 +34,13 @@ DEFAULTS: dict[str, Any] = {
         "failing_rule_recurrences": 2,
     },
     "memory": {
-        "ttl_days": {"preference": None, "configuration": 180, "event": 30, "lesson": 365, "environment": 180},
+        "ttl_days": {
+            "preference": None,
+            "configuration": 180,
+            "event": 30,
+            "lesson": 365,
+            "environment": 180,
+        },
         "weekly_after_days": 7,
         "monthly_after_days": 30,
         "keep_detail": True,
@@ -123,14 +129,21 @@ def load_config(workspace: Workspace) -> Config:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise NevoError(f"{path} is not valid YAML: {exc}", f"fix it, or delete it to get the defaults") from exc
+        raise NevoError(
+            f"{path} is not valid YAML: {exc}", "fix it, or delete it to get the defaults"
+        ) from exc
     if loaded is None:
         return Config()
     if not isinstance(loaded, dict):
-        raise NevoError(f"{path} must be a mapping of sections", "see the comments in the file `nevo init` writes")
+        raise NevoError(
+            f"{path} must be a mapping of sections", "see the comments in the file `nevo init` writes"
+        )
     problems = _type_problems(DEFAULTS, loaded, "")
     if problems:
-        raise NevoError(f"{path}: " + "; ".join(problems), "each key's expected form is documented in the file `nevo init` writes")
+        raise NevoError(
+            f"{path}: " + "; ".join(problems),
+            "each key's expected form is documented in the file `nevo init` writes",
+        )
     return Config(_merge(copy.deepcopy(DEFAULTS), loaded))
 
 
@@ -147,8 +160,11 @@ def _type_problems(defaults: dict[str, Any], given: dict[str, Any], prefix: str)
             if not isinstance(value, dict):
                 problems.append(f"`{name}` must be a mapping, not {value!r}")
             elif key == "ttl_days":
-                problems += [f"`{name}.{k}` must be a number of days or null, not {v!r}"
-                             for k, v in value.items() if v is not None and (isinstance(v, bool) or not isinstance(v, int))]
+                problems += [
+                    f"`{name}.{k}` must be a number of days or null, not {v!r}"
+                    for k, v in value.items()
+                    if v is not None and (isinstance(v, bool) or not isinstance(v, int))
+                ]
             else:
                 problems += _type_problems(default, value, f"{name}.")
         elif default is not None and not _same_kind(default, value):

@@ -29,11 +29,19 @@ class Check:
 def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[Check]:
     checks: list[Check] = []
     state = read_state(workspace) if workspace.install_state_path.exists() else {}
-    checks.append(Check("installed", bool(state), f"nevo {state.get('version')} installed" if state else
-                        "nevo is not installed here", None if state else "run `nevo init`"))
+    checks.append(
+        Check(
+            "installed",
+            bool(state),
+            f"nevo {state.get('version')} installed" if state else "nevo is not installed here",
+            None if state else "run `nevo init`",
+        )
+    )
 
     try:
-        text = workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
+        text = (
+            workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
+        )
         settings = parse_settings(text, str(workspace.settings_path))
         checks.append(Check("settings", True, f"{workspace.settings_path} is valid JSON"))
     except NevoError as exc:
@@ -42,12 +50,21 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
 
     if settings is not None and state:
         registered = {(event, command) for event, _, command in our_hooks(settings)}
-        missing = [s for s in desired_hooks(workspace, state.get("options", {})) if (s.event, s.command) not in registered]
-        checks.append(Check(
-            "hooks registered", not missing,
-            "all nevo hooks are registered" if not missing else "not registered: " + ", ".join(s.event for s in missing),
-            None if not missing else "run `nevo init` to register them again",
-        ))
+        missing = [
+            s
+            for s in desired_hooks(workspace, state.get("options", {}))
+            if (s.event, s.command) not in registered
+        ]
+        checks.append(
+            Check(
+                "hooks registered",
+                not missing,
+                "all nevo hooks are registered"
+                if not missing
+                else "not registered: " + ", ".join(s.event for s in missing),
+                None if not missing else "run `nevo init` to register them again",
+            )
+        )
         bad = []
         for spec in desired_hooks(workspace, state.get("options", {})):
             script = workspace.hooks_dir / spec.script
@@ -55,8 +72,14 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
                 bad.append(f"{spec.script} missing")
             elif not os.access(script, os.X_OK):
                 bad.append(f"{spec.script} not executable")
-        checks.append(Check("hook scripts", not bad, "present and executable" if not bad else "; ".join(sorted(set(bad))),
-                            None if not bad else "run `nevo init` to reinstall the scripts"))
+        checks.append(
+            Check(
+                "hook scripts",
+                not bad,
+                "present and executable" if not bad else "; ".join(sorted(set(bad))),
+                None if not bad else "run `nevo init` to reinstall the scripts",
+            )
+        )
 
     if state.get("options", {}).get("quality_gate"):
         checks.append(_quality_tools_check())
@@ -64,9 +87,14 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
     for folder in (workspace.nevo_dir, workspace.triggers_dir, workspace.rules_dir):
         if folder.exists():
             writable = os.access(folder, os.W_OK | os.X_OK)
-            checks.append(Check(f"writable {folder.relative_to(workspace.root)}", writable,
-                                "writable" if writable else "not writable",
-                                None if writable else f"chmod u+rwx {folder}"))
+            checks.append(
+                Check(
+                    f"writable {folder.relative_to(workspace.root)}",
+                    writable,
+                    "writable" if writable else "not writable",
+                    None if writable else f"chmod u+rwx {folder}",
+                )
+            )
 
     try:
         load_config(workspace)
@@ -82,8 +110,14 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
                 version = db.version
                 integrity = db.scalar("PRAGMA quick_check")
             ok = integrity == "ok"
-            checks.append(Check("database", ok, f"schema version {version}, integrity {integrity}",
-                                None if ok else "run `nevo doctor --repair`"))
+            checks.append(
+                Check(
+                    "database",
+                    ok,
+                    f"schema version {version}, integrity {integrity}",
+                    None if ok else "run `nevo doctor --repair`",
+                )
+            )
         except NevoError as exc:
             checks.append(Check("database", False, exc.message, exc.hint))
 
@@ -100,23 +134,32 @@ def _quality_tools_check() -> Check:
         problems.append("`nevo` is not on PATH (the hook falls back to python3 -m nevo.quality.gate)")
     for tool in ("mypy", "ruff"):
         try:
-            done = subprocess.run([sys.executable, "-m", tool, "--version"], capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                [sys.executable, "-m", tool, "--version"], capture_output=True, text=True, timeout=60
+            )
             if done.returncode != 0:
                 problems.append(f"{tool} does not run: {done.stderr.strip()[:200]}")
         except (OSError, subprocess.TimeoutExpired) as exc:
             problems.append(f"{tool} does not run: {exc}")
-    return Check("quality gate tools", not problems, "mypy and ruff run" if not problems else "; ".join(problems),
-                 None if not problems else f"{sys.executable} -m pip install mypy ruff")
+    return Check(
+        "quality gate tools",
+        not problems,
+        "mypy and ruff run" if not problems else "; ".join(problems),
+        None if not problems else f"{sys.executable} -m pip install mypy ruff",
+    )
 
 
 def _claude_check(binary: str) -> Check:
     path = shutil.which(binary)
     if path is None:
-        return Check("claude", False, "the `claude` command is not on PATH",
-                     "npm install -g @anthropic-ai/claude-code")
+        return Check(
+            "claude", False, "the `claude` command is not on PATH", "npm install -g @anthropic-ai/claude-code"
+        )
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
-        version = (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "?"
+        version = (
+            (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "?"
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check("claude", False, f"{path} did not answer --version: {exc}", "reinstall Claude Code")
     return Check("claude", True, f"{path}: {version}")

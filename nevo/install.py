@@ -97,7 +97,9 @@ def read_state(workspace: Workspace) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
-def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock = system_clock) -> InstallReport:
+def init(
+    workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock = system_clock
+) -> InstallReport:
     """Install nevo into ``workspace`` (idempotent). Raises NevoError, touching nothing, when settings.json
     is invalid."""
     root = workspace.root
@@ -121,13 +123,21 @@ def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock
     if quality_gate is not None:
         state["options"]["quality_gate"] = quality_gate
 
-    for folder in (workspace.nevo_dir, workspace.triggers_dir, workspace.hooks_dir, workspace.claude_dir,
-                   workspace.rules_dir):
+    for folder in (
+        workspace.nevo_dir,
+        workspace.triggers_dir,
+        workspace.hooks_dir,
+        workspace.claude_dir,
+        workspace.rules_dir,
+    ):
         if not folder.exists():
             folder.mkdir(parents=True)
             _note_created(state, report, workspace, folder)
 
-    for path, text in ((workspace.config_path, TEMPLATE), (workspace.nevo_dir / ".gitignore", RUNTIME_GITIGNORE)):
+    for path, text in (
+        (workspace.config_path, TEMPLATE),
+        (workspace.nevo_dir / ".gitignore", RUNTIME_GITIGNORE),
+    ):
         if not path.exists():
             atomic_write_text(path, text)
             _note_created(state, report, workspace, path)
@@ -140,8 +150,9 @@ def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock
 
     render_stop_conf(workspace, load_config(workspace))
 
-    new_settings, created = apply_hooks(settings, desired_hooks(workspace, state["options"]),
-                                        state["settings"].get("created"))
+    new_settings, created = apply_hooks(
+        settings, desired_hooks(workspace, state["options"]), state["settings"].get("created")
+    )
     state["settings"]["created"] = created
     if new_settings != settings or original_text is None:
         atomic_write_text(settings_path, dump_settings(new_settings))
@@ -218,8 +229,10 @@ def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
     only nevo's handlers removed. Runtime data (database, memory, incidents) is kept unless ``purge``."""
     state = read_state(workspace)
     if not state:
-        raise NevoError(f"nevo is not installed in {workspace.root} (no .nevo/install.json)",
-                        "nothing to uninstall; `nevo status` shows what is there")
+        raise NevoError(
+            f"nevo is not installed in {workspace.root} (no .nevo/install.json)",
+            "nothing to uninstall; `nevo status` shows what is there",
+        )
     report = UninstallReport(workspace=workspace.root)
     settings_state = state.get("settings") or {}
     path = workspace.settings_path
@@ -273,8 +286,10 @@ def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
 
 def _edited_since_init(workspace: Workspace, path: Path) -> bool:
     """Files init wrote from a template are the user's once edited: uninstall keeps them."""
-    written: str | bytes | None = {workspace.config_path: TEMPLATE,
-                                   workspace.nevo_dir / ".gitignore": RUNTIME_GITIGNORE}.get(path)
+    written: str | bytes | None = {
+        workspace.config_path: TEMPLATE,
+        workspace.nevo_dir / ".gitignore": RUNTIME_GITIGNORE,
+    }.get(path)
     if written is not None:
         return path.read_text(encoding="utf-8") != written
     if workspace.skills_dir in path.parents:
@@ -287,7 +302,13 @@ def _is_disposable(path: Path) -> bool:
     """Runtime files that hold nothing a user could want back: empty folders, logs, rendered context."""
     if path.is_dir():
         return not any(path.iterdir())
-    rebuilt = ("capture.log", "context.md", "context.json", "guards.json", "guards.needles")  # derived from rules
+    rebuilt = (
+        "capture.log",
+        "context.md",
+        "context.json",
+        "guards.json",
+        "guards.needles",
+    )  # derived from rules
     return path.name in rebuilt and path.is_file()
 
 

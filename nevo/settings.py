@@ -49,10 +49,14 @@ def parse_settings(text: str, source: str) -> dict[str, Any]:
             "fix the file (Claude Code ignores an invalid settings file entirely), then run the command again",
         ) from exc
     if not isinstance(data, dict):
-        raise NevoError(f"{source} must hold a JSON object; nothing was changed", "fix the file, then try again")
+        raise NevoError(
+            f"{source} must hold a JSON object; nothing was changed", "fix the file, then try again"
+        )
     hooks = data.get("hooks")
     if hooks is not None and not isinstance(hooks, dict):
-        raise NevoError(f"{source}: `hooks` must be an object; nothing was changed", "fix the file, then try again")
+        raise NevoError(
+            f"{source}: `hooks` must be an object; nothing was changed", "fix the file, then try again"
+        )
     for event, groups in (hooks or {}).items():
         if not isinstance(groups, list):
             raise NevoError(f"{source}: hooks.{event} must be a list; nothing was changed", "fix the file")
@@ -86,7 +90,7 @@ def apply_hooks(
     and the updated record; the input is not modified.
     """
     result = copy.deepcopy(settings)
-    record = {"hooks_key": False, "events": []} if created is None else copy.deepcopy(created)
+    record: dict[str, Any] = {"hooks_key": False, "events": []} if created is None else copy.deepcopy(created)
     result = _strip_ours(result, record, keep={(s.event, s.matcher, s.command) for s in specs})
     if specs and "hooks" not in result:
         result["hooks"] = {}
@@ -101,10 +105,18 @@ def apply_hooks(
         if (spec.event, spec.matcher, spec.command) in present:
             for group in groups:  # update the handler in place (a new timeout, say)
                 for index, handler in enumerate(group.get("hooks") or []):
-                    if is_ours(handler) and handler.get("command") == spec.command and group.get("matcher") == spec.matcher:
+                    if (
+                        is_ours(handler)
+                        and handler.get("command") == spec.command
+                        and group.get("matcher") == spec.matcher
+                    ):
                         group["hooks"][index] = spec.handler()
             continue
-        group = {"matcher": spec.matcher, "hooks": [spec.handler()]} if spec.matcher is not None else {"hooks": [spec.handler()]}
+        group = (
+            {"matcher": spec.matcher, "hooks": [spec.handler()]}
+            if spec.matcher is not None
+            else {"hooks": [spec.handler()]}
+        )
         groups.append(group)
     return result, record
 
@@ -115,7 +127,9 @@ def remove_hooks(settings: dict[str, Any], created: dict[str, Any] | None) -> di
     return _strip_ours(copy.deepcopy(settings), record, keep=set())
 
 
-def _strip_ours(settings: dict[str, Any], record: dict[str, Any], keep: set[tuple[str, str | None, str]]) -> dict[str, Any]:
+def _strip_ours(
+    settings: dict[str, Any], record: dict[str, Any], keep: set[tuple[str, str | None, str]]
+) -> dict[str, Any]:
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict):
         return settings
@@ -129,7 +143,8 @@ def _strip_ours(settings: dict[str, Any], record: dict[str, Any], keep: set[tupl
                 new_groups.append(group)
                 continue
             handlers = [
-                h for h in group["hooks"]
+                h
+                for h in group["hooks"]
                 if not is_ours(h) or (event, group.get("matcher"), str(h.get("command"))) in keep
             ]
             if handlers:

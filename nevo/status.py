@@ -30,7 +30,9 @@ def rejected_triggers(workspace: Workspace) -> list[dict[str, str]]:
         if path.suffix == ".reason" or path.name.startswith("."):
             continue
         reason_file = path.with_name(path.name + ".reason")
-        reason = reason_file.read_text(encoding="utf-8", errors="replace").strip() if reason_file.exists() else ""
+        reason = (
+            reason_file.read_text(encoding="utf-8", errors="replace").strip() if reason_file.exists() else ""
+        )
         found.append({"file": str(path), "reason": reason})
     return found
 
@@ -41,10 +43,14 @@ def gather(workspace: Workspace) -> dict[str, Any]:
     settings_error = None
     if workspace.settings_path.is_file():
         try:
-            settings = parse_settings(workspace.settings_path.read_text(encoding="utf-8"), str(workspace.settings_path))
+            settings = parse_settings(
+                workspace.settings_path.read_text(encoding="utf-8"), str(workspace.settings_path)
+            )
             for event, matcher, command in our_hooks(settings):
                 script = workspace.root / command.split('"$CLAUDE_PROJECT_DIR"/', 1)[-1]
-                hooks.append({"event": event, "matcher": matcher, "script": script.name, "present": script.is_file()})
+                hooks.append(
+                    {"event": event, "matcher": matcher, "script": script.name, "present": script.is_file()}
+                )
         except NevoError as exc:
             settings_error = exc.message
     capture_log = workspace.capture_log
@@ -88,7 +94,11 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
                 extra["memory"] = memory_status(db, workspace)
         except NevoError as exc:
             extra["database_error"] = exc.message
-    if workspace.db_path.is_file() and "database_error" not in extra and any(workspace.rules_dir.glob("*.md")):
+    if (
+        workspace.db_path.is_file()
+        and "database_error" not in extra
+        and any(workspace.rules_dir.glob("*.md"))
+    ):
         from nevo.rules import overview
 
         rules = overview(workspace)

@@ -37,7 +37,9 @@ class ToolCall:
     cwd: str | None
     sidechain: bool = False
     result: ToolResult | None = None
-    requested_input: dict[str, Any] | None = None  # what the model asked for, when a PreToolUse hook rewrote it
+    requested_input: dict[str, Any] | None = (
+        None  # what the model asked for, when a PreToolUse hook rewrote it
+    )
 
     @property
     def rewritten(self) -> bool:
@@ -222,7 +224,9 @@ _META_TEXT = re.compile(r"^\s*<(command-|local-command|system-reminder|user-prom
 
 
 def _is_meta(entry: dict[str, Any], text: str) -> bool:
-    return bool(entry.get("isMeta")) or bool(_META_TEXT.match(text)) or text.startswith("[Request interrupted")
+    return (
+        bool(entry.get("isMeta")) or bool(_META_TEXT.match(text)) or text.startswith("[Request interrupted")
+    )
 
 
 def result_text(content: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from nevo.rules import overview as rules_overview
 from nevo.workspace import Workspace
 from tests.conftest import git
 
-CLOCK = fixed_clock(datetime(2026, 11, 21, 5, 0, tzinfo=timezone.utc))
+CLOCK = fixed_clock(datetime(2026, 11, 21, 5, 0, tzinfo=UTC))
 NPM_ERROR = (
     'Exit code 1\nnpm error Missing script: "build"\nnpm error\nnpm error To see a list of scripts, run:\n'
     "npm error   npm run"

@@ -33,9 +33,13 @@ def test_every_command_has_help_text() -> None:
 
 
 def test_every_command_takes_workspace() -> None:
-    lacking = [name for name, command in all_commands()
-               if name and not isinstance(command, click.Group)
-               and not any("--workspace" in p.opts for p in command.params)]
+    lacking = [
+        name
+        for name, command in all_commands()
+        if name
+        and not isinstance(command, click.Group)
+        and not any("--workspace" in p.opts for p in command.params)
+    ]
     assert lacking == []
 
 
@@ -44,8 +48,12 @@ def test_a_known_error_exits_1_with_a_hint(tmp_path: Path, capsys: object) -> No
 
 
 def test_status_json_on_a_fresh_folder(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "nevo", "status", "--json", "-w", str(tmp_path)],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "nevo", "status", "--json", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["installed"] is False
 
@@ -53,8 +61,12 @@ def test_status_json_on_a_fresh_folder(tmp_path: Path) -> None:
 def test_doctor_reports_problems_with_fixes(tmp_path: Path) -> None:
     (tmp_path / ".claude").mkdir()
     (tmp_path / ".claude" / "settings.json").write_text("{oops")
-    out = subprocess.run([sys.executable, "-m", "nevo", "doctor", "--json", "-w", str(tmp_path)],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "nevo", "doctor", "--json", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 1
     report = json.loads(out.stdout)
     failed = {c["name"]: c for c in report["checks"] if not c["ok"]}
@@ -71,10 +83,24 @@ def test_status_shows_rejected_triggers_and_rules_waiting_for_git(tmp_path: Path
     ws.rejected_dir.mkdir()
     (ws.rejected_dir / "000000000001-1.json").write_text("not json")
     (ws.rejected_dir / "000000000001-1.json.reason").write_text("not JSON: Expecting value at line 1\n")
-    (ws.nevo_dir / "pending-rules.json").write_text(json.dumps(
-        [{"id": "PROJ-004", "paths": [".claude/rules/PROJ-004-x.md"], "message": "m", "reason": "mid-rebase"}]))
-    out = subprocess.run([sys.executable, "-m", "nevo", "status", "-w", str(tmp_path)],
-                         capture_output=True, text=True, timeout=60)
+    (ws.nevo_dir / "pending-rules.json").write_text(
+        json.dumps(
+            [
+                {
+                    "id": "PROJ-004",
+                    "paths": [".claude/rules/PROJ-004-x.md"],
+                    "message": "m",
+                    "reason": "mid-rebase",
+                }
+            ]
+        )
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "nevo", "status", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert "rejected triggers: 1" in out.stdout and "Expecting value" in out.stdout
     assert "rule waiting for git: PROJ-004 (mid-rebase)" in out.stdout

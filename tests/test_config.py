@@ -20,14 +20,20 @@ def test_a_partial_file_is_merged_over_the_defaults(workspace: Workspace) -> Non
     assert config.get("monitor.max_payload_bytes") == DEFAULTS["monitor"]["max_payload_bytes"]
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("monitor: [\n", "not valid YAML"),
-    ("- a\n- b\n", "mapping"),
-    ("memory:\n  ttl_days: 7\n", "`memory.ttl_days` must be a mapping"),
-    ("memory:\n  ttl_days:\n    event: soon\n", "`memory.ttl_days.event` must be a number of days or null"),
-    ("monitor:\n  loop_threshold: three\n", "`monitor.loop_threshold` must be int"),
-    ("analyst:\n  guards: 1\n", "`analyst.guards` must be bool"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("monitor: [\n", "not valid YAML"),
+        ("- a\n- b\n", "mapping"),
+        ("memory:\n  ttl_days: 7\n", "`memory.ttl_days` must be a mapping"),
+        (
+            "memory:\n  ttl_days:\n    event: soon\n",
+            "`memory.ttl_days.event` must be a number of days or null",
+        ),
+        ("monitor:\n  loop_threshold: three\n", "`monitor.loop_threshold` must be int"),
+        ("analyst:\n  guards: 1\n", "`analyst.guards` must be bool"),
+    ],
+)
 def test_a_malformed_file_is_a_clear_error(workspace: Workspace, text: str, fragment: str) -> None:
     workspace.nevo_dir.mkdir()
     workspace.config_path.write_text(text)

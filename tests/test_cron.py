@@ -6,7 +6,7 @@ import os
 import pwd
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,7 @@ def test_remove_takes_out_exactly_our_line(workspace: Workspace, tmp_path: Path)
 
 def test_status_and_an_empty_crontab(workspace: Workspace, tmp_path: Path) -> None:
     crontab, store = fake_crontab(tmp_path, initial=None)
-    now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     assert not cron.status(workspace, now, crontab=crontab).installed
     cron.install(workspace, "0 3 * * *", crontab=crontab, nevo_command="nevo")
     info = cron.status(workspace, now, crontab=crontab)
@@ -104,7 +104,7 @@ def test_invalid_schedules_are_refused(workspace: Workspace, tmp_path: Path) -> 
 
 
 def test_is_due_catches_up_a_missed_run() -> None:
-    utc = timezone.utc
+    utc = UTC
     last = datetime(2026, 11, 18, 3, 0, 5, tzinfo=utc)
     assert cron.is_due("0 3 * * *", None, datetime(2026, 11, 18, 12, 0, tzinfo=utc))
     assert not cron.is_due("0 3 * * *", last, datetime(2026, 11, 19, 2, 59, tzinfo=utc))
@@ -151,7 +151,7 @@ def test_with_the_real_crontab_binary(workspace: Workspace) -> None:
         assert not cron.install(workspace, "0 3 * * *", crontab=crontab, nevo_command="/usr/bin/nevo")
         listed = subprocess.run([*crontab, "-l"], capture_output=True, text=True, check=True).stdout
         assert FOREIGN in listed and listed.count("# nevo nightly") == 1
-        assert cron.status(workspace, datetime(2026, 11, 21, tzinfo=timezone.utc), crontab=crontab).installed
+        assert cron.status(workspace, datetime(2026, 11, 21, tzinfo=UTC), crontab=crontab).installed
         assert cron.remove(workspace, crontab=crontab)
         listed = subprocess.run([*crontab, "-l"], capture_output=True, text=True, check=True).stdout
         assert FOREIGN in listed and "nevo" not in listed

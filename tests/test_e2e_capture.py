@@ -16,12 +16,16 @@ pytestmark = pytest.mark.e2e
 
 FAILING = ["ls /nope", "false", "python3 -c 'import nosuchmodule_xyz'", "sh -c 'exit 3'"]
 SUCCEEDING = ["echo ok", "true", "printf 'a\\nb\\n' | wc -l"]
-RECORDER = ('mkdir -p "$CLAUDE_PROJECT_DIR/.recorded" && '
-            'cat > "$(mktemp "$CLAUDE_PROJECT_DIR/.recorded/failure.XXXXXX")"')
+RECORDER = (
+    'mkdir -p "$CLAUDE_PROJECT_DIR/.recorded" && '
+    'cat > "$(mktemp "$CLAUDE_PROJECT_DIR/.recorded/failure.XXXXXX")"'
+)
 
 
 def nevo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nevo", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "nevo", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_a_session_leaves_exactly_one_trigger_per_failed_call(tmp_path: Path) -> None:
@@ -30,13 +34,24 @@ def test_a_session_leaves_exactly_one_trigger_per_failed_call(tmp_path: Path) ->
     done = nevo("init", cwd=ws)
     assert done.returncode == 0, done.stderr
     # An independent recorder in the user's local settings: what Claude Code really sent each failure hook.
-    (ws / ".claude" / "settings.local.json").write_text(json.dumps({"hooks": {"PostToolUseFailure": [
-        {"matcher": "*", "hooks": [{"type": "command", "command": RECORDER}]}]}}))
+    (ws / ".claude" / "settings.local.json").write_text(
+        json.dumps(
+            {
+                "hooks": {
+                    "PostToolUseFailure": [
+                        {"matcher": "*", "hooks": [{"type": "command", "command": RECORDER}]}
+                    ]
+                }
+            }
+        )
+    )
     marker = "CONTEXT-MARKER-5e1d"
-    (ws / ".nevo" / "context.json").write_text(json.dumps(
-        {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": marker}}))
+    (ws / ".nevo" / "context.json").write_text(
+        json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": marker}})
+    )
 
-    steps = [bash(c) for pair in zip(FAILING, SUCCEEDING + [""]) for c in pair if c] + [text("done")]
+    interleaved = [c for pair in zip(FAILING, [*SUCCEEDING, ""], strict=True) for c in pair if c]
+    steps = [*map(bash, interleaved), text("done")]
     with FakeMessagesAPI(Script(steps)) as api:
         run = run_claude(ws, "run the commands", api, tmp_path / "claude-config")
         assert run.returncode == 0, run.describe(api)
@@ -49,7 +64,9 @@ def test_a_session_leaves_exactly_one_trigger_per_failed_call(tmp_path: Path) ->
     assert {p["hook_event_name"] for p in payloads} <= {"PostToolUseFailure", "Stop", "SessionEnd"}
 
     recorded = sorted(p.read_bytes() for p in (ws / ".recorded").iterdir())
-    captured = sorted(p.read_bytes() for p, d in zip(triggers, payloads) if d["hook_event_name"] == "PostToolUseFailure")
+    captured = sorted(
+        p.read_bytes() for p, d in zip(triggers, payloads, strict=True) if d["hook_event_name"] == "PostToolUseFailure"
+    )
     assert captured == recorded, "a trigger differs from the payload Claude Code sent"
     assert not list((ws / ".nevo" / "triggers").glob(".tmp-*"))
     assert not (ws / ".nevo" / "capture.log").exists()

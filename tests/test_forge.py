@@ -4,7 +4,7 @@ the offline agents, the real quality pipeline (bash -n, offline critique) and re
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from nevo.providers import OfflineProvider, ProviderError, Request, Response
 from nevo.workspace import Workspace
 from tests.conftest import git
 
-NOW = datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 CLOCK = fixed_clock(NOW)
 
 
@@ -266,7 +266,7 @@ def test_tracking_flags_unused_skills_and_deactivate_moves_them_out_in_a_commit(
     request_skill(project, "run the database migrations with alembic", clock=CLOCK)
     [outcome] = run_forge(project, clock=CLOCK).outcomes
     name = str(outcome.skill_name)
-    later = fixed_clock(datetime(2027, 1, 15, tzinfo=timezone.utc))
+    later = fixed_clock(datetime(2027, 1, 15, tzinfo=UTC))
     with open_database(project) as db:  # one use seen in a later session's journal
         add_session(db, "s2", str(project.root), [("Skill", name, False, "loaded")], day=25)
     [report] = [s for s in list_skills(project, clock=later) if s.name == name]
@@ -355,7 +355,7 @@ def test_a_workflow_skill_is_flagged_when_the_workflow_is_still_rebuilt_by_hand(
     with open_database(project) as db:
         for n in range(3):
             add_session(db, f"w{n}", str(project.root), workflow_session(n), day=10 + n)
-    [outcome] = run_forge(project, clock=fixed_clock(datetime(2026, 11, 15, tzinfo=timezone.utc))).outcomes
+    [outcome] = run_forge(project, clock=fixed_clock(datetime(2026, 11, 15, tzinfo=UTC))).outcomes
     name = str(outcome.skill_name)
     with open_database(project) as db:
         add_session(db, "by-hand-1", str(project.root), workflow_session(0), day=16)

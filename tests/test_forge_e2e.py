@@ -3,7 +3,7 @@ tool, and the use tracked from the real transcript through the journal."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from tests.support import FakeMessagesAPI, run_claude, text, tool
 from tests.test_forge import MIGRATION_SESSION, add_session
 
 # Deployed "in the past": the real session's timestamps (the machine's clock) come after it.
-DEPLOYED = fixed_clock(datetime(2020, 1, 1, tzinfo=timezone.utc))
+DEPLOYED = fixed_clock(datetime(2020, 1, 1, tzinfo=UTC))
 
 
 @pytest.mark.e2e

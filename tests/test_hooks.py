@@ -11,19 +11,32 @@ from pathlib import Path
 from nevo.context import render
 from nevo.workspace import Workspace
 
-PAYLOAD = json.dumps({
-    "session_id": "s1", "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp/ws",
-    "hook_event_name": "PostToolUseFailure", "tool_name": "Bash",
-    "tool_input": {"command": "ls /nope"}, "tool_use_id": "toolu_01",
-    "error": "Exit code 2\nls: cannot access '/nope': No such file or directory \u00e9\\n",
-    "is_interrupt": False, "duration_ms": 12,
-})
+PAYLOAD = json.dumps(
+    {
+        "session_id": "s1",
+        "transcript_path": "/tmp/t.jsonl",
+        "cwd": "/tmp/ws",
+        "hook_event_name": "PostToolUseFailure",
+        "tool_name": "Bash",
+        "tool_input": {"command": "ls /nope"},
+        "tool_use_id": "toolu_01",
+        "error": "Exit code 2\nls: cannot access '/nope': No such file or directory \u00e9\\n",
+        "is_interrupt": False,
+        "duration_ms": 12,
+    }
+)
 
 
 def run_hook(workspace: Workspace, script: str, payload: bytes) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "CLAUDE_PROJECT_DIR": str(workspace.root)}
-    return subprocess.run([str(workspace.hooks_dir / script)], input=payload, capture_output=True, env=env,
-                          cwd=workspace.root, timeout=30)
+    return subprocess.run(
+        [str(workspace.hooks_dir / script)],
+        input=payload,
+        capture_output=True,
+        env=env,
+        cwd=workspace.root,
+        timeout=30,
+    )
 
 
 def triggers(workspace: Workspace) -> list[Path]:

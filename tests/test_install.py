@@ -58,17 +58,37 @@ def test_init_creates_the_layout(workspace: Workspace) -> None:
 def test_runtime_state_is_git_ignored_and_rules_are_not(git_workspace: Workspace) -> None:
     ws = git_workspace
     init(ws)
-    for rel in (".nevo/triggers/000000000001-1.json", ".nevo/nevo.db", ".nevo/nevo.db-wal", ".nevo/capture.log",
-                ".claude/rules/PROJ-001-x.md", ".nevo/config.yaml", ".nevo/memory/MEMORY.md"):
+    for rel in (
+        ".nevo/triggers/000000000001-1.json",
+        ".nevo/nevo.db",
+        ".nevo/nevo.db-wal",
+        ".nevo/capture.log",
+        ".claude/rules/PROJ-001-x.md",
+        ".nevo/config.yaml",
+        ".nevo/memory/MEMORY.md",
+    ):
         (ws.root / rel).parent.mkdir(parents=True, exist_ok=True)
         (ws.root / rel).write_text("x")
-    ignored = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=ws.root, text=True,
-                             capture_output=True, input="\n".join([
-                                 ".nevo/triggers/000000000001-1.json", ".nevo/nevo.db", ".nevo/nevo.db-wal",
-                                 ".nevo/capture.log", ".claude/rules/PROJ-001-x.md", ".nevo/config.yaml",
-                                 ".nevo/memory/MEMORY.md"])).stdout.split()
-    assert sorted(ignored) == sorted([".nevo/triggers/000000000001-1.json", ".nevo/nevo.db", ".nevo/nevo.db-wal",
-                                      ".nevo/capture.log"])
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        cwd=ws.root,
+        text=True,
+        capture_output=True,
+        input="\n".join(
+            [
+                ".nevo/triggers/000000000001-1.json",
+                ".nevo/nevo.db",
+                ".nevo/nevo.db-wal",
+                ".nevo/capture.log",
+                ".claude/rules/PROJ-001-x.md",
+                ".nevo/config.yaml",
+                ".nevo/memory/MEMORY.md",
+            ]
+        ),
+    ).stdout.split()
+    assert sorted(ignored) == sorted(
+        [".nevo/triggers/000000000001-1.json", ".nevo/nevo.db", ".nevo/nevo.db-wal", ".nevo/capture.log"]
+    )
 
 
 def test_init_twice_changes_nothing(workspace: Workspace) -> None:
@@ -78,7 +98,9 @@ def test_init_twice_changes_nothing(workspace: Workspace) -> None:
     report = init(workspace)
     assert report.unchanged
     assert snapshot(workspace.root) == before
-    assert {p: p.stat().st_mtime_ns for p in workspace.root.rglob("*")} == mtimes, "a second init rewrote a file"
+    assert {p: p.stat().st_mtime_ns for p in workspace.root.rglob("*")} == mtimes, (
+        "a second init rewrote a file"
+    )
 
 
 def test_foreign_keys_and_hooks_are_kept(workspace: Workspace) -> None:
@@ -103,7 +125,7 @@ def test_invalid_settings_are_refused_and_untouched(workspace: Workspace) -> Non
     assert snapshot(workspace.root) == before, "a refused init must not create anything"
 
 
-@pytest.mark.parametrize("settings_text", [None, USER_SETTINGS, "{\n  \"hooks\": {}\n}\n"])
+@pytest.mark.parametrize("settings_text", [None, USER_SETTINGS, '{\n  "hooks": {}\n}\n'])
 def test_uninstall_gives_the_workspace_back_exactly(workspace: Workspace, settings_text: str | None) -> None:
     (workspace.root / "src").mkdir()
     (workspace.root / "src" / "app.py").write_text("print('hi')\n")
@@ -112,7 +134,9 @@ def test_uninstall_gives_the_workspace_back_exactly(workspace: Workspace, settin
         workspace.settings_path.write_text(settings_text)
     before = snapshot(workspace.root)
     init(workspace)
-    (workspace.triggers_dir / "000000000001-1.json").write_text("{}")  # processed triggers leave nothing behind
+    (workspace.triggers_dir / "000000000001-1.json").write_text(
+        "{}"
+    )  # processed triggers leave nothing behind
     (workspace.triggers_dir / "000000000001-1.json").unlink()
     uninstall(workspace)
     assert snapshot(workspace.root) == before

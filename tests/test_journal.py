@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,8 @@ from nevo.clock import fixed_clock, iso
 from nevo.db import Database, quote_fts
 from nevo.journal import ingest_journal, session_entries
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-CLOCK = fixed_clock(datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc))
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+CLOCK = fixed_clock(datetime(2026, 11, 21, 3, 0, tzinfo=UTC))
 
 
 class TranscriptWriter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from nevo.providers import ProviderError, Request, Response
 from nevo.workspace import Workspace
 from tests.test_journal import TranscriptWriter
 
-START = datetime(2026, 9, 7, 10, 0, tzinfo=timezone.utc)  # a Monday, ISO week 2026-W37
+START = datetime(2026, 9, 7, 10, 0, tzinfo=UTC)  # a Monday, ISO week 2026-W37
 
 
 def at(days: float) -> datetime:

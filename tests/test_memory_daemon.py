@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -27,7 +27,7 @@ def test_the_daemon_watches_and_runs_a_missed_nightly_then_stops(
     def on_nightly(report: NightlyReport) -> None:
         seen.append(report)
 
-    clock = fixed_clock(datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc))
+    clock = fixed_clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
     result: dict[str, object] = {}
     thread = threading.Thread(
         target=lambda: result.update(

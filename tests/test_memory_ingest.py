@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from nevo.transcript import project_slug
 from nevo.workspace import Workspace
 from tests.test_journal import TranscriptWriter
 
-CLOCK = fixed_clock(datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc))
+CLOCK = fixed_clock(datetime(2026, 11, 21, 3, 0, tzinfo=UTC))
 
 
 def pnpm_session(path: Path, cwd: str = "/tmp/project") -> TranscriptWriter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -20,7 +20,7 @@ from nevo.memory.warm import render_memory, render_warm, warm_context
 from nevo.workspace import Workspace
 from tests.test_journal import TranscriptWriter
 
-NOW = datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
 
 def add(

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from nevo.transcript import project_slug
 from nevo.workspace import Workspace
 from tests.test_journal import TranscriptWriter
 
-MONDAY = datetime(2026, 9, 7, 10, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 9, 7, 10, 0, tzinfo=UTC)
 MEMORY_STEPS = ("ingest", "consolidate", "facts", "inbox", "warm", "fitness")
 
 
@@ -101,7 +101,7 @@ def test_the_cli_simulates_weeks_and_months_with_now(installed: Workspace) -> No
 def test_if_due_runs_once_per_scheduled_time_and_catches_up(
     installed: Workspace, memory_steps_only: None
 ) -> None:
-    at = datetime(2026, 11, 20, 3, 0, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 20, 3, 0, 30, tzinfo=UTC)
     assert run_nightly(installed, at, if_due=True).ran  # never ran: due
     assert not run_nightly(installed, at + timedelta(hours=5), if_due=True).ran
     skipped = run_nightly(installed, at + timedelta(hours=23), if_due=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +55,18 @@ def test_prompt_fences_evidence_as_data_and_redacts_it() -> None:
 
 def test_every_call_is_recorded_and_the_cap_refuses_the_next(tmp_path: Path) -> None:
     db = Database(tmp_path / "nevo.db")
-    clock = fixed_clock(datetime(2026, 11, 21, 12, tzinfo=timezone.utc))
+    clock = fixed_clock(datetime(2026, 11, 21, 12, tzinfo=UTC))
     metered = MeteredProvider(CountingProvider(tokens=600), db, token_cap=1000, clock=clock)
     metered.complete(request())
     assert metered.spent_today() == (1200, pytest.approx(0.01))
     with pytest.raises(ProviderCapReached, match="token cap"):
         metered.complete(request())
-    tomorrow = MeteredProvider(CountingProvider(), db, token_cap=1000,
-                               clock=fixed_clock(datetime(2026, 11, 22, 0, 1, tzinfo=timezone.utc)))
+    tomorrow = MeteredProvider(
+        CountingProvider(),
+        db,
+        token_cap=1000,
+        clock=fixed_clock(datetime(2026, 11, 22, 0, 1, tzinfo=UTC)),
+    )
     tomorrow.complete(request())  # a new UTC day, a new budget
 
 
@@ -99,7 +103,9 @@ def test_provider_choice() -> None:
 def test_a_workspace_can_override_an_agent(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
     (ws.nevo_dir / "agents").mkdir(parents=True)
-    (ws.nevo_dir / "agents" / "custom.md").write_text("---\nname: custom\ndescription: mine\nmodel: opus\n---\nBe brief.\n")
+    (ws.nevo_dir / "agents" / "custom.md").write_text(
+        "---\nname: custom\ndescription: mine\nmodel: opus\n---\nBe brief.\n"
+    )
     agent = load_agent("custom", ws)
     assert agent.model_id == "claude-opus-4-5" and agent.system_prompt == "Be brief."
     (ws.nevo_dir / "agents" / "broken.md").write_text("---\nname: broken\n---\nx")

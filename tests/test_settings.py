@@ -16,26 +16,42 @@ from nevo.settings import HookSpec, apply_hooks, our_hooks, parse_settings, remo
 EVENTS = ["PostToolUseFailure", "SessionStart", "Stop", "PreToolUse", "SessionEnd", "UserPromptSubmit"]
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
-json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                             st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-                           max_leaves=8)
-foreign_handler = st.builds(lambda cmd, t: {"type": "command", "command": cmd, **({"timeout": t} if t else {})},
-                            st.text(min_size=1, max_size=20).filter(lambda c: "/.nevo/hooks/" not in c),
-                            st.one_of(st.none(), st.integers(1, 600)))
-group = st.builds(lambda m, hs: ({"matcher": m} if m is not None else {}) | {"hooks": hs},
-                  st.one_of(st.none(), st.sampled_from(["*", "Bash", "Edit|Write", ""])),
-                  st.lists(foreign_handler, max_size=3))
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+foreign_handler = st.builds(
+    lambda cmd, t: {"type": "command", "command": cmd, **({"timeout": t} if t else {})},
+    st.text(min_size=1, max_size=20).filter(lambda c: "/.nevo/hooks/" not in c),
+    st.one_of(st.none(), st.integers(1, 600)),
+)
+group = st.builds(
+    lambda m, hs: ({"matcher": m} if m is not None else {}) | {"hooks": hs},
+    st.one_of(st.none(), st.sampled_from(["*", "Bash", "Edit|Write", ""])),
+    st.lists(foreign_handler, max_size=3),
+)
 hooks_section = st.dictionaries(st.sampled_from(EVENTS), st.lists(group, max_size=3), max_size=4)
 user_settings = st.builds(
     lambda extra, hooks, with_hooks: {**extra, **({"hooks": hooks} if with_hooks else {})},
-    st.dictionaries(st.sampled_from(["model", "permissions", "env", "statusLine", "x-custom"]), json_values, max_size=3),
+    st.dictionaries(
+        st.sampled_from(["model", "permissions", "env", "statusLine", "x-custom"]), json_values, max_size=3
+    ),
     hooks_section,
     st.booleans(),
 )
 spec_lists = st.lists(
-    st.builds(HookSpec, st.sampled_from(EVENTS), st.sampled_from(["capture", "guard", "stop"]),
-              st.one_of(st.none(), st.sampled_from(["*", "Bash"])), st.integers(1, 60)),
-    max_size=6, unique_by=lambda s: (s.event, s.matcher, s.script),
+    st.builds(
+        HookSpec,
+        st.sampled_from(EVENTS),
+        st.sampled_from(["capture", "guard", "stop"]),
+        st.one_of(st.none(), st.sampled_from(["*", "Bash"])),
+        st.integers(1, 60),
+    ),
+    max_size=6,
+    unique_by=lambda s: (s.event, s.matcher, s.script),
 )
 
 
@@ -58,7 +74,9 @@ def test_foreign_keys_and_hooks_survive(original: dict[str, Any], specs: list[Ho
     for event, groups in (original.get("hooks") or {}).items():
         for g in groups:
             assert g in merged["hooks"][event], "a user's hook group was changed or dropped"
-    assert sorted(map(repr, our_hooks(merged))) == sorted(repr((s.event, s.matcher, s.command)) for s in specs)
+    assert sorted(map(repr, our_hooks(merged))) == sorted(
+        repr((s.event, s.matcher, s.command)) for s in specs
+    )
 
 
 @given(user_settings, spec_lists)
@@ -70,11 +88,14 @@ def test_uninstall_inverts_install(original: dict[str, Any], specs: list[HookSpe
 
 @given(user_settings, spec_lists, spec_lists)
 @settings(max_examples=200, deadline=None)
-def test_changing_the_hook_set_then_uninstalling_still_inverts(original: dict[str, Any], first: list[HookSpec],
-                                                                 second: list[HookSpec]) -> None:
+def test_changing_the_hook_set_then_uninstalling_still_inverts(
+    original: dict[str, Any], first: list[HookSpec], second: list[HookSpec]
+) -> None:
     merged, record = apply_hooks(original, first)
     merged, record = apply_hooks(merged, second, record)
-    assert sorted(map(repr, our_hooks(merged))) == sorted(repr((s.event, s.matcher, s.command)) for s in second)
+    assert sorted(map(repr, our_hooks(merged))) == sorted(
+        repr((s.event, s.matcher, s.command)) for s in second
+    )
     assert remove_hooks(merged, record) == original
 
 
@@ -84,12 +105,15 @@ def test_an_empty_user_list_is_left_alone() -> None:
     assert remove_hooks(merged, record) == {"hooks": {"Stop": []}}
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "must hold a JSON object"),
-    ('{"hooks": []}', "`hooks` must be an object"),
-    ('{"hooks": {"Stop": {}}}', "hooks.Stop must be a list"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must hold a JSON object"),
+        ('{"hooks": []}', "`hooks` must be an object"),
+        ('{"hooks": {"Stop": {}}}', "hooks.Stop must be a list"),
+    ],
+)
 def test_invalid_settings_are_refused_with_a_clear_message(text: str, fragment: str) -> None:
     with pytest.raises(NevoError) as caught:
         parse_settings(text, "settings.json")

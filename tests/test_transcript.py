@@ -12,20 +12,42 @@ from nevo.transcript import project_slug, read_transcript
 
 
 def line(kind: str, content: object, **extra: object) -> str:
-    return json.dumps({"type": kind, "message": {"role": kind, "content": content}, "sessionId": "s1",
-                       "cwd": "/w", "timestamp": "2026-11-21T10:00:00Z", **extra}) + "\n"
+    return (
+        json.dumps(
+            {
+                "type": kind,
+                "message": {"role": kind, "content": content},
+                "sessionId": "s1",
+                "cwd": "/w",
+                "timestamp": "2026-11-21T10:00:00Z",
+                **extra,
+            }
+        )
+        + "\n"
+    )
 
 
 def test_tool_calls_are_joined_to_their_results(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text(
         line("user", "please build")
-        + line("assistant", [{"type": "text", "text": "ok"}, {"type": "tool_use", "id": "t1", "name": "Bash",
-                                                              "input": {"command": "npm run build"}}])
-        + line("user", [{"type": "tool_result", "tool_use_id": "t1", "content": "Exit code 1\nnope", "is_error": True}])
+        + line(
+            "assistant",
+            [
+                {"type": "text", "text": "ok"},
+                {"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "npm run build"}},
+            ],
+        )
+        + line(
+            "user",
+            [{"type": "tool_result", "tool_use_id": "t1", "content": "Exit code 1\nnope", "is_error": True}],
+        )
         + line("assistant", [{"type": "tool_use", "id": "t2", "name": "Read", "input": {"file_path": "a"}}])
-        + line("user", [{"type": "tool_result", "tool_use_id": "t2", "content": [{"type": "text", "text": "x"}]}])
-        + json.dumps({"type": "attachment", "attachment": {"type": "hook_success"}}) + "\n"
+        + line(
+            "user", [{"type": "tool_result", "tool_use_id": "t2", "content": [{"type": "text", "text": "x"}]}]
+        )
+        + json.dumps({"type": "attachment", "attachment": {"type": "hook_success"}})
+        + "\n"
     )
     t = read_transcript(path)
     assert t.session_id == "s1" and t.cwd == "/w"
@@ -38,15 +60,42 @@ def test_tool_calls_are_joined_to_their_results(tmp_path: Path) -> None:
 
 def test_a_pre_tool_use_rewrite_is_what_ran(tmp_path: Path) -> None:
     """Shape seen with Claude Code 2.1.197: the hook's stdout is kept in a hook_success attachment."""
-    hook_out = json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow",
-                                                  "updatedInput": {"command": "npm --prefix web run build"}}})
+    hook_out = json.dumps(
+        {
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": "allow",
+                "updatedInput": {"command": "npm --prefix web run build"},
+            }
+        }
+    )
     path = tmp_path / "t.jsonl"
     path.write_text(
-        line("assistant", [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "npm run build",
-                                                                                   "description": "build"}}])
-        + json.dumps({"type": "attachment", "attachment": {"type": "hook_success", "hookName": "PreToolUse:Bash",
-                                                           "toolUseID": "t1", "hookEvent": "PreToolUse",
-                                                           "stdout": hook_out + "\n", "exitCode": 0}}) + "\n"
+        line(
+            "assistant",
+            [
+                {
+                    "type": "tool_use",
+                    "id": "t1",
+                    "name": "Bash",
+                    "input": {"command": "npm run build", "description": "build"},
+                }
+            ],
+        )
+        + json.dumps(
+            {
+                "type": "attachment",
+                "attachment": {
+                    "type": "hook_success",
+                    "hookName": "PreToolUse:Bash",
+                    "toolUseID": "t1",
+                    "hookEvent": "PreToolUse",
+                    "stdout": hook_out + "\n",
+                    "exitCode": 0,
+                },
+            }
+        )
+        + "\n"
         + line("user", [{"type": "tool_result", "tool_use_id": "t1", "content": "built", "is_error": False}])
     )
     [call] = read_transcript(path).calls
@@ -57,12 +106,19 @@ def test_a_pre_tool_use_rewrite_is_what_ran(tmp_path: Path) -> None:
 
 def test_garbage_lines_are_skipped_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
-    path.write_text("not json\n[1,2]\n" + line("assistant", "hi") + '{"type": "user", "message": 5}\n'
-                    + line("user", [{"type": "tool_result", "tool_use_id": "nope"}]) + '{"partial": ')
+    path.write_text(
+        "not json\n[1,2]\n"
+        + line("assistant", "hi")
+        + '{"type": "user", "message": 5}\n'
+        + line("user", [{"type": "tool_result", "tool_use_id": "nope"}])
+        + '{"partial": '
+    )
     t = read_transcript(path)
     assert t.skipped_lines == 2
     assert [m.text for m in t.messages] == ["hi"]
-    assert t.end_offset == len(path.read_bytes()) - len('{"partial": '), "a line still being written is not read"
+    assert t.end_offset == len(path.read_bytes()) - len('{"partial": '), (
+        "a line still being written is not read"
+    )
 
 
 def test_incremental_reads_continue_where_they_stopped(tmp_path: Path) -> None:
@@ -79,20 +135,48 @@ def test_a_missing_file_is_an_empty_transcript(tmp_path: Path) -> None:
     assert read_transcript(tmp_path / "none.jsonl").calls == []
 
 
-@given(st.lists(st.one_of(st.text(), st.binary().map(lambda b: b.decode("latin-1")),
-                          st.recursive(st.one_of(st.none(), st.integers(), st.text(max_size=5)),
-                                       lambda i: st.one_of(st.lists(i, max_size=3),
-                                                           st.dictionaries(st.sampled_from(
-                                                               ["type", "message", "content", "tool_use_id", "id",
-                                                                "input", "is_error", "text", "name"]), i, max_size=4)),
-                                       max_leaves=12).map(json.dumps)), max_size=12))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(),
+            st.binary().map(lambda b: b.decode("latin-1")),
+            st.recursive(
+                st.one_of(st.none(), st.integers(), st.text(max_size=5)),
+                lambda i: st.one_of(
+                    st.lists(i, max_size=3),
+                    st.dictionaries(
+                        st.sampled_from(
+                            [
+                                "type",
+                                "message",
+                                "content",
+                                "tool_use_id",
+                                "id",
+                                "input",
+                                "is_error",
+                                "text",
+                                "name",
+                            ]
+                        ),
+                        i,
+                        max_size=4,
+                    ),
+                ),
+                max_leaves=12,
+            ).map(json.dumps),
+        ),
+        max_size=12,
+    )
+)
 @settings(max_examples=200, deadline=None)
 def test_never_crashes_on_anything(tmp_path_factory: object, lines: list[str]) -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.jsonl"
-        path.write_text("\n".join(x.replace("\n", " ") for x in lines) + "\n", encoding="utf-8", errors="replace")
+        path.write_text(
+            "\n".join(x.replace("\n", " ") for x in lines) + "\n", encoding="utf-8", errors="replace"
+        )
         read_transcript(path)
 
 

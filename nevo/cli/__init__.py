@@ -10,7 +10,7 @@ import platform
 import sys
 import tempfile
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -37,7 +37,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """nevo: a learning loop around Claude Code."""
 
@@ -69,13 +71,15 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         log = _crash_log(exc)
-        typer.echo(f"nevo: unexpected error: {exc!r}\n  details: {log}\n  please report it with that file", err=True)
+        typer.echo(
+            f"nevo: unexpected error: {exc!r}\n  details: {log}\n  please report it with that file", err=True
+        )
         return 3
     return code if isinstance(code, int) else 0
 
 
 def _crash_log(exc: BaseException) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = Path(tempfile.gettempdir()) / f"nevo-crash-{stamp}.log"
     path.write_text(
         f"nevo {__version__}\npython {sys.version}\nplatform {platform.platform()}\nargv {sys.argv}\n\n"

@@ -15,8 +15,12 @@ from nevo.workspace import Workspace, find_workspace
 
 WorkspaceOption = Annotated[
     Path | None,
-    typer.Option("--workspace", "-w", help="The project folder (default: the workspace containing the current directory).",
-                 file_okay=False),
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="The project folder (default: the workspace containing the current directory).",
+        file_okay=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

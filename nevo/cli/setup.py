@@ -8,7 +8,8 @@ import typer
 
 from nevo import db as database
 from nevo import doctor as doctor_lib
-from nevo import install, status as status_lib
+from nevo import install
+from nevo import status as status_lib
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
 from nevo.clock import system_clock
 
@@ -22,7 +23,9 @@ def register(app: typer.Typer) -> None:
 
 def init(
     workspace: WorkspaceOption = None,
-    quality_gate: Annotated[bool, typer.Option("--quality-gate", help="Also install the TaskCompleted quality gate.")] = False,
+    quality_gate: Annotated[
+        bool, typer.Option("--quality-gate", help="Also install the TaskCompleted quality gate.")
+    ] = False,
 ) -> None:
     """Install nevo into a Claude Code workspace (idempotent).
 
@@ -41,12 +44,16 @@ def init(
         console.print(f"  created  {path}")
     for path in report.updated:
         console.print(f"  updated  {path}")
-    console.print("Next: run `claude` as usual; failed tool calls are recorded. `nevo status` shows what waits.")
+    console.print(
+        "Next: run `claude` as usual; failed tool calls are recorded. `nevo status` shows what waits."
+    )
 
 
 def uninstall(
     workspace: WorkspaceOption = None,
-    purge: Annotated[bool, typer.Option("--purge", help="Also delete nevo's data (database, memory, incidents).")] = False,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Also delete nevo's data (database, memory, incidents).")
+    ] = False,
 ) -> None:
     """Remove what `nevo init` added; your settings come back as they were.
 
@@ -55,7 +62,9 @@ def uninstall(
     """
     ws = workspace_of(workspace)
     report = install.uninstall(ws, purge=purge)
-    console.print(f"nevo removed from {ws.root}" + (" (settings restored exactly)" if report.settings_restored else ""))
+    console.print(
+        f"nevo removed from {ws.root}" + (" (settings restored exactly)" if report.settings_restored else "")
+    )
     for path in report.kept:
         console.print(f"  kept     {path}")
     if report.kept:
@@ -79,8 +88,14 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     if info["settings_error"]:
         console.print(f"[red]settings: {info['settings_error']}[/red]")
     if info["hooks"]:
-        table("hooks", ["event", "matcher", "script", "present"],
-              [[h["event"], h["matcher"] or "", h["script"], "yes" if h["present"] else "MISSING"] for h in info["hooks"]])
+        table(
+            "hooks",
+            ["event", "matcher", "script", "present"],
+            [
+                [h["event"], h["matcher"] or "", h["script"], "yes" if h["present"] else "MISSING"]
+                for h in info["hooks"]
+            ],
+        )
     console.print(f"pending triggers: {info['pending_triggers']}")
     rejected = info["rejected_triggers"]
     if rejected:
@@ -90,30 +105,48 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     if info["capture_errors"]:
         console.print(f"[yellow]capture errors: {info['capture_errors']} (see {ws.capture_log})[/yellow]")
     if "incidents" in info:
-        console.print("incidents: " + (", ".join(f"{k} {v}" for k, v in sorted(info["incidents"].items())) or "none"))
+        console.print(
+            "incidents: " + (", ".join(f"{k} {v}" for k, v in sorted(info["incidents"].items())) or "none")
+        )
     if "rules" in info:
         rules = info["rules"]
         console.print(f"rules: {rules['active']} active, {rules['guards']} with a guard")
         if rules["failing"]:
-            console.print(f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)")
+            console.print(
+                f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)"
+            )
         if rules["decorative"]:
-            console.print(f"[yellow]decorative rules: {', '.join(rules['decorative'])}[/yellow] (`nevo rules lint`)")
+            console.print(
+                f"[yellow]decorative rules: {', '.join(rules['decorative'])}[/yellow] (`nevo rules lint`)"
+            )
     memory = info.get("memory")
     if memory:
-        console.print(f"memory: {memory.get('sessions', 0)} sessions, {memory.get('facts', 0)} facts, "
-                      f"{memory.get('weekly', 0)} weekly and {memory.get('monthly', 0)} monthly digests"
-                      + (f", last nightly {memory['last_nightly']}" if memory.get("last_nightly") else ""))
+        console.print(
+            f"memory: {memory.get('sessions', 0)} sessions, {memory.get('facts', 0)} facts, "
+            f"{memory.get('weekly', 0)} weekly and {memory.get('monthly', 0)} monthly digests"
+            + (f", last nightly {memory['last_nightly']}" if memory.get("last_nightly") else "")
+        )
     forge = info.get("forge")
     if forge:
-        console.print(f"skills: {forge['skills_active']} active, {forge['gaps_waiting']} gaps waiting"
-                      + (f", last quality verdict {forge['last_pipeline_verdict']}" if forge["last_pipeline_verdict"] else ""))
+        console.print(
+            f"skills: {forge['skills_active']} active, {forge['gaps_waiting']} gaps waiting"
+            + (
+                f", last quality verdict {forge['last_pipeline_verdict']}"
+                if forge["last_pipeline_verdict"]
+                else ""
+            )
+        )
         for name, flags in forge["skills_flagged"].items():
             console.print(f"[yellow]skill {name} flagged: {', '.join(flags)}[/yellow]")
         if forge["escalations_open"]:
-            console.print(f"[yellow]quality escalations open: {forge['escalations_open']}[/yellow] (`nevo quality escalations`)")
+            console.print(
+                f"[yellow]quality escalations open: {forge['escalations_open']}[/yellow] (`nevo quality escalations`)"
+            )
     for waiting in info.get("rules_waiting") or []:
         if isinstance(waiting, dict):
-            console.print(f"[yellow]rule waiting for git: {waiting.get('id')} ({waiting.get('reason')})[/yellow]")
+            console.print(
+                f"[yellow]rule waiting for git: {waiting.get('id')} ({waiting.get('reason')})[/yellow]"
+            )
         else:
             console.print(f"[yellow]rules waiting for git: {waiting}[/yellow]")
     if info.get("database_error"):
@@ -123,7 +156,9 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
 def doctor(
     workspace: WorkspaceOption = None,
     json_out: JsonOption = False,
-    repair: Annotated[bool, typer.Option("--repair", help="Move a corrupt database aside and start a new one.")] = False,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Move a corrupt database aside and start a new one.")
+    ] = False,
 ) -> None:
     """Check the installation: settings valid, hooks present and executable, claude found, folders writable.
 
@@ -132,7 +167,9 @@ def doctor(
     ws = workspace_of(workspace)
     if repair:
         moved = database.repair(ws, system_clock().strftime("%Y%m%dT%H%M%SZ"))
-        console.print(f"moved the corrupt database to {moved}" if moved else "the database is fine; nothing moved")
+        console.print(
+            f"moved the corrupt database to {moved}" if moved else "the database is fine; nothing moved"
+        )
         if not moved and ws.db_path.exists():
             from nevo.memory.consolidate import rebuild_fts
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from functools import lru_cache
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from nevo.db import Database, OperationalError

@@ -92,6 +92,7 @@ class Provider(Protocol):
 
 # -- agents ---------------------------------------------------------------------------------------
 
+
 def load_agent(name: str, workspace: Workspace | None = None) -> AgentSpec:
     """The agent ``name``: ``<workspace>/.nevo/agents/<name>.md`` when the user customised it, else the
     definition shipped with nevo (``agents/<name>.md``)."""
@@ -179,6 +180,7 @@ class OfflineProvider:
 
 # -- metering and choice --------------------------------------------------------------------------
 
+
 @dataclass
 class MeteredProvider:
     """Wraps a provider: refuses calls past the daily caps and records every call (tokens, cost, errors)."""
@@ -219,7 +221,9 @@ class MeteredProvider:
         try:
             response = self.inner.complete(request)
         except ProviderError as exc:
-            self._record(now, request, Response({}, self.inner.name, request.agent.model_id), ok=False, error=str(exc))
+            self._record(
+                now, request, Response({}, self.inner.name, request.agent.model_id), ok=False, error=str(exc)
+            )
             raise
         self._record(now, request, response, ok=True, error=None)
         self.calls.append(response)
@@ -229,8 +233,18 @@ class MeteredProvider:
         self.db.execute(
             "INSERT INTO llm_calls (at, day, provider, agent, model, input_tokens, output_tokens, cost_usd, ok, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (now, now[:10], response.provider, request.agent.name, response.model, response.input_tokens,
-             response.output_tokens, response.cost_usd, int(ok), error),
+            (
+                now,
+                now[:10],
+                response.provider,
+                request.agent.name,
+                response.model,
+                response.input_tokens,
+                response.output_tokens,
+                response.cost_usd,
+                int(ok),
+                error,
+            ),
         )
 
 
@@ -240,12 +254,19 @@ def choose_provider_name(config: Config, env: Mapping[str, str] | None = None) -
     if name == "auto":
         return "anthropic" if env.get("ANTHROPIC_API_KEY") else "offline"
     if name not in ("offline", "anthropic", "claude-code"):
-        raise NevoError(f"unknown provider {name!r} in .nevo/config.yaml", "use auto, offline, anthropic or claude-code")
+        raise NevoError(
+            f"unknown provider {name!r} in .nevo/config.yaml", "use auto, offline, anthropic or claude-code"
+        )
     return name
 
 
 def make_provider(
-    workspace: Workspace, config: Config, db: Any, *, clock: Clock = system_clock, name: str | None = None,
+    workspace: Workspace,
+    config: Config,
+    db: Any,
+    *,
+    clock: Clock = system_clock,
+    name: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> MeteredProvider:
     """The configured provider, metered against the daily caps."""
@@ -264,8 +285,9 @@ def make_provider(
     else:
         raise NevoError(f"unknown provider {chosen!r}", "use offline, anthropic or claude-code")
     return MeteredProvider(
-        inner, db, int(config.get("provider.daily_token_cap")), float(config.get("provider.daily_cost_cap_usd")),
+        inner,
+        db,
+        int(config.get("provider.daily_token_cap")),
+        float(config.get("provider.daily_cost_cap_usd")),
         clock,
     )
-
-
