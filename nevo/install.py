@@ -74,13 +74,10 @@ def shipped_hooks() -> Path:
 def desired_hooks(workspace: Workspace, options: dict[str, Any]) -> list[HookSpec]:
     """Every hook nevo should have registered now: the base set, the PreToolUse guards for the tools that
     have rules with teeth, and the quality gate when it was asked for."""
+    from nevo import guards  # imported here: guards imports the rules, which import this module's callers
+
     specs = list(BASE_HOOKS)
-    try:
-        from nevo import guards
-    except ImportError:  # the guards module is optional until rules with teeth exist
-        guards = None  # type: ignore[assignment]
-    if guards is not None:
-        specs.extend(guards.hook_specs(workspace))
+    specs.extend(guards.hook_specs(workspace))
     if options.get("quality_gate"):
         specs.append(QUALITY_GATE_HOOK)
     return specs

@@ -364,11 +364,8 @@ class Monitor:
                 result.rejected.append(path.name)
 
     def _ingest_session(self, transcript_path: str, result: RunResult) -> None:
-        # TODO(lead): direct import (nevo.memory.ingest has landed; guarded for builds without memory).
-        try:
-            from nevo.memory.ingest import ingest_session
-        except ImportError:
-            return  # memory is not available in this build: the transcript stays where it is
+        from nevo.memory.ingest import ingest_session  # imported here: most runs never see a SessionEnd
+
         try:
             ingest_session(self.db, self.workspace, Path(transcript_path), self.clock)
         except Exception as exc:  # memory must never block incidents: report it, retry at the next SessionEnd
@@ -376,11 +373,8 @@ class Monitor:
             log.warning("memory ingest of %s failed", transcript_path, exc_info=True)
 
     def _analyze(self, result: RunResult) -> None:
-        # TODO(lead): direct import (nevo.analyst has landed; guarded for builds without the analyst).
-        try:
-            from nevo.analyst import analyze_ready
-        except ImportError:
-            return
+        from nevo.analyst import analyze_ready  # imported here: only with monitor.analyze_on_new
+
         try:
             analyze_ready(self.workspace, clock=self.clock, db=self.db)
         except Exception as exc:  # the analyst retries later; the incidents are safe already

@@ -6,7 +6,7 @@
 4. the nudge inbox ingested
 5. warm memory (MEMORY.md, USER.md) and the Stop hook's settings re-rendered
 6. a fitness snapshot
-7. other stages' steps when installed: ``nevo.rules.effectiveness_step``, ``nevo.forge.detect_step``
+7. rule effectiveness (``nevo.rules.effectiveness_step``) and skill gaps (``nevo.forge.detect_step``)
 
 A failing step is reported and the next one still runs (they are independent); the run is recorded in
 ``meta`` (``nightly.last_run``) whatever happened, so ``--if-due`` does not retry a broken step every
@@ -16,8 +16,6 @@ consolidation without waiting for it.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import time
 import traceback
@@ -37,7 +35,6 @@ from nevo.workspace import Workspace
 
 LAST_RUN_KEY = "nightly.last_run"
 LAST_RESULT_KEY = "nightly.last_result"
-LAZY_STEPS = (("rules", "nevo.rules", "effectiveness_step"), ("forge", "nevo.forge", "detect_step"))
 
 
 @dataclass
@@ -136,6 +133,7 @@ def _run_step(name: str, step: Callable[[], Any]) -> StepResult:
 def _steps(
     workspace: Workspace, db: Database, config: Config, clock: Clock, provider: Provider | MeteredProvider
 ) -> list[tuple[str, Callable[[], Any]]]:
+    from nevo.forge import detect_step
     from nevo.memory.consolidate import consolidate
     from nevo.memory.facts import prune_expired
     from nevo.memory.fitness import take_snapshot
@@ -143,6 +141,7 @@ def _steps(
     from nevo.memory.ingest import ingest_paths, pending_sessions, summarise_session
     from nevo.memory.nudge import render_stop_conf
     from nevo.memory.warm import render_warm
+    from nevo.rules import effectiveness_step
 
     def ingest() -> dict[str, Any]:
         detail = ingest_paths(db, workspace, None, clock, provider=provider, config=config).as_dict()
@@ -172,18 +171,14 @@ def _steps(
         ("warm", warm),
         ("fitness", lambda: take_snapshot(db, workspace, clock).as_dict()),
     ]
-    for name, module_name, function_name in LAZY_STEPS:
-        # Imported inside the step, so an import failure is that step's failure, not the run's.
-        if importlib.util.find_spec(module_name) is not None:
-            steps.append((name, partial(_call_optional, module_name, function_name, workspace, db, clock)))
+    steps.extend((name, partial(function, workspace, db, clock)) for name, function in stage_steps())
     return steps
 
 
-def _call_optional(
-    module_name: str, function_name: str, workspace: Workspace, db: Database, clock: Clock
-) -> Any:
-    """Another stage's step (its module is installed); a module without the function yet is skipped."""
-    function = getattr(importlib.import_module(module_name), function_name, None)
-    if not callable(function):
-        return {"skipped": f"{module_name}.{function_name} does not exist yet"}
-    return function(workspace, db, clock)
+def stage_steps() -> list[tuple[str, Callable[[Workspace, Database, Clock], Any]]]:
+    """The other stages' nightly work: rule effectiveness (recurrences since each rule) and the skill
+    forge's gap detection. Imported here because both stages import the memory modules this one uses."""
+    from nevo.forge import detect_step
+    from nevo.rules import effectiveness_step
+
+    return [("rules", effectiveness_step), ("forge", detect_step)]

@@ -126,13 +126,10 @@ def render_warm(db: Database, workspace: Workspace, config: Config, clock: Clock
 
 
 def refresh(workspace: Workspace) -> bool:
-    """Re-render the SessionStart context. False when the rules part of it is not installed yet."""
-    try:
-        from nevo.context import refresh_context
+    """Re-render the SessionStart context (rules index and warm memory)."""
+    from nevo.context import refresh_context  # imported here: context imports this module
 
-        refresh_context(workspace)
-    except ImportError:  # nevo.rules (the analyst's) absent in a partial install: the next refresh catches up
-        return False
+    refresh_context(workspace)
     return True
 
 
