@@ -133,7 +133,6 @@ def _run_step(name: str, step: Callable[[], Any]) -> StepResult:
 def _steps(
     workspace: Workspace, db: Database, config: Config, clock: Clock, provider: Provider | MeteredProvider
 ) -> list[tuple[str, Callable[[], Any]]]:
-    from nevo.forge import detect_step
     from nevo.memory.consolidate import consolidate
     from nevo.memory.facts import prune_expired
     from nevo.memory.fitness import take_snapshot
@@ -141,7 +140,6 @@ def _steps(
     from nevo.memory.ingest import ingest_paths, pending_sessions, summarise_session
     from nevo.memory.nudge import render_stop_conf
     from nevo.memory.warm import render_warm
-    from nevo.rules import effectiveness_step
 
     def ingest() -> dict[str, Any]:
         detail = ingest_paths(db, workspace, None, clock, provider=provider, config=config).as_dict()
