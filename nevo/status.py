@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,16 @@ def rejected_triggers(workspace: Workspace) -> list[dict[str, str]]:
         if path.suffix == ".reason" or path.name.startswith("."):
             continue
         reason_file = path.with_name(path.name + ".reason")
-        reason = (
-            reason_file.read_text(encoding="utf-8", errors="replace").strip() if reason_file.exists() else ""
-        )
+        reason = reason_file.read_text(encoding="utf-8", errors="replace").strip() if reason_file.exists() else ""
         found.append({"file": str(path), "reason": reason})
     return found
+
+
+def _age_seconds(path: Path) -> float | None:
+    try:
+        return max(0.0, time.time() - path.stat().st_mtime)
+    except FileNotFoundError:  # taken by the monitor meanwhile
+        return None
 
 
 def gather(workspace: Workspace) -> dict[str, Any]:
@@ -43,16 +49,13 @@ def gather(workspace: Workspace) -> dict[str, Any]:
     settings_error = None
     if workspace.settings_path.is_file():
         try:
-            settings = parse_settings(
-                workspace.settings_path.read_text(encoding="utf-8"), str(workspace.settings_path)
-            )
+            settings = parse_settings(workspace.settings_path.read_text(encoding="utf-8"), str(workspace.settings_path))
             for event, matcher, command in our_hooks(settings):
                 script = workspace.root / command.split('"$CLAUDE_PROJECT_DIR"/', 1)[-1]
-                hooks.append(
-                    {"event": event, "matcher": matcher, "script": script.name, "present": script.is_file()}
-                )
+                hooks.append({"event": event, "matcher": matcher, "script": script.name, "present": script.is_file()})
         except NevoError as exc:
             settings_error = exc.message
+    pending = pending_triggers(workspace)
     capture_log = workspace.capture_log
     capture_errors = 0
     if capture_log.is_file():
@@ -65,7 +68,8 @@ def gather(workspace: Workspace) -> dict[str, Any]:
         "options": state.get("options", {}),
         "hooks": hooks,
         "settings_error": settings_error,
-        "pending_triggers": len(pending_triggers(workspace)),
+        "pending_triggers": len(pending),
+        "oldest_pending_age_s": _age_seconds(pending[0]) if pending else None,
         "rejected_triggers": rejected_triggers(workspace),
         "capture_errors": capture_errors,
     }
@@ -87,6 +91,7 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
                         row["status"]: row["n"]
                         for row in db.query("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status")
                     }
+                    extra["loops"] = int(db.scalar("SELECT COUNT(*) FROM incidents WHERE is_loop = 1"))
                 from nevo.forge import forge_status
                 from nevo.memory.status import memory_status
 
@@ -94,11 +99,7 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
                 extra["memory"] = memory_status(db, workspace)
         except NevoError as exc:
             extra["database_error"] = exc.message
-    if (
-        workspace.db_path.is_file()
-        and "database_error" not in extra
-        and any(workspace.rules_dir.glob("*.md"))
-    ):
+    if workspace.db_path.is_file() and "database_error" not in extra and any(workspace.rules_dir.glob("*.md")):
         from nevo.rules import overview
 
         rules = overview(workspace)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -36,9 +38,7 @@ def test_every_command_takes_workspace() -> None:
     lacking = [
         name
         for name, command in all_commands()
-        if name
-        and not isinstance(command, click.Group)
-        and not any("--workspace" in p.opts for p in command.params)
+        if name and not isinstance(command, click.Group) and not any("--workspace" in p.opts for p in command.params)
     ]
     assert lacking == []
 
@@ -104,3 +104,11 @@ def test_status_shows_rejected_triggers_and_rules_waiting_for_git(tmp_path: Path
     assert out.returncode == 0, out.stderr
     assert "rejected triggers: 1" in out.stdout and "Expecting value" in out.stdout
     assert "rule waiting for git: PROJ-004 (mid-rebase)" in out.stdout
+
+    trigger = ws.triggers_dir / "000000000002-2.json"
+    trigger.write_text("{}")
+    os.utime(trigger, (time.time() - 3600, time.time() - 3600))
+    out = subprocess.run(
+        [sys.executable, "-m", "nevo", "status", "-w", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert "pending triggers: 1 (oldest 60 min old)" in out.stdout and "is `nevo monitor` running?" in out.stdout

@@ -44,9 +44,7 @@ def init(
         console.print(f"  created  {path}")
     for path in report.updated:
         console.print(f"  updated  {path}")
-    console.print(
-        "Next: run `claude` as usual; failed tool calls are recorded. `nevo status` shows what waits."
-    )
+    console.print("Next: run `claude` as usual; failed tool calls are recorded. `nevo status` shows what waits.")
 
 
 def uninstall(
@@ -62,9 +60,7 @@ def uninstall(
     """
     ws = workspace_of(workspace)
     report = install.uninstall(ws, purge=purge)
-    console.print(
-        f"nevo removed from {ws.root}" + (" (settings restored exactly)" if report.settings_restored else "")
-    )
+    console.print(f"nevo removed from {ws.root}" + (" (settings restored exactly)" if report.settings_restored else ""))
     for path in report.kept:
         console.print(f"  kept     {path}")
     if report.kept:
@@ -96,7 +92,13 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
                 for h in info["hooks"]
             ],
         )
-    console.print(f"pending triggers: {info['pending_triggers']}")
+    age = info["oldest_pending_age_s"]
+    waiting = f" (oldest {age / 60:.0f} min old)" if age is not None and age >= 120 else ""
+    console.print(f"pending triggers: {info['pending_triggers']}{waiting}")
+    if age is not None and age >= 600:
+        console.print(
+            "[yellow]triggers are waiting: is `nevo monitor` running? (`nevo monitor --once` drains them)[/yellow]"
+        )
     rejected = info["rejected_triggers"]
     if rejected:
         console.print(f"[yellow]rejected triggers: {len(rejected)}[/yellow] (in {ws.rejected_dir})")
@@ -105,9 +107,9 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     if info["capture_errors"]:
         console.print(f"[yellow]capture errors: {info['capture_errors']} (see {ws.capture_log})[/yellow]")
     if "incidents" in info:
-        console.print(
-            "incidents: " + (", ".join(f"{k} {v}" for k, v in sorted(info["incidents"].items())) or "none")
-        )
+        console.print("incidents: " + (", ".join(f"{k} {v}" for k, v in sorted(info["incidents"].items())) or "none"))
+    if info.get("loops"):
+        console.print(f"[yellow]{info['loops']} incident(s) looped: the same failure repeated in one session[/yellow]")
     if "rules" in info:
         rules = info["rules"]
         console.print(f"rules: {rules['active']} active, {rules['guards']} with a guard")
@@ -116,9 +118,7 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
                 f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)"
             )
         if rules["decorative"]:
-            console.print(
-                f"[yellow]decorative rules: {', '.join(rules['decorative'])}[/yellow] (`nevo rules lint`)"
-            )
+            console.print(f"[yellow]decorative rules: {', '.join(rules['decorative'])}[/yellow] (`nevo rules lint`)")
     memory = info.get("memory")
     if memory:
         console.print(
@@ -130,11 +130,7 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     if forge:
         console.print(
             f"skills: {forge['skills_active']} active, {forge['gaps_waiting']} gaps waiting"
-            + (
-                f", last quality verdict {forge['last_pipeline_verdict']}"
-                if forge["last_pipeline_verdict"]
-                else ""
-            )
+            + (f", last quality verdict {forge['last_pipeline_verdict']}" if forge["last_pipeline_verdict"] else "")
         )
         for name, flags in forge["skills_flagged"].items():
             console.print(f"[yellow]skill {name} flagged: {', '.join(flags)}[/yellow]")
@@ -144,9 +140,7 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
             )
     for waiting in info.get("rules_waiting") or []:
         if isinstance(waiting, dict):
-            console.print(
-                f"[yellow]rule waiting for git: {waiting.get('id')} ({waiting.get('reason')})[/yellow]"
-            )
+            console.print(f"[yellow]rule waiting for git: {waiting.get('id')} ({waiting.get('reason')})[/yellow]")
         else:
             console.print(f"[yellow]rules waiting for git: {waiting}[/yellow]")
     if info.get("database_error"):
@@ -167,9 +161,7 @@ def doctor(
     ws = workspace_of(workspace)
     if repair:
         moved = database.repair(ws, system_clock().strftime("%Y%m%dT%H%M%SZ"))
-        console.print(
-            f"moved the corrupt database to {moved}" if moved else "the database is fine; nothing moved"
-        )
+        console.print(f"moved the corrupt database to {moved}" if moved else "the database is fine; nothing moved")
         if not moved and ws.db_path.exists():
             from nevo.memory.consolidate import rebuild_fts
 
