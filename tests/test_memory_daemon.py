@@ -19,7 +19,7 @@ def test_the_daemon_watches_and_runs_a_missed_nightly_then_stops(
 ) -> None:
     import nevo.nightly as nightly
 
-    monkeypatch.setattr(nightly, "LAZY_STEPS", ())  # the rules and forge stages test their own steps
+    monkeypatch.setattr(nightly, "stage_steps", lambda: [])  # the rules and forge stages test their own steps
     stop = threading.Event()
     ready = threading.Event()
     seen: list[NightlyReport] = []
