@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 import click
+import pytest
 import typer.main
 
 from nevo.cli import app, main
+from nevo.cli.common import console
 
 
 def all_commands() -> list[tuple[str, click.Command]]:
@@ -112,3 +114,14 @@ def test_status_shows_rejected_triggers_and_rules_waiting_for_git(tmp_path: Path
         [sys.executable, "-m", "nevo", "status", "-w", str(tmp_path)], capture_output=True, text=True, timeout=60
     )
     assert "pending triggers: 1 (oldest 60 min old)" in out.stdout and "is `nevo monitor` running?" in out.stdout
+
+
+def test_user_text_with_brackets_is_shown_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    """rich reads `[build]` as markup and drops it; tables and messages must show user data verbatim."""
+    from nevo.cli.common import plain, table
+
+    table(None, ["text"], [["npm --prefix web run [build]"], ["[ -f x ] && pytest tests/t.py::test[a-1]"]])
+    console.print(f"error: {plain('[red]not a style[/red]')}")
+    out = capsys.readouterr().out
+    assert "run [build]" in out and "[ -f x ]" in out and "test[a-1]" in out
+    assert "[red]not a style[/red]" in out

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from nevo.workspace import Workspace, find_workspace
 
@@ -41,5 +43,11 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
     for column in columns:
         out.add_column(column, overflow="fold")
     for row in rows:
-        out.add_row(*("" if cell is None else str(cell) for cell in row))
+        # Text, not markup: cells hold user data (`[ -f x ]`, `test[param]`, search hits in brackets).
+        out.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     console.print(out)
+
+
+def plain(value: Any) -> str:
+    """User data inside a marked-up line: shown as written, never read as rich markup."""
+    return escape(str(value))

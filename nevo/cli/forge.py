@@ -52,7 +52,7 @@ def request(
         emit_json(gap.to_json())
         return
     commands = gap.evidence.get("commands") or []
-    console.print(f"gap #{gap.id} recorded ({gap.status}): {gap.title}")
+    console.print(f"gap #{gap.id} recorded ({gap.status}): {gap.title}", markup=False)
     console.print(
         f"the journal shows {len(commands)} matching command(s) in {gap.sessions} session(s); "
         "`nevo forge run` writes, checks and commits the skill"
@@ -72,7 +72,7 @@ def run(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
         emit_json(report.to_json())
         return
     for item in report.evaluated:
-        console.print(f"gap #{item['id']}: {item['decision']} - {item['reason']}")
+        console.print(f"gap #{item['id']}: {item['decision']} - {item['reason']}", markup=False)
     if report.outcomes:
         table(
             "skills",

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, plain, table, workspace_of
 from nevo.clock import parse_instant, system_clock
 from nevo.config import load_config
 from nevo.db import open_database
@@ -181,7 +181,7 @@ def nightly(
     else:
         for step in report.steps:
             mark = "[green]ok[/green]" if step.ok else "[red]failed[/red]"
-            console.print(f"{step.name:12} {mark} {step.seconds:.2f}s {step.error or ''}")
+            console.print(f"{step.name:12} {mark} {step.seconds:.2f}s {plain(step.error or '')}")
     if not report.ok:
         raise typer.Exit(1)
 

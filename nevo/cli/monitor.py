@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, plain, table, workspace_of
 from nevo.errors import NevoError
 from nevo.incidents import incident_details, load_incidents
 from nevo.monitor import RunResult, process_pending
@@ -112,8 +112,8 @@ def show(
     if as_json:
         emit_json(details)
         return
-    console.print(f"[bold]{details['id']}[/bold] {details['tool']} {details['command']}")
-    console.print(f"error: {details['error_class']}")
+    console.print(f"[bold]{details['id']}[/bold] {plain(details['tool'])} {plain(details['command'])}")
+    console.print(f"error: {details['error_class']}", markup=False)
     console.print(
         f"seen {details['count']} time(s) in {details['session_count']} session(s), "
         f"{details['first_seen']} .. {details['last_seen']}, status {details['status']}"

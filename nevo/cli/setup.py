@@ -10,7 +10,7 @@ from nevo import db as database
 from nevo import doctor as doctor_lib
 from nevo import install
 from nevo import status as status_lib
-from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, plain, table, workspace_of
 from nevo.clock import system_clock
 
 
@@ -103,7 +103,7 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     if rejected:
         console.print(f"[yellow]rejected triggers: {len(rejected)}[/yellow] (in {ws.rejected_dir})")
         for item in rejected[:10]:
-            console.print(f"  {item['file']}: {item['reason']}")
+            console.print(f"  {item['file']}: {item['reason']}", markup=False)
     if info["capture_errors"]:
         console.print(f"[yellow]capture errors: {info['capture_errors']} (see {ws.capture_log})[/yellow]")
     if "incidents" in info:
@@ -174,8 +174,8 @@ def doctor(
     else:
         for check in checks:
             mark = "[green]ok[/green]  " if check.ok else "[red]FAIL[/red]"
-            console.print(f"{mark} {check.name}: {check.detail}")
+            console.print(f"{mark} {check.name}: {plain(check.detail)}")
             if check.fix:
-                console.print(f"       fix: {check.fix}")
+                console.print(f"       fix: {check.fix}", markup=False)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
