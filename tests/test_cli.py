@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 import typer.main
 
@@ -17,15 +17,15 @@ from nevo.cli import app, main
 from nevo.cli.common import console
 
 
-def all_commands() -> list[tuple[str, click.Command]]:
+def all_commands() -> list[tuple[str, Any]]:
+    """Every command of the app (typer's click objects; typer may vendor click, so duck typing)."""
     root = typer.main.get_command(app)
-    found: list[tuple[str, click.Command]] = []
+    found: list[tuple[str, Any]] = []
 
-    def walk(prefix: str, command: click.Command) -> None:
+    def walk(prefix: str, command: Any) -> None:
         found.append((prefix, command))
-        if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
-                walk(f"{prefix} {name}".strip(), sub)
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(f"{prefix} {name}".strip(), sub)
 
     walk("", root)
     return found
@@ -40,7 +40,7 @@ def test_every_command_takes_workspace() -> None:
     lacking = [
         name
         for name, command in all_commands()
-        if name and not isinstance(command, click.Group) and not any("--workspace" in p.opts for p in command.params)
+        if name and not getattr(command, "commands", None) and not any("--workspace" in p.opts for p in command.params)
     ]
     assert lacking == []
 
@@ -125,3 +125,8 @@ def test_user_text_with_brackets_is_shown_as_written(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "run [build]" in out and "[ -f x ]" in out and "test[a-1]" in out
     assert "[red]not a style[/red]" in out
+
+
+def test_a_usage_error_exits_2_with_the_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["incidents", "show"]) == 2
+    assert "Missing argument" in capsys.readouterr().err

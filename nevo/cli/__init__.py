@@ -65,11 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         return 130
     except Exception as exc:  # the one place an unexpected error is caught: logged with versions, exit 3
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+        # A usage error (bad option, missing argument): typer's click, vendored or not, shows it itself.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            return exit_code
         log = _crash_log(exc)
         typer.echo(
             f"nevo: unexpected error: {exc!r}\n  details: {log}\n  please report it with that file", err=True

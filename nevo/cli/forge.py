@@ -88,13 +88,19 @@ def run(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
 @forge_app.command("validate")
 def validate(
     folder: Annotated[Path, typer.Argument(help="The skill's folder (the one holding SKILL.md).")],
+    workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a skill folder: frontmatter, limits, referenced files, scripts, safety. Exit 1 when invalid.
 
+    A relative FOLDER is taken from the current directory, or from --workspace when given.
+
     Example: nevo forge validate .claude/skills/run-migrations --json
     """
     from nevo.forge import validate_skill
+
+    if workspace is not None and not folder.is_absolute():
+        folder = workspace_of(workspace).root / folder
 
     result = validate_skill(folder)
     if as_json:
