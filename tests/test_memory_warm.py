@@ -190,3 +190,29 @@ def test_fitness_reads_the_monitors_incidents_open_known_and_recurring(installed
     snapshot = take_snapshot(db, installed, fixed_clock(NOW))
     assert (snapshot.incidents_known, snapshot.incidents_open) == (3, 2)
     assert snapshot.recurrences == 2  # INC-1 and INC-2 came back this week; INC-3 is new this week
+
+
+def test_fitness_snapshot_is_idempotent_per_moment(installed: Workspace) -> None:
+    db = open_database(installed)
+    take_snapshot(db, installed, fixed_clock(NOW))
+    add(db, installed, "We use pnpm.", "configuration")
+    again = take_snapshot(db, installed, fixed_clock(NOW))  # nightly run twice at the same moment
+    snapshots = list_snapshots(db)
+    assert [s.at for s in snapshots] == ["2026-11-21T03:00:00Z"]
+    assert snapshots[0].facts == again.facts == 1  # the later measure replaced the earlier one
+    take_snapshot(db, installed, fixed_clock(NOW + timedelta(days=1)))
+    assert len(list_snapshots(db)) == 2
+
+
+def test_fitness_snapshot_is_idempotent_without_the_unique_index(installed: Workspace) -> None:
+    db = open_database(installed)
+    db.execute("DROP INDEX IF EXISTS fitness_at")  # a database migrated before the index existed
+    take_snapshot(db, installed, fixed_clock(NOW))
+    take_snapshot(db, installed, fixed_clock(NOW))
+    assert int(db.scalar("SELECT COUNT(*) FROM fitness")) == 1
+
+
+def test_fitness_at_is_unique_in_the_schema(installed: Workspace) -> None:
+    db = open_database(installed)
+    index = db.one("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'fitness_at'")
+    assert index is not None and "UNIQUE" in str(index["sql"]).upper()

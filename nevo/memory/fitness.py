@@ -1,6 +1,7 @@
 """Fitness: is the loop working? A snapshot of rules, incidents, recurrence, facts, skills and spend.
 
-One row per nightly run (``fitness`` table), so the trend is visible with ``nevo fitness``. Incident
+One row per nightly run (``fitness`` table), so the trend is visible with ``nevo fitness``. A snapshot is
+idempotent per moment: storing one for an ``at`` that already has a row replaces that row (nightly run twice). Incident
 figures come from the monitor's tables when they exist (a workspace without the monitor shows 0).
 """
 
@@ -96,10 +97,13 @@ def measure(db: Database, workspace: Workspace, clock: Clock) -> Snapshot:
 
 
 def take_snapshot(db: Database, workspace: Workspace, clock: Clock) -> Snapshot:
-    """Measure and store a snapshot."""
+    """Measure and store a snapshot, replacing any stored for the same moment."""
     snapshot = measure(db, workspace, clock)
     values = snapshot.as_dict()
     with db.transaction():
+        # Delete-then-insert rather than INSERT OR REPLACE: a database migrated before the unique index on
+        # ``at`` existed holds no constraint to replace on, and must not gain a duplicate either.
+        db.execute("DELETE FROM fitness WHERE at = ?", (snapshot.at,))
         db.execute(
             f"INSERT INTO fitness ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})",
             [values[name] for name in FIELDS],

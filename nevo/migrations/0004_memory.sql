@@ -149,3 +149,6 @@ CREATE TABLE fitness (
     cost_usd         REAL NOT NULL,
     sessions         INTEGER NOT NULL
 );
+
+-- one fitness snapshot per moment: a nightly run repeated at the same moment replaces its row
+CREATE UNIQUE INDEX IF NOT EXISTS fitness_at ON fitness (at);
