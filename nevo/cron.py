@@ -3,13 +3,16 @@
 The one module that imports croniter and runs `crontab`. `install` adds one line marked with
 ``# nevo nightly <workspace>`` (the mark is a shell comment at the end of the command, so cron runs
 the line as it is), keeps every other line byte for byte, and changes nothing when the line is
-already there; `remove` takes out exactly that line. The line runs ``nevo nightly --if-due``, so a
+already there; `remove` takes out exactly that line. A line is nevo's only when it has the whole shape
+nevo writes (any schedule, any nevo command), not merely the mark: a user's line that ends with the
+mark (a copied and modified nevo line) is the user's and is kept. The line runs ``nevo nightly --if-due``, so a
 run missed while the machine was off is caught up by the next one. The crontab command is a
 parameter: tests point it at a throwaway crontab, never at the user's.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -121,8 +124,29 @@ def write_crontab(text: str, crontab: Sequence[str] = CRONTAB) -> None:
         )
 
 
+# One shell word as shlex.quote writes it (bare, or quoted with '...' pieces), with crontab's \% escaping.
+_WORD = r"""(?:[^\s'"]|'[^']*'|"[^"]*")+"""
+# The nevo command (default_nevo_command): one word, or an interpreter running nevo's CLI. It must say
+# nevo (checked in _is_ours): a user's own program in a copied line is not nevo's.
+_NEVO_COMMAND = rf"(?P<command>{_WORD}(?: -c 'from nevo\.cli import run; run\(\)')?)"
+
+
+def _ours_pattern(workspace: Workspace) -> re.Pattern[str]:
+    """The whole line nevo writes for ``workspace`` (see cron_line), with any schedule and nevo command."""
+
+    def quoted(text: str) -> str:
+        return re.escape(shlex.quote(text).replace("%", "\\%"))
+
+    root, log = quoted(str(workspace.root)), quoted(str(workspace.nevo_dir / "nightly.log"))
+    return re.compile(
+        rf"^\s*(?:\S+\s+){{5}}cd {root} && {_NEVO_COMMAND} nightly --if-due -w {root} >>{log} 2>&1 "
+        rf"{re.escape(mark_for(workspace))}\s*$"
+    )
+
+
 def _is_ours(line: str, workspace: Workspace) -> bool:
-    return line.rstrip().endswith(mark_for(workspace))
+    match = _ours_pattern(workspace).match(line)
+    return match is not None and "nevo" in match["command"]
 
 
 def install(

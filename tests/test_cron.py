@@ -159,3 +159,37 @@ def test_with_the_real_crontab_binary(workspace: Workspace) -> None:
         subprocess.run([*crontab, "-r"], capture_output=True)
     own_after = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
     assert (own_after.returncode, own_after.stdout) == (own_before.returncode, own_before.stdout)
+
+
+def test_a_users_line_ending_with_the_mark_is_kept(workspace: Workspace, tmp_path: Path) -> None:
+    """Only the whole shape nevo writes is nevo's: a copied and modified line that kept the mark is the user's."""
+    root, mark = workspace.root, f"# nevo nightly {workspace.root}"
+    log = workspace.nevo_dir / "nightly.log"
+    users = [
+        f"0 5 * * * /home/me/bin/report {mark}",
+        f"0 5 * * * cd {root} && nevo nightly --if-due -w {root} >>{log} 2>&1; mail me {mark}",
+        f"0 5 * * * cd {root} && /opt/mytool nightly --if-due -w {root} >>{log} 2>&1 {mark}",
+        f"0 5 * * * cd {root} && nevo nightly -w {root} >>{log} 2>&1 {mark}",
+    ]
+    crontab, store = fake_crontab(tmp_path, FOREIGN + "\n".join(users) + "\n")
+    assert cron.install(workspace, "0 3 * * *", crontab=crontab, nevo_command="/opt/nevo")
+    text = store.read_text()
+    assert text.startswith(FOREIGN + "\n".join(users) + "\n")
+    assert text.count("/opt/nevo nightly --if-due") == 1
+    assert cron.status(workspace, datetime(2026, 11, 21, tzinfo=UTC), crontab=crontab).line == (
+        cron.cron_line(workspace, "0 3 * * *", "/opt/nevo")
+    )
+    assert cron.remove(workspace, crontab=crontab)
+    assert store.read_text() == FOREIGN + "\n".join(users) + "\n"
+
+
+@pytest.mark.parametrize("command", [None, "/opt/nevo", "'/my tools/nevo'", "nevo"])
+@pytest.mark.parametrize("folder", ["project", "with space", "50%done", "it's"])
+def test_every_line_nevo_writes_is_recognised_and_replaced(tmp_path: Path, command: str | None, folder: str) -> None:
+    workspace = Workspace(tmp_path / folder)
+    crontab, store = fake_crontab(tmp_path)
+    assert cron.install(workspace, "0 3 * * *", crontab=crontab, nevo_command=command)
+    assert cron.install(workspace, "15 4 * * 1", crontab=crontab, nevo_command="/usr/bin/nevo")
+    text = store.read_text()
+    assert text.startswith(FOREIGN) and text.count(" nightly --if-due ") == 1 and "15 4 * * 1" in text
+    assert cron.remove(workspace, crontab=crontab) and store.read_text() == FOREIGN
