@@ -155,6 +155,10 @@ class Monitor:
             return False
         except FileNotFoundError:
             return False  # another monitor took it
+        except Exception as exc:  # a payload the reader did not foresee: it must not block the ones behind it
+            log.warning("trigger %s could not be read", path.name, exc_info=True)
+            self._reject(path, f"could not be read: {type(exc).__name__}: {exc}", result)
+            return False
         effect, ended_here = RunResult(), list[str]()
         self.db.execute("SAVEPOINT one_trigger")
         try:

@@ -24,6 +24,10 @@ TEMP_PREFIX = ".tmp-"
 STALE_TEMP_SECONDS = 300.0  # the hook renames within milliseconds; a temp file this old has a dead writer
 MAX_STRING_CHARS = 65_536  # any one string in a payload is clipped to this (head and tail kept)
 FULL_PARSE_LIMIT = 256 * 1024 * 1024  # beyond this a payload whose head/tail cannot be glued is rejected
+# Real hook payloads nest a few levels (an MCP tool's input a few more). Deeper ones are rejected here, at
+# the door: redaction, fingerprinting and json.dumps downstream recurse, and Python's recursion limit (~1000
+# frames) is far below the ~1000 levels json.loads accepts.
+MAX_NESTING = 128
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+"', re.DOTALL)
@@ -100,9 +104,14 @@ def read_payload(path: Path, max_bytes: int) -> dict[str, Any]:
         raise  # taken by another monitor meanwhile: not a bad trigger
     except OSError as exc:
         raise UnreadableTrigger(f"cannot read: {exc}") from exc
+    except RecursionError as exc:  # json.loads on the head-and-tail path
+        raise UnreadableTrigger("JSON nested too deeply") from exc
     if not isinstance(obj, dict):
         raise UnreadableTrigger(f"not a JSON object but a {type(obj).__name__}")
-    payload: dict[str, Any] = clip_strings(obj)
+    try:
+        payload: dict[str, Any] = clip_strings(obj, max_depth=MAX_NESTING)
+    except NestedTooDeeply as exc:
+        raise UnreadableTrigger(f"JSON nested too deeply: more than {exc.limit} levels") from exc
     check_shape(payload)
     return payload
 
@@ -129,14 +138,38 @@ def clip(text: str, limit: int = MAX_STRING_CHARS) -> str:
     return f"{text[:half]}\n[... {len(text) - 2 * half} characters cut by nevo ...]\n{text[-half:]}"
 
 
-def clip_strings(obj: Any, limit: int = MAX_STRING_CHARS) -> Any:
+class NestedTooDeeply(ValueError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"nested more than {limit} levels deep")
+        self.limit = limit
+
+
+def clip_strings(obj: Any, limit: int = MAX_STRING_CHARS, max_depth: int | None = None) -> Any:
+    """A copy of ``obj`` (parsed JSON) with every string clipped. Iterative, not recursive: a payload nested
+    a thousand levels deep must not blow Python's stack. Raises NestedTooDeeply past ``max_depth``."""
     if isinstance(obj, str):
         return clip(obj, limit)
-    if isinstance(obj, dict):
-        return {k: clip_strings(v, limit) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [clip_strings(v, limit) for v in obj]
-    return obj
+    if not isinstance(obj, (dict, list)):
+        return obj
+    root: dict[Any, Any] | list[Any] = {} if isinstance(obj, dict) else []
+    stack: list[tuple[dict[Any, Any] | list[Any], dict[Any, Any] | list[Any], int]] = [(obj, root, 1)]
+    while stack:
+        source, copy, depth = stack.pop()
+        if max_depth is not None and depth > max_depth:
+            raise NestedTooDeeply(max_depth)
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(value, str):
+                value = clip(value, limit)
+            elif isinstance(value, (dict, list)):
+                child: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
+                stack.append((value, child, depth + 1))
+                value = child  # filled in when popped: the copy shares nothing with the source
+            if isinstance(copy, dict):
+                copy[key] = value
+            else:
+                copy.append(value)
+    return root
 
 
 def _loads(data: bytes) -> Any:

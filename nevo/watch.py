@@ -91,6 +91,15 @@ def watch(
                     result = RunResult(warnings=[f"monitor pass failed, will retry: {exc}"])
                     wake.set()
                     stop.wait(RETRY_SECONDS)
+                except Exception as exc:
+                    # A defect in nevo, not in one trigger (those are moved aside inside the pass): the
+                    # watcher must outlive it. Log it with the traceback and try again after a pause.
+                    log.exception("monitor pass failed unexpectedly, retrying in %.0f s", RETRY_SECONDS)
+                    result = RunResult(
+                        warnings=[f"monitor pass failed, will retry: {type(exc).__name__}: {exc}"]
+                    )
+                    wake.set()
+                    stop.wait(RETRY_SECONDS)
                 total.merge(result)
                 if on_pass is not None and (result.processed or result.rejected or result.warnings):
                     on_pass(result)

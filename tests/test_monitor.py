@@ -745,3 +745,51 @@ def test_a_trigger_the_code_cannot_handle_is_moved_aside_without_blocking_the_re
     assert (result.processed, result.counted, result.rejected) == (2, 2, [poison.name])
     assert only(db).count == 2
     assert "RecursionError: unforeseen" in (ws.rejected_dir / f"{poison.name}.reason").read_text()
+
+
+# ------------------------------------------------------------------------------------------ review fixes
+
+
+def deep_trigger_bytes(depth: int = 800) -> bytes:
+    """A failure whose tool_input nests ``depth`` levels: json.loads takes it, a recursive walk does not."""
+    head = json.dumps(failure_payload(tool="Deep", tool_input={"command": "x"}))
+    assert head.count('"tool_input": {"command": "x"}') == 1
+    nested = "[" * depth + "]" * depth
+    return head.replace('"tool_input": {"command": "x"}', f'"tool_input": {{"command": "x", "n": {nested}}}').encode()
+
+
+def test_a_payload_nested_800_deep_is_moved_aside_and_never_blocks_once(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = write_trigger(ws, deep_trigger_bytes(800))
+    json.loads(deep.read_bytes())  # valid JSON that the parser accepts: the danger is downstream
+    write_trigger(ws, failure_payload())
+    assert cli_main(["monitor", "--once", "-w", str(ws.root)]) == 0
+    capsys.readouterr()
+    assert "nested too deeply" in (ws.rejected_dir / f"{deep.name}.reason").read_text()
+    assert list(ws.triggers_dir.glob("*.json")) == []
+    write_trigger(ws, failure_payload())  # the next run goes on as usual
+    assert cli_main(["monitor", "--once", "-w", str(ws.root)]) == 0
+    with open_database(ws) as db:
+        assert only(db).count == 2
+
+
+def test_any_exception_while_reading_one_trigger_moves_only_that_one_aside(
+    ws: Workspace, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nevo.monitor as monitor_module
+
+    real = monitor_module.read_payload
+
+    def fragile(path: Path, max_bytes: int) -> dict[str, Any]:
+        if b"Poison" in path.read_bytes():
+            raise KeyError("unforeseen")
+        return real(path, max_bytes)
+
+    monkeypatch.setattr(monitor_module, "read_payload", fragile)
+    write_trigger(ws, failure_payload())
+    poison = write_trigger(ws, failure_payload(tool="Poison", tool_input={}))
+    write_trigger(ws, failure_payload())
+    result = run(ws, db)
+    assert (result.processed, result.counted, result.rejected) == (2, 2, [poison.name])
+    assert "KeyError" in (ws.rejected_dir / f"{poison.name}.reason").read_text()

@@ -160,3 +160,37 @@ def test_a_failing_pass_is_retried_not_fatal(ws: Workspace, monkeypatch: pytest.
     with Watcher(ws) as watcher:
         assert wait_for(lambda: total_count(ws) == 1)
     assert watcher.result is not None and any("database is locked" in w for w in watcher.result.warnings)
+
+
+def test_a_payload_nested_800_deep_does_not_kill_the_watcher(ws: Workspace) -> None:
+    from tests.test_monitor import deep_trigger_bytes
+
+    deep = write_trigger(ws, deep_trigger_bytes(800))
+    with Watcher(ws, rescan_seconds=0.2) as watcher:
+        assert wait_for(lambda: (ws.rejected_dir / f"{deep.name}.reason").exists()), "deep trigger not moved aside"
+        capture(ws, failure_payload())
+        assert wait_for(lambda: total_count(ws) == 1), "the watcher stopped after the deep trigger"
+        assert watcher.thread.is_alive()
+    assert watcher.result is not None and watcher.result.rejected == [deep.name]
+
+
+def test_an_unexpected_error_in_a_pass_is_logged_and_retried(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nevo import watch as watch_module
+    from nevo.monitor import Monitor
+
+    real = Monitor.process_pending
+    failures = iter([True])
+
+    def buggy(self: Monitor, should_stop: Callable[[], bool] = lambda: False) -> RunResult:
+        if next(failures, False):
+            raise RuntimeError("a defect in nevo")
+        return real(self, should_stop)
+
+    monkeypatch.setattr(Monitor, "process_pending", buggy)
+    monkeypatch.setattr(watch_module, "RETRY_SECONDS", 0.05)
+    write_trigger(ws, failure_payload())
+    with Watcher(ws) as watcher:
+        assert wait_for(lambda: total_count(ws) == 1)
+    assert watcher.result is not None and any("a defect in nevo" in w for w in watcher.result.warnings)
