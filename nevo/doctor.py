@@ -28,32 +28,43 @@ class Check:
 
 def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[Check]:
     checks: list[Check] = []
-    state = read_state(workspace) if workspace.install_state_path.exists() else {}
-    checks.append(
-        Check(
-            "installed",
-            bool(state),
-            f"nevo {state.get('version')} installed" if state else "nevo is not installed here",
-            None if state else "run `nevo init`",
-        )
-    )
-
     try:
-        text = (
-            workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
+        state = read_state(workspace)
+        checks.append(
+            Check(
+                "installed",
+                bool(state),
+                f"nevo {state.get('version')} installed" if state else "nevo is not installed here",
+                None if state else "run `nevo init`",
+            )
         )
-        settings = parse_settings(text, str(workspace.settings_path))
-        checks.append(Check("settings", True, f"{workspace.settings_path} is valid JSON"))
     except NevoError as exc:
-        settings = None
-        checks.append(Check("settings", False, exc.message, exc.hint))
+        state = {}
+        checks.append(Check("installed", False, exc.message, "run `nevo init` (it moves the bad file aside)"))
+
+    settings: dict[str, object] | None
+    if not workspace.settings_path.is_file():
+        settings = {}
+        checks.append(
+            Check(
+                "settings",
+                not state,
+                f"there is no {workspace.settings_path}",
+                "run `nevo init` to register the hooks again" if state else None,
+            )
+        )
+    else:
+        try:
+            settings = parse_settings(workspace.settings_path.read_text(encoding="utf-8"), str(workspace.settings_path))
+            checks.append(Check("settings", True, f"{workspace.settings_path} is valid JSON"))
+        except NevoError as exc:
+            settings = None
+            checks.append(Check("settings", False, exc.message, exc.hint))
 
     if settings is not None and state:
         registered = {(event, command) for event, _, command in our_hooks(settings)}
         missing = [
-            s
-            for s in desired_hooks(workspace, state.get("options", {}))
-            if (s.event, s.command) not in registered
+            s for s in desired_hooks(workspace, state.get("options", {})) if (s.event, s.command) not in registered
         ]
         checks.append(
             Check(
@@ -83,6 +94,20 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
 
     if state.get("options", {}).get("quality_gate"):
         checks.append(_quality_tools_check())
+
+    if state:
+        absent = [f for f in (workspace.triggers_dir, workspace.hooks_dir, workspace.rules_dir) if not f.is_dir()]
+        checks.append(
+            Check(
+                "folders",
+                not absent,
+                "present"
+                if not absent
+                else "missing: " + ", ".join(str(f.relative_to(workspace.root)) for f in absent),
+                None if not absent else "run `nevo init` to create them again",
+            )
+        )
+        checks.append(_capture_log_check(workspace))
 
     for folder in (workspace.nevo_dir, workspace.triggers_dir, workspace.rules_dir):
         if folder.exists():
@@ -125,6 +150,21 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
     return checks
 
 
+def _capture_log_check(workspace: Workspace) -> Check:
+    """The capture hook never fails the agent; it leaves a line in capture.log instead. Lines there are lost
+    failures, so doctor reports them."""
+    log = workspace.capture_log
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.is_file() else []
+    if not lines:
+        return Check("capture", True, "no capture errors")
+    return Check(
+        "capture",
+        False,
+        f"{len(lines)} failed capture(s); last: {lines[-1][:200]}",
+        f"make sure {workspace.triggers_dir} exists and is writable (`nevo init`), then delete {log}",
+    )
+
+
 def _quality_tools_check() -> Check:
     """The TaskCompleted gate runs `nevo quality gate`, which needs mypy and ruff beside nevo."""
     import sys
@@ -134,9 +174,7 @@ def _quality_tools_check() -> Check:
         problems.append("`nevo` is not on PATH (the hook falls back to python3 -m nevo.quality.gate)")
     for tool in ("mypy", "ruff"):
         try:
-            done = subprocess.run(
-                [sys.executable, "-m", tool, "--version"], capture_output=True, text=True, timeout=60
-            )
+            done = subprocess.run([sys.executable, "-m", tool, "--version"], capture_output=True, text=True, timeout=60)
             if done.returncode != 0:
                 problems.append(f"{tool} does not run: {done.stderr.strip()[:200]}")
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -152,14 +190,10 @@ def _quality_tools_check() -> Check:
 def _claude_check(binary: str) -> Check:
     path = shutil.which(binary)
     if path is None:
-        return Check(
-            "claude", False, "the `claude` command is not on PATH", "npm install -g @anthropic-ai/claude-code"
-        )
+        return Check("claude", False, "the `claude` command is not on PATH", "npm install -g @anthropic-ai/claude-code")
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
-        version = (
-            (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "?"
-        )
+        version = (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else "?"
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check("claude", False, f"{path} did not answer --version: {exc}", "reinstall Claude Code")
     return Check("claude", True, f"{path}: {version}")

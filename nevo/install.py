@@ -19,7 +19,7 @@ from typing import Any
 
 from nevo import __version__
 from nevo.clock import Clock, iso, system_clock
-from nevo.config import TEMPLATE
+from nevo.config import TEMPLATE, Config, load_config
 from nevo.errors import NevoError
 from nevo.fsutil import atomic_write_bytes, atomic_write_text
 from nevo.settings import HookSpec, apply_hooks, dump_settings, parse_settings, remove_hooks
@@ -94,9 +94,7 @@ def read_state(workspace: Workspace) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
-def init(
-    workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock = system_clock
-) -> InstallReport:
+def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock = system_clock) -> InstallReport:
     """Install nevo into ``workspace`` (idempotent). Raises NevoError, touching nothing, when settings.json
     is invalid."""
     root = workspace.root
@@ -106,8 +104,15 @@ def init(
     settings_path = workspace.settings_path
     original_text = settings_path.read_text(encoding="utf-8") if settings_path.is_file() else None
     settings = parse_settings(original_text or "", str(settings_path))  # refuses before anything is written
+    config = load_config(workspace)  # a malformed config.yaml is refused before anything is written, too
 
-    state = read_state(workspace)
+    try:
+        state = read_state(workspace)
+    except NevoError:  # unreadable bookkeeping must not lock the user out: keep it for a person, start over
+        aside = workspace.install_state_path.with_name(f"install.json.corrupt-{iso(clock()).replace(':', '')}")
+        workspace.install_state_path.rename(aside)
+        report.updated.append(f"{_rel(workspace, aside)} (unreadable install.json moved aside)")
+        state = {}
     first_install = not state
     if first_install:
         state = {
@@ -119,7 +124,27 @@ def init(
         }
     if quality_gate is not None:
         state["options"]["quality_gate"] = quality_gate
+    # Everything that can be refused is decided before the first write.
+    new_settings, created = apply_hooks(
+        settings, desired_hooks(workspace, state["options"]), state["settings"].get("created")
+    )
+    old_state_text = workspace.install_state_path.read_text(encoding="utf-8") if not first_install else None
+    try:
+        _write_install(workspace, state, report, config)
+        state["settings"]["created"] = created
+        if new_settings != settings or original_text is None:
+            atomic_write_text(settings_path, dump_settings(new_settings))
+            (report.created if original_text is None else report.updated).append(_rel(workspace, settings_path))
+    finally:
+        # Even a failed init (a full disk, say) records what it created, so uninstall can take it out again.
+        new_state_text = json.dumps(state, indent=2) + "\n"
+        if new_state_text != old_state_text and workspace.nevo_dir.is_dir():
+            atomic_write_text(workspace.install_state_path, new_state_text)
+    report.unchanged = not report.created and not report.updated
+    return report
 
+
+def _write_install(workspace: Workspace, state: dict[str, Any], report: InstallReport, config: Config) -> None:
     for folder in (
         workspace.nevo_dir,
         workspace.triggers_dir,
@@ -142,25 +167,9 @@ def init(
     _install_scripts(workspace, report)
     _install_skills(workspace, state, report)
     # The Stop hook is shell and cannot read YAML: it reads its settings from a rendered stop.conf.
-    from nevo.config import load_config
     from nevo.memory.nudge import render_stop_conf
 
-    render_stop_conf(workspace, load_config(workspace))
-
-    new_settings, created = apply_hooks(
-        settings, desired_hooks(workspace, state["options"]), state["settings"].get("created")
-    )
-    state["settings"]["created"] = created
-    if new_settings != settings or original_text is None:
-        atomic_write_text(settings_path, dump_settings(new_settings))
-        (report.created if original_text is None else report.updated).append(_rel(workspace, settings_path))
-
-    new_state_text = json.dumps(state, indent=2) + "\n"
-    old_state_text = workspace.install_state_path.read_text(encoding="utf-8") if not first_install else None
-    if new_state_text != old_state_text:
-        atomic_write_text(workspace.install_state_path, new_state_text)
-    report.unchanged = not report.created and not report.updated
-    return report
+    render_stop_conf(workspace, config)
 
 
 def sync_hooks(workspace: Workspace) -> bool:
@@ -224,11 +233,18 @@ class UninstallReport:
 def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
     """Remove what init added. Settings come back exactly as they were when untouched since init, else with
     only nevo's handlers removed. Runtime data (database, memory, incidents) is kept unless ``purge``."""
-    state = read_state(workspace)
+    try:
+        state = read_state(workspace)
+    except NevoError:
+        if not purge:
+            raise
+        state = {}
     if not state:
+        if purge and workspace.nevo_dir.is_dir():
+            return _purge_leftovers(workspace)
         raise NevoError(
             f"nevo is not installed in {workspace.root} (no .nevo/install.json)",
-            "nothing to uninstall; `nevo status` shows what is there",
+            "nothing to uninstall; `nevo uninstall --purge` removes a leftover .nevo/ folder and nevo's hooks",
         )
     report = UninstallReport(workspace=workspace.root)
     settings_state = state.get("settings") or {}
@@ -250,9 +266,10 @@ def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
 
     shutil.rmtree(workspace.hooks_dir, ignore_errors=True)
     created = [workspace.root / rel for rel in state.get("created_paths", [])]
+    ignore_file = workspace.nevo_dir / ".gitignore"
     for target in sorted(created, key=lambda p: len(p.parts), reverse=True):  # files first, then folders
-        if target in (workspace.nevo_dir,):
-            continue
+        if target in (workspace.nevo_dir, ignore_file):
+            continue  # decided below: the ignore file stays as long as data stays, so no secret reaches git
         if target.is_file():
             if _edited_since_init(workspace, target):
                 report.kept.append(_rel(workspace, target))
@@ -265,7 +282,7 @@ def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
     workspace.install_state_path.unlink(missing_ok=True)
     nevo_dir = workspace.nevo_dir
     if nevo_dir.is_dir():
-        leftovers = [p for p in nevo_dir.iterdir() if not _is_disposable(p)]
+        leftovers = [p for p in nevo_dir.iterdir() if not _is_disposable(p) and p != ignore_file]
         if purge or not leftovers:
             shutil.rmtree(nevo_dir)
             report.removed.append(_rel(workspace, nevo_dir))
@@ -274,10 +291,27 @@ def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
                 if _is_disposable(p):
                     _remove(p)
             report.kept.extend(_rel(workspace, p) for p in sorted(leftovers))
+            if ignore_file.is_file():
+                report.kept.append(f"{_rel(workspace, ignore_file)} (keeps the kept data out of git)")
     for folder in (workspace.rules_dir, workspace.claude_dir):
         rel = _rel(workspace, folder)
         if rel in state.get("created_paths", []) and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
+    return report
+
+
+def _purge_leftovers(workspace: Workspace) -> UninstallReport:
+    """``--purge`` without install bookkeeping: take nevo's handlers out of the settings and delete .nevo/."""
+    report = UninstallReport(workspace=workspace.root)
+    path = workspace.settings_path
+    if path.is_file():
+        current = parse_settings(path.read_text(encoding="utf-8"), str(path))
+        restored = remove_hooks(current, None)
+        if restored != current:
+            atomic_write_text(path, dump_settings(restored))
+            report.removed.append("nevo hooks in " + _rel(workspace, path))
+    shutil.rmtree(workspace.nevo_dir)
+    report.removed.append(_rel(workspace, workspace.nevo_dir))
     return report
 
 

@@ -27,7 +27,10 @@ class HookSpec:
 
     @property
     def command(self) -> str:
-        return f'"$CLAUDE_PROJECT_DIR"{HOOKS_MARK}{self.script}'
+        # Guarded: settings.json is shared through git but .nevo/hooks/ is not, so a teammate who has not run
+        # `nevo init` gets a silent no-op instead of a failing hook on every event.
+        script = f'"$CLAUDE_PROJECT_DIR"{HOOKS_MARK}{self.script}'
+        return f"[ ! -x {script} ] || {script}"
 
     def handler(self) -> dict[str, Any]:
         return {"type": "command", "command": self.command, "timeout": self.timeout}
@@ -42,25 +45,30 @@ def parse_settings(text: str, source: str) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):
+            raise NevoError(
+                f"{source} is not valid JSON ({exc}); nothing was changed",
+                "Claude Code rejects NaN and Infinity: replace them, then run the command again",
+            ) from exc
         raise NevoError(
             f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing was changed",
             "fix the file (Claude Code ignores an invalid settings file entirely), then run the command again",
         ) from exc
     if not isinstance(data, dict):
-        raise NevoError(
-            f"{source} must hold a JSON object; nothing was changed", "fix the file, then try again"
-        )
-    hooks = data.get("hooks")
-    if hooks is not None and not isinstance(hooks, dict):
-        raise NevoError(
-            f"{source}: `hooks` must be an object; nothing was changed", "fix the file, then try again"
-        )
+        raise NevoError(f"{source} must hold a JSON object; nothing was changed", "fix the file, then try again")
+    hooks = data.get("hooks", {})
+    if not isinstance(hooks, dict):
+        raise NevoError(f"{source}: `hooks` must be an object; nothing was changed", "fix the file, then try again")
     for event, groups in (hooks or {}).items():
         if not isinstance(groups, list):
             raise NevoError(f"{source}: hooks.{event} must be a list; nothing was changed", "fix the file")
     return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def dump_settings(data: dict[str, Any]) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 from nevo.errors import NevoError
 from nevo.install import read_state
-from nevo.settings import our_hooks, parse_settings
+from nevo.settings import HOOKS_MARK, our_hooks, parse_settings
 from nevo.workspace import Workspace
 
 
@@ -32,7 +33,7 @@ def rejected_triggers(workspace: Workspace) -> list[dict[str, str]]:
             continue
         reason_file = path.with_name(path.name + ".reason")
         reason = reason_file.read_text(encoding="utf-8", errors="replace").strip() if reason_file.exists() else ""
-        found.append({"file": str(path), "reason": reason})
+        found.append({"file": path.name, "reason": reason})
     return found
 
 
@@ -43,16 +44,30 @@ def _age_seconds(path: Path) -> float | None:
         return None
 
 
+def script_name(command: str) -> str:
+    """The hook script a nevo handler runs (``.../.nevo/hooks/capture`` -> ``capture``)."""
+    match = _SCRIPT.search(command)
+    return match.group(1) if match else command
+
+
+_SCRIPT = re.compile(re.escape(HOOKS_MARK) + r"([\w.-]+)")
+
+
 def gather(workspace: Workspace) -> dict[str, Any]:
-    state = read_state(workspace)
+    try:
+        state = read_state(workspace)
+        state_error = None
+    except NevoError as exc:
+        state, state_error = {}, exc.message
     hooks: list[dict[str, Any]] = []
     settings_error = None
     if workspace.settings_path.is_file():
         try:
             settings = parse_settings(workspace.settings_path.read_text(encoding="utf-8"), str(workspace.settings_path))
             for event, matcher, command in our_hooks(settings):
-                script = workspace.root / command.split('"$CLAUDE_PROJECT_DIR"/', 1)[-1]
-                hooks.append({"event": event, "matcher": matcher, "script": script.name, "present": script.is_file()})
+                name = script_name(command)
+                script = workspace.hooks_dir / name
+                hooks.append({"event": event, "matcher": matcher, "script": name, "present": script.is_file()})
         except NevoError as exc:
             settings_error = exc.message
     pending = pending_triggers(workspace)
@@ -68,6 +83,7 @@ def gather(workspace: Workspace) -> dict[str, Any]:
         "options": state.get("options", {}),
         "hooks": hooks,
         "settings_error": settings_error,
+        "install_error": state_error,
         "pending_triggers": len(pending),
         "oldest_pending_age_s": _age_seconds(pending[0]) if pending else None,
         "rejected_triggers": rejected_triggers(workspace),

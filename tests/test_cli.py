@@ -130,3 +130,18 @@ def test_user_text_with_brackets_is_shown_as_written(capsys: pytest.CaptureFixtu
 def test_a_usage_error_exits_2_with_the_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["incidents", "show"]) == 2
     assert "Missing argument" in capsys.readouterr().err
+
+
+def test_doctor_fails_on_a_missing_folder_and_on_lost_captures(tmp_path: Path) -> None:
+    from nevo.doctor import run_checks
+    from nevo.install import init
+    from nevo.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    init(ws)
+    ws.triggers_dir.rmdir()
+    ws.capture_log.write_text("000000001234 pid 7: capture failed: cannot write .nevo/triggers\n")
+    failed = {c.name: c for c in run_checks(ws) if not c.ok and c.name != "claude"}
+    assert set(failed) == {"folders", "capture"}
+    assert "triggers" in failed["folders"].detail and failed["folders"].fix
+    assert "1 failed capture" in failed["capture"].detail

@@ -79,12 +79,12 @@ def test_capture_of_a_huge_payload(installed: Workspace) -> None:
 
 
 def test_many_concurrent_captures_are_all_complete(installed: Workspace) -> None:
-    payloads = [json.dumps({"n": i, "pad": "y" * (i % 50) * 100}).encode() for i in range(200)]
-    with ThreadPoolExecutor(max_workers=32) as pool:
+    payloads = [json.dumps({"n": i, "pad": "y" * (i % 50) * 100}).encode() for i in range(1000)]
+    with ThreadPoolExecutor(max_workers=64) as pool:
         codes = list(pool.map(lambda p: run_hook(installed, "capture", p).returncode, payloads))
-    assert codes == [0] * 200
+    assert codes == [0] * 1000
     seen = sorted(json.loads(p.read_bytes())["n"] for p in triggers(installed))
-    assert seen == list(range(200)), "a trigger was lost or is partial"
+    assert seen == list(range(1000)), "a trigger was lost or is partial"
 
 
 def test_stop_hook_also_records_a_trigger(installed: Workspace) -> None:

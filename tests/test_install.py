@@ -201,3 +201,51 @@ def test_the_shipped_skills_are_installed_and_an_edited_one_survives_uninstall(w
     report = uninstall(workspace)
     assert skill.exists() and ".claude/skills/nevo-rules/SKILL.md" in report.kept
     assert not (workspace.skills_dir / "nevo-quality-gate").exists()
+
+
+def test_a_failed_init_can_still_be_uninstalled(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(workspace.root)
+
+    def disk_full(*args: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("nevo.memory.nudge.render_stop_conf", disk_full)
+    with pytest.raises(OSError):
+        init(workspace)
+    monkeypatch.undo()
+    assert read_state(workspace)["created_paths"], "what the failed init created is recorded"
+    uninstall(workspace)
+    assert snapshot(workspace.root) == before
+
+
+def test_an_unreadable_install_state_is_moved_aside_by_init(workspace: Workspace) -> None:
+    init(workspace)
+    workspace.install_state_path.write_text("{broken")
+    with pytest.raises(NevoError, match="unreadable"):
+        uninstall(workspace)
+    report = init(workspace)
+    assert any("moved aside" in line for line in report.updated)
+    assert read_state(workspace)["version"]
+    assert list(workspace.nevo_dir.glob("install.json.corrupt-*"))
+
+
+def test_kept_data_stays_out_of_git_after_uninstall(git_workspace: Workspace) -> None:
+    ws = git_workspace
+    init(ws)
+    ws.rejected_dir.mkdir()
+    (ws.rejected_dir / "000000000001-1.json").write_text('{"error": "token ghp_' + "A" * 36 + '"}')
+    report = uninstall(ws)
+    assert ".nevo/rejected" in report.kept
+    untracked = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ws.root,
+                               capture_output=True, text=True).stdout
+    assert ".nevo/rejected" not in untracked, "kept raw payloads must stay git-ignored"
+
+
+def test_purge_works_without_install_state(workspace: Workspace) -> None:
+    init(workspace)
+    workspace.install_state_path.unlink()
+    with pytest.raises(NevoError, match="--purge"):
+        uninstall(workspace)
+    uninstall(workspace, purge=True)
+    assert not workspace.nevo_dir.exists()
+    assert our_hooks(json.loads(workspace.settings_path.read_text())) == []

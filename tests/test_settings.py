@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,7 +125,27 @@ def test_invalid_settings_are_refused_with_a_clear_message(text: str, fragment: 
 
 def test_handlers_use_the_documented_shape() -> None:
     merged, _ = apply_hooks({}, [HookSpec("PostToolUseFailure", "capture", matcher="*", timeout=10)])
-    assert merged == json.loads(
-        '{"hooks": {"PostToolUseFailure": [{"matcher": "*", "hooks": [{"type": "command",'
-        ' "command": "\\"$CLAUDE_PROJECT_DIR\\"/.nevo/hooks/capture", "timeout": 10}]}]}}'
-    )
+    script = '"$CLAUDE_PROJECT_DIR"/.nevo/hooks/capture'
+    assert merged == {"hooks": {"PostToolUseFailure": [{"matcher": "*", "hooks": [
+        {"type": "command", "command": f"[ ! -x {script} ] || {script}", "timeout": 10}]}]}}
+
+
+@pytest.mark.parametrize("text", ['{"hooks": null}', '{"model": NaN}', '{"x": Infinity}'])
+def test_what_claude_code_would_reject_is_refused(text: str) -> None:
+    with pytest.raises(NevoError, match="nothing was changed"):
+        parse_settings(text, "settings.json")
+
+
+def test_the_hook_command_is_a_no_op_where_nevo_is_not_installed(tmp_path: Path) -> None:
+    """settings.json travels through git, .nevo/hooks/ does not: a teammate without `nevo init` sees nothing."""
+    command = HookSpec("PostToolUseFailure", "capture").command
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(tmp_path)}
+    done = subprocess.run(["sh", "-c", command], input=b"{}", capture_output=True, env=env)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    hooks = tmp_path / ".nevo" / "hooks"
+    hooks.mkdir(parents=True)
+    (tmp_path / ".nevo" / "triggers").mkdir()
+    (hooks / "capture").write_bytes((Path(__file__).parent.parent / "hooks" / "capture").read_bytes())
+    (hooks / "capture").chmod(0o755)
+    assert subprocess.run(["sh", "-c", command], input=b'{"a": 1}', env=env).returncode == 0
+    assert [p.read_bytes() for p in (tmp_path / ".nevo" / "triggers").glob("*.json")] == [b'{"a": 1}']
