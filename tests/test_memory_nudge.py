@@ -133,3 +133,47 @@ def test_recovery_is_seen_before_the_last_result_is_written_and_a_final_failure_
     )
     failing.path.write_text(failing.path.read_text().replace('": ', '":').replace(', "', ',"'))
     assert run_stop(installed, payload(failing.path, "s-fail")).stdout == ""  # nothing recovered yet
+
+
+def test_the_temp_file_is_unpredictable_and_never_follows_a_planted_link(
+    installed: Workspace, tmp_path: Path
+) -> None:
+    """Another user could plant /tmp/nevo-stop-<pid> -> a file of yours: the hook must not write through it."""
+    import os
+
+    planted = tmp_path / "tmp"
+    planted.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    last_pid = int(Path("/proc/sys/kernel/ns_last_pid").read_text())
+    for pid in range(last_pid + 1, last_pid + 400):
+        (planted / f"nevo-stop-{pid}").symlink_to(victim)
+    path = busy_transcript(tmp_path / "s-link.jsonl", 30)
+    done = subprocess.run(
+        [str(installed.hooks_dir / "stop")],
+        input=json.dumps(payload(path, "s-link"), separators=(",", ":")),
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={**os.environ, "TMPDIR": str(planted)},
+    )
+    assert done.returncode == 0 and json.loads(done.stdout)["decision"] == "block"
+    assert victim.read_text() == "precious\n"
+    assert len(triggers(installed)) == 1  # the trigger still landed, byte for byte from stdin
+    assert sorted(p.name for p in planted.iterdir() if not p.is_symlink()) == []  # nothing left behind
+
+
+def test_without_a_writable_temp_folder_the_trigger_still_lands(installed: Workspace, tmp_path: Path) -> None:
+    import os
+
+    path = busy_transcript(tmp_path / "s-notmp.jsonl", 3)
+    done = subprocess.run(
+        [str(installed.hooks_dir / "stop")],
+        input=json.dumps(payload(path, "s-notmp"), separators=(",", ":")),
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={**os.environ, "TMPDIR": str(tmp_path / "missing")},
+    )
+    assert done.returncode == 0 and done.stdout == ""
+    assert len(triggers(installed)) == 1
