@@ -28,6 +28,7 @@ from nevo.db import Database, open_database
 from nevo.errors import NevoError
 from nevo.novelty import NoveltyIndex, Verdict
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
+from nevo.recovery import is_test_failure, only_narrows, recovery_is_lesson
 from nevo.redact import redact, redact_obj
 from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
@@ -106,7 +107,7 @@ class GateFailure(Exception):
 def ready_incidents(db: Database, config: Config) -> list[store.Incident]:
     threshold = int(config.get("analyst.recurrence_threshold"))
     ready = [
-        i for i in store.list_incidents(db, status="new") if i.recovery is not None or i.count >= threshold
+        i for i in store.list_incidents(db, status="new") if has_lesson(i) or i.count >= threshold
     ]
     ready.sort(key=lambda i: (i.first_seen, i.id))
     return ready
@@ -179,6 +180,19 @@ def after_rules_changed(workspace: Workspace, config: Config | None = None) -> N
 # -- one incident ---------------------------------------------------------------------------------
 
 
+def has_lesson(incident: store.Incident) -> bool:
+    """Whether the incident's recovery teaches something: for Bash not the same command again, not a
+    narrower re-run (``-k``, a test id, ``--no-verify``), and not a failing test that was then fixed."""
+    recovery = incident.recovery
+    if recovery is None:
+        return False
+    if incident.tool != "Bash" or recovery.tool != "Bash":
+        return True
+    return recovery_is_lesson(
+        _failed_command(incident), recovery.command, incident.error_class, incident.normalized_error
+    )
+
+
 def _failed_command(incident: store.Incident) -> str:
     if incident.recovery is not None:
         command = incident.recovery.failed_input.get("command")
@@ -210,7 +224,9 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
         "recovery": None,
         "transcript_excerpt": transcript_excerpt(db, incident),
     }
-    if incident.recovery is not None:
+    if incident.recovery is not None and not has_lesson(incident):
+        data["recovery_ignored"] = "a re-run of the same command, a narrower one, or a fixed test: no lesson"
+    elif incident.recovery is not None:
         data["recovery"] = {
             "tool": incident.recovery.tool,
             "command": incident.recovery.command,
@@ -389,8 +405,22 @@ def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: Rul
         incidents=[incident.id],
         created=iso(clock()),
         paths=list(paths),
-        guard=valid_guard(output.get("guard")),
+        guard=_guard_for(incident, valid_guard(output.get("guard"))),
     )
+
+
+def _guard_for(incident: store.Incident, guard: dict[str, str] | None) -> dict[str, str] | None:
+    """Guards are for environment and usage errors (a missing script, a wrong folder or flag): never for
+    a failing test, and never a rewrite that only narrows the command (``-k``, a test id, ``|| true``)."""
+    if guard is None:
+        return None
+    if is_test_failure(_failed_command(incident), incident.error_class, incident.normalized_error):
+        return None
+    if is_test_failure(guard["command"], incident.error_class, incident.normalized_error):
+        return None
+    if guard["action"] == "rewrite" and only_narrows(guard["command"], guard["fix"]):
+        return None
+    return guard
 
 
 def valid_guard(guard: Any) -> dict[str, str] | None:
@@ -403,10 +433,16 @@ def valid_guard(guard: Any) -> dict[str, str] | None:
         return None
     if action == "rewrite" and (not fix or fix == command or len(fix) > 300):
         return None
-    out = {"tool": tool, "command": redact(command), "action": action}
+    if any(_holds_secret(text) for text in (command, fix)):
+        return None  # a guard must never rewrite a call into a redaction placeholder
+    out = {"tool": tool, "command": command, "action": action}
     if action == "rewrite":
-        out["fix"] = redact(fix)
+        out["fix"] = fix
     return out
+
+
+def _holds_secret(text: str) -> bool:
+    return "[REDACTED" in text or redact(text) != text
 
 
 def commit_message(rule: Rule, incident: store.Incident, root_cause: str, verdict: Verdict) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from nevo.providers import Request, offline_handler
+from nevo.recovery import recovery_is_lesson
+from nevo.redact import redact
 
 _FLAG = re.compile(r"^-")
 
@@ -78,6 +80,7 @@ def _from_recovery(incident: dict[str, Any], recovery: dict[str, Any]) -> dict[s
         title = f"Use `{fixed}`, not `{failed}`"
     guard = None
     if tool == "Bash" and recovery.get("tool", "Bash") == "Bash" and failed and fixed and failed != fixed:
+        # recovery_is_lesson held (analyse_offline checked): an environment or usage error with a real fix
         guard = {"tool": "Bash", "command": failed, "action": "rewrite", "fix": fixed}
     return {
         "root_cause": f"`{failed}` does not work in this project ({error}); `{fixed}` does the same job and "
@@ -238,8 +241,17 @@ def analyse_offline(request: Request) -> dict[str, Any]:
         isinstance(recovery, dict)
         and incident.get("tool") == "Bash"
         and recovery.get("tool", "Bash") == "Bash"
-        and str(recovery.get("command") or "").strip()
-        and str(incident.get("command") or "").strip()
+        and _teaches(incident, str(recovery.get("command") or "").strip())
     ):
         return _from_recovery(incident, recovery)
     return _from_error_class(incident)
+
+
+def _teaches(incident: dict[str, Any], fixed: str) -> bool:
+    """A command-for-command rule needs a real fix (not a retry, a narrower re-run or a fixed test) and
+    two commands free of secrets (a redaction placeholder in a rule or a guard would break the call)."""
+    failed = str(incident.get("command") or "").strip()
+    if any("[REDACTED" in text or redact(text) != text for text in (failed, fixed)):
+        return False
+    error_text = str(incident.get("normalized_error") or _sample(incident).get("error") or "")
+    return recovery_is_lesson(failed, fixed, str(incident.get("error_class") or ""), error_text)

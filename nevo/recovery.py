@@ -5,6 +5,12 @@ program with the failed command's subcommand and target among its words (``npm -
 build`` after ``npm run build``; not ``npm run lint``, not ``git status`` after ``git push``); for the
 file tools an edit or write of the same file; for Read a read of the same path or file name; for any
 other tool the same tool on one of the same targets. An unrelated later success is never a recovery.
+
+Nor is the same command run again (it passed on a retry, or the code was fixed in between), nor a re-run
+that only narrows or silences the failure (``-k``, ``--deselect``, a test id, ``--no-verify``, ``|| true``):
+learning those would turn "skip the failing test" into a rule. And a failing test is the work itself, not
+a lesson about the environment: :func:`recovery_is_lesson` and :func:`is_test_failure` say so for the
+analyst, which gives guards only to environment and usage errors.
 """
 
 from __future__ import annotations
@@ -49,6 +55,60 @@ _SEGMENT_SPLIT = re.compile(r"&&|\|\||[;|\n]")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PYTHON = re.compile(r"^python\d*(?:\.\d+)?$")
 _PIP = re.compile(r"^pip\d*(?:\.\d+)?$")
+
+# A failure of environment or usage (a lesson), as opposed to a failing test being fixed (ordinary work).
+# The same idea as nevo.memory.facts' journal recoveries; this is the shared predicate.
+ENVIRONMENTAL = re.compile(
+    r"not found|no module named|modulenotfound|importerror|no such file|"
+    r"unknown (?:option|command|flag|argument)|unrecognized|no rule to make target|permission denied|"
+    r"is not installed|cannot find (?:module|package)|enoent|usage:|invalid (?:option|choice|argument)|"
+    r"not recognized|deprecated|requires|missing",
+    re.IGNORECASE,
+)
+# Error classes of a test run whose tests failed (nevo.fingerprint's labels), also behind `make test`.
+_TEST_FAILED_CLASS = re.compile(
+    r"^(?:make: \S+ failed: )?(?:pytest|unittest|jest|vitest|mocha|go test|cargo test): .*\b(?:failed|errored)\b"
+)
+# A test run's environmental failures: the collection broke on an import, not on the tests.
+_TEST_ENVIRONMENTAL_CLASS = re.compile(r"\(collection: (?:ModuleNotFoundError|ImportError)\b|: not found: ")
+TEST_RUNNERS = frozenset(
+    {"pytest", "py.test", "jest", "vitest", "mocha", "ava", "tap", "tox", "nox", "phpunit", "rspec", "karma"}
+)
+_TEST_SUBCOMMANDS = frozenset({"test", "tests", "check", "spec"})
+# Options that only select fewer tests or silence a check; the ones in _NARROWING_WITH_VALUE take a value.
+_NARROWING_FLAGS = frozenset(
+    {
+        "-x",
+        "--exitfirst",
+        "--lf",
+        "--last-failed",
+        "--sw",
+        "--stepwise",
+        "--no-verify",
+        "--bail",
+        "--onlyFailures",
+        "--only-failures",
+        "--onlyChanged",
+        "--passWithNoTests",
+    }
+)
+_NARROWING_WITH_VALUE = frozenset(
+    {
+        "-k",
+        "-m",
+        "--deselect",
+        "--ignore",
+        "--ignore-glob",
+        "--maxfail",
+        "-t",
+        "--testNamePattern",
+        "--testPathIgnorePatterns",
+        "--skip",
+        "--grep",
+        "--exclude",
+    }
+)
+_SILENCERS = re.compile(r"\|\|\s*(?:true|:|exit 0)\b|;\s*(?:true|exit 0)\s*$")
 
 
 def plausible_recovery(
@@ -107,7 +167,86 @@ def segments(command: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
+def normalise_command(command: str) -> str:
+    """A command with its whitespace folded and trailing separators dropped (what "the same" means)."""
+    return " ".join(command.split()).rstrip(";& ").strip()
+
+
+def only_narrows(failed: str, fixed: str) -> bool:
+    """True when ``fixed`` is ``failed`` again, or ``failed`` with nothing but filters that run fewer tests
+    or silence the failure added (``-k``, ``--deselect``, ``-x``, ``--lf``, ``-m``, a test id ``a.py::t``,
+    ``--ignore``, ``--skip*``, ``--no-verify``, ``-n`` for git commit, ``|| true``)."""
+    failed_norm, fixed_norm = normalise_command(failed), normalise_command(fixed)
+    if failed_norm == fixed_norm:
+        return True
+    if _SILENCERS.search(fixed_norm) and not _SILENCERS.search(failed_norm):
+        return True
+    return _strip_narrowing(_tokens(failed_norm)) == _strip_narrowing(_tokens(fixed_norm))
+
+
+def _tokens(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()
+
+
+def _strip_narrowing(tokens: list[str]) -> list[str]:
+    git_commit = len(tokens) > 1 and _program(tokens[0]) == "git" and "commit" in tokens
+    kept: list[str] = []
+    skip_value = False
+    for token in tokens:
+        if skip_value:
+            skip_value = False
+            continue
+        name = token.split("=", 1)[0]
+        if token in _NARROWING_WITH_VALUE:
+            skip_value = True
+            continue
+        if name in _NARROWING_WITH_VALUE or name in _NARROWING_FLAGS or name.startswith("--skip"):
+            continue
+        if git_commit and token == "-n":
+            continue
+        if "::" in token:  # a test id narrows its file: `tests/a.py::test_x` is `tests/a.py`, filtered
+            token = token.split("::", 1)[0]
+            if not token or token in kept:
+                continue
+        kept.append(token)
+    return kept
+
+
+def runs_tests(command: str) -> bool:
+    """Whether a command runs a test suite (pytest, jest, `npm test`, `go test`, `make test`...)."""
+    for program, words in segments(command):
+        if program in TEST_RUNNERS or (words and words[0] in _TEST_SUBCOMMANDS):
+            return True
+        script = words[1].split(":")[0] if len(words) > 1 and words[0] == "run" else ""
+        if program in ("npm", "pnpm", "yarn", "bun") and script in _TEST_SUBCOMMANDS:
+            return True
+    return False
+
+
+def is_test_failure(command: str, error_class: str, error_text: str = "") -> bool:
+    """A failure where tests failed (an assertion, a test erroring), not the environment or the usage:
+    the error class says a test failed, or a test command failed for no environmental reason."""
+    if _TEST_ENVIRONMENTAL_CLASS.search(error_class):
+        return False
+    if _TEST_FAILED_CLASS.match(error_class):
+        return True
+    return runs_tests(command) and not ENVIRONMENTAL.search(f"{error_class}\n{error_text}")
+
+
+def recovery_is_lesson(failed: str, fixed: str, error_class: str = "", error_text: str = "") -> bool:
+    """Whether a Bash recovery is worth a command-for-command rule: not the same command again, not a
+    narrower or silenced re-run, and not a failing test (fixing a test is the work, not a lesson)."""
+    if not failed.strip() or not fixed.strip() or only_narrows(failed, fixed):
+        return False
+    return not is_test_failure(failed, error_class, error_text)
+
+
 def _bash_recovers(failed: str, ok: str) -> bool:
+    if only_narrows(failed, ok):  # a retry, or the failure filtered away: never a fix
+        return False
     failed_parts = [s for s in segments(failed) if s[0] not in STAGE_PROGRAMS] or list(segments(failed))
     ok_parts = segments(ok)
     for program, words in failed_parts:

@@ -392,3 +392,71 @@ def test_the_nightly_effectiveness_step_snapshots_recurrences(repo: Workspace) -
         row = db.one("SELECT rule_id, recurrences, failing FROM rule_effectiveness")
     assert summary == {"rules": 1, "failing": ["PROJ-001"], "recurrences": 3}
     assert row is not None and tuple(row) == ("PROJ-001", 3, 1)
+
+
+PYTEST_ERROR = (
+    "Exit code 1\n============ FAILURES ============\n____ test_login ____\nE   assert 401 == 200\n"
+    "FAILED tests/test_api.py::test_login - assert 401 == 200\n1 failed, 4 passed in 0.2s"
+)
+
+
+@pytest.mark.parametrize(
+    "failed,fixed",
+    [
+        ("pytest tests/test_api.py", "pytest tests/test_api.py -k test_login"),
+        ("pytest tests/test_api.py", "pytest tests/test_api.py::test_login"),
+        ("pytest", "pytest"),
+        ("pytest", "pytest tests/test_other.py"),  # a failing test then other tests passing: still the work
+    ],
+)
+def test_a_fixed_or_filtered_test_run_teaches_no_command_rule_and_no_guard(
+    repo: Workspace, failed: str, fixed: str
+) -> None:
+    record(repo, failed, PYTEST_ERROR, recovery=fixed)
+    assert analyst.analyze_ready(repo, clock=CLOCK).outcomes == []  # the recovery does not make it ready
+    record(repo, failed, PYTEST_ERROR, times=3, session="s2")  # recurring: analysed, but never a rewrite
+    [outcome] = analyst.analyze_ready(repo, clock=CLOCK).outcomes
+    rule = RuleBook(repo).get(outcome.rule_id or "")
+    assert rule.guard is None and not rule.title.startswith("Use ") and "instead of" not in rule.body, rule
+    assert not (repo.nevo_dir / "guards.json").exists()
+
+
+def test_a_provider_guard_for_a_failing_test_is_dropped(repo: Workspace) -> None:
+    record(repo, "pytest tests/test_api.py", PYTEST_ERROR, times=3)
+    guard = {"tool": "Bash", "command": "pytest tests/test_api.py", "action": "rewrite", "fix": "pytest tests"}
+    provider = ScriptedProvider({**_proposal("Run the whole suite with `pytest tests`."), "guard": guard})
+    [outcome] = analyst.analyze_ready(repo, provider=provider, clock=CLOCK).outcomes
+    assert outcome.verdict == "committed" and RuleBook(repo).get(outcome.rule_id or "").guard is None
+
+
+def test_a_narrowing_guard_is_dropped_even_for_an_environment_error(repo: Workspace) -> None:
+    record(repo, "npm run build", NPM_ERROR, times=3)
+    guard = {"tool": "Bash", "command": "npm run build", "action": "rewrite", "fix": "npm run build || true"}
+    provider = ScriptedProvider({**_proposal("Build with `npm run build`."), "guard": guard})
+    [outcome] = analyst.analyze_ready(repo, provider=provider, clock=CLOCK).outcomes
+    assert outcome.verdict == "committed" and RuleBook(repo).get(outcome.rule_id or "").guard is None
+
+
+SECRET = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def test_a_command_with_a_secret_gets_no_guard_and_no_command_rule(repo: Workspace) -> None:
+    failed = f"GH_TOKEN={SECRET} gh api /user"
+    record(repo, failed, "Exit code 127\nbash: gh: command not found", recovery=f"GH_TOKEN={SECRET} ~/bin/gh api /user")
+    [outcome] = analyst.analyze_ready(repo, clock=CLOCK).outcomes
+    rule = RuleBook(repo).get(outcome.rule_id or "")
+    assert rule.guard is None and "REDACTED" not in rule.body and not rule.title.startswith("Use "), rule
+    assert not (repo.nevo_dir / "guards.json").exists()
+
+
+@pytest.mark.parametrize(
+    "command,fix",
+    [
+        (f"GH_TOKEN={SECRET} gh api /user", "gh api /user"),
+        ("gh api /user", f"GH_TOKEN={SECRET} gh api /user"),
+        ("gh api /user", "GH_TOKEN=[REDACTED:github-token] gh api /user"),
+    ],
+)
+def test_a_guard_never_holds_a_secret_or_a_placeholder(command: str, fix: str) -> None:
+    assert analyst.valid_guard({"tool": "Bash", "command": command, "action": "rewrite", "fix": fix}) is None
+    assert analyst.valid_guard({"tool": "Bash", "command": "gh api /user", "action": "rewrite", "fix": "gh api user"})

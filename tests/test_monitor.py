@@ -418,12 +418,19 @@ def test_transcripts_are_read_incrementally_and_a_later_turn_can_recover(
     offset = store.transcript_offset(db, str(t.path))
     assert first.counted == 1 and offset == t.path.stat().st_size
 
+    # A narrower re-run (or the same command again) passing is not a recovery: nothing was learnt.
     t.bash("p2", "pytest -x tests/test_calc.py", "1 passed")
+    t.bash("p3", "pytest tests/test_calc.py -k test_add", "1 passed")
+    t.bash("p4", "pytest  tests/test_calc.py", "1 passed")
+    write_trigger(ws, t.stop_payload())
+    assert run(ws, db).recoveries == 0 and only(db).recovery is None
+
+    t.bash("p5", ".venv/bin/pytest tests/test_calc.py", "1 passed")
     write_trigger(ws, t.stop_payload())
     second = run(ws, db)
     assert (second.counted, second.duplicates, second.recoveries) == (0, 0, 1)
     recovery = only(db).recovery
-    assert recovery is not None and recovery.tool_use_id == "p2"
+    assert recovery is not None and recovery.tool_use_id == "p5"
 
     write_trigger(ws, t.stop_payload("SessionEnd"))  # nothing new: nothing counted again
     third = run(ws, db)
