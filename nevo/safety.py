@@ -20,15 +20,35 @@ class SafetyFinding:
 
 
 _I = re.IGNORECASE
+# Gaps within a line are bounded ({0,400}): an unbounded gap makes a long line of "curl curl ..."
+# quadratic (seconds per 100 KB); no real command puts 400 characters between `curl` and `| sh`.
+# A command may be run through sudo (with its flags: sudo -E, sudo -u root) or env (env VAR=x).
+_PREFIX = r"(?:sudo\s+(?:-[A-Za-z-]+(?:[ =]\w+)?\s+)*|env\s+(?:\w+=\S*\s+)*)?"
+_SHELL = r"(?:ba|z|da|k|fi)?sh\b"
+_INTERPRETER = r"(?:python[\d.]*|perl|ruby|node|php|deno|bun)\b"
+_FETCH = r"(?:curl|wget|fetch|iwr|irm|invoke-webrequest|invoke-restmethod)"
+# Test, lint and type-check runners: `<runner> ... || true` hides their failure.
+_CHECKER = (
+    r"(?:py\.?test|tox|nox|unittest|jest|vitest|mocha|cargo\s+(?:test|clippy)|go\s+(?:test|vet)"
+    r"|(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:test|lint|check|typecheck)|make\s+(?:test|check|lint)"
+    r"|ruff|mypy|pyright|eslint|tsc|flake8|pylint|pre-commit)"
+)
+# What the agent must not touch: its hook settings, its rules, nevo's own folder (the inbox is
+# written by the agent on purpose).
+_OWN_FILES = r"(?:\.claude/(?:rules|hooks|settings[\w.-]*\.json)|\.nevo\b(?!/memory/inbox\.md))"
+_GUIDANCE = r"(?:instructions?|rules?|prompts?|guidelines|guidance|directives?)"
+_EARLIER = r"(?:previous|prior|above|earlier|all|your|system|existing|original|older?)"
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "download-and-execute",
         re.compile(
-            r"\b(?:curl|wget|fetch|iwr|invoke-webrequest)\b[^\n|;]*\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b"
-            r"|\b(?:curl|wget)\b[^\n]*&&\s*(?:sudo\s+)?(?:ba|z)?sh\s"
-            r"|\b(?:ba|z)?sh\s+<\(\s*(?:curl|wget)"
-            r"|\b(?:curl|wget)\b[^\n|;]*\|\s*(?:python3?|perl|ruby|node)\b"
-            r"|\beval\s+\"?\$\(\s*(?:curl|wget)"
+            rf"\b{_FETCH}\b[^\n|;]{{0,400}}+\|\s*{_PREFIX}(?:{_SHELL}|{_INTERPRETER}|iex\b|invoke-expression\b)"
+            rf"|\b(?:curl|wget)\b[^\n]{{0,400}}?&&\s*{_PREFIX}{_SHELL}\s"
+            rf"|\b(?:{_SHELL}|source)\s+<\(\s*(?:curl|wget)|(?<![\w.])\.\s+<\(\s*(?:curl|wget)"
+            # bash -c "$(curl -fsSL https://x/install.sh)" (the Homebrew form), sh -c "`wget -qO- ...`"
+            rf"|\b(?:{_SHELL}|{_INTERPRETER})\s+(?:-\w+\s+)*[\"']?(?:\$\(|`)\s*(?:curl|wget)\b"
+            r"|\beval\s+\"?(?:\$\(|`)\s*(?:curl|wget)"
             r"|\bpython3?\s+-c\s+[\"'][^\"']*(?:urlopen|requests\.get)[^\"']*exec"
             r"|\b(?:download|fetch)\b[^.\n]{0,60}\b(?:and|then)\s+(?:run|execute|exec)\b",
             _I,
@@ -39,8 +59,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:disable|remove|delete|bypass|skip|turn\s+off|uninstall|kill|stop)\b[^.\n]{0,40}"
             r"\b(?:hooks?|nevo|guards?|pre-commit|pretooluse|settings\.json)\b"
-            r"|--no-verify\b|\bnevo\s+uninstall\b|\brm\s+(?:-\w+\s+)*[^\n]*\.nevo\b"
-            r"|\bdisableAllHooks\b|\.claude/settings[^\n]*(?:delete|remove|empty)",
+            # `git commit -n` is --no-verify; matched from `git` so "never use `git commit -n`" reads as negated
+            r"|\bgit\s+(?:commit|push|merge|am|rebase|cherry-pick|revert)\b[^\n|;&]{0,400}?--no-verify\b"
+            r"|\bgit\s+commit\b[^\n|;&]{0,400}?\s-[a-zA-Z]*n[a-zA-Z]*\b"
+            r"|--no-verify\b|\bnevo\s+uninstall\b|\brm\s+(?:-\w+\s+)*[^\n]{0,400}?\.nevo\b"
+            r"|\bdisableAllHooks\b|\.claude/settings[^\n]{0,400}?(?:delete|remove|empty)"
+            r"|\b(?:delet|remov|edit|modif|overwrit|truncat|empt|clear|wip|rewrit|renam|unlink)(?:e|es|ed|ing|y|ies|ied)?\b"
+            rf"[^\n]{{0,40}}?{_OWN_FILES}"
+            rf"|\b(?:rm|mv|move|moving|comment\s+out)\b[^\n]{{0,40}}?{_OWN_FILES}"
+            r"|>\s*\S*\.claude/settings[\w.-]*\.json",
             _I,
         ),
     ),
@@ -48,15 +75,18 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "skip-tests",
         re.compile(
             r"\b(?:skip|disable|delete|remove|comment\s+out|ignore|bypass)\b[^.\n]{0,30}\b(?:the\s+)?(?:tests?|test\s+suite|ci|checks?|linters?|type\s*checks?)\b"
-            r"|pytest\.mark\.skip|@unittest\.skip|\bit\.skip\(|\bxit\(|--no-tests?\b|-DskipTests|\|\|\s*true\s*#?\s*tests?"
-            r"|\bSKIP_TESTS\s*=",
+            r"|pytest\.mark\.(?:skip|xfail)|pytest\.(?:skip|xfail)\(|@unittest\.(?:skip|expectedFailure)"
+            r"|\bit\.skip\(|\bxit\(|--no-tests?\b|-DskipTests|\|\|\s*true\s*#?\s*tests?"
+            rf"|\b{_CHECKER}\b[^\n;]{{0,400}}?\|\|\s*(?:true\b|:(?!\S)|exit\s+0\b)"
+            # pre-commit's SKIP=hook-id (upper case only: `--skip=slow` is an ordinary option)
+            r"|\bSKIP_TESTS\s*=|(?-i:(?<![\w-])SKIP=[\w,-])",
             _I,
         ),
     ),
     (
         "exfiltration",
         re.compile(
-            r"\b(?:curl|wget|http[ie]?|nc|ncat|netcat|scp|rsync)\b[^\n]*(?:-d\s*@|--data(?:-binary)?\s*@|-T\s|--upload-file|-F\s*\S*=@)"
+            r"\b(?:curl|wget|http[ie]?|nc|ncat|netcat|scp|rsync)\b[^\n]{0,400}?(?:-d\s*@|--data(?:-binary)?\s*@|-T\s|--upload-file|-F\s*\S*=@)"
             r"|\b(?:send|upload|post|exfiltrate|transmit|copy)\b[^\n]{0,50}\b(?:to\s+(?:https?://|an?\s+external|a\s+remote|the\s+server)|pastebin|webhook)"
             r"|\|\s*(?:nc|ncat|netcat)\s+\S+\s+\d+",
             _I,
@@ -74,8 +104,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "prompt-injection",
         re.compile(
-            r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,30}\b(?:previous|prior|above|earlier|all|your|system)\b[^.\n]{0,20}"
-            r"\b(?:instructions?|rules?|prompts?|guidelines)\b"
+            rf"\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{{0,30}}\b{_EARLIER}\b[^.\n]{{0,20}}\b{_GUIDANCE}\b"
+            r"|\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,30}?"
+            r"(?:\bCLAUDE\.md|\bAGENTS\.md|\.claude/rules|\bnevo(?:'s)?\s+rules)"
+            # "treat earlier guidance as obsolete", "all previous instructions are now void"
+            rf"|\b{_EARLIER}\s+(?:\w+\s+)?{_GUIDANCE}\s+(?:(?:as|is|are|now|to|be|being|considered|should)\s+)*"
+            r"(?:obsolete|void|outdated|superseded|invalid|revoked|cancell?ed|irrelevant|no\s+longer\s+(?:appl(?:y|ies)|valid|relevant))\b"
             r"|\byou\s+are\s+now\b|\bnew\s+instructions?\s*:|\bsystem\s+prompt\b|\bjailbreak\b",
             _I,
         ),
@@ -83,8 +117,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-# A negation right before the match ("never", "do not run", "avoid"): at most one word in between.
-_NEGATED = re.compile(r"\b(?:never|not|don't|do\s+not|must\s+not|avoid|no)\s+(?:\w+\s+)?[`'\"(]*$", _I)
+# A negation that governs the matched command: "never pipe curl to sh", "do not run curl | sh",
+# "don't skip the tests", "avoid `git commit -n`". A "not" elsewhere ("if the tool is not installed,
+# curl ... | sh", "not only curl ... | sh") does not make the instruction safe.
+_NEGATED = re.compile(
+    r"\b(?:never|don'?t|do\s+not|does\s+not|must\s+not|mustn'?t|should\s+not|shouldn'?t|avoid|no)\s+"
+    r"(?:(?:pipe|piping|run|running|use|using|execute|executing|call|calling|invoke|invoking|add|adding"
+    r"|type|typing|try|trying|put|putting|write|writing|commit|committing|paste|pasting)\s+)?"
+    r"[`'\"(]*$",
+    _I,
+)
 
 
 def scan(text: str) -> list[SafetyFinding]:
@@ -92,9 +134,7 @@ def scan(text: str) -> list[SafetyFinding]:
     findings: list[SafetyFinding] = []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
-            if kind != "prompt-injection" and _NEGATED.search(
-                text[max(0, match.start() - 40) : match.start()]
-            ):
+            if kind != "prompt-injection" and _NEGATED.search(text[max(0, match.start() - 40) : match.start()]):
                 continue  # "never pipe curl to sh" is a good rule, not an unsafe one
             start, end = max(0, match.start() - 20), min(len(text), match.end() + 20)
             findings.append(SafetyFinding(kind, text[start:end].replace("\n", " ").strip()))
