@@ -305,7 +305,7 @@ def _analyse_one(
         if verdict.verdict == "duplicate":
             best = verdict.matches[0]
             raise GateFailure("duplicate", f"duplicate of {best.id} (score {best.score:.2f})", best.id)
-        findings = scan(f"{rule.title}\n{rule.body}\n{json.dumps(rule.guard or {})}")
+        findings = scan(f"{rule.scanned_text()}\n{json.dumps(rule.guard or {})}")
         if findings:
             raise GateFailure("rejected", "unsafe: " + "; ".join(f"{f.kind}: {f.excerpt}" for f in findings))
     except GateFailure as failure:

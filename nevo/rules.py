@@ -68,6 +68,14 @@ class Rule:
         """What novelty compares: the title, the rule itself and what triggers it."""
         return f"{self.title}. {self.body} {self.trigger}"
 
+    def scanned_text(self) -> str:
+        """Everything the safety scan reads: every field goes into the file (and the commit message),
+        so a command hidden in the trigger or the paths is as unsafe as one in the body."""
+        fields = [self.title, self.body, self.trigger, self.enforcement, self.verification, *self.paths]
+        if self.guard:
+            fields.extend(str(value) for value in self.guard.values())
+        return "\n".join(fields)
+
     def to_meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {
             "id": self.id,
@@ -322,7 +330,7 @@ class RuleBook:
                         rule.id, "too-long", f"{count} sentences; a rule is 1 to {MAX_SENTENCES}", path
                     )
                 )
-            for finding in scan(f"{rule.title}\n{rule.body}"):
+            for finding in scan(rule.scanned_text()):
                 findings.append(LintFinding(rule.id, "unsafe", f"{finding.kind}: {finding.excerpt}", path))
         return findings
 
