@@ -14,7 +14,7 @@ import pytest
 
 from nevo.config import Config
 from nevo.db import Database
-from nevo.providers import AgentSpec, MeteredProvider, ProviderError, Request, cost_usd
+from nevo.providers import AgentSpec, MeteredProvider, ProviderCapReached, ProviderError, Request, cost_usd
 from nevo.providers.anthropic import AnthropicProvider
 from nevo.providers.claude_code import ClaudeCodeProvider
 from tests.support import CLAUDE_MISSING, FakeMessagesAPI, claude_available, claude_env, tool
@@ -260,3 +260,104 @@ def test_analyze_through_the_anthropic_provider_end_to_end(fake: list[Fake], git
     [body] = server.bodies
     assert body["tools"][0]["input_schema"] == analyst.SCHEMA
     assert "npm run build" in body["messages"][0]["content"] and "<data>" in body["messages"][0]["content"]
+
+
+def _unusable(stop_reason: str, content: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        **_message({}),
+        "content": content,
+        "stop_reason": stop_reason,
+        "usage": {"input_tokens": 900, "output_tokens": 2048},
+    }
+
+
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        (_unusable("end_turn", [{"type": "text", "text": "I think the root cause is..."}]), "did not call"),
+        (
+            _unusable(
+                "max_tokens",
+                [{"type": "tool_use", "id": "toolu_1", "name": "answer", "input": {"root_cause": "cut"}}],
+            ),
+            "max_tokens",
+        ),
+    ],
+)
+def test_an_unusable_answer_still_counts_its_tokens_against_the_cap(
+    fake: list[Fake], tmp_path: Path, reply: dict[str, Any], why: str
+) -> None:
+    provider, server, _ = provider_for(fake, [(200, reply, 0.0), (200, _message({"root_cause": "x"}), 0.0)])
+    db = Database(tmp_path / "nevo.db")
+    metered = MeteredProvider(provider, db, token_cap=2500)
+    with pytest.raises(ProviderError, match=why) as raised:
+        metered.complete(REQUEST)
+    usage = raised.value.usage
+    assert usage is not None and (usage.input_tokens, usage.output_tokens, usage.model) == (
+        900,
+        2048,
+        "claude-opus-4-5",
+    )
+    row = db.one("SELECT model, input_tokens, output_tokens, cost_usd, ok, error FROM llm_calls")
+    assert row is not None and (row["input_tokens"], row["output_tokens"], row["ok"]) == (900, 2048, 0)
+    assert row["cost_usd"] == pytest.approx(cost_usd("claude-opus-4-5", 900, 2048)) and why in row["error"]
+    assert metered.spent_today()[0] == 2948
+    with pytest.raises(ProviderCapReached):  # the spent tokens count: the cap refuses the next call
+        metered.complete(REQUEST)
+    assert len(server.bodies) == 1
+
+
+def recording_claude(tmp_path: Path) -> Path:
+    """A `claude` stand-in that keeps its argv and stdin and answers like `claude -p --output-format json`."""
+    script = tmp_path / "claude"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" >"{tmp_path}/argv"\n'
+        f'cat >"{tmp_path}/stdin"\n'
+        'echo \'{"type":"result","is_error":false,"result":"","structured_output":{"root_cause":"ok"},'
+        '"usage":{"input_tokens":5,"output_tokens":2},"total_cost_usd":0.001}\'\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_claude_code_sends_a_prompt_larger_than_one_argument_may_be_on_stdin(tmp_path: Path) -> None:
+    big = {"log": "a line of build output\n" * 10_000 + "THE-END"}  # ~230 KB: over Linux's 128 KiB per argument
+    request = Request(agent=AGENT, task="Find the root cause.", data=big, schema=SCHEMA)
+    provider = ClaudeCodeProvider(str(recording_claude(tmp_path)), 10, {"PATH": "/usr/bin:/bin"})
+    assert provider.complete(request).output == {"root_cause": "ok"}
+    argv = (tmp_path / "argv").read_text()
+    stdin = (tmp_path / "stdin").read_text()
+    assert len(stdin) > 200_000 and "THE-END" in stdin and stdin.startswith("Find the root cause.")
+    assert "THE-END" not in argv and "Find the root cause." not in argv
+    assert argv.splitlines()[0] == "-p"  # print mode with no prompt argument: claude reads it from stdin
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not claude_available(), reason=CLAUDE_MISSING)
+def test_the_real_claude_cli_reads_a_large_prompt_from_stdin(tmp_path: Path) -> None:
+    big = {"log": "a line of build output\n" * 10_000 + "THE-END"}
+    request = Request(agent=AGENT, task="Find the root cause.", data=big, schema=SCHEMA)
+    with FakeMessagesAPI([tool("StructuredOutput", {"root_cause": "read it all"})]) as api:
+        env = claude_env(api, tmp_path / "claude-config", tmp_path)
+        response = ClaudeCodeProvider.from_config(Config(), None, env).complete(request)
+        [main] = api.main_requests()
+    assert response.output == {"root_cause": "read it all"}
+    sent = main.messages_text()
+    assert len(sent) > 200_000 and "THE-END" in sent and "Find the root cause." in sent
+
+
+def test_claude_code_failure_carries_what_it_spent(tmp_path: Path) -> None:
+    script = tmp_path / "claude"
+    script.write_text(
+        "#!/bin/sh\ncat >/dev/null\n"
+        'echo \'{"type":"result","is_error":false,"result":"no json here","usage":{"input_tokens":800,'
+        '"output_tokens":90},"modelUsage":{"claude-haiku-4-5":{}},"total_cost_usd":0.0012}\'\n'
+    )
+    script.chmod(0o755)
+    db = Database(tmp_path / "nevo.db")
+    metered = MeteredProvider(ClaudeCodeProvider(str(script), 10, {"PATH": "/usr/bin:/bin"}), db)
+    with pytest.raises(ProviderError, match="without the structured output"):
+        metered.complete(REQUEST)
+    row = db.one("SELECT model, input_tokens, output_tokens, cost_usd, ok FROM llm_calls")
+    assert row is not None and tuple(row) == ("claude-haiku-4-5", 800, 90, 0.0012, 0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -40,8 +41,24 @@ PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
 }
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What a call spent, known even when its answer was unusable."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    model: str = ""
+
+
 class ProviderError(NevoError):
-    """The provider failed (timeout, API error, unusable answer). Callers leave the work for a later run."""
+    """The provider failed (timeout, API error, unusable answer). Callers leave the work for a later run.
+    ``usage``: what the failed call spent when the model did answer (an answer without the tool, cut off at
+    max_tokens): the meter records it, so tokens spent on unusable answers count against the daily cap."""
+
+    def __init__(self, message: str, hint: str | None = None, *, usage: Usage | None = None) -> None:
+        super().__init__(message, hint)
+        self.usage = usage
 
 
 class ProviderCapReached(ProviderError):
@@ -133,12 +150,17 @@ DATA_NOTICE = (
 )
 
 
+_CLOSING_DATA_TAG = re.compile(r"<\s*/\s*data\s*>", re.IGNORECASE)
+
+
 def render_prompt(request: Request) -> str:
     """The user message for a request: the task, the redacted evidence fenced as data, the answer shape."""
     from nevo.redact import redact_obj
 
     evidence = json.dumps(redact_obj(dict(request.data)), indent=1, ensure_ascii=False, default=str)
-    evidence = evidence.replace("</data>", "<\\/data>")  # the evidence cannot close its own fence
+    # The evidence cannot close its own fence, in any spelling a reader might take for the closing tag.
+    # "\\/" is JSON for "/": the evidence still reads (and parses) as exactly what it was.
+    evidence = _CLOSING_DATA_TAG.sub(lambda match: match.group(0).replace("/", "\\/"), evidence)
     return (
         f"{request.task.strip()}\n\n{DATA_NOTICE}\n<data>\n{evidence}\n</data>\n\n"
         "Answer with one JSON object that matches this JSON schema, and nothing else:\n"
@@ -221,9 +243,16 @@ class MeteredProvider:
         try:
             response = self.inner.complete(request)
         except ProviderError as exc:
-            self._record(
-                now, request, Response({}, self.inner.name, request.agent.model_id), ok=False, error=str(exc)
+            spent = exc.usage or Usage()
+            failed = Response(
+                {},
+                self.inner.name,
+                spent.model or request.agent.model_id,
+                spent.input_tokens,
+                spent.output_tokens,
+                spent.cost_usd,
             )
+            self._record(now, request, failed, ok=False, error=str(exc))
             raise
         self._record(now, request, response, ok=True, error=None)
         self.calls.append(response)

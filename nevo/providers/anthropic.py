@@ -5,7 +5,8 @@ model is forced to call (``tool_choice``), so the answer is that tool call's inp
 Retries: 429, 5xx (529 overloaded included), timeouts and connection errors are retried with
 exponential backoff (honouring ``retry-after``), ``provider.max_retries`` times; other 4xx fail at once.
 The SDK's own retries are off so the backoff is ours (and testable). Tokens and cost go into the
-:class:`Response`; :class:`MeteredProvider` records them and enforces the daily cap.
+:class:`Response` (or, for an unusable answer, into the ProviderError's ``usage``); :class:`MeteredProvider`
+records them and enforces the daily cap.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import anthropic
 
 from nevo.config import Config
-from nevo.providers import ProviderError, Request, Response, cost_usd, render_prompt
+from nevo.providers import ProviderError, Request, Response, Usage, cost_usd, render_prompt
 
 ANSWER_TOOL = "answer"
 MAX_BACKOFF_SECONDS = 30.0
@@ -106,17 +107,25 @@ class AnthropicProvider:
             ),
             None,
         )
+        used_model = str(message.model or model)
+        tokens_in, tokens_out = int(message.usage.input_tokens), int(message.usage.output_tokens)
+        spent = Usage(tokens_in, tokens_out, cost_usd(used_model, tokens_in, tokens_out), used_model)
         if answer is None or not isinstance(answer.input, dict):
             raise ProviderError(
-                f"the model did not call the `{ANSWER_TOOL}` tool (stop_reason {message.stop_reason})"
+                f"the model did not call the `{ANSWER_TOOL}` tool (stop_reason {message.stop_reason})",
+                usage=spent,
             )
-        usage = message.usage
-        used_model = str(message.model or model)
+        if message.stop_reason == "max_tokens":  # the tool's input was cut off: an incomplete answer
+            raise ProviderError(
+                f"the answer was cut off at max_tokens ({tokens_out} output tokens)",
+                "the request asks for too long an answer",
+                usage=spent,
+            )
         return Response(
             output=dict(answer.input),
             provider=self.name,
             model=used_model,
-            input_tokens=int(usage.input_tokens),
-            output_tokens=int(usage.output_tokens),
-            cost_usd=cost_usd(used_model, int(usage.input_tokens), int(usage.output_tokens)),
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_usd=spent.cost_usd,
         )

@@ -2,8 +2,10 @@
 
 The call runs in an empty temporary folder with no tools (``--tools ""``), the agent's system prompt,
 its model tier, no session saved, and only the user's settings, so it neither touches the workspace nor
-fires the workspace's own nevo hooks (which would record nevo's call as the agent's session). The
-structured answer is ``structured_output`` in the result JSON (the ``result`` text, parsed, as a fallback).
+fires the workspace's own nevo hooks (which would record nevo's call as the agent's session). The prompt
+goes on stdin (``claude -p`` with no prompt argument reads it from there): as one argument it would hit
+Linux's 128 KiB limit on a single argument. The structured answer is ``structured_output`` in the result
+JSON (the ``result`` text, parsed, as a fallback).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nevo.config import Config
-from nevo.providers import ProviderError, Request, Response, render_prompt
+from nevo.providers import ProviderError, Request, Response, Usage, render_prompt
 from nevo.workspace import Workspace
 
 
@@ -46,8 +48,7 @@ class ClaudeCodeProvider:
     def command(self, request: Request) -> list[str]:
         return [
             self.executable,
-            "-p",
-            render_prompt(request),
+            "-p",  # no prompt argument: the prompt is read from stdin (see complete)
             "--output-format",
             "json",
             "--json-schema",
@@ -70,10 +71,10 @@ class ClaudeCodeProvider:
                     self.command(request),
                     cwd=scratch,
                     env=dict(self.env),
+                    input=render_prompt(request),
                     capture_output=True,
                     text=True,
                     timeout=self.timeout_seconds,
-                    stdin=subprocess.DEVNULL,
                 )
             except subprocess.TimeoutExpired as exc:
                 raise ProviderError(
@@ -82,24 +83,42 @@ class ClaudeCodeProvider:
             except OSError as exc:
                 raise ProviderError(f"`claude -p` could not be started: {exc}") from exc
         result = _parse_json(done.stdout)
+        spent = _usage(result or {}, request.agent.model_id)
         if done.returncode != 0 or result is None or result.get("is_error"):
             detail = (result or {}).get("result") or done.stderr.strip()[-500:] or done.stdout.strip()[-500:]
-            raise ProviderError(f"`claude -p` failed (exit {done.returncode}): {detail}")
+            raise ProviderError(f"`claude -p` failed (exit {done.returncode}): {detail}", usage=spent)
         output = result.get("structured_output")
         if not isinstance(output, dict):
             output = _parse_json(str(result.get("result") or ""))
         if not isinstance(output, dict):
-            raise ProviderError("`claude -p` answered without the structured output nevo asked for")
-        usage = result.get("usage") or {}
-        model_usage = result.get("modelUsage") or {}
+            raise ProviderError(
+                "`claude -p` answered without the structured output nevo asked for", usage=spent
+            )
         return Response(
             output=output,
             provider=self.name,
-            model=next(iter(model_usage), request.agent.model_id),
-            input_tokens=int(usage.get("input_tokens") or 0),
-            output_tokens=int(usage.get("output_tokens") or 0),
-            cost_usd=float(result.get("total_cost_usd") or 0.0),
+            model=spent.model,
+            input_tokens=spent.input_tokens,
+            output_tokens=spent.output_tokens,
+            cost_usd=spent.cost_usd,
         )
+
+
+def _usage(result: Mapping[str, Any], default_model: str) -> Usage:
+    """What the call spent, from the result JSON (present on failures too, when the model was reached)."""
+    usage = result.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
+    model_usage = result.get("modelUsage")
+    model = next(iter(model_usage), default_model) if isinstance(model_usage, dict) else default_model
+    try:
+        return Usage(
+            int(usage.get("input_tokens") or 0),
+            int(usage.get("output_tokens") or 0),
+            float(result.get("total_cost_usd") or 0.0),
+            str(model),
+        )
+    except (TypeError, ValueError):
+        return Usage(model=str(model))
 
 
 def _parse_json(text: str) -> dict[str, Any] | None:
