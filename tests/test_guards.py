@@ -17,6 +17,7 @@ from nevo import guards
 from nevo.install import init, sync_hooks
 from nevo.rules import Rule, RuleBook
 from nevo.workspace import Workspace
+from tests.conftest import git
 from tests.support import (
     CLAUDE_MISSING,
     FakeMessagesAPI,
@@ -63,6 +64,22 @@ def add_rule(
         ("npm run build --watch", False),
         ("echo npm run build", False),
         ("pnpm run build", False),
+        ("npm run build 2>&1 | tail -20", True),
+        ("npm run build > build.log", True),
+        ("npm run build >build.log 2>&1", True),
+        ("npm run build &> build.log", True),
+        ("npm run build < /dev/null", True),
+        ("CI=1 npm run build", True),
+        ("CI=1 NODE_ENV='prod x' npm run build", True),
+        ("timeout 300 npm run build", True),
+        ("timeout -k 5 10m npm run build 2>&1 | tee log", True),
+        ("env CI=1 npm run build", True),
+        ("make && CI=1 timeout 300 npm run build", True),
+        ("CI=1 npm run build:prod", False),
+        ("timeout 300 npm run build:prod > log", False),
+        ("npm run build2>log", False),
+        ("npm run build 2 > log", False),
+        ("echo CI=1 npm run build", False),
     ],
 )
 def test_the_pattern_matches_whole_shell_segments_only(command: str, hit: bool) -> None:
@@ -91,8 +108,9 @@ def test_compile_writes_the_table_and_hooks_only_guarded_tools(installed: Worksp
     sync_hooks(installed)
     settings = json.loads(installed.settings_path.read_text())
     assert [(g["matcher"], g["hooks"][0]["command"]) for g in settings["hooks"]["PreToolUse"]] == [
-        ("Bash", '"$CLAUDE_PROJECT_DIR"/.nevo/hooks/guard')
+        ("Bash", spec.command)
     ]
+    assert spec.command.endswith('"$CLAUDE_PROJECT_DIR"/.nevo/hooks/guard')
     # The rule deprecated: no guard, no files, and the hook goes away.
     RuleBook(installed).deprecate("PROJ-001", "obsolete")
     assert guards.compile_guards(installed) == [] and not guards.table_path(installed).exists()
@@ -132,7 +150,28 @@ def test_the_hook_rewrites_the_failing_command_to_its_fix(guarded: Workspace) ->
     assert specific["updatedInput"] == {"command": f"npm install && {FIX}", "description": "d"}
 
 
-@pytest.mark.parametrize("command", ["npm run build:prod", "ls", "cd web && npm run build", 42])
+@pytest.mark.parametrize(
+    "command,fixed",
+    [
+        ("npm run build 2>&1 | tail -20", f"{FIX} 2>&1 | tail -20"),
+        ("npm run build > log", f"{FIX} > log"),
+        ("CI=1 npm run build", f"CI=1 {FIX}"),
+        ("timeout 300 npm run build", f"timeout 300 {FIX}"),
+        ("npm ci && CI=1 timeout 300 npm run build 2>&1 | tail", f"npm ci && CI=1 timeout 300 {FIX} 2>&1 | tail"),
+    ],
+)
+def test_the_hook_keeps_prefixes_and_redirections_around_the_fix(
+    guarded: Workspace, command: str, fixed: str
+) -> None:
+    code, out, _ = run_hook(guarded, command)
+    assert code == 0 and out is not None, command
+    assert out["hookSpecificOutput"]["updatedInput"]["command"] == fixed
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["npm run build:prod", "ls", "cd web && npm run build", "cd web && CI=1 npm run build > log", 42],
+)
 def test_the_hook_leaves_other_calls_alone(guarded: Workspace, command: Any) -> None:
     assert run_hook(guarded, command)[:2] == (0, None)
 
@@ -228,3 +267,56 @@ def test_the_payload_reaches_python_byte_for_byte(guarded: Workspace) -> None:
     code, out, _ = run_hook(guarded, command)
     assert code == 0 and out is not None
     assert out["hookSpecificOutput"]["updatedInput"]["command"] == command.replace("npm run build", FIX)
+
+
+@pytest.fixture
+def committed(installed: Workspace) -> Workspace:
+    root = installed.root
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    add_rule(installed)
+    git(root, "add", ".claude/rules")
+    git(root, "commit", "-qm", "nevo: PROJ-001 Web build")
+    guards.compile_guards(installed)
+    assert run_hook(installed, "npm run build")[1] is not None
+    return installed
+
+
+def test_a_reverted_rule_disarms_its_guard_at_once_and_the_table_follows(committed: Workspace) -> None:
+    git(committed.root, "revert", "--no-edit", "HEAD")
+    assert not list(committed.rules_dir.glob("PROJ-001*"))
+    assert guards.table_path(committed).is_file()  # nothing rebuilt the table yet...
+    assert run_hook(committed, "npm run build")[:2] == (0, None)  # ...but the hook sees the rule is gone
+    assert guards.refresh_if_stale(committed) is True
+    assert not guards.table_path(committed).exists() and not guards.needles_path(committed).exists()
+    assert guards.refresh_if_stale(committed) is False  # nothing changed since
+
+
+def test_a_hand_edited_guard_is_not_applied_until_recompiled(committed: Workspace) -> None:
+    [path] = committed.rules_dir.glob("PROJ-001*")
+    path.write_text(path.read_text().replace(f"fix: {FIX}", "fix: npm --prefix app run build"))
+    assert run_hook(committed, "npm run build")[:2] == (0, None)  # the table's fix is no longer the rule's
+    assert guards.refresh_if_stale(committed) is True
+    _, out, _ = run_hook(committed, "npm run build")
+    assert out is not None and out["hookSpecificOutput"]["updatedInput"]["command"] == "npm --prefix app run build"
+
+
+def test_a_rule_deprecated_by_hand_disarms_its_guard(committed: Workspace) -> None:
+    [path] = committed.rules_dir.glob("PROJ-001*")
+    path.write_text(path.read_text().replace("status: active", "status: deprecated"))
+    assert run_hook(committed, "npm run build")[:2] == (0, None)
+
+
+def test_a_rule_that_arrives_by_git_gets_its_guard_when_stale(committed: Workspace) -> None:
+    git(committed.root, "revert", "--no-edit", "HEAD")
+    guards.refresh_if_stale(committed)
+    git(committed.root, "revert", "--no-edit", "HEAD")  # the rule is back (as after a pull)
+    assert guards.refresh_if_stale(committed) is True
+    assert run_hook(committed, "npm run build")[1] is not None
+
+
+def test_a_table_from_an_older_nevo_is_stale(committed: Workspace) -> None:
+    table = guards.table_path(committed)
+    table.write_text(table.read_text().replace('"version": 2', '"version": 1'))
+    assert guards.refresh_if_stale(committed) is True and '"version": 2' in table.read_text()
