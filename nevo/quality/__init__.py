@@ -35,7 +35,7 @@ def run_files(workspace: Workspace, paths: Sequence[Path], *, clock: Clock = sys
     from nevo.db import open_database
     from nevo.providers import make_provider
 
-    root, files = collect_files(paths)
+    root, files = collect_files(paths, workspace.root)
     config = load_config(workspace)
     options = PipelineOptions(
         max_refinements=int(config.get("quality.max_refinements")),

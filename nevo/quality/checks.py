@@ -133,10 +133,16 @@ def typecheck(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
         ]
         # Missing third-party stubs are not the code's fault: never a finding.
         argv += ["--ignore-missing-imports"]
+        env_extra: dict[str, str] = {}
         if options.isolated:
-            argv += ["--config-file=", "--check-untyped-defs"]
+            # A scratch copy: module names come from the paths under its root (pkg/calc.py is pkg.calc,
+            # with or without pkg/__init__.py), so a module named and also imported by a named test is one
+            # module, not "found twice under different module names"; same-named files in two folders
+            # are two modules, not a duplicate.
+            argv += ["--config-file=", "--check-untyped-defs", "--explicit-package-bases"]
+            env_extra["MYPYPATH"] = str(root)
         argv += ["--cache-dir", str(options.mypy_cache_dir) if options.mypy_cache_dir else os.devnull]
-        done = run_tool([*argv, *py], root, options)
+        done = run_tool([*argv, *py], root, options, env_extra)
         problem = _missing_module(done, "mypy")
         if problem:
             return StageResult("typecheck", "error", _ms(started), note=problem)
