@@ -164,16 +164,27 @@ def actions(text: str) -> frozenset[tuple[str, str]]:
             continue
         words_only = []
         skip_next = False
-        for token in tokens[1:]:
+        for index, token in enumerate(tokens[1:], start=1):
             if skip_next:
                 skip_next = False
                 continue
             if token.startswith("-"):
-                skip_next = token in ("--prefix", "-c", "-C", "--cwd", "--dir", "-p")
+                # The value of `--prefix web`, `-C src`, `-f dev.yml`, `-p 8080`: `docker compose -f dev.yml up`
+                # is ("docker", "compose up"). A short flag's next word is its value when it looks like one
+                # (a file, a path, a number), so `command -v tool0` keeps `tool0`.
+                following = tokens[index + 1] if index + 1 < len(tokens) else ""
+                skip_next = token in _VALUE_FLAGS or (
+                    bool(_SHORT_FLAG.match(token)) and bool(_LOOKS_LIKE_VALUE.search(following))
+                )
                 continue
             words_only.append(token)
         found.add((tokens[0], " ".join(words_only[:2])))
     return frozenset(found)
+
+
+_SHORT_FLAG = re.compile(r"^-[a-z]$", re.IGNORECASE)
+_VALUE_FLAGS = frozenset({"--prefix", "--cwd", "--dir", "--file", "-c", "-p", "-f", "-w"})  # spans are lowercased
+_LOOKS_LIKE_VALUE = re.compile(r"[./=]|^\d+$")
 
 
 def code_tokens(text: str) -> frozenset[str]:
@@ -256,13 +267,17 @@ class NoveltyIndex:
         guard_keys: dict[str, str] | None = None,
     ) -> Verdict:
         """``guard_key`` (tool + command pattern of the proposal) equal to an existing rule's key in
-        ``guard_keys`` makes that rule a duplicate: same trigger, same teeth."""
+        ``guard_keys`` makes that rule a duplicate: same trigger, same teeth. Both guarded, on different
+        commands, makes them at most related: the proposal's guard would be lost as a "duplicate"."""
         probe = features(text)
         scored = []
         for rule_id, feats in self.entries:
             score = similarity(probe, feats)
-            if guard_key and guard_keys and guard_keys.get(rule_id) == guard_key:
+            existing_key = guard_keys.get(rule_id) if guard_keys else None
+            if guard_key and existing_key == guard_key:
                 score = max(score, 0.9)
+            elif guard_key and existing_key:
+                score = min(score, DUPLICATE_AT - 0.01)
             if score >= 0.05:
                 scored.append(Match(rule_id, score))
         scored.sort(key=lambda m: m.score, reverse=True)

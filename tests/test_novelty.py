@@ -80,3 +80,27 @@ def test_checking_against_1000_rules_is_fast() -> None:
         timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
     assert timings[len(timings) // 2] < 20, timings  # the median; bench/bench_rules.py has p95
+
+
+def test_a_short_flag_value_is_not_a_subcommand() -> None:
+    from nevo.novelty import actions
+
+    assert actions("`docker compose -f dev.yml up`") == {("docker", "compose up")}
+    assert actions("`npm -w web run build`") == {("npm", "run build")}
+    assert actions("`make -C src build`") == {("make", "build")}
+
+
+def test_rules_guarding_different_commands_are_related_not_duplicates() -> None:
+    up = (
+        "Use `docker compose -f dev.yml up`, not `docker compose up`. "
+        "Use `docker compose -f dev.yml up` instead of `docker compose up` in this project "
+        "(`docker compose up` fails here: no configuration file provided: not found). "
+        "PreToolUse Bash `docker compose up`"
+    )
+    build = up.replace(" up", " build")
+    index = NoveltyIndex([("PROJ-001", up)])
+    keys = {"PROJ-001": "Bash:docker compose up"}
+    verdict = index.check(build, guard_key="Bash:docker compose build", guard_keys=keys)
+    assert verdict.verdict == "related", verdict
+    # Without guards on both sides the text alone decides; the same guarded command is a duplicate.
+    assert index.check(build, guard_key="Bash:docker compose up", guard_keys=keys).verdict == "duplicate"
