@@ -77,24 +77,34 @@ def test_clean_code_is_approved_after_ruff_fixes_an_unused_import(mypy_cache: Pa
     )
 
 
-def test_a_type_error_is_not_approved(mypy_cache: Path) -> None:
+def test_a_type_error_offline_is_escalated_when_refinement_cannot_progress(mypy_cache: Path, db: Database) -> None:
     code = '"""Halves."""\n\n\ndef half(x: int) -> int:\n    """Half."""\n    return x / 2\n'
-    result = run_pipeline({"half.py": code}, subject="half", options=options(mypy_cache))
-    assert result.verdict == "denied"
+    result = run_pipeline({"half.py": code}, subject="half", db=db, options=options(mypy_cache))
+    assert result.verdict == "escalated" and not result.approved
     typecheck = result.latest("typecheck")
     assert typecheck is not None and typecheck.status == "failed"
     assert typecheck.findings[0].file == "half.py" and typecheck.findings[0].line == 6
     assert typecheck.findings[0].code == "return-value"
     assert any("typecheck failed" in reason for reason in result.reasons)
-    # ruff had nothing to fix: one refinement that changed nothing ends the loop (no escalation, a denial).
+    # ruff had nothing to fix and there is no provider to revise: the refinement changed nothing, so running
+    # the same checks again cannot help. That is an escalation (a person decides), not a silent denial.
     assert result.refinements == 1 and result.latest("refine").status == "failed"  # type: ignore[union-attr]
+    escalate = result.latest("escalate")
+    assert escalate is not None and escalate.note == "refinement made no progress on: typecheck"
+    assert [s.name for s in result.stages][-3:] == ["refine", "escalate", "arbiter"]  # the arbiter is final
+    row = db.one("SELECT run_id, reason, findings, status FROM escalations WHERE id = ?", (result.escalation_id,))
+    assert row is not None and row["run_id"] == result.run_id and row["status"] == "open"
+    assert row["reason"] == "refinement made no progress on: typecheck" and "return-value" in row["findings"]
+    assert "refinement made no progress on: typecheck" in result.reasons
+    assert db.scalar("SELECT verdict FROM pipeline_runs WHERE id = ?", (result.run_id,)) == "escalated"
 
 
 def test_a_failing_test_is_not_approved(mypy_cache: Path) -> None:
     code = '"""Subtracts."""\n\n\ndef sub(a: int, b: int) -> int:\n    """Difference."""\n    return a + b\n'
     tests = "from sub import sub\n\n\ndef test_sub() -> None:\n    assert sub(5, 3) == 2\n"
     result = run_pipeline({"sub.py": code, "test_sub.py": tests}, subject="sub", options=options(mypy_cache))
-    assert result.verdict == "denied"
+    assert result.verdict == "escalated"
+    assert result.latest("escalate").note == "refinement made no progress on: test"  # type: ignore[union-attr]
     test_stage = result.latest("test")
     assert test_stage is not None and test_stage.status == "failed"
     assert test_stage.findings[0].file == "test_sub.py" and "test_sub" in test_stage.findings[0].message
@@ -170,7 +180,18 @@ def test_a_syntax_error_in_shell_is_a_typecheck_finding_with_a_line() -> None:
     typecheck = result.latest("typecheck")
     assert typecheck is not None and typecheck.status == "failed"
     assert typecheck.findings[0].file == "broken.sh" and typecheck.findings[0].code == "bash-n"
-    assert result.verdict == "denied"
+    assert result.verdict == "escalated" and result.refinements == 1
+
+
+def test_progress_then_no_progress_escalates_with_the_refinements_used(mypy_cache: Path, db: Database) -> None:
+    """ruff fixes the whitespace (progress), the type error stays and nothing more can change: escalated
+    after 2 refinements, within the budget of 3."""
+    code = '"""Halves."""\n\n\ndef half(x: int) -> int:   \n    """Half."""\n    return x / 2\n'
+    result = run_pipeline({"half.py": code}, subject="half", db=db, options=options(mypy_cache))
+    assert result.verdict == "escalated" and result.refinements == 2
+    assert [s.status for s in result.stages if s.name == "refine"] == ["passed", "failed"]
+    assert result.latest("escalate").note == "refinement made no progress on: typecheck"  # type: ignore[union-attr]
+    assert db.scalar("SELECT COUNT(*) FROM escalations") == 1
 
 
 def test_collect_files_brings_the_tests_that_come_with_the_code(tmp_path: Path) -> None:

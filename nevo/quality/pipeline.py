@@ -4,11 +4,12 @@ WRITE -> TYPECHECK -> TEST -> LINT -> CRITIQUE -> REFINE -> ESCALATE -> ARBITER.
 WRITE materialises the artifact (relative path -> text) into a scratch folder, so checks and refinements never
 touch the user's files. The checks run each in their own process (mypy, bash -n, pytest, ruff) or their own
 provider call (the critic). While checks fail, REFINE applies the feedback (ruff's fixes and formatter, then a
-revision by the critic through the provider) and the failing stages run again; a refinement that changes
-nothing ends the loop (running the same checks on the same code again cannot help) and the arbiter denies.
-After ``max_refinements`` refinements that still fail, ESCALATE records an escalation and the verdict is
-``escalated``. ARBITER makes the final call with reasons; it can deny a clean run but never approve a
-failing one. Every stage result is recorded in the database when one is given.
+revision by the critic through the provider) and the failing stages run again. After ``max_refinements``
+refinements that still fail, or as soon as a refinement changes nothing (running the same checks on the same
+code again cannot help: offline, a type error ruff cannot fix), ESCALATE records an escalation and the
+verdict is ``escalated``: what is left is a person's call. ARBITER makes the final call with reasons; it can
+deny a clean run but never approve a failing one. Every stage result is recorded in the database when one is
+given.
 """
 
 from __future__ import annotations
@@ -327,7 +328,14 @@ class Pipeline:
         )
         return self.record(result), bool(touched), bool(revised)
 
-    def arbiter(self, escalated: bool, refinements: int) -> tuple[str, list[str]]:
+    def escalate(self, failing: list[StageResult], reason: str, refinements: int) -> int | None:
+        """ESCALATE: the escalation record (when there is a database) and the stage result."""
+        findings = [f for s in failing for f in s.errors]
+        escalation_id = self.recorder.escalate(self.subject, reason, findings)
+        self.record(StageResult("escalate", "failed", 0, findings, refinements, reason))
+        return escalation_id
+
+    def arbiter(self, escalation_reason: str, refinements: int) -> tuple[str, list[str]]:
         started = time.monotonic()
         latest = {stage.name: stage for stage in self.stages if stage.name in CHECK_STAGES}
         summary = [
@@ -343,7 +351,8 @@ class Pipeline:
         data = {
             "subject": self.subject,
             "stages": summary,
-            "escalated": escalated,
+            "escalated": bool(escalation_reason),
+            "escalation_reason": escalation_reason,
             "refinements": refinements,
             "validation_problems": self.validation_problems,
         }
@@ -390,20 +399,20 @@ class Pipeline:
         if self.record(self.write()).status != "passed":
             return self._finish("denied", ["the artifact could not be written"], 0, None, started)
         latest = {name: self.check(name, 0) for name in CHECK_STAGES}
-        refinements, escalated, escalation_id = 0, False, None
+        refinements, escalation_id, escalation_reason = 0, None, ""
         while failing := [s for s in latest.values() if s.status == "failed"]:
+            names = ", ".join(s.name for s in failing)
             if refinements >= self.options.max_refinements:
-                escalated = True
-                findings = [f for s in failing for f in s.errors]
-                reason = (
-                    f"{', '.join(s.name for s in failing)} still failing after {refinements} refinement(s)"
-                )
-                escalation_id = self.recorder.escalate(self.subject, reason, findings)
-                self.record(StageResult("escalate", "failed", 0, findings, refinements, reason))
+                escalation_reason = f"{names} still failing after {refinements} refinement(s)"
+                escalation_id = self.escalate(failing, escalation_reason, refinements)
                 break
             refinements += 1
             _, changed, rewritten = self.refine(failing, refinements)
             if not changed:
+                # Running the same checks on the same code cannot help: the budget is spent as far as this
+                # artifact goes, and what is left is a person's call.
+                escalation_reason = f"refinement made no progress on: {names}"
+                escalation_id = self.escalate(failing, escalation_reason, refinements)
                 break
             # ruff's fixes cannot break types or tests: re-run what failed (lint always: cheap). A rewrite
             # by the provider can break anything: re-run every check.
@@ -414,8 +423,8 @@ class Pipeline:
             )
             for name in again:
                 latest[name] = self.check(name, refinements)
-        decision, reasons = self.arbiter(escalated, refinements)
-        verdict = "escalated" if escalated else ("approved" if decision == "approve" else "denied")
+        decision, reasons = self.arbiter(escalation_reason, refinements)
+        verdict = "escalated" if escalation_reason else ("approved" if decision == "approve" else "denied")
         return self._finish(verdict, reasons, refinements, escalation_id, started)
 
     def _finish(

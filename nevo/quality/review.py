@@ -298,7 +298,10 @@ def offline_arbiter(request: Request) -> dict[str, Any]:
         elif status == "error":
             reasons.append(f"{name} could not run: {stage.get('note') or 'unknown reason'}")
     if request.data.get("escalated"):
-        reasons.append(f"escalated after {request.data.get('refinements', 0)} refinement(s)")
+        reasons.append(
+            str(request.data.get("escalation_reason") or "")
+            or f"escalated after {request.data.get('refinements', 0)} refinement(s)"
+        )
     for problem in request.data.get("validation_problems") or []:
         reasons.append(f"invalid: {problem}")
     if reasons:
