@@ -493,6 +493,89 @@ def _command_password_findings(text: str, lowered: str) -> Iterator[tuple[int, i
                     yield found[0], found[1], _PRIO_CONTEXT, "password"
 
 
+# Prose: "the staging password is hunter2hunter2", "the API key for prod was Xy7...", "PIN: 4821".
+# Run on the lowered text; the value is the next run of non-blanks. Only a value that looks like a
+# secret is redacted, so "the password is stored in vault" and "the token is expired" stay as written.
+_PROSE_RE = re.compile(
+    r"(?P<word>passw(?:ord|d)|passphrase|passcode|secret|token|api[ _-]?key|access[ _-]?key|pin)"
+    r"(?:[ \t]++(?:for|of|on|in)[ \t]++(?:the[ \t]++)?[a-z0-9_.\-]{1,30}+)?"
+    # "password: x", "token = x" are the context detector's; "api key: x", "pin = x" are not keys to it
+    r"(?:[ \t]++(?:is|was)(?:[ \t]*+:)?[ \t]++|(?<=key|pin)[ \t]*+[=:][ \t]*+)"
+    r"(?P<value>[^\s]{1,200}+)"
+)
+_PROSE_KIND = {"pin": "pin", "secret": "secret", "token": "token"}
+_PROSE_STRIP_END = ".,;:!?)]}\"'`>"
+_PROSE_STRIP_START = "\"'`(<"
+# Words that follow "the password is" in ordinary prose; most fail the shape test anyway, this list
+# catches the ones that pass it (capitalised, hyphenated).
+_PROSE_COMMON_WORDS = _word_set(
+    """stored required missing expired invalid incorrect correct wrong valid revoked rotated set
+    unset empty hidden masked unknown needed optional mandatory configured available changed
+    encrypted hashed generated provided supplied included attached defined saved kept located
+    case-sensitive write-only read-only short-lived long-lived single-use one-time"""
+)
+
+
+def _looks_like_secret(value: str, kind: str) -> bool:
+    if kind == "pin":
+        return value.isdigit() and 4 <= len(value) <= 12
+    if len(value) < 6 or "://" in value or _is_placeholder(value):
+        return False
+    if value.lower() in _PROSE_COMMON_WORDS:
+        return False
+    return (
+        any(c.isdigit() for c in value)
+        or (any(c.isupper() for c in value[1:]) and any(c.islower() for c in value))  # not "Stored"
+        or any(not c.isalnum() and c not in "-'\u2019" for c in value)  # "well-formed" is a word
+    )
+
+
+_PROSE_ROOTS = ("pass", "secret", "token", "key", "pin")
+_KEY_QUALIFIERS = ("api ", "api_", "api-", "api", "access ", "access_", "access-", "access")
+
+
+def _prose_matches(lowered: str) -> Iterator[re.Match[str]]:
+    """_PROSE_RE tried only where a root word starts (str.find is far cheaper than letting the
+    regex try every position that starts with a p, s, t or a)."""
+    for root in _PROSE_ROOTS:
+        at = lowered.find(root)
+        while at != -1:
+            start = at
+            after = at + len(root)
+            if root != "pass" and (after >= len(lowered) or lowered[after] not in " \t=:"):
+                start = -1  # "test_token_refresh", "KeyError": the cheap test first
+            elif root == "key":
+                qualifier = next((q for q in _KEY_QUALIFIERS if lowered.endswith(q, 0, at)), None)
+                start = -1 if qualifier is None else at - len(qualifier)
+            if start != -1 and (start == 0 or not lowered[start - 1].isalnum()):  # not "mypassword", "spin"
+                match = _PROSE_RE.match(lowered, start)
+                if match is not None:
+                    yield match
+                    at = match.end() - len(root)  # "password=password=...": each run is read once
+            at = lowered.find(root, at + len(root))
+
+
+def _prose_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
+    """`(password|secret|token|api key|access key|pin|...) (is|was|=|:) value` in sentences."""
+    for match in _prose_matches(lowered):
+        value_start, value_end = match.span("value")
+        quote = text[value_start]
+        closing = text.find(quote, value_start + 1, value_end) if quote in "\"'`" else -1
+        if closing != -1:  # `s3cr3t!`. : the value is what the quotes hold
+            value_start, value_end = value_start + 1, closing
+        else:
+            while value_end > value_start and text[value_end - 1] in _PROSE_STRIP_END:
+                value_end -= 1
+            while value_start < value_end and text[value_start] in _PROSE_STRIP_START:
+                value_start += 1
+        word = match.group("word")
+        kind = _PROSE_KIND.get(word, "api-key" if word.startswith("api") else "password")
+        if word.startswith("access"):
+            kind = "secret"
+        if value_start < value_end and _looks_like_secret(text[value_start:value_end], kind):
+            yield value_start, value_end, _PRIO_CONTEXT, kind
+
+
 _ESCAPE_RE = re.compile(r"\\[nrt\"'\\]")
 
 
@@ -537,6 +620,7 @@ def find_secrets(text: str) -> list[Finding]:
     raw.extend(_context_findings(text, lowered))
     raw.extend(_netrc_findings(text, lowered))
     raw.extend(_command_password_findings(text, lowered))
+    raw.extend(_prose_findings(text, lowered))
     if not raw:
         return []
     raw = _clip_markers(raw, text)

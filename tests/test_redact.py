@@ -724,6 +724,8 @@ DENSE_UNITS = {
     "flags": "--password ",
     "netrc": "password ",
     "pem begins": f"{BEGIN}PRIVATE KEY-----\n",
+    "prose password is": "the password is ",
+    "prose api key": "api key: api key = ",
 }
 
 
@@ -738,3 +740,58 @@ def test_dense_input_scales_linearly(name: str) -> None:
     small = min(seconds(100_000) for _ in range(3))
     large = seconds(1_000_000)
     assert large < max(25 * small, 0.05), f"{name}: 0.1 MB {small:.3f} s, 1 MB {large:.3f} s"
+
+
+# --- secrets in prose ("remember: the staging password is ...") -------------------------------
+PROSE_PASSWORD = "hunter2" + "hunter2"
+PROSE_LEAKS: list[tuple[str, str, str]] = [  # (text, secret, marker kind)
+    (f"Remember: the staging password is {PROSE_PASSWORD}", PROSE_PASSWORD, "password"),
+    (f"The password was {PROSE_PASSWORD}, keep it.", PROSE_PASSWORD, "password"),
+    ("The DB password is: Pa55" + "word!", "Pa55" + "word", "password"),
+    ("the passphrase is `" + "s3cr3t hors" + "e`.", "s3cr3t hors" + "e", "password"),
+    ("The password for staging is " + "Xk9vQ2mLp", "Xk9vQ2mLp", "password"),
+    ("Our deploy token is " + "dGhpc2lz" + "YXRva2Vu.", "dGhpc2lz" + "YXRva2Vu", "token"),
+    ("the client secret was " + "aB3_xY9-zQ", "aB3_xY9-zQ", "secret"),
+    ("The API key for prod is " + "Xy7abc" + "DEF.", "Xy7abc" + "DEF", "api-key"),
+    ("api key: " + "k3y" + "Value99", "k3y" + "Value99", "api-key"),
+    ("access key = " + "AbCdEf" + "123456", "AbCdEf" + "123456", "secret"),
+    ("The PIN is " + "4821" + ".", "4821", "pin"),
+    ("pin: " + "902" + "114", "902" + "114", "pin"),
+    ("API_KEY is " + "Abc123" + "xyz", "Abc123" + "xyz", "api-key"),
+    ('The passcode is "' + "77-ab" + '-99".', "77-ab" + "-99", "password"),
+]
+
+
+@pytest.mark.parametrize("text,secret,kind", PROSE_LEAKS)
+def test_prose_secret_is_redacted(text: str, secret: str, kind: str) -> None:
+    redacted = redact(text)
+    assert secret not in redacted, redacted
+    assert f"[REDACTED:{kind}]" in redacted, redacted
+    assert redact(redacted) == redacted
+
+
+PROSE_NEGATIVES = [
+    "the password is stored in vault",
+    "The token is expired.",
+    "The token is Expired, run login again.",
+    "The API key is set in the environment.",
+    "The password is required.",
+    "The token is missing from the request.",
+    "The secret is that nobody reads the docs.",
+    "The password is well-formed but wrong.",
+    "The password is $DB_PASSWORD in CI.",
+    "The token is at https://example.com/docs/tokens.",
+    "The API key is <your-key>.",
+    "The pin is requests==2.31.0 in the lock file.",
+    "spin is 123456 rpm",
+    "The password is password.",
+    "test_token_refresh is failing on CI",
+    "The access key is rotated every 90 days.",
+    "The password is [REDACTED:password].",
+    "The PIN is 42.",
+]
+
+
+@pytest.mark.parametrize("text", PROSE_NEGATIVES)
+def test_prose_without_a_secret_is_unchanged(text: str) -> None:
+    assert redact(text) == text
