@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
 from nevo.workspace import Workspace
 
+log = logging.getLogger(__name__)
 CATEGORIES = ("missing-knowledge", "process-gap", "tool-misuse", "environment", "flaky", "other")
 GUARD_TOOLS = ("Bash",)
 TASK = (
@@ -86,12 +88,17 @@ class Outcome:
 class AnalysisReport:
     outcomes: list[Outcome] = field(default_factory=list)
     pending_committed: list[str] = field(default_factory=list)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)  # (old id, new id)
 
     def by_verdict(self, verdict: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.verdict == verdict]
 
     def to_json(self) -> dict[str, Any]:
-        return {"outcomes": [o.__dict__ for o in self.outcomes], "pending_committed": self.pending_committed}
+        return {
+            "outcomes": [o.__dict__ for o in self.outcomes],
+            "pending_committed": self.pending_committed,
+            "renumbered": [list(change) for change in self.renumbered],
+        }
 
 
 class GateFailure(Exception):
@@ -132,6 +139,11 @@ def analyze_ready(
         # One analyst at a time (the monitor's and the user's): two would pick the same number.
         with analyst_lock(workspace):
             report.pending_committed = commit_pending(workspace)
+            # Numbers never collide: rules two branches numbered alike get fresh numbers first.
+            try:
+                report.renumbered = _renumber_locked(workspace, only_nevo_rules=True)
+            except NevoError as exc:  # git itself failed: the files are renumbered, `nevo status` shows it
+                log.warning("renumbering colliding rules: %s", exc.message)
             chosen = (
                 provider if provider is not None else make_provider(workspace, config, database, clock=clock)
             )
@@ -528,9 +540,9 @@ def renumber_rules(workspace: Workspace) -> list[tuple[str, str]]:
         return _renumber_locked(workspace)
 
 
-def _renumber_locked(workspace: Workspace) -> list[tuple[str, str]]:
+def _renumber_locked(workspace: Workspace, *, only_nevo_rules: bool = False) -> list[tuple[str, str]]:
     book = RuleBook(workspace)
-    changes = book.renumber_duplicates()
+    changes = book.renumber_duplicates(only_nevo_rules=only_nevo_rules)
     if not changes:
         return []
     paths: list[Path] = []

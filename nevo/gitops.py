@@ -165,25 +165,22 @@ def _branch_ref(repo: git.Repo) -> str:
 
 
 def names_in_refs(root: Path, folders: Iterable[str], pattern: str) -> set[str]:
-    """File names matching ``pattern`` under ``folders`` in every local branch and remote-tracking ref
-    (so a number taken on another branch is never handed out again here)."""
+    """File names matching ``pattern`` that were ever under ``folders`` in the history of any ref (local
+    and remote-tracking branches, tags): a number taken on another branch, or taken and then reverted,
+    is never handed out again here. One ``git log --all`` whatever the number of refs."""
     try:
         repo = _repo(root)
     except NotAGitRepo:
         return set()
     top = Path(repo.working_tree_dir or root).resolve()
     prefix = root.resolve().relative_to(top) if root.resolve() != top else Path()
-    refs = repo.git.for_each_ref("--format=%(refname)", "refs/heads", "refs/remotes").split()
+    pathspecs = [(prefix / folder).as_posix() for folder in folders]
+    try:
+        listing = repo.git.log("--all", "--name-only", "--no-renames", "--format=", "--", *pathspecs)
+    except git.GitCommandError:
+        return set()  # no commit yet: no history to take numbers from
     regex = re.compile(pattern)
-    found: set[str] = set()
-    for ref in refs:
-        for folder in folders:
-            try:
-                listing = repo.git.ls_tree("--name-only", f"{ref}:{(prefix / folder).as_posix()}")
-            except git.GitCommandError:
-                continue  # the folder does not exist on that ref
-            found.update(name for name in listing.splitlines() if regex.search(name))
-    return found
+    return {name for line in listing.splitlines() if line and regex.search(name := line.rsplit("/", 1)[-1])}
 
 
 def last_commit_touching(root: Path, path: Path) -> str | None:

@@ -4,9 +4,10 @@
 created, status, optional paths and guard) + 1 to 3 sentences. A rule without trigger, enforcement or
 verification is decorative and ``lint`` says so. Deprecated rules move to ``.claude/rules-deprecated/``
 (still in git, no longer loaded, so the always-loaded set stays small). Numbers come from the highest
-number in the working tree and in every local and remote-tracking branch, so a number taken on another
-branch is never reused; two machines can still pick the same number before they see each other, so
-``lint`` flags duplicate numbers after a merge and ``renumber`` fixes them.
+number in the working tree and in the history of every branch (local, remote-tracking, tags), so a number
+taken on another branch, or taken and then reverted, is never reused; two machines can still pick the same
+number before they see each other, so ``lint`` flags duplicate numbers after a merge, ``renumber`` fixes
+them, and the analyst renumbers its own rules before it writes new ones.
 """
 
 from __future__ import annotations
@@ -259,9 +260,11 @@ class RuleBook:
         new = self.write(rule)
         return old, new
 
-    def renumber_duplicates(self) -> list[tuple[Rule, str]]:
+    def renumber_duplicates(self, *, only_nevo_rules: bool = False) -> list[tuple[Rule, str]]:
         """Give every rule whose number is taken twice (two branches merged) a fresh number; the rule
-        created first keeps its number. Returns (rule with its old id, new id); files are rewritten."""
+        created first keeps its number. Returns (rule with its old id, new id); files are rewritten.
+        ``only_nevo_rules``: renumber only active rules nevo wrote (they cite incidents), as the analyst
+        does on its own; a user's or a deprecated rule waits for `nevo rules renumber`."""
         changes: list[tuple[Rule, str]] = []
         by_id: dict[str, list[Rule]] = {}
         for rule in self.rules():
@@ -271,6 +274,8 @@ class RuleBook:
                 continue
             group.sort(key=lambda r: (r.created or "~", str(r.path)))
             for rule in group[1:]:
+                if only_nevo_rules and (rule.status != "active" or not rule.incidents):
+                    continue
                 prefix = rule.id.split("-")[0]
                 new_id = self.next_id(prefix)
                 old_id, old_path = rule.id, rule.path

@@ -493,3 +493,27 @@ def test_a_rule_with_another_guard_is_not_a_duplicate(repo: Workspace) -> None:
     assert [o.verdict for o in outcomes] == ["committed", "committed"], outcomes
     commands = sorted(str((r.guard or {}).get("command")) for r in RuleBook(repo).active())
     assert commands == ["docker compose build", "docker compose up"]
+
+
+def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -> None:
+    from nevo.rules import Rule
+
+    def write(title: str, created: str, incidents: list[str]) -> None:
+        fields = {"trigger": "t", "enforcement": "e", "verification": "v"}
+        rule = Rule(id="PROJ-001", title=title, body=f"{title}.", incidents=incidents, created=created, **fields)
+        git(repo.root, "add", str(RuleBook(repo).write(rule)))
+
+    write("First web build", "2026-11-20T05:00:00Z", ["INC-a"])
+    write("Second lint", "2026-11-21T04:00:00Z", ["INC-b"])
+    write("Mine", "2026-11-21T04:30:00Z", [])  # written by hand: renumbered only by `nevo rules renumber`
+    git(repo.root, "commit", "-qm", "a merge that brought the same number three times")
+    record(repo, "npm run build", NPM_ERROR, recovery="npm --prefix web run build")
+
+    report = analyst.analyze_ready(repo, clock=CLOCK)
+
+    assert report.renumbered == [("PROJ-001", "PROJ-002")]
+    [outcome] = report.outcomes
+    assert outcome.rule_id == "PROJ-003"
+    titles = {r.title: r.id for r in RuleBook(repo).rules()}
+    assert (titles["First web build"], titles["Second lint"], titles["Mine"]) == ("PROJ-001", "PROJ-002", "PROJ-001")
+    assert "renumber" in git(repo.root, "log", "-2", "--format=%s")

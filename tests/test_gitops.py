@@ -167,3 +167,34 @@ def test_a_held_index_lock_is_waited_for(git_workspace: Workspace) -> None:
     (root / "r.md").write_text("r\n")
     gitops.commit_files(root, [root / "r.md"], "nevo: r")
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_a_reverted_number_is_never_reused(git_workspace: Workspace) -> None:
+    root = git_workspace.root
+    _add_rule(git_workspace, "first")
+    assert _add_rule(git_workspace, "second") == "PROJ-002"
+    git(root, "revert", "--no-edit", "HEAD")  # PROJ-002 is in no tree any more, only in the history
+    assert [r.id for r in RuleBook(git_workspace).rules()] == ["PROJ-001"]
+    assert _add_rule(git_workspace, "third") == "PROJ-003"
+
+
+def test_numbers_from_every_ref_take_one_git_process(git_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import git as gitpython
+
+    root = git_workspace.root
+    _add_rule(git_workspace, "base")
+    for n in range(12):
+        git(root, "branch", f"b{n}")
+    git(root, "checkout", "-q", "b7")
+    _add_rule(git_workspace, "on b7")
+    git(root, "checkout", "-q", "main")
+    calls: list[object] = []
+    real = gitpython.cmd.Git.execute
+
+    def counting(self: gitpython.cmd.Git, command: object, *args: object, **kwargs: object) -> object:
+        calls.append(command)
+        return real(self, command, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitpython.cmd.Git, "execute", counting)
+    assert RuleBook(git_workspace).next_id() == "PROJ-003"
+    assert len(calls) == 1, calls
