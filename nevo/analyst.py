@@ -393,6 +393,8 @@ def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: Rul
     }
     if not fields["title"] or not fields["body"]:
         raise GateFailure("rejected", "format: the rule needs a title and a body")
+    if "[REDACTED" in fields["title"] + fields["body"]:  # quoting a secret's placeholder teaches nothing usable
+        raise GateFailure("rejected", "format: the rule quotes a redacted secret; it must not name one")
     missing = [name for name in ("trigger", "enforcement", "verification") if not fields[name]]
     if missing:
         raise GateFailure("rejected", f"completeness: no {', '.join(missing)} (the rule would be decorative)")

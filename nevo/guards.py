@@ -81,7 +81,7 @@ def compile_guards(workspace: Workspace, python: str | None = None) -> list[dict
             continue
         if action == "rewrite" and not str(spec.get("fix") or "").strip():
             continue
-        proof = _proof(rule.path)
+        proof = _proof(workspace, rule.path)
         if proof is None:
             continue
         entry: dict[str, Any] = {
@@ -110,7 +110,7 @@ def compile_guards(workspace: Workspace, python: str | None = None) -> list[dict
     return guards
 
 
-def _proof(path: Path | None) -> tuple[str, list[str]] | None:
+def _proof(workspace: Workspace, path: Path | None) -> tuple[str, list[str]] | None:
     """Where the hook finds the rule (relative to the workspace) and the lines that must still be in it:
     its ``guard:`` block and its ``status:`` line, verbatim. None when the file cannot be read."""
     if path is None:
@@ -129,7 +129,11 @@ def _proof(path: Path | None) -> tuple[str, list[str]] | None:
             snippets.append(line)
     if not any(s.startswith("guard:") for s in snippets):
         return None
-    return f"{path.parent.parent.name}/{path.parent.name}/{path.name}", snippets
+    try:
+        relative = path.resolve().relative_to(workspace.root.resolve()).as_posix()
+    except ValueError:
+        return None  # a rule outside the workspace: the hook could not find it
+    return relative, snippets
 
 
 def _while_indented(lines: list[str]) -> list[str]:
@@ -142,22 +146,23 @@ def _while_indented(lines: list[str]) -> list[str]:
 
 
 def refresh_if_stale(workspace: Workspace) -> bool:
-    """Recompile the guards (and re-sync the hooks) when the rules changed behind nevo's back: a ``git
-    revert``, ``pull`` or ``checkout``, or a hand edit of ``.claude/rules/``. Cheap when nothing changed (a
-    few ``stat`` calls); returns whether it recompiled. The monitor and the nightly call it."""
+    """Recompile the guards (and re-sync the hooks, re-render the context) when the rules changed behind
+    nevo's back: a ``git revert``, ``pull`` or ``checkout``, or a hand edit of ``.claude/rules/``. Cheap
+    when nothing changed (a few ``stat`` calls, no parsing); returns whether it recompiled. For the
+    monitor's processing and the nightly."""
+    if not _stale(workspace):
+        return False
+    from nevo.analyst import after_rules_changed
     from nevo.config import load_config
     from nevo.errors import NevoError
 
     try:
-        if not load_config(workspace).get("analyst.guards"):
-            return False
+        config = load_config(workspace)
     except NevoError:
-        pass  # a broken config is reported elsewhere; guards follow the rules
-    if not _stale(workspace):
+        return False  # a broken config is reported elsewhere (doctor, status); the hook checks the rules anyway
+    if not config.get("analyst.guards"):
         return False
-    from nevo.analyst import after_rules_changed
-
-    after_rules_changed(workspace)
+    after_rules_changed(workspace, config)
     return True
 
 

@@ -517,3 +517,10 @@ def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -
     titles = {r.title: r.id for r in RuleBook(repo).rules()}
     assert (titles["First web build"], titles["Second lint"], titles["Mine"]) == ("PROJ-001", "PROJ-002", "PROJ-001")
     assert "renumber" in git(repo.root, "log", "-2", "--format=%s")
+
+
+def test_a_proposal_quoting_a_secret_is_rejected(repo: Workspace) -> None:
+    record(repo, f"GH_TOKEN={SECRET} gh api /user", "Exit code 127\nbash: gh: command not found", times=3)
+    provider = ScriptedProvider(_proposal(f"Use `GH_TOKEN={SECRET} ~/bin/gh api /user` instead."))
+    [outcome] = analyst.analyze_ready(repo, provider=provider, clock=CLOCK).outcomes
+    assert outcome.verdict == "rejected" and "secret" in outcome.reason and RuleBook(repo).rules() == []

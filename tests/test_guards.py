@@ -320,3 +320,9 @@ def test_a_table_from_an_older_nevo_is_stale(committed: Workspace) -> None:
     table = guards.table_path(committed)
     table.write_text(table.read_text().replace('"version": 2', '"version": 1'))
     assert guards.refresh_if_stale(committed) is True and '"version": 2' in table.read_text()
+
+
+def test_refresh_leaves_guards_alone_when_they_are_turned_off(committed: Workspace) -> None:
+    committed.config_path.write_text("analyst:\n  guards: false\n")
+    git(committed.root, "revert", "--no-edit", "HEAD")
+    assert guards.refresh_if_stale(committed) is False
