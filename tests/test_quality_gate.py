@@ -20,7 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 PAYLOAD = json.dumps({"hook_event_name": "TaskCompleted", "task_id": "1", "task_subject": "add half()"})
 
 
-def run_hook(workspace: Workspace, *, nevo_on_path: bool) -> subprocess.CompletedProcess[str]:
+def run_hook(
+    workspace: Workspace, *, nevo_on_path: bool, payload: str = PAYLOAD
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if not nevo_on_path:  # the fallback: python3 -m nevo.quality.gate
         bin_dir = workspace.root.parent / "bin"
@@ -34,7 +36,7 @@ def run_hook(workspace: Workspace, *, nevo_on_path: bool) -> subprocess.Complete
         env["PATH"] = str(bin_dir)
     return subprocess.run(
         [str(workspace.hooks_dir / "quality-gate")],
-        input=PAYLOAD,
+        input=payload,
         capture_output=True,
         text=True,
         env=env,
@@ -122,3 +124,78 @@ def test_the_same_task_is_let_through_after_three_blocks_in_a_row(git_workspace:
     assert run_hook(git_workspace, nevo_on_path=False).returncode == 0
     (git_workspace.root / "bad.py").write_text("try:\n    x = 1\nexcept:\n    x = 2\n")
     assert run_hook(git_workspace, nevo_on_path=False).returncode == 2
+
+
+def event(name: str, task: str, session: str = "s-1") -> str:
+    return json.dumps({"session_id": session, "hook_event_name": name, "task_id": task, "task_subject": "t"})
+
+
+BARE_EXCEPT = "try:\n    x = 1\nexcept:\n    x = 2\n"
+
+
+def test_only_what_changed_since_the_task_was_created_is_judged(git_workspace: Workspace) -> None:
+    init(git_workspace, quality_gate=True)
+    root = git_workspace.root
+    (root / "legacy.py").write_text(BARE_EXCEPT)  # the person's uncommitted work, not the task's
+    created = run_hook(git_workspace, nevo_on_path=False, payload=event("TaskCreated", "1"))
+    assert (created.returncode, created.stdout, created.stderr) == (0, "", "")  # creating never blocks
+    [baseline] = (git_workspace.nevo_dir / "locks" / "quality-gate-baselines").glob("*.json")
+    assert json.loads(baseline.read_text())["files"].keys() == {"legacy.py"}
+
+    (root / "new.py").write_text('"""New."""\n\n\ndef one() -> int:\n    """One."""\n    return 1\n')
+    done = run_hook(git_workspace, nevo_on_path=False, payload=event("TaskCompleted", "1"))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert not baseline.exists()  # completed: the baseline is gone
+
+    # A task with no baseline (created before the gate was installed) judges every changed file.
+    assert run_hook(git_workspace, nevo_on_path=False, payload=event("TaskCompleted", "2")).returncode == 2
+
+    # The task edits the person's file: now it is the task's too, and judged.
+    run_hook(git_workspace, nevo_on_path=False, payload=event("TaskCreated", "3"))
+    (root / "legacy.py").write_text(BARE_EXCEPT + "y = 3\n")
+    blocked = run_hook(git_workspace, nevo_on_path=False, payload=event("TaskCompleted", "3"))
+    assert blocked.returncode == 2 and "legacy.py:3" in blocked.stderr, blocked.stderr
+    # Baselines are per session and task: the same task id in another session has none.
+    run_hook(git_workspace, nevo_on_path=False, payload=event("TaskCreated", "4", session="s-2"))
+    assert run_hook(git_workspace, nevo_on_path=False, payload=event("TaskCompleted", "4")).returncode == 2
+
+
+def test_task_created_never_blocks_whatever_the_gate_answers(workspace: Workspace, tmp_path: Path) -> None:
+    """Even a `nevo` that answers with a blocking verdict (an older nevo, a bug) cannot block creating a task:
+    the hook itself reads the event. The same answer on TaskCompleted does block."""
+    init(workspace, quality_gate=True)
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "nevo"
+    fake.write_text("#!/bin/sh\ncat >/dev/null\necho 'nevo quality gate: 1 problem(s)' >&2\nexit 2\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+    def hook(payload: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(workspace.hooks_dir / "quality-gate")],
+            input=payload,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert hook(event("TaskCreated", "1")).returncode == 0
+    assert hook(json.dumps({"hook_event_name": "TaskCreated", "task_id": "1"}, indent=2)).returncode == 0
+    assert hook(event("TaskCompleted", "1")).returncode == 2
+
+
+def test_the_baseline_mode_of_the_module(git_workspace: Workspace) -> None:
+    init(git_workspace, quality_gate=True)
+    root = git_workspace.root
+    (root / "legacy.py").write_text(BARE_EXCEPT)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    module = [sys.executable, "-m", "nevo.quality.gate", "--workspace", str(root)]
+    payload = json.dumps({"session_id": "s-9", "task_id": "7"})  # no event name: the flag decides
+    done = subprocess.run(
+        [*module, "--baseline"], input=payload, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0
+    done = subprocess.run(module, input=payload, env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")

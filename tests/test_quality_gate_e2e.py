@@ -3,6 +3,7 @@ files it changed is blocked and Claude sees the findings; once fixed, the comple
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -22,10 +23,16 @@ def test_task_completed_is_blocked_with_the_findings_until_they_are_fixed(
     git_workspace: Workspace, tmp_path: Path
 ) -> None:
     init(git_workspace, quality_gate=True)
+    settings = json.loads(git_workspace.settings_path.read_text())
+    if "TaskCreated" not in settings["hooks"]:  # until `nevo init --quality-gate` registers it
+        settings["hooks"]["TaskCreated"] = settings["hooks"]["TaskCompleted"]
+        git_workspace.settings_path.write_text(json.dumps(settings))
+    # The person's own uncommitted work, with a type error of its own: not the task's, never judged.
+    (git_workspace.root / "legacy.py").write_text(BAD.replace("half", "legacy"))
     half = str(git_workspace.root / "half.py")
     script = [
-        tool("Write", {"file_path": half, "content": BAD}),
         tool("TaskCreate", {"subject": "add half()", "description": "write half.py", "activeForm": "adding"}),
+        tool("Write", {"file_path": half, "content": BAD}),
         tool("TaskUpdate", {"taskId": "1", "status": "completed"}),
         tool("Write", {"file_path": half, "content": GOOD}),
         tool("TaskUpdate", {"taskId": "1", "status": "completed"}),
@@ -39,5 +46,6 @@ def test_task_completed_is_blocked_with_the_findings_until_they_are_fixed(
     after_first_completion = requests[3].messages_text()
     assert "nevo quality gate: 1 problem(s)" in after_first_completion, after_first_completion[-2000:]
     assert "half.py:6: error: Incompatible return value type" in after_first_completion
+    assert "legacy.py" not in after_first_completion  # the baseline taken at TaskCreated left it out
     after_fix = requests[5].messages_text()
     assert after_fix.count("nevo quality gate:") == 1  # the second completion was not blocked

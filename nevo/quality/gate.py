@@ -5,14 +5,22 @@ Installed by ``nevo init --quality-gate`` as ``.nevo/hooks/quality-gate``, which
 (or ``python3 -m nevo.quality.gate``). Exit 2 with the findings on stderr blocks the completion and Claude
 sees why; the first stderr line is ``BANNER`` so the hook can tell a real verdict from a usage error. nevo's
 own failure (no git, a tool missing, a crash) never blocks: it is logged and the gate exits 0.
+
+Only the task's own work is judged. The same hook on TaskCreated (``hook_event_name`` in the payload, or
+``--baseline``) records a baseline: the code files already changed in the working tree and a hash of each,
+in ``.nevo/locks/quality-gate-baselines/`` keyed by session and task. At TaskCompleted a file that is still
+exactly as it was in the baseline is not the task's and is not judged. Without a baseline (TaskCreated not
+registered, or a task created before the gate was installed) every changed file is judged.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +37,9 @@ BANNER = "nevo quality gate:"
 MAX_REPORTED = 40
 MAX_FILES = 200
 GATE_TIMEOUT_SECONDS = 240
-MAX_BLOCKS = (
-    3  # blocks in a row for one task before the gate lets it complete  # the hook's own timeout is 300 s
-)
+MAX_BLOCKS = 3  # blocks in a row for one task before the gate lets it complete
+BASELINE_MAX_AGE_SECONDS = 7 * 24 * 3600  # a baseline whose task never completed is dropped after this
+TASK_CREATED = "TaskCreated"
 
 
 @dataclass
@@ -80,13 +88,47 @@ def changed_files(root: Path) -> list[str] | None:
     return names
 
 
+def code_files(root: Path, names: Sequence[str]) -> list[str]:
+    """The Python and shell files among ``names``: what the gate judges."""
+    return [f for f in names if f.endswith(".py") or f in checks.shell_files([f], root)]
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def snapshot(root: Path) -> dict[str, str] | None:
+    """The baseline: every changed code file now, with a hash of its content; None when not git."""
+    names = changed_files(root)
+    if names is None:
+        return None
+    return {name: file_digest(root / name) for name in code_files(root, names)}
+
+
+def changed_since(root: Path, baseline: dict[str, str]) -> list[str] | None:
+    """Changed files that are not exactly as they were in ``baseline`` (new, or edited since)."""
+    names = changed_files(root)
+    if names is None:
+        return None
+    return [name for name in names if baseline.get(name) != file_digest(root / name)]
+
+
 def run_gate(
-    root: Path, files: Sequence[str] | None = None, options: ToolOptions | None = None
+    root: Path,
+    files: Sequence[str] | None = None,
+    options: ToolOptions | None = None,
+    baseline: dict[str, str] | None = None,
 ) -> GateResult:
-    """The fast stages on ``files`` (default: what changed in the git working tree)."""
-    chosen = changed_files(root) if files is None else list(files)
-    code = [f for f in chosen or [] if f.endswith(".py") or f in checks.shell_files([f], root)]
-    code = sorted(code)[:MAX_FILES]  # a task that touched thousands of files is not judged file by file
+    """The fast stages on ``files`` (default: what changed in the git working tree, less what is still as it
+    was in ``baseline``)."""
+    if files is not None:
+        chosen: list[str] | None = list(files)
+    else:
+        chosen = changed_files(root) if baseline is None else changed_since(root, baseline)
+    code = sorted(code_files(root, chosen or []))[:MAX_FILES]  # thousands of files are not judged one by one
     result = GateResult(code)
     if not code:
         return result
@@ -108,26 +150,34 @@ def run_gate(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Hook entry point: 2 with the findings on stderr when the changed files fail, else 0."""
+    """Hook entry point: 2 with the findings on stderr when the changed files fail, else 0. ``--baseline``
+    (or a TaskCreated payload) records the task's baseline instead and always exits 0."""
     parser = argparse.ArgumentParser(prog="nevo-quality-gate")
     parser.add_argument("--workspace", type=Path, default=Path.cwd())
+    parser.add_argument("--baseline", action="store_true", help="record the baseline (TaskCreated)")
     args = parser.parse_args(argv)
-    return gate_exit_code(args.workspace.resolve())
+    return gate_exit_code(args.workspace.resolve(), baseline=args.baseline)
 
 
-def gate_exit_code(root: Path) -> int:
+def gate_exit_code(root: Path, *, baseline: bool = False) -> int:
     """Run the gate for the hook: 2 (block) with the report on stderr, else 0. The same task blocked
     ``MAX_BLOCKS`` times in a row is let through with a message for the person: an agent that cannot fix
-    the findings must not be stuck forever."""
+    the findings must not be stuck forever. On TaskCreated (``baseline``, or the payload's event) it only
+    records the baseline and exits 0: creating a task is never blocked."""
+    workspace = Workspace(root)
     try:
         payload = _payload(sys.stdin.read() if not sys.stdin.isatty() else "")
-        result = run_gate(root)
+        task = f"{payload.get('session_id', '')}:{payload.get('task_id', '')}"
+        if baseline or payload.get("hook_event_name") == TASK_CREATED:
+            _save_baseline(workspace, task, snapshot(root))
+            return 0
+        result = run_gate(root, baseline=_load_baseline(workspace, task))
     except Exception as exc:  # never block a task on nevo's own failure; the hook logs what we print
         sys.stderr.write(f"nevo quality gate failed (not blocking): {exc!r}\n")
         return 0
-    task = f"{payload.get('session_id', '')}:{payload.get('task_id', '')}"
-    blocks = _count_block(Workspace(root), task, bool(result.blocking))
+    blocks = _count_block(workspace, task, bool(result.blocking))
     if not result.blocking:
+        _drop_baseline(workspace, task)
         return 0
     if blocks > MAX_BLOCKS:
         message = (
@@ -135,6 +185,7 @@ def gate_exit_code(root: Path) -> int:
             f"blocks with {len(result.blocking)} problem(s) left; run `nevo quality run` on the files"
         )
         sys.stdout.write(json.dumps({"systemMessage": message}) + "\n")
+        _drop_baseline(workspace, task)
         return 0
     sys.stderr.write(result.report() + "\n")
     return 2
@@ -146,6 +197,49 @@ def _payload(text: str) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _baseline_path(workspace: Workspace, task: str) -> Path:
+    # One file per task: TaskCreated hooks of several tasks never race on one shared file.
+    name = hashlib.sha256(task.encode("utf-8")).hexdigest()[:32]
+    return workspace.nevo_dir / "locks" / "quality-gate-baselines" / f"{name}.json"
+
+
+def _save_baseline(workspace: Workspace, task: str, files: dict[str, str] | None) -> None:
+    """Keep the baseline for ``task`` (runtime state, ignored by git); stale ones are pruned. Not a nevo
+    workspace or not git: nothing to keep (the completion then judges every changed file)."""
+    if files is None or not workspace.nevo_dir.is_dir():
+        return
+    path = _baseline_path(workspace, task)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - BASELINE_MAX_AGE_SECONDS
+    for old in path.parent.glob("*.json"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            continue  # another hook removed it first
+    atomic_write_text(path, json.dumps({"task": task, "files": files}))
+
+
+def _load_baseline(workspace: Workspace, task: str) -> dict[str, str] | None:
+    """The baseline recorded when ``task`` was created, or None (unreadable counts as none: judge all)."""
+    path = _baseline_path(workspace, task)
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    files = stored.get("files") if isinstance(stored, dict) and stored.get("task") == task else None
+    if not isinstance(files, dict):
+        return None
+    return {str(name): str(digest) for name, digest in files.items()}
+
+
+def _drop_baseline(workspace: Workspace, task: str) -> None:
+    try:
+        _baseline_path(workspace, task).unlink(missing_ok=True)
+    except OSError as exc:  # a stale baseline is pruned later; the completion must not fail on it
+        sys.stderr.write(f"nevo quality gate: could not remove a baseline: {exc}\n")
 
 
 def _count_block(workspace: Workspace, task: str, blocking: bool) -> int:
