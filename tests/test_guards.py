@@ -326,3 +326,13 @@ def test_refresh_leaves_guards_alone_when_they_are_turned_off(committed: Workspa
     committed.config_path.write_text("analyst:\n  guards: false\n")
     git(committed.root, "revert", "--no-edit", "HEAD")
     assert guards.refresh_if_stale(committed) is False
+
+
+def test_a_narrowing_rewrite_from_an_older_rule_is_not_compiled(installed: Workspace) -> None:
+    rule = add_rule(installed, command="pytest tests/test_api.py")
+    assert rule.guard is not None
+    rule.guard["fix"] = "pytest tests/test_api.py -k test_login"
+    RuleBook(installed).write(rule)
+    add_rule(installed, rule_id="PROJ-002")
+    assert [g["rule"] for g in guards.compile_guards(installed)] == ["PROJ-002"]
+    assert run_hook(installed, "pytest tests/test_api.py")[:2] == (0, None)
