@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,12 +189,12 @@ def test_numbers_from_every_ref_take_one_git_process(git_workspace: Workspace, m
     git(root, "checkout", "-q", "b7")
     _add_rule(git_workspace, "on b7")
     git(root, "checkout", "-q", "main")
-    calls: list[object] = []
-    real = gitpython.cmd.Git.execute
+    calls: list[Any] = []
+    real: Any = gitpython.cmd.Git.execute
 
-    def counting(self: gitpython.cmd.Git, command: object, *args: object, **kwargs: object) -> object:
-        calls.append(command)
-        return real(self, command, *args, **kwargs)  # type: ignore[arg-type]
+    def counting(self: gitpython.cmd.Git, command: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(command)  # a spy: every git process GitPython starts goes through execute
+        return real(self, command, *args, **kwargs)
 
     monkeypatch.setattr(gitpython.cmd.Git, "execute", counting)
     assert RuleBook(git_workspace).next_id() == "PROJ-003"
