@@ -119,7 +119,8 @@ def test_inbox_entries_become_facts_and_only_those_lines_are_cleared(installed: 
     assert result.ingested == 3 and result.new_facts == 3
     facts = {f.text: f for f in list_facts(db)}
     assert facts["`uv run pytest` runs the tests here."].source == "inbox"
-    assert facts["Never edit generated/ by hand."].category == "preference"
+    # The agent wrote it (inbox lines are not the user's words): a lesson, not a USER.md preference.
+    assert facts["Never edit generated/ by hand."].category == "lesson"
     text = inbox.read_text()
     assert "uv run pytest" not in text and "## notes" in text and "nevo inbox" in text
     again = ingest_inbox(db, installed, load_config(installed), fixed_clock(NOW))

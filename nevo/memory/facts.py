@@ -11,6 +11,7 @@ commands that build and test this project, failures and what fixed them). With a
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ from nevo.clock import iso, parse_instant
 from nevo.config import Config
 from nevo.db import Database
 from nevo.providers import Request, offline_handler
-from nevo.redact import redact
+from nevo.redact import MARKER_PREFIX, redact
+from nevo.safety import scan
+
+log = logging.getLogger(__name__)
 
 CATEGORIES = ("preference", "configuration", "environment", "event", "lesson")
 MAX_FACT_CHARS = 240
@@ -64,14 +68,37 @@ def expiry(category: str, seen_at: datetime, config: Config) -> str | None:
     return None if days is None else iso(seen_at + timedelta(days=float(days)))
 
 
-def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, config: Config) -> bool:
-    """Record a fact from ``origin`` (a session id, or ``inbox:...``); True when the fact is new. Saying it
-    again from the same origin changes nothing; from a new origin it is one more confirmation and its life
-    starts again. Call inside a transaction."""
+# A credential named next to a redacted value: "the staging password is [REDACTED:password]".
+_CREDENTIAL_WORD = re.compile(
+    r"\b(?:passw(?:or)?d|passphrase|passcode|secret|token|api[ _-]?key|access[ _-]?key|pin|credentials?)\b",
+    re.IGNORECASE,
+)
+
+
+def fact_problem(text: str, source: str) -> str | None:
+    """Why ``text`` (already redacted) must not become a fact, or None. Facts are loaded into every
+    session's context, so the safety gate applies to them as to rules: tool output read by the agent
+    (the inbox, a model's answer) may carry an injected instruction. A user's statement that named a
+    credential with its value is useless once redacted, and says where a secret lives: dropped too."""
+    findings = scan(text)
+    if findings:
+        return f"unsafe ({findings[0].kind})"
+    if source == "user" and MARKER_PREFIX in text and _CREDENTIAL_WORD.search(text):
+        return "a credential with its value"
+    return None
+
+
+def record_fact(db: Database, candidate: FactCandidate, origin: str, at: datetime, config: Config) -> str:
+    """Like remember(), but says what happened: "new", "seen" (known fact, maybe one more
+    confirmation), "empty", or "dropped: <why>" (logged)."""
     text = tidy(redact(candidate.text))  # inbox lines and model answers were never redacted: do it here
     category = candidate.category if candidate.category in CATEGORIES else "lesson"
     if not text:
-        return False
+        return "empty"
+    problem = fact_problem(text, candidate.source)
+    if problem is not None:
+        log.warning("fact from %s dropped, %s: %.80r", origin, problem, text)
+        return f"dropped: {problem}"
     digest = fact_hash(text)
     stamp = iso(at)
     row = db.one("SELECT id, last_seen_at FROM facts WHERE hash = ?", (digest,))
@@ -96,7 +123,7 @@ def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, 
             "INSERT INTO fact_sources (fact_id, origin, journal_seq, at) VALUES (?, ?, ?, ?)",
             (cursor.lastrowid, origin, candidate.journal_seq, stamp),
         )
-        return True
+        return "new"
     added = db.execute(
         "INSERT OR IGNORE INTO fact_sources (fact_id, origin, journal_seq, at) VALUES (?, ?, ?, ?)",
         (row["id"], origin, candidate.journal_seq, stamp),
@@ -110,7 +137,14 @@ def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, 
             " id = ?",
             (latest, expiry(str(category_row["category"]), parse_instant(latest), config), row["id"]),
         )
-    return False
+    return "seen"
+
+
+def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, config: Config) -> bool:
+    """Record a fact from ``origin`` (a session id, or ``inbox:...``); True when the fact is new. Saying it
+    again from the same origin changes nothing; from a new origin it is one more confirmation and its life
+    starts again. An unsafe fact is dropped (see fact_problem). Call inside a transaction."""
+    return record_fact(db, candidate, origin, at, config) == "new"
 
 
 def tidy(text: str) -> str:
@@ -172,7 +206,7 @@ _CONFIGURATION = re.compile(
     r"our\s+\w+\s+is)\b",
     re.IGNORECASE,
 )
-_ENVIRONMENT_WORDS = re.compile(r"\b(?:installed|version|path|runs on|python|node|port|docker|env)\b", re.I)
+ENVIRONMENT_WORDS = re.compile(r"\b(?:installed|version|path|runs on|python|node|port|docker|env)\b", re.I)
 
 
 def classify(text: str) -> str:
@@ -182,7 +216,7 @@ def classify(text: str) -> str:
         return "configuration"
     if re.search(r"\b(?:failed|worked|instead|fix(?:ed)?|broke)\b", text, re.I):
         return "lesson"
-    if _ENVIRONMENT_WORDS.search(text):
+    if ENVIRONMENT_WORDS.search(text):
         return "environment"
     return "configuration"
 

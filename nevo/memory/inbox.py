@@ -16,7 +16,7 @@ from nevo.clock import Clock, iso
 from nevo.config import Config
 from nevo.db import Database
 from nevo.fsutil import atomic_write_text
-from nevo.memory.facts import FactCandidate, classify, remember
+from nevo.memory.facts import ENVIRONMENT_WORDS, FactCandidate, classify, record_fact
 from nevo.workspace import Workspace
 
 INBOX_HEADER = (
@@ -33,6 +33,7 @@ _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*\S)\s*$")
 class InboxResult:
     ingested: int
     new_facts: int
+    dropped: int = 0  # entries refused by the safety gate (see facts.fact_problem)
 
 
 def entries(text: str) -> list[tuple[str, str]]:
@@ -53,8 +54,23 @@ def entries(text: str) -> list[tuple[str, str]]:
     return found
 
 
+# The agent writes the inbox after reading tool output, so "always ..." there is the agent's lesson
+# (or text it read), not the user's preference: USER.md only gets lines that quote the user.
+_USER_PREFERS = re.compile(
+    r"\buser(?:'s)?\s+(?:prefers|preferred|wants|wanted|likes|liked|insists|insisted|preference)\b", re.IGNORECASE
+)
+_USER_SAID = re.compile(
+    r"\buser\s+(?:said|says|asked|asks|requested|stated|told\s+(?:me|us)|explicitly)\b", re.IGNORECASE
+)
+
+
 def _category(text: str) -> str:
-    category = classify(text)
+    if _USER_PREFERS.search(text):
+        return "preference"
+    said = _USER_SAID.search(text)
+    category = classify(text[said.end() :].lstrip(" :,") if said else text)  # "the user said: never ..."
+    if category == "preference" and not said:
+        return "environment" if ENVIRONMENT_WORDS.search(text) else "lesson"
     return (
         "lesson"
         if category == "configuration" and not re.search(r"\b(?:we use|uses|using)\b", text, re.I)
@@ -70,20 +86,22 @@ def ingest_inbox(db: Database, workspace: Workspace, config: Config, clock: Cloc
     if not found:
         return InboxResult(0, 0)
     now = clock()
-    new = 0
+    new = dropped = 0
     with db.transaction():
         for _, body in found:
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
-            new += remember(
+            outcome = record_fact(
                 db,
                 FactCandidate(body, _category(body), "inbox"),
                 f"inbox:{iso(now)[:10]}:{digest}",
                 now,
                 config,
             )
+            new += outcome == "new"
+            dropped += outcome.startswith("dropped")
     # Only after the facts are committed: take out exactly the lines ingested, keep what arrived meanwhile.
     ingested = {line for line, _ in found}
     remaining = [line for line in path.read_text(encoding="utf-8").splitlines() if line not in ingested]
     text = "\n".join(remaining).strip("\n")
     atomic_write_text(path, (text + "\n") if text else INBOX_HEADER)
-    return InboxResult(len(found), new)
+    return InboxResult(len(found), new, dropped)

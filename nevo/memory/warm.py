@@ -16,7 +16,8 @@ from nevo.clock import Clock, parse_instant
 from nevo.config import Config
 from nevo.db import Database
 from nevo.fsutil import atomic_write_text
-from nevo.memory.facts import Fact
+from nevo.memory.facts import Fact, fact_problem
+from nevo.redact import redact
 from nevo.workspace import Workspace
 
 CATEGORY_WEIGHT = {"preference": 3.0, "lesson": 3.0, "environment": 2.5, "configuration": 2.5, "event": 1.0}
@@ -65,6 +66,13 @@ def _top_facts(db: Database, categories: tuple[str, ...], now: datetime) -> list
     return sorted(facts, key=lambda f: (-score(f, now), f.id))
 
 
+def _shown_text(fact: Fact) -> str | None:
+    """The fact as it may be loaded into every session, or None when it must not be: facts stored
+    before the safety gate and the prose redaction existed are checked again here."""
+    text = redact(fact.text)
+    return None if fact_problem(text, fact.source) else text
+
+
 def _fill(header: str, sections: list[tuple[str, list[Fact]]], budget: int) -> str:
     """Best facts first, each section keeping its own order, until the budget is spent (never exceeded)."""
     text = header
@@ -76,6 +84,12 @@ def _fill(header: str, sections: list[tuple[str, list[Fact]]], budget: int) -> s
     used = len(header) + sum(len(f"\n## {title}\n") for title, facts in sections if facts)
     for _, title, fact in ranked:
         line = f"- {fact.text}\n"
+        if used + len(line) > budget:
+            continue
+        shown = _shown_text(fact)
+        if shown is None:
+            continue
+        line = f"- {shown}\n"
         if used + len(line) > budget:
             continue
         chosen[title].append(line)
