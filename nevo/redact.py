@@ -253,7 +253,7 @@ TOKEN_SHAPES: tuple[_TokenShape, ...] = (
     _family("google-oauth-token", r"ya29\.(?<!NOT_AFTERya29\.)[A-Za-z0-9_\-]{20,}+"),
     _family("google-oauth-token", r"1//0(?<!NOT_AFTER1//0)[A-Za-z0-9_\-]{30,}+"),
     _family("jwt", r"eyJ(?<!NOT_AFTEReyJ)[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]*+"),
-    _family("azure-account-key", r"Key=(?:(?<=AccountKey=)|(?<=SharedAccessKey=))([^;\s\"'<>\\]{8,}+)", 1),
+    _family("azure-account-key", r"Key=(?:(?<=AccountKey=)|(?<=SharedAccessKey=))([^;\s\"'<>\\\[]{8,}+)", 1),
     _family("azure-sas-signature", r"sig=(?<=[?&]sig=)([^&\s\"'<>\\]{10,}+)", 1),
 )
 

@@ -795,3 +795,10 @@ PROSE_NEGATIVES = [
 @pytest.mark.parametrize("text", PROSE_NEGATIVES)
 def test_prose_without_a_secret_is_unchanged(text: str) -> None:
     assert redact(text) == text
+
+
+def test_a_marker_after_account_key_is_not_taken_for_a_key() -> None:
+    """Found by hypothesis: "x AccountKey=0,0" -> "x AccountKey=[REDACTED:secret],0", and the marker plus
+    ",0" then looked like an Azure key (8+ chars) on the second pass: redaction was not idempotent."""
+    once = redact("x AccountKey=0,0")
+    assert redact(once) == once
