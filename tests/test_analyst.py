@@ -277,7 +277,7 @@ def offline(incident: dict[str, Any], recovery: dict[str, Any] | None = None) ->
     from nevo.offline_analyst import analyse_offline
 
     base = {"fingerprint": "0123456789abcdef", "count": 3, "normalized_error": "", "sample": {}}
-    data = {"incident": {**base, **incident}, "recovery": recovery, "existing_rules": []}
+    data: dict[str, Any] = {"incident": {**base, **incident}, "recovery": recovery, "existing_rules": []}
     request = Request(agent=load_agent("incident-analyst"), task="t", data=data, schema=analyst.SCHEMA)
     return analyse_offline(request)
 
@@ -499,8 +499,8 @@ def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -
     from nevo.rules import Rule
 
     def write(title: str, created: str, incidents: list[str]) -> None:
-        fields = {"trigger": "t", "enforcement": "e", "verification": "v"}
-        rule = Rule(id="PROJ-001", title=title, body=f"{title}.", incidents=incidents, created=created, **fields)
+        rule = Rule(id="PROJ-001", title=title, body=f"{title}.", incidents=incidents, created=created)
+        rule.trigger, rule.enforcement, rule.verification = "t", "e", "v"
         git(repo.root, "add", str(RuleBook(repo).write(rule)))
 
     write("First web build", "2026-11-20T05:00:00Z", ["INC-a"])

@@ -6,6 +6,7 @@ import json
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 from nevo.novelty import DUPLICATE_AT, NoveltyIndex, features, similarity, stem, words
 
@@ -59,7 +60,7 @@ def test_verdict_json_shape() -> None:
     verdict = NoveltyIndex([("PROJ-001", "Read files before editing them.")]).check(
         "Read a file before you edit it"
     )
-    out = verdict.to_json()
+    out: dict[str, Any] = verdict.to_json()
     assert out["verdict"] == "duplicate" and out["matches"][0]["id"] == "PROJ-001"
     assert 0 < out["matches"][0]["score"] <= 1
 
