@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,8 +157,7 @@ class Monitor:
         except FileNotFoundError:
             return False  # another monitor took it
         except Exception as exc:  # a payload the reader did not foresee: it must not block the ones behind it
-            log.warning("trigger %s could not be read", path.name, exc_info=True)
-            self._reject(path, f"could not be read: {type(exc).__name__}: {exc}", result)
+            self._reject(path, _unforeseen("could not be read", exc), result)
             return False
         effect, ended_here = RunResult(), list[str]()
         self.db.execute("SAVEPOINT one_trigger")
@@ -170,8 +170,7 @@ class Monitor:
             # move it aside with the reason (nothing is lost: moving it back re-queues it) and go on.
             self.db.execute("ROLLBACK TO one_trigger")
             self.db.execute("RELEASE one_trigger")
-            log.exception("trigger %s could not be processed", path.name)
-            self._reject(path, f"could not be processed: {type(exc).__name__}: {exc}", result)
+            self._reject(path, _unforeseen("could not be processed", exc), result)
             return False
         self.db.execute("RELEASE one_trigger")
         result.merge(effect)
@@ -358,7 +357,8 @@ class Monitor:
     def _reject(self, path: Path, reason: str, result: RunResult) -> None:
         if move_aside(path, self.workspace.rejected_dir, reason) is not None:
             result.rejected.append(path.name)
-            log.warning("trigger %s moved to %s: %s", path.name, self.workspace.rejected_dir, reason)
+            # info, not warning: the result carries it and the CLI prints it once (with the reason file).
+            log.info("trigger %s moved to %s: %s", path.name, self.workspace.rejected_dir, reason)
 
     def _sweep_stale_temps(self, result: RunResult) -> None:
         now = self.clock().timestamp()
@@ -425,6 +425,12 @@ def _line_offset_of(path: Path, start: int, tool_use_ids: set[str]) -> int | Non
     except OSError:
         return None
     return None
+
+
+def _unforeseen(what: str, exc: BaseException) -> str:
+    """The reason for a trigger that hit a defect: the error first, its traceback below (to report it)."""
+    trace = "".join(traceback.format_exception(exc, limit=-8))
+    return f"{what}: {type(exc).__name__}: {exc}\n\n{trace}"
 
 
 def _mtime_iso(path: Path) -> str | None:

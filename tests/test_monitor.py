@@ -800,3 +800,50 @@ def test_any_exception_while_reading_one_trigger_moves_only_that_one_aside(
     result = run(ws, db)
     assert (result.processed, result.counted, result.rejected) == (2, 2, [poison.name])
     assert "KeyError" in (ws.rejected_dir / f"{poison.name}.reason").read_text()
+
+
+def test_cli_shows_commands_and_trigger_names_with_brackets_as_written(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nevo.cli.common import console
+
+    monkeypatch.setattr(console, "_width", 200)  # one table row per line
+    command = "sed -i s/[/]//g f.txt"
+    write_trigger(ws, failure_payload(command, "Exit code 1\nsed: -e expression #1, char 9: unterminated `s' command"))
+    odd = write_trigger(ws, b"", name="000000000000-[bold].json")  # rejected: its name is printed
+    assert cli_main(["monitor", "--once", "-w", str(ws.root)]) == 0
+    assert f"rejected trigger {odd.name}" in capsys.readouterr().out
+    assert cli_main(["incidents", "-w", str(ws.root)]) == 0
+    listed = capsys.readouterr().out
+    assert "Bash: sed -i s/[/]//g f.txt" in listed
+
+
+def test_cli_incidents_outside_a_workspace_is_an_error_and_an_empty_list_says_so(
+    ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for command in (["incidents"], ["incidents", "--json"], ["incidents", "show", "INC-2000-01-01-0000"]):
+        assert cli_main([*command, "-w", str(bare)]) == 1, command
+        err = capsys.readouterr().err
+        assert "not installed" in err and "nevo init" in err
+    assert cli_main(["incidents", "-w", str(ws.root)]) == 0
+    assert "no incidents yet" in capsys.readouterr().out
+
+
+NEVO = [sys.executable, "-c", "import sys; from nevo.cli import main; sys.exit(main(sys.argv[1:]))"]
+
+
+def test_monitor_once_reports_a_rejected_trigger_once(ws: Workspace) -> None:
+    bad = write_trigger(ws, b"")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "300"}
+    done = subprocess.run(
+        [*NEVO, "monitor", "--once", "-w", str(ws.root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len([line for line in lines if bad.name in line]) == 1, lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -194,3 +195,29 @@ def test_an_unexpected_error_in_a_pass_is_logged_and_retried(
     with Watcher(ws) as watcher:
         assert wait_for(lambda: total_count(ws) == 1)
     assert watcher.result is not None and any("a defect in nevo" in w for w in watcher.result.warnings)
+
+
+def test_nevo_monitor_json_prints_only_json_on_stdout(ws: Workspace) -> None:
+    from tests.test_monitor import NEVO
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [*NEVO, "monitor", "--json", "-w", str(ws.root)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        readable, _, _ = select.select([process.stderr], [], [], WAIT_SECONDS)
+        assert readable and "watching" in process.stderr.readline()
+        capture(ws, failure_payload())
+        assert wait_for(lambda: total_count(ws) == 1)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=WAIT_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert json.loads(out)["counted"] == 1

@@ -6,8 +6,18 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, plain, table, workspace_of
+from nevo.cli.common import (
+    JsonOption,
+    WorkspaceOption,
+    console,
+    emit_json,
+    err_console,
+    plain,
+    table,
+    workspace_of,
+)
 from nevo.errors import NevoError
 from nevo.incidents import incident_details, load_incidents
 from nevo.monitor import RunResult, process_pending
@@ -25,14 +35,15 @@ def _installed(workspace: Workspace) -> Workspace:
 
 
 def _summary(result: RunResult) -> None:
+    # Trigger names and warnings hold file names and exception text: never read them as rich markup.
     for incident_id in result.new_incidents:
-        console.print(f"new incident {incident_id}")
+        console.print(f"new incident {plain(incident_id)}")
     for incident_id in result.loops:
-        console.print(f"[yellow]loop[/yellow]: {incident_id} failed repeatedly in one session")
+        console.print(f"[yellow]loop[/yellow]: {plain(incident_id)} failed repeatedly in one session")
     for name in result.rejected:
-        console.print(f"[red]rejected[/red] trigger {name} (see .nevo/rejected/{name}.reason)")
+        console.print(f"[red]rejected[/red] trigger {plain(name)} (see .nevo/rejected/{plain(name)}.reason)")
     for warning in result.warnings:
-        console.print(f"[yellow]warning[/yellow]: {warning}")
+        console.print(f"[yellow]warning[/yellow]: {plain(warning)}")
 
 
 def monitor(
@@ -52,7 +63,9 @@ def monitor(
     else:
         from nevo.watch import run_watcher  # watchdog is only needed by the watcher
 
-        console.print(f"watching {ws.triggers_dir} (Ctrl-C to stop)")
+        # With --json, stdout carries the JSON result only: the status line goes to stderr.
+        status = err_console if as_json else console
+        status.print(f"watching {ws.triggers_dir} (Ctrl-C to stop)", markup=False, highlight=False)
         result = run_watcher(ws, on_pass=None if as_json else _summary)
     if as_json:
         emit_json(result.to_json())
@@ -79,9 +92,12 @@ def incidents(
     """
     if ctx.invoked_subcommand is not None:
         return
-    found = load_incidents(workspace_of(workspace), status)
+    found = load_incidents(_installed(workspace_of(workspace)), status)
     if as_json:
         emit_json([incident.to_json() for incident in found])
+        return
+    if not found:
+        console.print("no incidents yet" if status is None else f"no {status} incidents", markup=False)
         return
     out = Table(show_lines=False, header_style="bold")
     out.add_column("id", no_wrap=True)  # ids are copied into `nevo incidents show`: never fold them
@@ -94,7 +110,9 @@ def incidents(
         flags = (i.status != "new", i.is_loop, i.recovery is not None, i.session_count > 1)
         labels = (i.status, "loop", "recovered", f"{i.session_count} sessions")
         notes = ", ".join(label for label, on in zip(labels, flags, strict=True) if on)
-        out.add_row(i.id, str(i.count), f"{what[:80]}\n{i.error_class[:80]}", i.last_seen[:10], notes)
+        # Text, not markup: a command such as `sed -i s/[/]//g f.txt` is user data, not rich markup.
+        cells = (i.id, str(i.count), f"{what[:80]}\n{i.error_class[:80]}", i.last_seen[:10], notes)
+        out.add_row(*(Text(cell) for cell in cells))
     console.print(out)
 
 
@@ -108,7 +126,7 @@ def show(
 
     Example: nevo incidents show INC-2026-11-21-a8f2 --json
     """
-    details = incident_details(workspace_of(workspace), incident_id)
+    details = incident_details(_installed(workspace_of(workspace)), incident_id)
     if as_json:
         emit_json(details)
         return
