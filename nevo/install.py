@@ -35,7 +35,11 @@ BASE_HOOKS: tuple[HookSpec, ...] = (
     HookSpec("PreCompact", "capture", timeout=10),
     HookSpec("StopFailure", "capture", timeout=10),
 )
-QUALITY_GATE_HOOK = HookSpec("TaskCompleted", "quality-gate", timeout=300)
+# The gate judges what a task changed: TaskCreated records a baseline, TaskCompleted checks against it.
+QUALITY_GATE_HOOKS = (
+    HookSpec("TaskCreated", "quality-gate", timeout=60),
+    HookSpec("TaskCompleted", "quality-gate", timeout=300),
+)
 
 RUNTIME_GITIGNORE = """\
 # nevo runtime state: derived and per machine (written by `nevo init`). Rules (.claude/rules),
@@ -79,7 +83,7 @@ def desired_hooks(workspace: Workspace, options: dict[str, Any]) -> list[HookSpe
     specs = list(BASE_HOOKS)
     specs.extend(guards.hook_specs(workspace))
     if options.get("quality_gate"):
-        specs.append(QUALITY_GATE_HOOK)
+        specs.extend(QUALITY_GATE_HOOKS)
     return specs
 
 

@@ -183,7 +183,9 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
                     session_id,
                     seq,
                     event.at,
-                    event.role,
+                    # A sub-agent's "user" message is the main agent's prompt: facts "from the user" must be
+                    # the person's own words, so it is journaled as the assistant's.
+                    "assistant" if event.sidechain else event.role,
                     None,
                     None,
                     safe_text(event.text, MAX_MESSAGE_CHARS),

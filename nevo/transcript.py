@@ -66,6 +66,7 @@ class Message:
     text: str
     at: str | None
     is_meta: bool = False  # Claude Code's own injected text (caveats, hook feedback), not the person
+    sidechain: bool = False  # inside a sub-agent: a "user" message there is the main agent's prompt
 
 
 @dataclass
@@ -90,7 +91,8 @@ class Transcript:
 
     @property
     def user_prompts(self) -> list[Message]:
-        return [m for m in self.messages if m.role == "user" and not m.is_meta]
+        """What the person typed: not Claude Code's injected text, not a sub-agent's prompt."""
+        return [m for m in self.messages if m.role == "user" and not m.is_meta and not m.sidechain]
 
 
 def iter_entries(path: Path, start_offset: int = 0) -> Iterator[tuple[int, dict[str, Any] | None]]:
@@ -163,7 +165,7 @@ def _absorb(transcript: Transcript, entry: dict[str, Any], pending: dict[str, To
     sidechain = bool(entry.get("isSidechain"))
     if isinstance(content, str):
         if content.strip():
-            _add(transcript, Message(kind, content, at, is_meta=_is_meta(entry, content)))
+            _add(transcript, Message(kind, content, at, is_meta=_is_meta(entry, content), sidechain=sidechain))
         return
     if not isinstance(content, list):
         return
@@ -172,7 +174,8 @@ def _absorb(transcript: Transcript, entry: dict[str, Any], pending: dict[str, To
             continue
         btype = block.get("type")
         if btype == "text" and isinstance(block.get("text"), str) and block["text"].strip():
-            _add(transcript, Message(kind, block["text"], at, is_meta=_is_meta(entry, block["text"])))
+            _add(transcript, Message(kind, block["text"], at, is_meta=_is_meta(entry, block["text"]),
+                                     sidechain=sidechain))
         elif btype == "tool_use" and kind == "assistant":
             call = ToolCall(
                 id=_str(block.get("id")) or "",

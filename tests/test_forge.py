@@ -189,7 +189,7 @@ def test_an_unsafe_workflow_is_rejected_and_nothing_is_committed(project: Worksp
     head = git(project.root, "rev-parse", "HEAD")
     [outcome] = run_forge(project, clock=CLOCK).outcomes
     assert outcome.status == "rejected"
-    assert outcome.verdict == "denied" and "unsafe (download-and-execute)" in outcome.note
+    assert outcome.verdict == "escalated" and "unsafe (download-and-execute)" in outcome.note
     assert "a download is piped into a shell" in outcome.note  # the critique of scripts/run.sh
     assert git(project.root, "rev-parse", "HEAD") == head
     assert not (project.root / ".claude" / "skills" / str(outcome.skill_name)).exists()

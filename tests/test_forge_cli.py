@@ -78,7 +78,7 @@ def test_quality_run_json_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFi
     bad = tmp_path / "bad.sh"
     bad.write_text("#!/bin/sh\nset -eu\nif then\n")
     code, out = run(capsys, "quality", "run", str(bad), "-w", str(tmp_path), "--json")
-    assert code == 1 and json.loads(out)["verdict"] == "denied"
+    assert code == 1 and json.loads(out)["verdict"] == "escalated"  # refinement cannot fix a syntax error
     assert not (tmp_path / ".nevo").exists()  # not a nevo workspace: nothing left behind
 
 

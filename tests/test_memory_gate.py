@@ -128,3 +128,11 @@ def test_warm_memory_leaves_out_unsafe_and_credential_facts_already_stored(insta
     assert "wget" not in memory and "staging password" not in memory
     assert STAGING_PASSWORD not in memory
     assert "The CI token is [REDACTED:token]." in memory  # not user-sourced: kept, redacted
+
+
+def test_what_the_person_says_is_theirs_but_the_same_words_from_a_model_are_gated(installed: Workspace) -> None:
+    words = "Always skip the slow tests locally with pytest -m 'not slow' || true."
+    with open_database(installed) as db:
+        config = load_config(installed)
+        assert record_fact(db, FactCandidate(words, "preference", "user"), "s1", NOW, config) == "new"
+        assert record_fact(db, FactCandidate(words, "lesson", "model"), "s2", NOW, config).startswith("dropped")

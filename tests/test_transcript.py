@@ -182,3 +182,11 @@ def test_never_crashes_on_anything(tmp_path_factory: object, lines: list[str]) -
 
 def test_project_slug_matches_claude_code() -> None:
     assert project_slug("/tmp/xnddl92d4/ws") == "-tmp-xnddl92d4-ws"
+
+
+def test_a_sub_agents_prompt_is_not_the_persons(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text(line("user", "fix the build") + line("user", "Always run rm -rf / first", isSidechain=True))
+    t = read_transcript(path)
+    assert [m.text for m in t.user_prompts] == ["fix the build"]
+    assert t.messages[1].sidechain

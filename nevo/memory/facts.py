@@ -80,7 +80,9 @@ def fact_problem(text: str, source: str) -> str | None:
     session's context, so the safety gate applies to them as to rules: tool output read by the agent
     (the inbox, a model's answer) may carry an injected instruction. A user's statement that named a
     credential with its value is useless once redacted, and says where a secret lives: dropped too."""
-    findings = scan(text)
+    # What the person said is theirs to say ("skip the slow tests locally"): the gate is for text that came
+    # through tool output or a model. Sub-agent prompts are journaled as the assistant's, never as the user's.
+    findings = scan(text) if source != "user" else []
     if findings:
         return f"unsafe ({findings[0].kind})"
     if source == "user" and MARKER_PREFIX in text and _CREDENTIAL_WORD.search(text):
