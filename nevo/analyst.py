@@ -29,7 +29,7 @@ from nevo.db import Database, open_database
 from nevo.errors import NevoError
 from nevo.novelty import NoveltyIndex, Verdict
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
-from nevo.recovery import is_test_failure, only_narrows, recovery_is_lesson
+from nevo.recovery import is_environmental, is_test_failure, only_narrows, recovery_is_lesson
 from nevo.redact import redact, redact_obj
 from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
@@ -434,6 +434,8 @@ def _guard_for(incident: store.Incident, guard: dict[str, str] | None) -> dict[s
         return None
     if guard["action"] == "rewrite" and only_narrows(guard["command"], guard["fix"]):
         return None
+    if guard["action"] == "rewrite" and not is_environmental(incident.error_class, incident.normalized_error):
+        return None  # e.g. a compile error fixed by editing code: a rewrite would only hide the next one
     return guard
 
 

@@ -62,7 +62,8 @@ ENVIRONMENTAL = re.compile(
     r"not found|no module named|modulenotfound|importerror|no such file|"
     r"unknown (?:option|command|flag|argument)|unrecognized|no rule to make target|permission denied|"
     r"is not installed|cannot find (?:module|package)|enoent|usage:|invalid (?:option|choice|argument)|"
-    r"not recognized|deprecated|requires|missing",
+    r"not recognized|deprecated|requires|missing|not a (?:git )?(?:repository|directory)|"
+    r"(?:could not|cannot|can't) (?:find|read|open|access|stat)",
     re.IGNORECASE,
 )
 # Error classes of a test run whose tests failed (nevo.fingerprint's labels), also behind `make test`.
@@ -233,7 +234,13 @@ def is_test_failure(command: str, error_class: str, error_text: str = "") -> boo
         return False
     if _TEST_FAILED_CLASS.match(error_class):
         return True
-    return runs_tests(command) and not ENVIRONMENTAL.search(f"{error_class}\n{error_text}")
+    return runs_tests(command) and not is_environmental(error_class, error_text)
+
+
+def is_environmental(error_class: str, error_text: str = "") -> bool:
+    """A failure of environment or usage (a missing script, program, module or file, a wrong folder or
+    flag): the only kind a rewrite guard may answer."""
+    return bool(ENVIRONMENTAL.search(f"{error_class}\n{error_text}"))
 
 
 def recovery_is_lesson(failed: str, fixed: str, error_class: str = "", error_text: str = "") -> bool:

@@ -524,3 +524,11 @@ def test_a_proposal_quoting_a_secret_is_rejected(repo: Workspace) -> None:
     provider = ScriptedProvider(_proposal(f"Use `GH_TOKEN={SECRET} ~/bin/gh api /user` instead."))
     [outcome] = analyst.analyze_ready(repo, provider=provider, clock=CLOCK).outcomes
     assert outcome.verdict == "rejected" and "secret" in outcome.reason and RuleBook(repo).rules() == []
+
+
+def test_a_rewrite_guard_needs_an_environment_or_usage_error(repo: Workspace) -> None:
+    error = "Exit code 2\nsrc/a.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'."
+    record(repo, "npm run typecheck", error, recovery="npx tsc --noEmit -p tsconfig.app.json")
+    [outcome] = analyst.analyze_ready(repo, clock=CLOCK).outcomes
+    assert outcome.verdict == "committed" and RuleBook(repo).get(outcome.rule_id or "").guard is None
+    assert not (repo.nevo_dir / "guards.json").exists()

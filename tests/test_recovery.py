@@ -73,3 +73,20 @@ def test_only_an_environment_fix_is_a_lesson() -> None:
     assert recovery_is_lesson("npm run build", "npm --prefix web run build", "npm: missing script build")
     assert not recovery_is_lesson("pytest", "pytest tests/test_b.py", "pytest: tests/test_a.py::t failed")
     assert not recovery_is_lesson("pytest", "pytest", "command not found: pytest")
+
+
+@pytest.mark.parametrize(
+    "error_class,expected",
+    [
+        ("npm: missing script build", True),
+        ("command not found: rg", True),
+        ("ModuleNotFoundError: requests", True),
+        ("git: not a git repository (or any of the parent directories): .git", True),
+        ("exit 2", False),
+        ("TypeError", False),
+    ],
+)
+def test_environment_and_usage_errors_are_told_apart(error_class: str, expected: bool) -> None:
+    from nevo.recovery import is_environmental
+
+    assert is_environmental(error_class) is expected
