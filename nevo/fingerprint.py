@@ -93,6 +93,7 @@ _SECRET_HINT = re.compile(r"(?i)key|token|secret|passw|auth|bearer|sk-|gh[pousr]
 _DIGIT = re.compile(r"\d")
 # (literals of which one must be in the lowercased text for the mask to matter, mask): the literal
 # checks cost nanoseconds, a regex pass microseconds.
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _VALUE_MASKS: list[tuple[tuple[str, ...], Callable[[str], str]]] = [
     (("-",), _sub(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>")),
     (("_",), _sub(r"\b(?:toolu|srvtoolu|msg|req|call|session)_[A-Za-z0-9]{8,}\b", "<id>")),
@@ -105,6 +106,21 @@ _VALUE_MASKS: list[tuple[tuple[str, ...], Callable[[str], str]]] = [
         ),
     ),
     ((":",), _sub(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b", "<time>")),
+    # Addresses vary between runs (DHCP, containers, cloud hosts): `connect to host 10.0.0.5 port 22` and
+    # `... 10.0.0.9 ...` are one incident. IPv4 is four octets 0-255 standing alone, so a version such as
+    # v20.1.2.3 or 1.2.3.4.5 is not an address.
+    ((".",), _sub(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)", "<ip>")),
+    # IPv6: the full eight groups, or a compressed form with "::"; it must hold a digit, so C++'s
+    # `abc::def` stays; times were masked above, so `12:34:56` is not read as an address.
+    (
+        (":",),
+        _sub(
+            r"(?i)(?<![\w:.])(?=[\w:]*\d)(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
+            r"|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?)"
+            r"(?![\w:])",
+            "<ip>",
+        ),
+    ),
     (("0x",), _sub(r"\b0x[0-9a-fA-F]+\b", "0x<hex>")),
     ((), _sub(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}\b", "<hex>")),
     (
@@ -299,6 +315,10 @@ _NODE_ERROR = re.compile(r"^(?:Uncaught )?([A-Z]\w*(?:Error|Exception)|Error)(?:
 _NODE_MISSING = re.compile(r"^Cannot find (module|package) '([^']+)'")
 _NPM_ERROR = re.compile(r"^npm (?:ERR!|error) ?(.*)$")
 _MAKE_FAILURE = re.compile(r"^(?:g?make(?:\[\d+\])?|\S*/make): \*\*\* (.*)$")
+# GNU make 4 quotes 'x', GNU make 3.81 (macOS) `x', and some messages name the target unquoted.
+_MAKE_NO_RULE = re.compile(
+    r"No rule to make target [`'\u2018\"]?(.*?)['\u2019\"]?(?:, needed by .*?)?\.?(?:\s+Stop\.)?\s*$"
+)
 _MAKE_TARGET = re.compile(r"\[(?:\S+?:\d+: )?(.+?)\] (Error \d+|Segmentation fault.*|Killed)")
 _SHELL_PREFIX = re.compile(r"^(?:\S*/)?(?:ba|da|z|k|fi)?sh:(?: line \d+:| \d+:)? ")
 _NOT_FOUND = re.compile(r"^(?:command not found: (\S+)|(\S+): (?:command )?not found)$")
@@ -464,9 +484,9 @@ def _make(out: _Output) -> Extracted | None:
     if not failures:
         return None
     first_index, message = failures[0]
-    if message.startswith("No rule to make target"):
-        target = message.split("'")[1] if "'" in message else message
-        return f"make: no rule to make target {target}", [f"make: *** {message}"]
+    no_rule = _MAKE_NO_RULE.match(message)
+    if no_rule:
+        return f"make: no rule to make target {no_rule.group(1)}", [f"make: *** {message}"]
     targets = [(t.group(1), t.group(2)) for _, m in failures if (t := _MAKE_TARGET.search(m))]
     signature = [f"make: *** [{target}] {status}" for target, status in targets] or [f"make: *** {message}"]
     label = f"make: {targets[0][0] if targets else 'target'} failed"

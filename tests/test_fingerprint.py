@@ -240,7 +240,12 @@ def test_generic_checkout_names_are_not_taken_for_the_workspace() -> None:
         ("session 0f8fad5b-d9cb-469f-a165-70867728950e", "session <uuid>"),
         ("tool_use_id toolu_01AbCdEf23456789", "tool_use_id <id>"),
         ("commit 3f2a9c1d7e and abc1234", "commit <hex> and <hex>"),
-        ("connect ECONNREFUSED 127.0.0.1:54321", "connect ECONNREFUSED 127.0.0.1:<n>"),
+        ("connect ECONNREFUSED 127.0.0.1:54321", "connect ECONNREFUSED <ip>:<n>"),
+        ("ssh: connect to host 10.0.0.5 port 22: refused", "ssh: connect to host <ip> port <n>: refused"),
+        ("inet 192.168.1.20/24 brd 192.168.1.255", "inet <ip>/24 brd <ip>"),
+        ("dial tcp [::1]:5432: connect: connection refused", "dial tcp [<ip>]:<n>: connect: connection refused"),
+        ("from fe80::1ff:fe23:4567:890a port 22", "from <ip> port <n>"),
+        ("host 2001:0db8:85a3:0000:0000:8a2e:0370:7334 down", "host <ip> down"),
         ("Killed process 12345 (python) pid=4242", "Killed process <n> (python) pid=<n>"),
         ("sh: 12: foo: not found", "sh: <n>: foo: not found"),
         ("make[2]: *** [all] Error 1", "make[<n>]: *** [all] Error 1"),
@@ -268,6 +273,11 @@ def test_normalize_text_masks(raw: str, masked: str) -> None:
         "error: pathspec 'release-2' did not match any file(s) known to git",
         "Python 3.11.7",
         "deadbeef cafe",
+        "npm ERR! node v20.1.2.3",
+        "version 1.2.3.4.5",
+        "not an address 999.1.1.1",
+        "std::vector and abc::def",
+        "mac 00:1a:2b:3c:4d:5e",
     ],
 )
 def test_normalize_text_keeps_what_tells_incidents_apart(keep: str) -> None:
@@ -462,3 +472,29 @@ def test_noisy_output_before_a_known_error_keeps_the_incident(item: dict[str, An
         return
     exit_line, _, output = item["error"].partition("\n")
     assert fp_of(item, "\n".join([exit_line, *noise, output])).digest == original.digest
+
+
+def test_the_same_failure_against_another_address_is_the_same_incident() -> None:
+    def ssh(host: str) -> Fingerprint:
+        error = f"Exit code 255\nssh: connect to host {host} port 22: Connection refused"
+        return fingerprint("Bash", {"command": f"ssh deploy@{host} uptime"}, error, "/work/shopapp")
+
+    assert ssh("10.0.0.5").digest == ssh("10.0.0.9").digest == ssh("fd00::5").digest
+    assert ssh("10.0.0.5").digest != fingerprint(
+        "Bash", {"command": "ssh deploy@10.0.0.5 uptime"}, "Exit code 255\nPermission denied (publickey).", None
+    ).digest
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "make: *** No rule to make target 'deploy'.  Stop.",  # GNU make 4
+        "make: *** No rule to make target `deploy'.  Stop.",  # GNU make 3.81 (macOS)
+        "make: *** No rule to make target deploy.  Stop.",
+        "make: *** No rule to make target `deploy', needed by `all'.  Stop.",
+        "make: *** No rule to make target 'deploy', needed by 'all'.  Stop.",
+    ],
+)
+def test_make_no_rule_names_the_target_in_every_quote_style(message: str) -> None:
+    found = fingerprint("Bash", {"command": "make all"}, f"Exit code 2\n{message}", None)
+    assert found.error_class == "make: no rule to make target deploy"
