@@ -41,6 +41,8 @@ def analyze(
     if json_output:
         emit_json(report.to_json())
         return
+    for old, new in report.renumbered:
+        console.print(f"renumbered {old} -> {new} (two branches had taken the same number)")
     if report.pending_committed:
         console.print(f"committed rules that were waiting: {', '.join(report.pending_committed)}")
     if not report.outcomes:
