@@ -52,6 +52,10 @@ class Fact:
     confirmations: int
     expires_at: str | None
 
+    @classmethod
+    def from_row(cls, row: Any) -> Fact:
+        return cls(*(row[name] for name in cls.__dataclass_fields__))
+
 
 def normalise(text: str) -> str:
     """What makes two statements the same fact: case, spacing, quotes and final punctuation do not."""
@@ -135,8 +139,7 @@ def record_fact(db: Database, candidate: FactCandidate, origin: str, at: datetim
         category_row = db.one("SELECT category FROM facts WHERE id = ?", (row["id"],))
         assert category_row is not None
         db.execute(
-            "UPDATE facts SET confirmations = confirmations + 1, last_seen_at = ?, expires_at = ? WHERE"
-            " id = ?",
+            "UPDATE facts SET confirmations = confirmations + 1, last_seen_at = ?, expires_at = ? WHERE id = ?",
             (latest, expiry(str(category_row["category"]), parse_instant(latest), config), row["id"]),
         )
     return "seen"
@@ -160,35 +163,15 @@ def tidy(text: str) -> str:
 
 
 def list_facts(db: Database, category: str | None = None) -> list[Fact]:
-    sql = (
-        "SELECT * FROM facts"
-        + (" WHERE category = ?" if category else "")
-        + " ORDER BY last_seen_at DESC, id"
-    )
-    return [
-        Fact(
-            r["id"],
-            r["text"],
-            r["category"],
-            r["source"],
-            r["session_id"],
-            r["journal_seq"],
-            r["created_at"],
-            r["last_seen_at"],
-            r["confirmations"],
-            r["expires_at"],
-        )
-        for r in db.query(sql, (category,) if category else ())
-    ]
+    sql = "SELECT * FROM facts" + (" WHERE category = ?" if category else "") + " ORDER BY last_seen_at DESC, id"
+    return [Fact.from_row(r) for r in db.query(sql, (category,) if category else ())]
 
 
 def prune_expired(db: Database, now: datetime) -> int:
     """Delete facts past their time to live; returns how many."""
     with db.transaction():
         return int(
-            db.execute(
-                "DELETE FROM facts WHERE expires_at IS NOT NULL AND expires_at <= ?", (iso(now),)
-            ).rowcount
+            db.execute("DELETE FROM facts WHERE expires_at IS NOT NULL AND expires_at <= ?", (iso(now),)).rowcount
         )
 
 
@@ -282,11 +265,7 @@ def command_head(command: str) -> str | None:
         program, rest = words[0], words[1:]
     else:
         return None
-    if (
-        rest
-        and re.fullmatch(r"[a-z][a-z0-9:_-]*", rest[0])
-        and program not in ("pytest", "mypy", "ruff", "tsc")
-    ):
+    if rest and re.fullmatch(r"[a-z][a-z0-9:_-]*", rest[0]) and program not in ("pytest", "mypy", "ruff", "tsc"):
         if rest[0] == "run" and len(rest) > 1 and re.fullmatch(r"[a-z][a-z0-9:_-]*", rest[1]):
             return f"{program} run {rest[1]}"
         return f"{program} {rest[0]}"
@@ -364,9 +343,7 @@ def find_recoveries(events: Sequence[dict[str, Any]], window: int = 5) -> list[R
             if tool == "Bash":
                 if failed == fixed or not _is_bash_fix(failed, fixed, str(event.get("output") or "")):
                     break  # passed on a retry, or a test fixed by editing code: not a lesson
-                found.append(
-                    Recovery(int(event["seq"]), int(later["seq"]), tool, failed[:80], error, fixed[:80])
-                )
+                found.append(Recovery(int(event["seq"]), int(later["seq"]), tool, failed[:80], error, fixed[:80]))
             else:
                 if not failed or failed != fixed:
                     continue

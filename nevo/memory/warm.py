@@ -44,25 +44,10 @@ def score(fact: Fact, now: datetime) -> float:
 def _top_facts(db: Database, categories: tuple[str, ...], now: datetime) -> list[Fact]:
     marks = ",".join("?" * len(categories))
     rows = db.query(
-        f"SELECT * FROM facts WHERE category IN ({marks}) ORDER BY confirmations DESC, last_seen_at"
-        " DESC LIMIT ?",
+        f"SELECT * FROM facts WHERE category IN ({marks}) ORDER BY confirmations DESC, last_seen_at DESC LIMIT ?",
         (*categories, CANDIDATE_LIMIT),
     )
-    facts = [
-        Fact(
-            r["id"],
-            r["text"],
-            r["category"],
-            r["source"],
-            r["session_id"],
-            r["journal_seq"],
-            r["created_at"],
-            r["last_seen_at"],
-            r["confirmations"],
-            r["expires_at"],
-        )
-        for r in rows
-    ]
+    facts = [Fact.from_row(r) for r in rows]
     return sorted(facts, key=lambda f: (-score(f, now), f.id))
 
 
@@ -113,9 +98,7 @@ def render_memory(db: Database, config: Config, now: datetime) -> tuple[str, str
             int(config.get("memory.memory_chars")),
         )
     user = (
-        _fill(USER_HEADER, [("Preferences", preferences)], int(config.get("memory.user_chars")))
-        if preferences
-        else ""
+        _fill(USER_HEADER, [("Preferences", preferences)], int(config.get("memory.user_chars"))) if preferences else ""
     )
     return memory, user
 
