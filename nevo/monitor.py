@@ -15,6 +15,7 @@ memory journal; new incidents go to the analyst when ``monitor.analyze_on_new`` 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -57,6 +58,9 @@ MAX_BETWEEN = 5
 NOT_A_FAILURE = re.compile(
     r"\s*(?:nevo (?:PROJ|AGENT)-\d+:|The user doesn't want to proceed|\[Request interrupted by user)"
 )
+# A call still without a result this long after it, by the transcript's own clock, never gets one (the
+# session was killed mid-call and resumed); Bash's longest timeout is 10 minutes.
+ABANDONED_CALL_SECONDS = 3600.0
 ESSENCE_CACHE_MAX_CHARS = 16_384  # larger failures are not memoised (bounded memory)
 
 
@@ -187,7 +191,7 @@ class Monitor:
             if payload.get("is_interrupt") is True:
                 return  # the person pressed Esc: not a failure of the tool
             tool_use_id = _text(payload.get("tool_use_id"))
-            key = store.call_key(session_id, tool_use_id) if tool_use_id else store.trigger_key(name)
+            key = store.call_key(session_id, tool_use_id) if tool_use_id else _trigger_key(name, payload)
             raw_input = payload.get("tool_input")
             tool_input: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
             self._count(
@@ -210,7 +214,7 @@ class Monitor:
                 {},
                 f"{error}\n{details}".strip() or "API error",
                 cwd,
-                key=store.trigger_key(name),
+                key=_trigger_key(name, payload),
                 session_id=session_id,
                 tool_use_id="",
                 at=at,
@@ -223,7 +227,8 @@ class Monitor:
                 _text(payload.get("transcript_path")) if event != "SubagentStop" else ""
             )
             if transcript:
-                self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result)
+                final = event == "SessionEnd"  # no call still open at the end of a session will ever answer
+                self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result, final=final)
             if event == "SessionEnd":
                 result.sessions_ended += 1
                 if transcript:
@@ -279,7 +284,7 @@ class Monitor:
 
     # -- transcripts -----------------------------------------------------------------------------
     def _scan_transcript(
-        self, path: Path, session_id: str, cwd: str | None, at: str, result: RunResult
+        self, path: Path, session_id: str, cwd: str | None, at: str, result: RunResult, *, final: bool = False
     ) -> None:
         key = str(path)
         start = store.transcript_offset(self.db, key)
@@ -309,7 +314,14 @@ class Monitor:
                 )
         if session:
             self._find_recoveries(transcript.calls, session, cwd, at, result)
-        unanswered = {call.id for call in transcript.calls if call.result is None and call.id}
+        # A call without a result yet is read again next time (its failure must not be missed), unless it
+        # never will have one: the session ended, or it moved on long after the call (killed mid-call and
+        # resumed). Waiting for those would hold the offset and re-read everything after them forever.
+        unanswered = {
+            call.id
+            for call in transcript.calls
+            if call.result is None and call.id and not final and not _abandoned(call, transcript.ended_at)
+        }
         resume = _line_offset_of(path, start, unanswered) if unanswered else None
         end = transcript.end_offset if resume is None else resume
         store.set_transcript_offset(self.db, key, end, session, iso(self.clock()))
@@ -425,6 +437,31 @@ def _line_offset_of(path: Path, start: int, tool_use_ids: set[str]) -> int | Non
     except OSError:
         return None
     return None
+
+
+def _trigger_key(name: str, payload: dict[str, Any]) -> str:
+    """The occurrence key of a failure without a tool call id (StopFailure, an old hook): the trigger's name
+    repeats after a reboot (centiseconds since boot + pid), so its session and content are part of the key.
+    A replay of the same file (a crash between commit and delete) still has the same key."""
+    content = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    return f"{store.trigger_key(name)}:{_text(payload.get('session_id'))}:{digest}"
+
+
+def _abandoned(call: ToolCall, transcript_end: str | None) -> bool:
+    """Whether the transcript went on for ABANDONED_CALL_SECONDS after ``call`` without its result."""
+    started, last = _parse_time(call.at), _parse_time(transcript_end)
+    return started is not None and last is not None and (last - started).total_seconds() >= ABANDONED_CALL_SECONDS
+
+
+def _parse_time(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _unforeseen(what: str, exc: BaseException) -> str:

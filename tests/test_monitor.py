@@ -847,3 +847,56 @@ def test_monitor_once_reports_a_rejected_trigger_once(ws: Workspace) -> None:
     assert done.returncode == 0, done.stderr
     lines = (done.stdout + done.stderr).splitlines()
     assert len([line for line in lines if bad.name in line]) == 1, lines
+
+
+def test_a_trigger_name_seen_before_a_reboot_is_a_new_occurrence_and_a_replay_is_not(
+    ws: Workspace, db: Database
+) -> None:
+    stop_failure = {
+        "session_id": "s1",
+        "transcript_path": "/nope",
+        "cwd": "/tmp/ws",
+        "hook_event_name": "StopFailure",
+        "error": "rate_limit_error",
+    }
+    no_call_id = failure_payload(session="s1")
+    del no_call_id["tool_use_id"]
+    names = ["000000001234-42.json", "000000001235-43.json"]  # centiseconds since boot + pid: they repeat
+    for name, payload in zip(names, [stop_failure, no_call_id], strict=True):
+        kept = write_trigger(ws, payload, name=name).read_bytes()
+        assert run(ws, db).counted == 1
+        write_trigger(ws, kept, name=name)  # a crash between commit and delete: the same file again
+        assert run(ws, db).duplicates == 1
+        write_trigger(ws, dict(payload, session_id="s2"), name=name)  # after a reboot: another failure
+        assert run(ws, db).counted == 1
+    assert sorted(i.count for i in store.list_incidents(db)) == [2, 2]
+
+
+def write_entry(path: Path, at: str, kind: str, content: list[dict[str, Any]], session: str = "s1") -> None:
+    entry = {"type": kind, "sessionId": session, "cwd": "/tmp/ws", "timestamp": at}
+    with path.open("a") as handle:
+        handle.write(json.dumps({**entry, "message": {"role": kind, "content": content}}) + "\n")
+
+
+@pytest.mark.parametrize("ending", ["SessionEnd", "resumed an hour later"])
+def test_a_call_that_never_gets_a_result_stops_holding_the_read_offset(
+    ws: Workspace, db: Database, tmp_path: Path, ending: str
+) -> None:
+    t = TranscriptWriter(tmp_path / f"{ending}.jsonl")
+    t.bash("a1", "make lint", "ok")
+    t._line("assistant", [{"type": "tool_use", "id": "m1", "name": "Bash", "input": {"command": "sleep 1"}}])
+    write_trigger(ws, t.stop_payload("PreCompact"))
+    run(ws, db)
+    held = store.transcript_offset(db, str(t.path))
+    assert held < t.path.stat().st_size  # waiting for m1's result, as it should for now
+    if ending == "SessionEnd":  # the session was killed mid-call, then ended
+        write_trigger(ws, t.stop_payload("SessionEnd"))
+    else:  # killed mid-call and resumed: the transcript goes on without m1's result
+        tool_use = {"type": "tool_use", "id": "f1", "name": "Bash", "input": {"command": "make docs"}}
+        write_entry(t.path, "2026-11-21T04:30:00Z", "assistant", [tool_use])
+        failed = {"type": "tool_result", "tool_use_id": "f1", "content": "Exit code 2\nno docs", "is_error": True}
+        write_entry(t.path, "2026-11-21T04:30:01Z", "user", [failed])
+        write_trigger(ws, t.stop_payload())
+    result = run(ws, db)
+    assert store.transcript_offset(db, str(t.path)) == t.path.stat().st_size, ending
+    assert result.counted == (ending != "SessionEnd")  # make docs failed in the resumed session
