@@ -114,6 +114,7 @@ class Monitor:
         ``should_stop`` is asked before each trigger: when it says yes, the batch so far is committed and
         the pass ends (the rest stays pending for the next run)."""
         result = RunResult()
+        self._refresh_guards(result)
         write_due_reports(self.workspace, self.db)  # reports a crash left unwritten
         self._sweep_stale_temps(result)
         pending = pending_triggers(self.workspace.triggers_dir)
@@ -379,6 +380,16 @@ class Monitor:
             if move_aside(path, self.workspace.rejected_dir, reason, suffix=".partial") is not None:
                 result.rejected.append(path.name)
 
+    def _refresh_guards(self, result: RunResult) -> None:
+        """Rules changed behind nevo's back (git revert, pull): recompile the guards. Cheap when nothing did."""
+        try:
+            from nevo.guards import refresh_if_stale  # imported here: a broken guards module must not stop us
+
+            refresh_if_stale(self.workspace)
+        except Exception as exc:  # guards must never stop incident processing: say so, retry next pass
+            result.warnings.append(f"guard refresh failed: {type(exc).__name__}: {exc}")
+            log.info("guard refresh failed", exc_info=True)  # info: the result carries it to the CLI
+
     def _ingest_session(self, transcript_path: str, result: RunResult) -> None:
         from nevo.memory.ingest import ingest_session  # imported here: most runs never see a SessionEnd
 
@@ -386,7 +397,7 @@ class Monitor:
             ingest_session(self.db, self.workspace, Path(transcript_path), self.clock)
         except Exception as exc:  # memory must never block incidents: report it, retry at the next SessionEnd
             result.warnings.append(f"memory ingest of {transcript_path} failed: {type(exc).__name__}: {exc}")
-            log.warning("memory ingest of %s failed", transcript_path, exc_info=True)
+            log.info("memory ingest of %s failed", transcript_path, exc_info=True)  # the result carries it
 
     def _analyze(self, result: RunResult) -> None:
         from nevo.analyst import analyze_ready  # imported here: only with monitor.analyze_on_new
@@ -395,7 +406,7 @@ class Monitor:
             analyze_ready(self.workspace, clock=self.clock, db=self.db)
         except Exception as exc:  # the analyst retries later; the incidents are safe already
             result.warnings.append(f"analyst failed: {type(exc).__name__}: {exc}")
-            log.warning("analyst failed", exc_info=True)
+            log.info("analyst failed", exc_info=True)  # the result carries it
 
 
 @lru_cache(maxsize=2048)

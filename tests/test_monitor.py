@@ -900,3 +900,24 @@ def test_a_call_that_never_gets_a_result_stops_holding_the_read_offset(
     result = run(ws, db)
     assert store.transcript_offset(db, str(t.path)) == t.path.stat().st_size, ending
     assert result.counted == (ending != "SessionEnd")  # make docs failed in the resumed session
+
+
+def test_guards_are_refreshed_once_per_run_and_a_failing_refresh_never_stops_incidents(
+    ws: Workspace, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nevo.guards
+
+    calls: list[Workspace] = []
+
+    def broken(workspace: Workspace) -> bool:
+        calls.append(workspace)
+        raise OSError("rules folder unreadable")
+
+    monkeypatch.setattr(nevo.guards, "refresh_if_stale", broken)
+    for _ in range(3):
+        write_trigger(ws, failure_payload())
+    monitor = Monitor(ws, db, Config())
+    monitor.batch_size = 1  # three batches, one run
+    result = monitor.process_pending()
+    assert (result.processed, result.counted) == (3, 3) and calls == [ws]
+    assert result.warnings == ["guard refresh failed: OSError: rules folder unreadable"]
