@@ -8,6 +8,7 @@ import importlib.util
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,9 @@ from tests.support import (
     recorded_hook_payloads,
     run_claude,
     text,
+    tool,
 )
+from tests.support.fake_api import ContentBlock, count_assistant_tool_uses
 
 pytestmark = [
     pytest.mark.e2e,
@@ -118,3 +121,50 @@ def test_a_real_session_becomes_incidents_with_counts_transcript_failures_and_re
 
 def found_edit_key(found: dict[str, store.Incident]) -> str:
     return next(k.split(":", 1)[1] for k in found if k.startswith("Edit:"))
+
+
+SUB_AGENT_MARK = "SUB-AGENT-JOB-7"
+
+
+def delegating_step(messages: list[dict[str, Any]]) -> list[ContentBlock]:
+    """The main agent hands `make` to a sub-agent (the Agent tool); the sub-agent runs it, it fails.
+    One function for both conversations: the sub-agent's first message carries the mark."""
+    tool_uses = count_assistant_tool_uses(messages)
+    if messages and SUB_AGENT_MARK in json.dumps(messages[0].get("content")):
+        return bash("make no-such-target") if tool_uses == 0 else text("make failed")
+    if tool_uses:
+        return text("done")
+    prompt = f"{SUB_AGENT_MARK}: run make no-such-target"
+    return tool("Agent", {"description": "run make", "prompt": prompt, "subagent_type": "general-purpose"})
+
+
+def test_a_sub_agents_failure_is_counted_once_and_its_transcript_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = Workspace(tmp_path / "shop")
+    ws.root.mkdir(parents=True)
+    init(ws)
+    with FakeMessagesAPI([delegating_step] * 3) as api:
+        run = run_claude(ws.root, "delegate the build", api, tmp_path / "claude-config")
+    assert run.returncode == 0 and run.result_json and run.result_json["result"] == "done", run.describe(api)
+    triggers = [json.loads(p.read_text()) for p in sorted(ws.triggers_dir.glob("*.json"))]
+    sub_stops = [t for t in triggers if t["hook_event_name"] == "SubagentStop"]
+    assert len(sub_stops) == 1 and sub_stops[0].get("agent_transcript_path"), triggers
+    agent_transcript = sub_stops[0]["agent_transcript_path"]
+    assert agent_transcript != sub_stops[0]["transcript_path"] and Path(agent_transcript).is_file()
+
+    assert cli_main(["monitor", "--once", "--json", "-w", str(ws.root)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["rejected"] == [] and result["warnings"] == []
+    # The hook and the sub-agent's transcript both saw the failure: it counts once.
+    assert (result["counted"], len(result["new_incidents"])) == (1, 1), result
+    assert result["duplicates"] >= 1, result
+    with open_database(ws) as db:
+        incident = store.list_incidents(db)[0]
+        assert (incident.command, incident.count, incident.error_class) == (
+            "make no-such-target",
+            1,
+            "make: no rule to make target no-such-target",
+        )
+        assert [o.session_id for o in store.occurrences(db, incident.id)] == [run.session_id]
+        assert store.transcript_offset(db, agent_transcript) == Path(agent_transcript).stat().st_size
