@@ -150,6 +150,7 @@ def test_nightly_is_safe_beside_a_writer_and_twice_in_a_row(
     stop = threading.Event()
     errors: list[BaseException] = []
     writes = {"n": 0}
+    wrote = threading.Event()
 
     def monitor_like_writer() -> None:  # another connection appending sessions, as the monitor does
         db = open_database(installed)
@@ -158,6 +159,7 @@ def test_nightly_is_safe_beside_a_writer_and_twice_in_a_row(
                 writes["n"] += 1
                 path = write_session(installed, f"live-{writes['n']}", MONDAY + timedelta(days=30))
                 ingest_journal(db, path, fixed_clock(MONDAY + timedelta(days=30)))
+                wrote.set()
         except BaseException as exc:  # surfaced in the assertion below
             errors.append(exc)
         finally:
@@ -166,7 +168,11 @@ def test_nightly_is_safe_beside_a_writer_and_twice_in_a_row(
     thread = threading.Thread(target=monitor_like_writer)
     thread.start()
     try:
+        assert wrote.wait(30), "the writer never wrote"
         first = run_nightly(installed, MONDAY + timedelta(days=40))
+        # The writer keeps going after the run too (not timing luck): its writes straddle the nightly.
+        wrote.clear()
+        assert wrote.wait(30)
     finally:
         stop.set()
         thread.join(timeout=30)
