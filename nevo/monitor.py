@@ -38,6 +38,7 @@ from nevo.reports import write_due_reports
 from nevo.transcript import ToolCall, iter_entries, read_transcript
 from nevo.triggers import (
     UnreadableTrigger,
+    adopt_temp,
     clip,
     move_aside,
     pending_triggers,
@@ -376,7 +377,12 @@ class Monitor:
     def _sweep_stale_temps(self, result: RunResult) -> None:
         now = self.clock().timestamp()
         for path in stale_temps(self.workspace.triggers_dir, now):
-            reason = "partial write: the capture hook died before renaming this temp file"
+            try:
+                if adopt_temp(path) is not None:
+                    continue  # complete: its rename never ran; it is a trigger like any other now
+            except FileNotFoundError:
+                continue  # renamed by its writer after all
+            reason = "partial write: the capture hook died while writing this temp file"
             if move_aside(path, self.workspace.rejected_dir, reason, suffix=".partial") is not None:
                 result.rejected.append(path.name)
 

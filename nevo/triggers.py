@@ -21,7 +21,7 @@ KNOWN_EVENTS = frozenset(
     {"PostToolUseFailure", "Stop", "SubagentStop", "SessionEnd", "PreCompact", "StopFailure"}
 )
 TEMP_PREFIX = ".tmp-"
-STALE_TEMP_SECONDS = 300.0  # the hook renames within milliseconds; a temp file this old has a dead writer
+STALE_TEMP_SECONDS = 60.0  # the hook's rename runs within milliseconds; a temp file this old was left behind
 MAX_STRING_CHARS = 65_536  # any one string in a payload is clipped to this (head and tail kept)
 FULL_PARSE_LIMIT = 256 * 1024 * 1024  # beyond this a payload whose head/tail cannot be glued is rejected
 # Real hook payloads nest a few levels (an MCP tool's input a few more). Deeper ones are rejected here, at
@@ -73,6 +73,22 @@ def stale_temps(triggers_dir: Path, now: float, max_age: float = STALE_TEMP_SECO
         except FileNotFoundError:  # renamed by its writer meanwhile: not stale after all
             continue
     return stale
+
+
+def adopt_temp(path: Path) -> Path | None:
+    """A temp file left behind: the capture hook writes with ``cat`` and publishes with a rename that runs
+    after the hook has exited (off the agent's critical path). When that rename never ran (its process
+    was killed), the file is still complete if it holds whole JSON: publish it under the name the hook
+    meant. Returns the trigger's path, or None when the file is partial (the caller moves it aside)."""
+    try:
+        json.loads(path.read_bytes())
+    except (ValueError, RecursionError):
+        return None
+    target = path.with_name(path.name[len(TEMP_PREFIX) :] + ".json")
+    if target.exists():
+        return None
+    path.rename(target)
+    return target
 
 
 def move_aside(path: Path, rejected_dir: Path, reason: str, *, suffix: str = "") -> Path | None:

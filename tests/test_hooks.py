@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nevo.context import render
 from nevo.workspace import Workspace
+from tests.support.claude import wait_for_renames
 
 PAYLOAD = json.dumps(
     {
@@ -40,6 +41,7 @@ def run_hook(workspace: Workspace, script: str, payload: bytes) -> subprocess.Co
 
 
 def triggers(workspace: Workspace) -> list[Path]:
+    wait_for_renames(workspace.triggers_dir)  # the hook renames after it has exited
     return sorted(workspace.triggers_dir.glob("*.json"))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from nevo.config import load_config
 from nevo.memory.nudge import render_stop_conf
 from nevo.workspace import Workspace
+from tests.support.claude import wait_for_renames
 from tests.test_journal import TranscriptWriter
 
 
@@ -49,6 +50,7 @@ def payload(path: Path, session: str, active: bool = False) -> dict[str, object]
 
 
 def triggers(ws: Workspace) -> list[Path]:
+    wait_for_renames(ws.triggers_dir)  # the capture hook renames after it has exited
     return sorted(ws.triggers_dir.glob("*.json"))
 
 

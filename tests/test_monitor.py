@@ -249,6 +249,17 @@ def test_a_stale_temp_file_is_moved_aside_as_partial_and_a_fresh_one_is_left_alo
     assert "partial write" in (ws.rejected_dir / "tmp-000000000001-42.partial.reason").read_text()
 
 
+def test_a_complete_temp_file_whose_rename_never_ran_is_adopted(ws: Workspace, db: Database) -> None:
+    """The hook renames in the background, after it exits; if that process was killed, nothing is lost."""
+    left = ws.triggers_dir / ".tmp-000000000003-44"
+    left.write_text(json.dumps(failure_payload()))
+    old = time.time() - 3600
+    os.utime(left, (old, old))
+    result = run(ws, db)
+    assert result.processed == 1 and result.rejected == [] and not left.exists()
+    assert len(store.list_incidents(db)) == 1
+
+
 def test_an_interrupt_is_consumed_without_an_incident(ws: Workspace, db: Database) -> None:
     write_trigger(ws, dict(failure_payload(), is_interrupt=True))
     assert run(ws, db).processed == 1

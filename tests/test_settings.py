@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from nevo.errors import NevoError
 from nevo.install import BASE_HOOKS
 from nevo.settings import HookSpec, apply_hooks, our_hooks, parse_settings, remove_hooks
+from tests.support.claude import wait_for_renames
 
 EVENTS = ["PostToolUseFailure", "SessionStart", "Stop", "PreToolUse", "SessionEnd", "UserPromptSubmit"]
 
@@ -148,4 +149,5 @@ def test_the_hook_command_is_a_no_op_where_nevo_is_not_installed(tmp_path: Path)
     (hooks / "capture").write_bytes((Path(__file__).parent.parent / "hooks" / "capture").read_bytes())
     (hooks / "capture").chmod(0o755)
     assert subprocess.run(["sh", "-c", command], input=b'{"a": 1}', env=env).returncode == 0
+    wait_for_renames(tmp_path / ".nevo" / "triggers")
     assert [p.read_bytes() for p in (tmp_path / ".nevo" / "triggers").glob("*.json")] == [b'{"a": 1}']

@@ -199,6 +199,16 @@ def claude_env(
     return env
 
 
+def wait_for_renames(triggers_dir: Path, timeout: float = 5.0) -> None:
+    """nevo's capture hook publishes each trigger with a rename that runs after the hook has exited; wait
+    (bounded) until none is in flight, so a test counts what a moment later anyone would see."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not triggers_dir.is_dir() or not any(p.name.startswith(".tmp-") for p in triggers_dir.iterdir()):
+            return
+        time.sleep(0.01)
+
+
 def run_claude(
     workspace: Path,
     prompt: str,
@@ -245,6 +255,7 @@ def run_claude(
         stdin=subprocess.DEVNULL,
     )
     duration_s = time.monotonic() - started
+    wait_for_renames(workspace / ".nevo" / "triggers")
     result_json = _parse_result(completed.stdout)
     session_id = str(result_json["session_id"]) if result_json and result_json.get("session_id") else None
     return ClaudeRun(
