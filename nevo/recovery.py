@@ -182,14 +182,17 @@ def only_narrows(failed: str, fixed: str) -> bool:
         return True
     if _SILENCERS.search(fixed_norm) and not _SILENCERS.search(failed_norm):
         return True
-    return _strip_narrowing(_tokens(failed_norm)) == _strip_narrowing(_tokens(fixed_norm))
+    return _narrowed(failed_norm) == _narrowed(fixed_norm)
 
 
-def _tokens(command: str) -> list[str]:
+@lru_cache(maxsize=4096)  # the monitor asks this of every later call in a session: the same commands recur
+def _narrowed(command: str) -> tuple[str, ...]:
+    """The command's words without the narrowing filters."""
     try:
-        return shlex.split(command)
+        tokens = shlex.split(command)
     except ValueError:
-        return command.split()
+        tokens = command.split()
+    return tuple(_strip_narrowing(tokens))
 
 
 def _strip_narrowing(tokens: list[str]) -> list[str]:
