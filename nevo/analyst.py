@@ -7,16 +7,14 @@ format (the answer has the right shape), completeness (trigger, enforcement, ver
 sentences), novelty (not a duplicate of an existing rule) and safety (no download-and-run, no disabling
 hooks or tests, no exfiltration). Only then is the rule written and committed, alone. A provider failure
 leaves the incident for the next run; a busy repository (mid-merge) leaves the rule waiting in
-``.nevo/pending-rules.json`` for the next run to commit.
+``.nevo/pending-rules.json`` for the next run to commit. The rule operations that are not analysis (the
+lock, that queue, deprecating and renumbering) are in :mod:`nevo.rule_ops`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,18 @@ from nevo.novelty import NoveltyIndex, Verdict
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.recovery import is_environmental, is_test_failure, only_narrows, recovery_is_lesson
 from nevo.redact import redact, redact_obj
+from nevo.rule_ops import (
+    Outcome,
+    add_pending,
+    after_rules_changed,
+    analyst_lock,
+    attach_incident,
+    commit_pending,
+    renumber_locked,
+)
+from nevo.rule_ops import deprecate_rule as deprecate_rule  # re-exported: it lived here before rule_ops.py
+from nevo.rule_ops import pending_path as pending_path  # re-exported
+from nevo.rule_ops import renumber_rules as renumber_rules  # re-exported
 from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
 from nevo.workspace import Workspace
@@ -72,16 +82,6 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
-
-
-@dataclass
-class Outcome:
-    incident_id: str
-    verdict: str  # committed | written | pending | duplicate | rejected | provider-error
-    reason: str = ""
-    rule_id: str | None = None
-    commit: str | None = None
-    provider: str = ""
 
 
 @dataclass
@@ -141,7 +141,7 @@ def analyze_ready(
             report.pending_committed = commit_pending(workspace)
             # Numbers never collide: rules two branches numbered alike get fresh numbers first.
             try:
-                report.renumbered = _renumber_locked(workspace, only_nevo_rules=True)
+                report.renumbered = renumber_locked(workspace, only_nevo_rules=True)
             except NevoError as exc:  # git itself failed: the files are renumbered, `nevo status` shows it
                 log.warning("renumbering colliding rules: %s", exc.message)
             chosen = (
@@ -159,34 +159,6 @@ def analyze_ready(
         if own_db:
             database.close()
     return report
-
-
-@contextmanager
-def analyst_lock(workspace: Workspace) -> Iterator[None]:
-    """An exclusive lock on ``.nevo/locks/analyst.lock`` (released by the OS if the process dies)."""
-    path = workspace.nevo_dir / "locks" / "analyst.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def after_rules_changed(workspace: Workspace, config: Config | None = None) -> None:
-    """Recompile guards (and re-sync the hooks) and re-render the SessionStart context."""
-    from nevo import guards
-    from nevo.context import refresh_context
-
-    config = config or load_config(workspace)
-    if config.get("analyst.guards"):
-        guards.compile_guards(workspace)
-        if workspace.is_installed:
-            from nevo.install import sync_hooks
-
-            sync_hooks(workspace)
-    refresh_context(workspace)
 
 
 # -- one incident ---------------------------------------------------------------------------------
@@ -325,7 +297,7 @@ def _analyse_one(
             incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider
         )
         if failure.verdict == "duplicate" and failure.rule_id:
-            _attach_incident(workspace, book, failure.rule_id, incident, outcome)
+            attach_incident(workspace, book, failure.rule_id, incident, _failed_command(incident), outcome)
         _record(db, outcome, clock, root_cause, category)
         store.set_status(db, incident.id, "analysed")
         return outcome
@@ -343,29 +315,6 @@ def _analyse_one(
     _record(db, outcome, clock, root_cause, category)
     store.set_status(db, incident.id, "analysed")
     return outcome
-
-
-def _attach_incident(
-    workspace: Workspace, book: RuleBook, rule_id: str, incident: store.Incident, outcome: Outcome
-) -> None:
-    """A duplicate is a variant of a mistake an existing rule covers: the rule lists the incident too, so
-    its recurrences are counted (and a rule that keeps failing shows up in `nevo rules list`)."""
-    rule = book.get(rule_id)
-    if incident.id in rule.incidents or rule.path is None:
-        return
-    rule.incidents.append(incident.id)
-    path = book.write(rule)
-    message = redact(
-        f"nevo: {rule.id} also covers {incident.id}\n\n"
-        f"Incident: {incident.id} ({incident.tool} `{_failed_command(incident)}`: {incident.error_class})\n"
-        f"Proposed rule was a duplicate of {rule.id}: {outcome.reason}\n"
-    )
-    try:
-        outcome.commit = gitops.commit_files(workspace.root, [path], message)
-    except gitops.GitBusy:
-        add_pending(workspace, f"{rule.id}-{incident.id}", [path], message)
-    except NevoError as exc:  # the file lists the incident; the commit did not happen
-        outcome.reason += f" (not committed: {exc.message})"
 
 
 def check_novelty(rule: Rule, existing: list[Rule]) -> Verdict:
@@ -493,74 +442,3 @@ def _record(db: Database, outcome: Outcome, clock: Clock, root_cause: str, categ
             outcome.reason,
         ),
     )
-
-
-# -- rules waiting for the repository ---------------------------------------------------------------
-
-
-def pending_path(workspace: Workspace) -> Path:
-    """Rule commits waiting for a merge or rebase to end (`nevo status` shows them)."""
-    return workspace.nevo_dir / "pending-rules.json"
-
-
-def add_pending(workspace: Workspace, key: str, paths: list[Path], message: str) -> None:
-    gitops.queue_commit(pending_path(workspace), workspace.root, key, paths, message)
-
-
-def commit_pending(workspace: Workspace) -> list[str]:
-    """Commit the rules that waited for a merge or rebase to finish; returns their keys."""
-    return gitops.commit_queued(workspace.root, pending_path(workspace))
-
-
-# -- operations behind `nevo rules ...` ---------------------------------------------------------------
-
-
-def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock = system_clock) -> Outcome:
-    """Deprecate a rule: move it out of .claude/rules/ and commit the move (or queue it when busy)."""
-    with analyst_lock(workspace):
-        return _deprecate_locked(workspace, rule_id, reason, clock)
-
-
-def _deprecate_locked(workspace: Workspace, rule_id: str, reason: str, clock: Clock) -> Outcome:
-    book = RuleBook(workspace)
-    old, new = book.deprecate(rule_id, reason, clock=clock)
-    rule = book.get(rule_id)
-    message = f"nevo: deprecate {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n"
-    outcome = Outcome(rule.id, "committed", reason, rule.id)
-    try:
-        outcome.commit = gitops.commit_files(workspace.root, [old, new], message)
-    except gitops.GitBusy as exc:
-        add_pending(workspace, f"deprecate-{rule.id}", [old, new], message)
-        outcome.verdict, outcome.reason = "pending", exc.message
-    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
-        outcome.verdict, outcome.reason = "written", exc.message
-    after_rules_changed(workspace)
-    return outcome
-
-
-def renumber_rules(workspace: Workspace) -> list[tuple[str, str]]:
-    """Fix numbers used twice (after a merge): later rules get fresh numbers, committed together."""
-    with analyst_lock(workspace):
-        return _renumber_locked(workspace)
-
-
-def _renumber_locked(workspace: Workspace, *, only_nevo_rules: bool = False) -> list[tuple[str, str]]:
-    book = RuleBook(workspace)
-    changes = book.renumber_duplicates(only_nevo_rules=only_nevo_rules)
-    if not changes:
-        return []
-    paths: list[Path] = []
-    for old, new_id in changes:
-        if old.path is not None:
-            paths.append(old.path)
-        paths.append(book.get(new_id).path or workspace.rules_dir)
-    summary = ", ".join(f"{old.id} ({old.title}) -> {new_id}" for old, new_id in changes)
-    message = f"nevo: renumber rules whose numbers collided after a merge\n\n{summary}\n"
-    try:
-        gitops.commit_files(workspace.root, paths, message)
-    except gitops.GitBusy:
-        add_pending(workspace, "renumber", paths, message)
-    except gitops.NotAGitRepo:
-        pass  # the files are renumbered; there is no history to record them in
-    after_rules_changed(workspace)
-    return [(old.id, new_id) for old, new_id in changes]
