@@ -172,7 +172,12 @@ def _context_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, 
             key_start = _key_start(text, reversed_lowered, root_at)
             key = text[key_start : match.end("key")]
             if not key.startswith("-"):
-                continue
+                # "AKIA...--password x": the flag starts at its dashes, whatever key characters stand before
+                # them (once those are redacted the key would be read as "--password": idempotence).
+                dashes = key.rfind("--")
+                if dashes <= 0:
+                    continue
+                key = key[dashes:]
             kind = key_kind(key, is_flag=True)
             found = value_span(text, match.end(), None) if kind else None
         else:  # no separator: skip the rest of this run of key chars, it cannot match either

@@ -802,3 +802,10 @@ def test_a_marker_after_account_key_is_not_taken_for_a_key() -> None:
     ",0" then looked like an Azure key (8+ chars) on the second pass: redaction was not idempotent."""
     once = redact("x AccountKey=0,0")
     assert redact(once) == once
+
+
+def test_a_flag_glued_to_a_token_is_redacted_in_one_pass() -> None:
+    """Hypothesis found it: the first pass read "AKIA...EXAMPLE--password" as one key, the second "--password"."""
+    text = "AKIA" + "IOSFODNN7EXAMPLE" + "--password login"
+    once = redact(text)
+    assert "login" not in once and redact(once) == once
