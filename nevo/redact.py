@@ -61,6 +61,7 @@ from nevo.redact_patterns import (
     PROSE_ROOTS,
     PROSE_STRIP_END,
     PROSE_STRIP_START,
+    REDIS_AUTH_FLAG_RE,
     TOKEN_SHAPES,
     URL_USERINFO_RE,
     USER_PASSWORD_FLAG_RE,
@@ -273,12 +274,19 @@ def _netrc_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, st
 
 def _command_password_findings(text: str, lowered: str) -> Iterator[tuple[int, int, int, str]]:
     """`mysql -pSECRET`, `docker login -p SECRET`, `sshpass -p SECRET`: -p means password only
-    there; and `curl -u user:SECRET`."""
+    there; `redis-cli -a SECRET`; and `curl -u user:SECRET`."""
     if "-u" in text:
         for match in USER_PASSWORD_FLAG_RE.finditer(text):
             found = value_span(text, match.start(1), match.end(1))
             if found is not None:
                 yield found[0], found[1], PRIO_CONTEXT, "password"
+    if "redis-cli" in lowered and ("-a" in text or "--pass" in text):
+        redis_lines = _LineWords(text, lowered, ("redis-cli",))
+        for match in REDIS_AUTH_FLAG_RE.finditer(text):
+            if redis_lines.has_before(match.start(), "redis-cli"):
+                found = value_span(text, match.start(1), match.end(1))
+                if found is not None:
+                    yield found[0], found[1], PRIO_CONTEXT, "password"
     if "-p" not in text:
         return
     lines = _LineWords(text, lowered, ("mysql", " login", "sshpass"))

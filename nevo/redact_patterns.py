@@ -48,6 +48,7 @@ NETRC_INLINE_RE = re.compile(
 # curl -u user:password, --user user:password (the user is kept)
 USER_PASSWORD_FLAG_RE = re.compile(r"[ \t](?:-u|--user)[ \t]++['\"]?[^\s:'\"]++:([^\s'\"]++)")
 PASSWORD_FLAG_RE = re.compile(r"[ \t](?:-p|--password)[ \t]++(?=[^\s\-])")
+REDIS_AUTH_FLAG_RE = re.compile(r"[ \t](?:-a|--pass)[ \t]++([^\s'\"\-][^\s'\"]*+)")  # redis-cli -a SECRET
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -226,6 +227,9 @@ TOKEN_SHAPES: tuple[_TokenShape, ...] = (
         needs_mixed_chars=True,
     ),
     _family("npm-token", r"npm_(?<!NOT_AFTERnpm_)[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+    _family("huggingface-token", r"hf_(?<!NOT_AFTERhf_)[A-Za-z0-9]{30,}+(?![A-Za-z0-9_])", needs_mixed_chars=True),
+    # A Cookie / Set-Cookie header carries session ids: its whole value goes (attributes included: harmless).
+    _family("cookie", r"ookie:(?<=[Cc]ookie:)[ \t]*+([^\r\n\"\\]{8,}+)", 1),
     _family("pypi-token", r"pypi-Ag(?<!NOT_AFTERpypi-Ag)[A-Za-z0-9_\-]{40,}+"),
     _family(
         "sendgrid-key",

@@ -809,3 +809,28 @@ def test_a_flag_glued_to_a_token_is_redacted_in_one_pass() -> None:
     text = "AKIA" + "IOSFODNN7EXAMPLE" + "--password login"
     once = redact(text)
     assert "login" not in once and redact(once) == once
+
+
+HF = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
+
+
+@pytest.mark.parametrize("text, secret, kept", [
+    (f"HF_TOKEN={HF} huggingface-cli login", HF, "huggingface-cli login"),
+    (f"Authenticating with token {HF} ...", HF, "Authenticating with token"),
+    ("redis-cli -h cache.internal -a S3cr3tRedisPw! ping", "S3cr3tRedisPw!", "redis-cli -h cache.internal"),
+    ("> Cookie: sessionid=9f8e7d6c5b4a; csrftoken=AbC123xyz", "9f8e7d6c5b4a", "> Cookie:"),
+    ("< Set-Cookie: _session=eyQ8Zt2mPq7Lw; Path=/; HttpOnly", "eyQ8Zt2mPq7Lw", "< Set-Cookie:"),
+])
+def test_more_leak_shapes(text: str, secret: str, kept: str) -> None:
+    out = redact(text)
+    assert secret not in out and kept in out and redact(out) == out
+
+
+@pytest.mark.parametrize("text", [
+    "from transformers import hf_hub_download  # hf_hub_download_with_retries_and_backoff_x",
+    "redis-cli -h localhost ping",
+    "ls -a /tmp",
+    "The cookie: crumbs",
+])
+def test_lookalikes_of_the_new_shapes_are_left_alone(text: str) -> None:
+    assert redact(text) == text
