@@ -13,9 +13,10 @@ finds through the monitor's ``_count``, in the monitor's transaction.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nevo import incidents as store
 from nevo.clock import Clock, iso
@@ -43,22 +44,7 @@ class TranscriptScanning:
 
     db: Database
     clock: Clock
-
-    def _count(
-        self,
-        tool: str,
-        tool_input: dict[str, Any],
-        error: str,
-        cwd: str | None,
-        *,
-        key: str,
-        session_id: str,
-        tool_use_id: str,
-        at: str,
-        source: str,
-        result: RunResult,
-    ) -> None:
-        raise NotImplementedError  # Monitor._count: one failure counted against its incident
+    _count: Callable[..., None]  # Monitor._count: one failure counted against its incident
 
     def _scan_transcript(
         self, path: Path, session_id: str, cwd: str | None, at: str, result: RunResult, *, final: bool = False

@@ -22,6 +22,7 @@ from nevo.clock import iso, parse_instant
 from nevo.config import Config
 from nevo.db import Database
 from nevo.providers import Request, offline_handler
+from nevo.recovery import ENVIRONMENTAL  # one definition of a lesson-worthy failure
 from nevo.redact import MARKER_PREFIX, redact
 from nevo.safety import scan
 
@@ -316,14 +317,6 @@ class Recovery:
 
 
 # A failure of environment or usage (a lesson), as opposed to a failing test being fixed (ordinary work).
-_ENVIRONMENTAL = re.compile(
-    r"not found|no module named|no such file|unknown (?:option|command|flag|argument)|unrecognized|"
-    r"no rule to make target|permission denied|is not installed|cannot find module|enoent|usage:|"
-    r"invalid (?:option|choice|argument)|not recognized|deprecated|requires|missing",
-    re.IGNORECASE,
-)
-
-
 def find_recoveries(events: Sequence[dict[str, Any]], window: int = 5) -> list[Recovery]:
     """A failed call followed, within ``window`` tool calls, by a successful call of the same tool on the
     same program or file: what failed and what fixed it. A test that failed and later passed is not a
@@ -360,7 +353,7 @@ def find_recoveries(events: Sequence[dict[str, Any]], window: int = 5) -> list[R
 
 
 def _is_bash_fix(failed: str, fixed: str, output: str) -> bool:
-    if not failed.split() or not fixed.split() or not _ENVIRONMENTAL.search(output):
+    if not failed.split() or not fixed.split() or not ENVIRONMENTAL.search(output):
         return False
     if failed.split()[0] == fixed.split()[0]:
         return True  # the same program used differently (another flag, subcommand, target)
