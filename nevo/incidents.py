@@ -16,6 +16,7 @@ from typing import Any
 from nevo.db import Database, Row, open_database
 from nevo.errors import NevoError
 from nevo.fingerprint import Fingerprint
+from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 
 STATUSES = ("new", "analysed", "resolved")
@@ -164,9 +165,7 @@ def new_incident_id(db: Database, digest: str, at: str) -> str:
     """``INC-<day of first sighting>-<4 hex of the digest>``; on a collision (another fingerprint got those
     4 hex digits that day) the next 4 digits of the digest, then a counter."""
     day = at[:10]
-    candidates = [
-        digest[i : i + 4] for i in range(0, max(len(digest) - 3, 1), 4) if len(digest[i : i + 4]) == 4
-    ]
+    candidates = [digest[i : i + 4] for i in range(0, max(len(digest) - 3, 1), 4) if len(digest[i : i + 4]) == 4]
     for suffix in candidates:
         incident_id = f"{ID_PREFIX}{day}-{suffix}"
         if db.one("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)) is None:
@@ -203,6 +202,31 @@ def record_recovery(db: Database, incident_id: str, recovery: Recovery) -> bool:
     return bool(cursor.rowcount)
 
 
+def record_verdict(db: Database, key: str, incident_id: str, session_id: str, at: str, verdict: Verdict) -> None:
+    """Store what the failure with occurrence ``key`` teaches (call inside a transaction). Deciding again
+    (a later, better recovery) replaces the earlier verdict of the same failure."""
+    db.execute(
+        "INSERT INTO verdicts (key, incident_id, session_id, at, kind, verdict) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET at = excluded.at, kind = excluded.kind, verdict = excluded.verdict",
+        (key, incident_id, session_id, at, verdict.kind, json.dumps(verdict.to_json(), ensure_ascii=False)),
+    )
+
+
+def session_verdicts(db: Database, session_id: str) -> list[tuple[str, Verdict]]:
+    """(incident id, verdict) for every failure of a session that was judged, in the order they were."""
+    rows = db.query("SELECT incident_id, verdict FROM verdicts WHERE session_id = ? ORDER BY at, key", (session_id,))
+    return [(r["incident_id"], Verdict.from_json(_json(r["verdict"], None))) for r in rows]
+
+
+def incident_verdicts(db: Database, incident_id: str) -> list[Verdict]:
+    """Every stored verdict of an incident's failures, lessons first, then the most recent."""
+    rows = db.query(
+        "SELECT verdict FROM verdicts WHERE incident_id = ? ORDER BY kind = 'lesson' DESC, at DESC, key",
+        (incident_id,),
+    )
+    return [Verdict.from_json(_json(r["verdict"], None)) for r in rows]
+
+
 @dataclass(frozen=True)
 class OpenFailure:
     """A failure in a session that no later call has recovered yet (input for recovery matching)."""
@@ -222,10 +246,7 @@ def open_failures(db: Database, session_id: str) -> list[OpenFailure]:
         " AND NOT EXISTS (SELECT 1 FROM recoveries r WHERE r.incident_id = o.incident_id) ORDER BY o.id",
         (session_id,),
     )
-    return [
-        OpenFailure(r["incident_id"], r["tool"], r["tool_use_id"], _json(r["input"], {}), r["at"])
-        for r in rows
-    ]
+    return [OpenFailure(r["incident_id"], r["tool"], r["tool_use_id"], _json(r["input"], {}), r["at"]) for r in rows]
 
 
 def mark_recovered(db: Database, session_id: str, incident_id: str) -> None:
