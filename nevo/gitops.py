@@ -47,7 +47,9 @@ def _repo(root: Path) -> git.Repo:
     try:
         return git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise NotAGitRepo(f"{root} is not in a git repository", "run `git init` so rules can be committed") from exc
+        raise NotAGitRepo(
+            f"{root} is not in a git repository", "run `git init` so rules can be committed"
+        ) from exc
 
 
 def is_git_repo(root: Path) -> bool:
@@ -92,7 +94,9 @@ def commit_files(root: Path, paths: list[Path], message: str) -> str:
             "finish it (or abort it); the next `nevo analyze` commits what is waiting",
         )
     top = Path(repo.working_tree_dir or root).resolve()
-    rels = sorted({str(Path(p).resolve().relative_to(top)) if Path(p).is_absolute() else str(p) for p in paths})
+    rels = sorted(
+        {str(Path(p).resolve().relative_to(top)) if Path(p).is_absolute() else str(p) for p in paths}
+    )
     if not rels:
         raise NevoError("nothing to commit: no paths given")
     head = _head_sha(repo)
@@ -199,7 +203,9 @@ def read_queue(queue: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(queue.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise NevoError(f"{queue} is unreadable: {exc}", "delete it; the files themselves are in place") from exc
+        raise NevoError(
+            f"{queue} is unreadable: {exc}", "delete it; the files themselves are in place"
+        ) from exc
     return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
 
 
