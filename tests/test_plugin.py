@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -299,4 +300,23 @@ def test_a_lock_left_by_a_killed_installer_is_taken_over(tmp_path: Path) -> None
     done = subprocess.run([str(PYTHON_ENV), "install"], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1  # it ran (and failed on the fake Python) instead of waiting for a dead one
     assert "installing nevo" in (data / "install.log").read_text()
+    assert not (data / "install.lock").exists()
+
+
+def test_two_installs_at_once_make_one(tmp_path: Path) -> None:
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    for name in ("python3", "python3.11", "python3.12", "python3.13", "uv"):
+        (fake / name).write_text("#!/bin/sh\nsleep 2\nexit 1\n")  # a slow Python check: the first holds the lock
+        (fake / name).chmod(0o755)
+    data = tmp_path / "data"
+    env = {"PATH": f"{fake}:{os.environ['PATH']}", "CLAUDE_PLUGIN_DATA": str(data), "HOME": str(tmp_path)}
+    first = subprocess.Popen([str(PYTHON_ENV), "install"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not (data / "install.lock" / "pid").is_file() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = subprocess.run([str(PYTHON_ENV), "install"], capture_output=True, text=True, env=env, timeout=60)
+    assert second.returncode == 75 and "another install is running" in second.stderr
+    first.communicate(timeout=60)
+    assert (data / "install.log").read_text().count("installing nevo") == 1
     assert not (data / "install.lock").exists()
