@@ -135,9 +135,18 @@ def test_the_plugin_installs_learns_only_where_asked_and_uninstalls_cleanly(
     assert failures(before_plugin) == [FAILING]  # its settings hooks ran; the plugin stood aside
     assert tree(never) == untouched  # no .nevo, nothing written
 
-    # The plugin's nevo turns the trigger into an incident; /nevo:status shows it to the model.
+    # /nevo:status shows the plugin's nevo status to the model: its narrow allowed-tools let it run
+    # without asking even outside bypassPermissions.
     with FakeMessagesAPI([text("one incident")]) as api:
-        run = run_claude(opted, "/nevo:status", api, config, home=home, extra_env=OFFLINE)
+        run = run_claude(
+            opted,
+            "/nevo:status",
+            api,
+            config,
+            home=home,
+            extra_env=OFFLINE,
+            extra_args=["--permission-mode", "default"],
+        )
         prompt = api.main_requests()[0].messages_text()
     assert run.returncode == 0, run.describe(api)
     assert "pending triggers: " in prompt and "plugin: runs the hooks" in prompt, prompt[:3000]
