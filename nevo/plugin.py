@@ -199,6 +199,8 @@ def health(workspace: Workspace, env: Mapping[str, str] | None = None) -> tuple[
             return False, f"this project's hooks are left to the {PLUGIN_ID} plugin, which {what}", "run `nevo init`"
         return True, f"{PLUGIN_ID} is not in use here: the hooks are in .claude/settings.json", None
     python = "ready" if state.python_ready() else "not installed yet (the next session installs it)"
+    if not workspace.is_installed:
+        return True, f"{PLUGIN_ID} is installed; this project has not opted in (/nevo:init or `nevo init`)", None
     if not marked:
         return (
             True,

@@ -158,6 +158,7 @@ def test_the_most_specific_settings_decide(workspace: Workspace, config_dir: Pat
 
 def test_with_the_plugin_init_registers_no_hooks_and_marks_the_project(workspace: Workspace, config_dir: Path) -> None:
     install_plugin_record(config_dir)
+    assert "has not opted in" in plugin.health(workspace)[1]
     init(workspace)
     assert registered_events(workspace) == set()
     assert plugin.runs_hooks_of(workspace)
