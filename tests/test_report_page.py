@@ -13,6 +13,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from nevo.cli import main
 from nevo.clock import fixed_clock, iso
 from nevo.config import load_config
@@ -112,7 +114,8 @@ def seeded(workspace: Workspace, *, guard_events: bool = True) -> Workspace:
             created=iso(at(3)),
         )
     )
-    run_nightly(workspace, at(0, 3), provider=MeteredProvider(OfflineProvider(), open_database(workspace)))
+    with open_database(workspace) as db:
+        run_nightly(workspace, at(0, 3), db=db, provider=MeteredProvider(OfflineProvider(), db))
     return workspace
 
 
@@ -176,23 +179,25 @@ def test_an_empty_workspace_gives_a_page_too(workspace: Workspace) -> None:
 
 
 def test_the_command_writes_the_page_and_json_gives_the_same_numbers(
-    workspace: Workspace, tmp_path: Path, capsys: object
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seeded(workspace)
     out = tmp_path / "report.html"
     assert main(["report", "--workspace", str(workspace.root), "--out", str(out), "--days", "10"]) == 0
     assert out.read_text().startswith("<!doctype html>")
-    capsys.readouterr()  # type: ignore[attr-defined]
+    capsys.readouterr()
     assert main(["report", "--workspace", str(workspace.root), "--json", "--days", "10"]) == 0
-    printed = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    printed = json.loads(capsys.readouterr().out)
     expected = gather(workspace, days=10)
     for key in ("totals", "failures_per_day", "rules", "top_incidents", "llm", "memory", "nightly"):
         assert printed[key] == expected[key], key
 
 
-def test_a_missing_workspace_or_destination_is_a_clear_error(tmp_path: Path, capsys: object) -> None:
+def test_a_missing_workspace_or_destination_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", "--workspace", str(tmp_path), "--out", str(tmp_path / "r.html")]) == 1
-    assert "nevo is not installed" in capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "nevo is not installed" in capsys.readouterr().err
     init(Workspace(tmp_path))
     assert main(["report", "--workspace", str(tmp_path)]) == 1
-    assert "--out" in capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "--out" in capsys.readouterr().err
