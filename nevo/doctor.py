@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
+from nevo import plugin
 from nevo.config import load_config
 from nevo.errors import NevoError
 from nevo.install import desired_hooks, read_state
@@ -63,9 +64,9 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
 
     if settings is not None and state:
         registered = {(event, command) for event, _, command in our_hooks(settings)}
-        missing = [
-            s for s in desired_hooks(workspace, state.get("options", {})) if (s.event, s.command) not in registered
-        ]
+        options = state.get("options", {})
+        wanted = plugin.settings_hooks(desired_hooks(workspace, options), plugin.runs_hooks_of(workspace))
+        missing = [s for s in wanted if (s.event, s.command) not in registered]
         checks.append(
             Check(
                 "hooks registered",
@@ -146,6 +147,7 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
         except NevoError as exc:
             checks.append(Check("database", False, exc.message, exc.hint))
 
+    checks.append(Check("plugin", *plugin.health(workspace)))
     checks.append(_claude_check(claude_binary))
     return checks
 

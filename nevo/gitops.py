@@ -245,3 +245,16 @@ def commit_queued(root: Path, queue: Path) -> list[str]:
     else:
         queue.unlink(missing_ok=True)
     return done
+
+
+# -- for `nevo demo` ---------------------------------------------------------------------------------------
+
+
+def init_repository(root: Path) -> None:
+    """``git init`` in ``root`` (a new project, such as the demo's)."""
+    git.Repo.init(root)
+
+
+def show(root: Path, rev: str = "HEAD") -> str:
+    """``git show --stat --patch <rev>``: what a person reviews before keeping (or reverting) a rule."""
+    return str(_repo(root).git.show("--stat", "--patch", rev))

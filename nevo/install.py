@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from nevo import __version__
+from nevo import __version__, plugin
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import TEMPLATE, Config, load_config
 from nevo.errors import NevoError
@@ -128,13 +128,18 @@ def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock
         }
     if quality_gate is not None:
         state["options"]["quality_gate"] = quality_gate
-    # Everything that can be refused is decided before the first write.
+    # Everything that can be refused is decided before the first write. With the nevo plugin installed,
+    # the plugin runs the hooks (from .nevo/hooks/, marked below) and settings.json gets none of them.
+    by_plugin = plugin.plugin_state(workspace).active
     new_settings, created = apply_hooks(
-        settings, desired_hooks(workspace, state["options"]), state["settings"].get("created")
+        settings,
+        plugin.settings_hooks(desired_hooks(workspace, state["options"]), by_plugin),
+        state["settings"].get("created"),
     )
     old_state_text = workspace.install_state_path.read_text(encoding="utf-8") if not first_install else None
     try:
         _write_install(workspace, state, report, config)
+        plugin.mark_workspace(workspace, by_plugin)
         state["settings"]["created"] = created
         if new_settings != settings or original_text is None:
             atomic_write_text(settings_path, dump_settings(new_settings))

@@ -10,6 +10,7 @@ from typing import Any
 
 from nevo.errors import NevoError
 from nevo.install import read_state
+from nevo.plugin import plugin_state, runs_hooks_of
 from nevo.settings import HOOKS_MARK, our_hooks, parse_settings
 from nevo.workspace import Workspace
 
@@ -88,6 +89,7 @@ def gather(workspace: Workspace) -> dict[str, Any]:
         "oldest_pending_age_s": _age_seconds(pending[0]) if pending else None,
         "rejected_triggers": rejected_triggers(workspace),
         "capture_errors": capture_errors,
+        "plugin": {**plugin_state(workspace).to_json(), "runs_hooks": runs_hooks_of(workspace)},
     }
     result.update(_sections(workspace))
     return result

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from nevo import __version__
-from nevo.cli import forge, memory, monitor, rules, setup
+from nevo.cli import demo, forge, memory, monitor, plugin, report, rules, setup
 from nevo.errors import NevoError
 
 app = typer.Typer(
@@ -46,6 +46,9 @@ def _root(
 
 for module in (setup, monitor, rules, memory, forge):
     module.register(app)
+plugin.register(app)
+report.register(app)
+demo.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,6 +81,8 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
         console.print(f"nevo is not installed in {ws.root}. Run `nevo init`.")
     else:
         console.print(f"nevo {info['version']} in [bold]{ws.root}[/bold] (installed {info['installed_at']})")
+    if info["plugin"]["runs_hooks"] or info["plugin"]["active"]:
+        console.print("plugin: " + ("runs the hooks" if info["plugin"]["runs_hooks"] else "installed"))
     if info.get("install_error"):
         console.print(f"[red]install state: {plain(info['install_error'])}[/red] (`nevo init` rebuilds it)")
     if info["settings_error"]:
