@@ -177,7 +177,7 @@ def stage_steps() -> list[tuple[str, Callable[[Workspace, Database, Clock], Any]
     """The other stages' nightly work: rule effectiveness (recurrences since each rule) and the skill
     forge's gap detection. Imported here because both stages import the memory modules this one uses."""
     from nevo.forge import detect_step
-    from nevo.guards import refresh_if_stale
+    from nevo.publish import refresh_if_stale
     from nevo.rules import effectiveness_step
 
     def guards(workspace: Workspace, db: Database, clock: Clock) -> dict[str, Any]:

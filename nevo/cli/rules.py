@@ -6,13 +6,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from nevo import analyst
+from nevo import analyst, rule_ops
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.publish import publish
 from nevo.rules import RuleBook, check_text, overview
 
-rules_app = typer.Typer(
-    help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True
-)
+rules_app = typer.Typer(help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -57,9 +56,11 @@ def analyze(
 
 @rules_app.command("list")
 def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> None:
-    """List the rules: id, title, status, incidents, recurrences since the rule was committed.
+    """List the rules and their evidence since each was committed (or last revised): recurrences of its
+    incidents, guard hits, and times its guard stood aside because the cause was gone.
 
-    A rule whose incidents keep coming back (analyst.failing_rule_recurrences) is flagged FAILING.
+    A rule whose incidents keep coming back (analyst.failing_rule_recurrences) is flagged FAILING and the
+    nightly revises it; one whose guard only stands aside is retired after analyst.retire_after_days.
 
     Example: nevo rules list --json
     """
@@ -67,18 +68,24 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
     if json_output:
         emit_json(rows)
         return
+    if not rows:
+        console.print("no rules yet: `nevo analyze` (or the run at session end) commits them", markup=False)
+        return
     table(
         "rules",
-        ["id", "title", "status", "incidents", "recurrences", "enforcement"],
+        ["id", "title", "status", "incidents", "recurrences", "guard hits", "stood aside", "enforcement"],
         [
             [
                 r["id"],
-                r["title"],
+                r["title"] + (f" (agent {r['agent']})" if r["agent"] else ""),
                 r["status"]
                 + (" FAILING" if r["failing"] else "")
-                + (" decorative" if r["decorative"] else ""),
+                + (" decorative" if r["decorative"] else "")
+                + (f" revised {r['revised'][:10]}" if r["revised"] else ""),
                 ", ".join(r["incidents"]),
                 r["recurrences"],
+                r["guard_hits"] if r["guard"] else "-",
+                r["stood_aside"] if r["guard"] else "-",
                 r["enforcement"] + (" (guard)" if r["guard"] else ""),
             ]
             for r in rows
@@ -87,9 +94,7 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
 
 
 @rules_app.command("show")
-def show(
-    rule_id: Annotated[str, typer.Argument(help="PROJ-003 (or 3)")], workspace: WorkspaceOption = None
-) -> None:
+def show(rule_id: Annotated[str, typer.Argument(help="PROJ-003 (or 3)")], workspace: WorkspaceOption = None) -> None:
     """Print one rule's file.
 
     Example: nevo rules show PROJ-003
@@ -128,7 +133,9 @@ def deprecate(
 
     Example: nevo rules deprecate PROJ-003 --reason "the build moved to make"
     """
-    outcome = analyst.deprecate_rule(workspace_of(workspace), rule_id, reason)
+    ws = workspace_of(workspace)
+    outcome = rule_ops.deprecate_rule(ws, rule_id, reason)
+    publish(ws)  # its guard stops, its agent's block and the context drop it
     detail = "" if outcome.verdict == "committed" else f": {outcome.reason}"
     console.print(f"{outcome.rule_id} deprecated ({outcome.verdict}{detail})")
 
@@ -144,9 +151,7 @@ def lint(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> 
     """
     findings = RuleBook(workspace_of(workspace)).lint()
     if json_output:
-        emit_json(
-            [{"rule": f.rule_id, "kind": f.kind, "message": f.message, "path": str(f.path)} for f in findings]
-        )
+        emit_json([{"rule": f.rule_id, "kind": f.kind, "message": f.message, "path": str(f.path)} for f in findings])
     elif findings:
         table("rule lint", ["rule", "kind", "message"], [[f.rule_id, f.kind, f.message] for f in findings])
     else:
@@ -161,7 +166,10 @@ def renumber(workspace: WorkspaceOption = None) -> None:
 
     Example: git merge feature && nevo rules lint || nevo rules renumber
     """
-    changes = analyst.renumber_rules(workspace_of(workspace))
+    ws = workspace_of(workspace)
+    changes = rule_ops.renumber_rules(ws)
+    if changes:
+        publish(ws)
     if not changes:
         console.print("no number is used twice")
     for old, new in changes:

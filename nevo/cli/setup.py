@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,8 +99,10 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     console.print(f"pending triggers: {info['pending_triggers']}{waiting}")
     if age is not None and age >= 600:
         console.print(
-            "[yellow]triggers are waiting: is `nevo monitor` running? (`nevo monitor --once` drains them)[/yellow]"
+            "[yellow]triggers are waiting: the run at session end processes them, "
+            "`nevo monitor --once` does it now[/yellow]"
         )
+    _background(info["background"])
     rejected = info["rejected_triggers"]
     if rejected:
         console.print(f"[yellow]rejected triggers: {len(rejected)}[/yellow] (in {ws.rejected_dir})")
@@ -114,7 +116,10 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
         console.print(f"[yellow]{info['loops']} incident(s) looped: the same failure repeated in one session[/yellow]")
     if "rules" in info:
         rules = info["rules"]
-        console.print(f"rules: {rules['active']} active, {rules['guards']} with a guard")
+        console.print(
+            f"rules: {rules['active']} active ({rules['agent_rules']} for sub-agents), {rules['guards']} with a"
+            f" guard; guards hit {rules['guard_hits']}x, stood aside {rules['stood_aside']}x"
+        )
         if rules["failing"]:
             console.print(
                 f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)"
@@ -147,6 +152,32 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
             console.print(f"[yellow]rules waiting for git: {waiting}[/yellow]")
     if info.get("database_error"):
         console.print(f"[red]database: {info['database_error']}[/red]")
+
+
+def _background(summary: dict[str, Any]) -> None:
+    """The runs at session end: the one under way, the last one, and whether another is asked for."""
+    current, last = summary.get("current"), summary.get("last")
+    if summary.get("running"):
+        since = f" since {current['started_at']}" if current else ""
+        more = ", another pass asked for" if summary.get("again") else ""
+        console.print(f"background run: running{since}{more}", markup=False)
+    if summary.get("unreadable"):
+        console.print(f"[red]background runs: {plain(summary['unreadable'])}[/red]")
+    if last is None:
+        if not summary.get("running"):
+            console.print("background runs: none yet (one starts when a Claude Code session ends)")
+        return
+    rules = ", ".join(last.get("rules") or []) or "none"
+    console.print(
+        f"last background run: {last.get('finished_at') or last.get('started_at')} ({last.get('seconds')} s): "
+        f"{last.get('triggers', 0)} trigger(s), {last.get('failures', 0)} failure(s), "
+        f"{len(last.get('new_incidents') or [])} new incident(s), rules committed: {rules}",
+        markup=False,
+    )
+    if last.get("error"):
+        console.print(f"[red]  error: {plain(last['error'])}[/red] (log: {plain(summary['log'])})")
+    for warning in (last.get("warnings") or [])[:5]:
+        console.print(f"[yellow]  warning: {plain(warning)}[/yellow]")
 
 
 def doctor(
