@@ -72,6 +72,7 @@ class RunRecord:
 
     started_at: str
     pid: int
+    detached: bool = False  # the run leads its own session: the end of Claude Code's does not end it
     finished_at: str | None = None
     seconds: float | None = None
     triggers: int = 0  # trigger files processed
@@ -92,7 +93,7 @@ def run_once(workspace: Workspace, clock: Clock = system_clock) -> RunRecord:
     from nevo.db import open_database
     from nevo.monitor import Monitor
 
-    record = RunRecord(started_at=iso(clock()), pid=os.getpid())
+    record = RunRecord(started_at=iso(clock()), pid=os.getpid(), detached=os.getsid(0) == os.getpid())
     started = time.perf_counter()
     try:
         config = load_config(workspace)
@@ -261,8 +262,9 @@ def _detach() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
-def background(workspace: Workspace, clock: Clock = system_clock) -> int:
-    """Run (or coalesce into the run under way) until no request is left; returns the passes run here."""
+def background(workspace: Workspace, clock: Clock = system_clock, on_lock: Callable[[], None] = lambda: None) -> int:
+    """Run (or coalesce into the run under way) until no request is left; returns the passes run here.
+    ``on_lock``: called once this process holds the lock (the process the hook starts logs to the file)."""
     try:
         enabled = bool(load_config(workspace).get("monitor.run_at_session_end"))
     except NevoError:
@@ -276,7 +278,7 @@ def background(workspace: Workspace, clock: Clock = system_clock) -> int:
         record = run_once(workspace, clock)
         _write_state(workspace, None, record)
 
-    return request_run(workspace, one_pass, on_lock=lambda: _log_to_file(workspace))
+    return request_run(workspace, one_pass, on_lock=on_lock)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     if not workspace.nevo_dir.is_dir():
         return 0  # uninstalled since the hook ran
     try:
-        background(workspace)
+        background(workspace, on_lock=lambda: _log_to_file(workspace))
     except Exception as exc:  # never reach the agent; the log says what happened
         try:
             logs_dir(workspace).mkdir(parents=True, exist_ok=True)

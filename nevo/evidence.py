@@ -122,9 +122,15 @@ def rule_evidence(db: Database, rule_id: str, incidents: list[str], since: str) 
     }
     hits, last_hit = counts.get("hit", (0, None))
     stood, last_stood = counts.get("stood-aside", (0, None))
-    last_bad = max([since, *(t for t in (last_hit, recurrences[-1].at if recurrences else None) if t)])
+    # Events are recorded in the order their triggers were written (names sort by time), so the rowid
+    # orders a hit and a stand-aside within the same second; a recurrence is known only by its time.
+    last_hit_row = db.scalar(
+        "SELECT MAX(rowid) FROM rule_events WHERE rule_id = ? AND event = 'hit' AND at > ?", (rule_id, since)
+    )
+    after = max([since, *([recurrences[-1].at] if recurrences else [])])
     gone = db.scalar(
-        "SELECT MIN(at) FROM rule_events WHERE rule_id = ? AND event = 'stood-aside' AND at > ?", (rule_id, last_bad)
+        "SELECT MIN(at) FROM rule_events WHERE rule_id = ? AND event = 'stood-aside' AND at > ? AND rowid > ?",
+        (rule_id, after, int(last_hit_row or 0)),
     )
     review = db.scalar("SELECT MAX(at) FROM rule_reviews WHERE rule_id = ?", (rule_id,))
     return RuleEvidence(
