@@ -84,16 +84,18 @@ def block(agent: str, rules: list[Rule]) -> str:
 
 
 def with_block(text: str, new_block: str) -> str:
-    """``text`` with nevo's block replaced by ``new_block`` (appended when there was none; taken out with
-    the blank line before it when ``new_block`` is empty)."""
+    """``text`` with nevo's block replaced by ``new_block``: appended after a blank line, and taken out
+    with that blank line, so a definition whose last rule goes away is given back as it was."""
     start = text.find(BEGIN)
     end = text.find(END, start) if start >= 0 else -1
     if start >= 0 and end >= 0:
-        before, after = text[:start].rstrip("\n"), text[end + len(END) :].lstrip("\n")
-        text = before + "\n" + (("\n" + after) if after else "")
+        before, after = text[:start], text[end + len(END) :]
+        if before.endswith("\n\n"):
+            before = before[:-1]
+        text = before + (after[1:] if after.startswith("\n") else after)
     if not new_block:
         return text
-    return text.rstrip("\n") + "\n\n" + new_block + "\n"
+    return text + ("\n" if text and not text.endswith("\n") else "") + "\n" + new_block + "\n"
 
 
 def render_block(workspace: Workspace, agent: str, book: RuleBook | None = None) -> Path | None:
