@@ -375,7 +375,8 @@ def _edited_since_init(workspace: Workspace, path: Path) -> bool:
 def _is_disposable(path: Path) -> bool:
     """Runtime files that hold nothing a user could want back: empty folders, logs, rendered context."""
     if path.is_dir():
-        return path.name == "logs" or not any(path.iterdir())  # logs: the background run's, bounded
+        # logs: the background run's (bounded); locks: lock files and the quality gate's baselines
+        return path.name in ("logs", "locks") or not any(path.iterdir())
     rebuilt = (
         "capture.log",
         "context.md",

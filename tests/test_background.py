@@ -180,3 +180,13 @@ def test_a_damaged_outcome_file_is_reported_not_fatal(installed: Workspace) -> N
 def test_main_needs_exactly_the_workspace(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert background.main(args) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_uninstall_takes_the_runs_logs_and_locks_and_keeps_the_data(installed: Workspace) -> None:
+    from nevo.install import uninstall
+
+    background.background(installed)
+    assert background.log_path(installed).parent.is_dir() and background.lock_path(installed).is_file()
+    report = uninstall(installed)
+    assert not background.logs_dir(installed).exists() and not background.lock_path(installed).parent.exists()
+    assert installed.db_path.exists() and ".nevo/nevo.db" in report.kept

@@ -163,9 +163,11 @@ def test_the_loop_closes_by_itself_with_no_nevo_command_between_sessions(tmp_pat
     second_session(root, config_dir)
     [again, _] = wait_for_background_runs(root, 2)  # newest first: the second session ended, nothing new
     assert again["error"] is None and again["rules"] == [] and again["failures"] == 0, again
-    assert json.loads(nevo(root, "rules", "list", "--json").stdout)[0]["recurrences"] == 0
+    [rule] = json.loads(nevo(root, "rules", "list", "--json").stdout)
+    assert rule["recurrences"] == 0 and rule["learned_at_session_end"] == run["started_at"], rule
     status = nevo(root, "status").stdout
-    assert "last background run" in status, status
+    assert "last background run" in status and "background runs at session end" in status, status
+    assert "PROJ-001" in status and "no command" in nevo(root, "rules", "list").stdout
 
 
 def test_the_same_loop_step_by_step_with_monitor_and_analyze(tmp_path: Path) -> None:

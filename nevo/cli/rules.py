@@ -6,10 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from nevo import analyst, rule_ops
+from nevo import analyst, background, rule_ops
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
 from nevo.publish import publish
 from nevo.rules import RuleBook, check_text, overview
+from nevo.workspace import Workspace
 
 rules_app = typer.Typer(help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True)
 
@@ -64,12 +65,16 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
 
     Example: nevo rules list --json
     """
-    rows = overview(workspace_of(workspace))
+    ws = workspace_of(workspace)
+    rows = overview(ws)
+    learned = learned_at_session_end(ws)
+    for row in rows:
+        row["learned_at_session_end"] = learned.get(row["id"])
     if json_output:
         emit_json(rows)
         return
     if not rows:
-        console.print("no rules yet: `nevo analyze` (or the run at session end) commits them", markup=False)
+        console.print("no rules yet: the run at session end (or `nevo analyze`) commits them", markup=False)
         return
     table(
         "rules",
@@ -91,6 +96,21 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
             for r in rows
         ],
     )
+    if learned:
+        console.print(
+            "learned at the end of a session, with no command: "
+            + ", ".join(f"{rule_id} ({at})" for rule_id, at in sorted(learned.items())),
+            markup=False,
+        )
+
+
+def learned_at_session_end(ws: Workspace) -> dict[str, str]:
+    """Rule id -> when the background run that committed it started (from the runs' history)."""
+    found: dict[str, str] = {}
+    for run in reversed(background.summary(ws)["runs"]):  # oldest first: the first run that learned it
+        for rule_id in run.get("rules") or []:
+            found.setdefault(str(rule_id), str(run.get("started_at")))
+    return found
 
 
 @rules_app.command("show")

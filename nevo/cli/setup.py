@@ -44,7 +44,10 @@ def init(
         console.print(f"  created  {path}")
     for path in report.updated:
         console.print(f"  updated  {path}")
-    console.print("Next: run `claude` as usual; failed tool calls are recorded. `nevo status` shows what waits.")
+    console.print(
+        "Next: run `claude` as usual. Failed tool calls are recorded, and when a session ends nevo learns from"
+        " it in the background (new rules are committed to git). `nevo status` shows what it did."
+    )
 
 
 def uninstall(
@@ -154,6 +157,9 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
         console.print(f"[red]database: {info['database_error']}[/red]")
 
 
+HISTORY_SHOWN = 8  # background runs listed by `nevo status` (background.json keeps more)
+
+
 def _background(summary: dict[str, Any]) -> None:
     """The runs at session end: the one under way, the last one, and whether another is asked for."""
     current, last = summary.get("current"), summary.get("last")
@@ -178,6 +184,31 @@ def _background(summary: dict[str, Any]) -> None:
         console.print(f"[red]  error: {plain(last['error'])}[/red] (log: {plain(summary['log'])})")
     for warning in (last.get("warnings") or [])[:5]:
         console.print(f"[yellow]  warning: {plain(warning)}[/yellow]")
+    runs = summary.get("runs") or []
+    if len(runs) > 1:
+        table(
+            f"background runs at session end (newest first, {len(runs)} kept)",
+            ["started", "seconds", "triggers", "failures", "new incidents", "rules learned", "outcome"],
+            [
+                [
+                    run.get("started_at"),
+                    run.get("seconds"),
+                    run.get("triggers", 0),
+                    run.get("failures", 0),
+                    len(run.get("new_incidents") or []),
+                    ", ".join(run.get("rules") or []) or "-",
+                    _outcome(run),
+                ]
+                for run in runs[:HISTORY_SHOWN]
+            ],
+        )
+
+
+def _outcome(run: dict[str, Any]) -> str:
+    if run.get("error"):
+        return f"error: {run['error']}"
+    warnings = run.get("warnings") or []
+    return f"{len(warnings)} warning(s)" if warnings else "ok"
 
 
 def doctor(
