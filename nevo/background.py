@@ -227,9 +227,12 @@ def summary(workspace: Workspace) -> dict[str, Any]:
     and the history (newest first)."""
     state = read_state(workspace)
     runs = list(reversed(state["runs"]))
+    running = is_running(workspace)
     out: dict[str, Any] = {
-        "running": is_running(workspace),
+        "running": running,
         "current": state["current"],
+        # A pass that started and never recorded its end, with no process holding the lock: it was killed.
+        "interrupted": state["current"] if state["current"] and not running else None,
         "again": again_path(workspace).exists(),
         "last": runs[0] if runs else None,
         "runs": runs,

@@ -16,6 +16,7 @@ or processes triggers (not the analyst, the monitor or the rule operations), so 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from nevo import agent_rules, guards, install
 from nevo.config import load_config
@@ -69,7 +70,8 @@ def refresh_if_stale(workspace: Workspace) -> bool:
     return True
 
 
-def _rel(workspace: Workspace, path: object) -> str:
-    text = str(path)
-    root = str(workspace.root) + "/"
-    return text[len(root) :] if text.startswith(root) else text
+def _rel(workspace: Workspace, path: Path) -> str:
+    try:
+        return path.relative_to(workspace.root).as_posix()
+    except ValueError:
+        return str(path)

@@ -190,3 +190,21 @@ def test_uninstall_takes_the_runs_logs_and_locks_and_keeps_the_data(installed: W
     report = uninstall(installed)
     assert not background.logs_dir(installed).exists() and not background.lock_path(installed).parent.exists()
     assert installed.db_path.exists() and ".nevo/nevo.db" in report.kept
+
+
+def test_a_run_killed_midway_shows_as_interrupted_and_the_next_one_runs(installed: Workspace) -> None:
+    with open_database(installed) as db:
+        db.execute("BEGIN IMMEDIATE")  # holds the run inside its pass
+        try:
+            run_hook(installed, session_end())
+            wait_until(lambda: background.summary(installed)["current"] is not None, "the pass to start")
+            pid = background.summary(installed)["current"]["pid"]
+            os.kill(pid, 9)
+            wait_until(lambda: not background.is_running(installed), "the killed run's lock to go")
+        finally:
+            db.execute("ROLLBACK")
+    summary = background.summary(installed)
+    assert summary["interrupted"] is not None and summary["interrupted"]["pid"] == pid
+    assert background.background(installed) == 1  # nothing was lost: the trigger is still there
+    summary = background.summary(installed)
+    assert summary["interrupted"] is None and summary["last"]["triggers"] == 1

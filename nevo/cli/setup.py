@@ -167,6 +167,12 @@ def _background(summary: dict[str, Any]) -> None:
         since = f" since {current['started_at']}" if current else ""
         more = ", another pass asked for" if summary.get("again") else ""
         console.print(f"background run: running{since}{more}", markup=False)
+    if summary.get("interrupted"):
+        started = summary["interrupted"].get("started_at")
+        console.print(
+            f"[yellow]the background run started {plain(started)} never finished (killed?); the next session's"
+            " end runs again, `nevo monitor --once` does it now[/yellow]"
+        )
     if summary.get("unreadable"):
         console.print(f"[red]background runs: {plain(summary['unreadable'])}[/red]")
     if last is None:
