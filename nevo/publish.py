@@ -15,6 +15,7 @@ or processes triggers (not the analyst, the monitor or the rule operations), so 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def refresh_if_stale(workspace: Workspace) -> bool:
     """Publish when the rules changed behind nevo's back: a ``git revert``, ``pull`` or ``checkout``, or a
     hand edit of ``.claude/rules/``. Cheap when nothing changed (a few ``stat`` calls, no parsing); returns
     whether it published. For the monitor's passes and the nightly."""
-    if not guards.is_stale(workspace):
+    if not guards.is_stale(workspace) and not _agent_rules_stale(workspace):
         return False
     try:
         config = load_config(workspace)
@@ -68,6 +69,43 @@ def refresh_if_stale(workspace: Workspace) -> bool:
         return False
     publish(workspace)
     return True
+
+
+def _agent_rules_stale(workspace: Workspace) -> bool:
+    """:func:`nevo.guards.is_stale` for the AGENT rules in ``.claude/agents/rules/<agent>/`` (the guards'
+    table watches ``.claude/rules/``): one of the table's AGENT rule files is gone, a rule file changed
+    since the table was written, or a rule has a guard and there is no table."""
+    folder = workspace.agents_dir / "rules"
+    table = guards.table_path(workspace)
+    if table.is_file():
+        try:
+            entries = json.loads(table.read_text(encoding="utf-8")).get("guards", [])
+            named = {str(e.get("file") or "") for e in entries if isinstance(e, dict)}
+        except (OSError, ValueError, AttributeError):
+            return True  # a damaged table: rebuild it
+        if any(f.startswith(".claude/agents/rules/") and not (workspace.root / f).is_file() for f in named):
+            return True  # reverted, deprecated or renamed
+    if not folder.is_dir():
+        return False
+    files = list(folder.glob("*/*.md"))
+    if not table.is_file():
+        return any("\nguard:" in _text(p) for p in files)
+    stamps = [_mtime(p) for p in (folder, *folder.iterdir(), *files)]
+    return max(stamps, default=0) > _mtime(table)
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # gone between listing and stat: its folder's time says it changed
+        return 0
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _rel(workspace: Workspace, path: Path) -> str:

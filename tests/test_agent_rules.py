@@ -196,3 +196,18 @@ def test_the_monitor_keeps_the_agent_type_of_a_failure(installed: Workspace, tmp
         assert result.counted == 2, result
         rows = db.query("SELECT tool_use_id, agent_type FROM occurrences ORDER BY tool_use_id")
     assert [tuple(r) for r in rows] == [("toolu_1", "builder"), ("toolu_2", "tester")]
+
+
+def test_an_agent_rule_that_arrives_by_git_gets_its_guard_at_the_next_refresh(repo: Workspace) -> None:
+    from nevo import guards
+    from nevo.publish import refresh_if_stale
+
+    record(repo, ["builder"])
+    analyst.analyze_ready(repo, clock=CLOCK)
+    git(repo.root, "revert", "--no-edit", "HEAD")
+    assert refresh_if_stale(repo) is True and not guards.table_path(repo).exists()
+    assert refresh_if_stale(repo) is False
+    git(repo.root, "revert", "--no-edit", "HEAD")  # back, as after a pull
+    assert refresh_if_stale(repo) is True
+    assert [g["rule"] for g in json.loads(guards.table_path(repo).read_text())["guards"]] == ["AGENT-001"]
+    assert refresh_if_stale(repo) is False
