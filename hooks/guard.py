@@ -22,7 +22,8 @@ def still_ruled(guard: dict, root: "str | None") -> bool:
     if root is None:
         return True
     relative, proof = guard.get("file"), guard.get("proof")
-    if not isinstance(relative, str) or not relative.startswith(".claude/rules/") or ".." in relative:
+    rule_folders = (".claude/rules/", ".claude/agents/rules/")  # project rules, and a sub-agent's AGENT rules
+    if not isinstance(relative, str) or not relative.startswith(rule_folders) or ".." in relative:
         return False
     if not isinstance(proof, list) or not proof:
         return False

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nevo import gitops
+from nevo import agent_rules
 from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
@@ -27,16 +27,17 @@ from nevo.db import Database, open_database
 from nevo.errors import NevoError
 from nevo.novelty import NoveltyIndex, Verdict
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
+from nevo.publish import Published, publish
 from nevo.recovery import is_environmental, is_test_failure, only_narrows, recovery_is_lesson
 from nevo.redact import redact, redact_obj
 from nevo.rule_ops import (
     Outcome,
-    add_pending,
-    after_rules_changed,
     analyst_lock,
     attach_incident,
     commit_pending,
+    commit_rule_files,
     renumber_locked,
+    with_agent_block,
 )
 from nevo.rule_ops import deprecate_rule as deprecate_rule  # re-exported: it lived here before rule_ops.py
 from nevo.rule_ops import pending_path as pending_path  # re-exported
@@ -89,6 +90,7 @@ class AnalysisReport:
     outcomes: list[Outcome] = field(default_factory=list)
     pending_committed: list[str] = field(default_factory=list)
     renumbered: list[tuple[str, str]] = field(default_factory=list)  # (old id, new id)
+    published: Published | None = None  # what publishing did, when the rules changed
 
     def by_verdict(self, verdict: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.verdict == verdict]
@@ -98,6 +100,7 @@ class AnalysisReport:
             "outcomes": [o.__dict__ for o in self.outcomes],
             "pending_committed": self.pending_committed,
             "renumbered": [list(change) for change in self.renumbered],
+            "published": self.published.to_json() if self.published else None,
         }
 
 
@@ -128,7 +131,8 @@ def analyze_ready(
     db: Database | None = None,
     limit: int | None = None,
 ) -> AnalysisReport:
-    """Analyse every ready incident; commit a rule for each proposal that passes the gates."""
+    """Analyse every ready incident; commit a rule for each proposal that passes the gates; then publish
+    the rules once (guards, hooks, agents' blocks, context) when any changed."""
     import nevo.offline_analyst  # noqa: F401 - registers the offline incident-analyst
 
     config = load_config(workspace)
@@ -148,13 +152,13 @@ def analyze_ready(
                 provider if provider is not None else make_provider(workspace, config, database, clock=clock)
             )
             book = RuleBook(workspace)
-            changed = bool(report.pending_committed)
+            changed = bool(report.pending_committed or report.renumbered)
             for incident in ready_incidents(database, config)[:limit]:
                 outcome = _analyse_one(workspace, database, chosen, book, incident, clock)
                 report.outcomes.append(outcome)
                 changed = changed or outcome.verdict in ("committed", "written", "pending")
             if changed:
-                after_rules_changed(workspace, config)
+                report.published = publish(workspace)
     finally:
         if own_db:
             database.close()
@@ -301,17 +305,13 @@ def _analyse_one(
         _record(db, outcome, clock, root_cause, category)
         store.set_status(db, incident.id, "analysed")
         return outcome
-    rule.id = book.next_id()
+    # A lesson about one project sub-agent's work is an AGENT rule, kept with that agent's definition.
+    rule.agent = agent_rules.agent_of(db, workspace, incident.id)
+    rule.id = book.next_id("AGENT" if rule.agent else "PROJ")
     path = book.write(rule)
     message = commit_message(rule, incident, root_cause, verdict)
     outcome = Outcome(incident.id, "committed", "", rule.id, provider=response.provider)
-    try:
-        outcome.commit = gitops.commit_files(workspace.root, [path], message)
-    except gitops.GitBusy as exc:
-        add_pending(workspace, rule.id, [path], message)
-        outcome.verdict, outcome.reason = "pending", exc.message
-    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
-        outcome.verdict, outcome.reason = "written", exc.message
+    commit_rule_files(workspace, rule.id, with_agent_block(workspace, rule, [path]), message, outcome)
     _record(db, outcome, clock, root_cause, category)
     store.set_status(db, incident.id, "analysed")
     return outcome
@@ -418,6 +418,7 @@ def commit_message(rule: Rule, incident: store.Incident, root_cause: str, verdic
         "",
         f"Incident: {incident.id} ({incident.tool} `{_failed_command(incident)}`: {incident.error_class}; "
         f"seen {incident.count}x in {incident.session_count} session(s))",
+        *([f"Agent: {rule.agent} (kept with its definition in .claude/agents/)"] if rule.agent else []),
         f"Recovery: {recovery}",
         f"Root cause: {root_cause or 'not given'}",
         f"Rules checked for overlap: {checked} -> {verdict.verdict}",

@@ -26,12 +26,14 @@ DEFAULTS: dict[str, Any] = {
     "monitor": {
         "loop_threshold": 3,
         "max_payload_bytes": 1_048_576,
-        "analyze_on_new": False,
+        "analyze_on_new": True,
+        "run_at_session_end": True,
     },
     "analyst": {
         "recurrence_threshold": 3,
         "guards": True,
         "failing_rule_recurrences": 2,
+        "retire_after_days": 30,
     },
     "memory": {
         "ttl_days": {
@@ -72,12 +74,17 @@ provider:
 monitor:
   loop_threshold: 3            # the same failure this many times in one session marks a loop
   max_payload_bytes: 1048576   # larger trigger payloads are truncated (head and tail kept)
-  analyze_on_new: false        # run the analyst as soon as the monitor opens an incident
+  analyze_on_new: true         # after processing failures, analyse what is ready (new rules are committed)
+  run_at_session_end: true     # when a Claude Code session ends, process and analyse in the background
+                               # (log and outcome: .nevo/logs/, `nevo status`)
 
 analyst:
   recurrence_threshold: 3      # an incident with no recovery is analysed once seen this many times
   guards: true                 # compile machine-checkable rules into PreToolUse guards
-  failing_rule_recurrences: 2  # recurrences after a rule was committed that flag it as failing
+  failing_rule_recurrences: 2  # recurrences since a rule was committed that flag it as failing; the
+                               # nightly then re-analyses it and commits a revision
+  retire_after_days: 30        # a rule whose guard only stood aside (the cause was gone) this long, with
+                               # no recurrence, is retired by the nightly (0: never)
 
 memory:
   ttl_days:                    # how long a fact lives, by category (null: forever)

@@ -4,6 +4,10 @@ Rules live in ``.claude/rules/`` (Claude Code loads them itself); this adds a sh
 index and the warm memory (MEMORY.md, USER.md), within a budget. It is rendered here, in Python, into
 ``.nevo/context.json`` (the hook's exact output) and ``.nevo/context.md`` (for people), so the
 SessionStart hook only has to copy a file: no Python on the session's start path.
+
+This module only reads what is already written (the rule files, the two warm memory files); it imports
+neither the memory package nor anything that writes rules, so everything that changes them can call
+:func:`refresh_context` without an import cycle (``nevo.memory.warm`` renders the files, then calls it).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 
 from nevo.fsutil import atomic_write_text
+from nevo.rules import learned_index
 from nevo.workspace import Workspace
 
 MAX_CONTEXT_CHARS = 6000  # well under Claude Code's 10,000-character spill limit for hook output
@@ -19,17 +24,27 @@ MAX_CONTEXT_CHARS = 6000  # well under Claude Code's 10,000-character spill limi
 def sections(workspace: Workspace) -> list[tuple[str, str]]:
     """(title, text) for each part of the context, most important first; empty parts are left out."""
     parts: list[tuple[str, str]] = []
-    from nevo.rules import learned_index  # the analyst's rules, newest first
 
     index = learned_index(workspace)
     if index.strip():
         parts.append(("Rules nevo learned recently (full text in .claude/rules/)", index))
-    from nevo.memory.warm import warm_context  # MEMORY.md and USER.md
-
-    memory = warm_context(workspace)
+    memory = memory_context(workspace)  # MEMORY.md and USER.md
     if memory.strip():
         parts.append(("Memory", memory))
     return parts
+
+
+def memory_context(workspace: Workspace) -> str:
+    """The warm memory as context text (without the files' own headers); '' when there is none."""
+    parts: list[str] = []
+    for name, title in (("MEMORY.md", "Project"), ("USER.md", "The user's preferences")):
+        path = workspace.memory_dir / name
+        if not path.is_file():
+            continue
+        body = path.read_text(encoding="utf-8").split("\n", 1)[-1].strip()
+        if body:
+            parts.append(f"### {title}\n{body.replace('## ', '#### ')}")
+    return "\n\n".join(parts)
 
 
 def render(parts: list[tuple[str, str]], budget: int = MAX_CONTEXT_CHARS) -> str:

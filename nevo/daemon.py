@@ -1,8 +1,9 @@
 """`nevo daemon`: the monitor's watcher and the nightly schedule in one long-running process.
 
-For machines without cron (containers, some laptops): the watcher (nevo.watch) runs in a thread and
-the main loop checks once a minute whether a scheduled nightly run is due (``--if-due`` semantics,
-so a run missed while the process was down happens at start).
+For machines without cron (containers, some laptops): the watcher (nevo.watch) runs in a thread (it
+analyses what is ready after each pass, like every monitor: ``monitor.analyze_on_new``) and the main loop
+checks once a minute whether a scheduled nightly run is due (``--if-due`` semantics, so a run missed while
+the process was down happens at start).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ assignments and ``timeout N`` (``CI=1 timeout 300 npm run build``) and end in re
 
 A guard lives only as long as its rule: each entry names the rule file and the exact lines of its
 ``guard`` (and ``status``) block, and the hook checks them on a match, so a reverted, deprecated or
-hand-edited rule stops acting at once even before the table is rebuilt (:func:`refresh_if_stale`).
+hand-edited rule stops acting at once even before the table is rebuilt (:func:`is_stale`).
 
 Files (runtime, rebuilt from the rules): ``.nevo/guards.json`` (the table the hook's Python reads) and
 ``.nevo/guards.needles`` (the interpreter, then one literal word per guard: the shell prefilter that
@@ -148,28 +148,9 @@ def _while_indented(lines: list[str]) -> list[str]:
     return out
 
 
-def refresh_if_stale(workspace: Workspace) -> bool:
-    """Recompile the guards (and re-sync the hooks, re-render the context) when the rules changed behind
-    nevo's back: a ``git revert``, ``pull`` or ``checkout``, or a hand edit of ``.claude/rules/``. Cheap
-    when nothing changed (a few ``stat`` calls, no parsing); returns whether it recompiled. For the
-    monitor's processing and the nightly."""
-    if not _stale(workspace):
-        return False
-    from nevo.analyst import after_rules_changed
-    from nevo.config import load_config
-    from nevo.errors import NevoError
-
-    try:
-        config = load_config(workspace)
-    except NevoError:
-        return False  # a broken config is reported elsewhere (doctor, status); the hook checks the rules anyway
-    if not config.get("analyst.guards"):
-        return False
-    after_rules_changed(workspace, config)
-    return True
-
-
-def _stale(workspace: Workspace) -> bool:
+def is_stale(workspace: Workspace) -> bool:
+    """Whether the rules changed behind nevo's back since the table was written (a ``git revert``, ``pull``
+    or hand edit): a few ``stat`` calls, no parsing. :func:`nevo.publish.refresh_if_stale` acts on it."""
     rules_dir = workspace.rules_dir
     table = table_path(workspace)
     if not table.is_file():

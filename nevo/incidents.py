@@ -103,8 +103,10 @@ def record_failure(
     sample: dict[str, Any],
     failed_input: dict[str, Any],
     loop_threshold: int,
+    agent_type: str = "",
 ) -> Recorded:
-    """Count one failure (call inside a transaction). Idempotent per ``key``: a replay changes nothing."""
+    """Count one failure (call inside a transaction). Idempotent per ``key``: a replay changes nothing.
+    ``agent_type``: the sub-agent it happened in ('' in the main session)."""
     existing = db.one("SELECT incident_id FROM occurrences WHERE key = ?", (key,))
     if existing is not None:
         return Recorded(existing["incident_id"], counted=False, is_new=False)
@@ -131,8 +133,8 @@ def record_failure(
     else:
         incident_id, was_loop = row["id"], bool(row["is_loop"])
     db.execute(
-        "INSERT INTO occurrences (key, incident_id, session_id, tool_use_id, at, source, tool, input)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO occurrences (key, incident_id, session_id, tool_use_id, at, source, tool, input, agent_type)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             key,
             incident_id,
@@ -142,6 +144,7 @@ def record_failure(
             source,
             fp.tool,
             json.dumps(failed_input, ensure_ascii=False, sort_keys=True),
+            agent_type,
         ),
     )
     in_session = int(

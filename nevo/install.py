@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,24 +23,10 @@ from nevo.clock import Clock, iso, system_clock
 from nevo.config import TEMPLATE, Config, load_config
 from nevo.errors import NevoError
 from nevo.fsutil import atomic_write_bytes, atomic_write_text
+from nevo.hookspecs import BASE_HOOKS as BASE_HOOKS  # re-exported: it was defined here
+from nevo.hookspecs import QUALITY_GATE_HOOKS
 from nevo.settings import HookSpec, apply_hooks, dump_settings, parse_settings, remove_hooks
 from nevo.workspace import Workspace
-
-# The events nevo listens to. Capture is the only one on the per-tool-call path.
-BASE_HOOKS: tuple[HookSpec, ...] = (
-    HookSpec("PostToolUseFailure", "capture", matcher="*", timeout=10),
-    HookSpec("SessionStart", "session-start", timeout=10),
-    HookSpec("Stop", "stop", timeout=10),
-    HookSpec("SubagentStop", "capture", timeout=10),
-    HookSpec("SessionEnd", "capture", timeout=5),
-    HookSpec("PreCompact", "capture", timeout=10),
-    HookSpec("StopFailure", "capture", timeout=10),
-)
-# The gate judges what a task changed: TaskCreated records a baseline, TaskCompleted checks against it.
-QUALITY_GATE_HOOKS = (
-    HookSpec("TaskCreated", "quality-gate", timeout=60),
-    HookSpec("TaskCompleted", "quality-gate", timeout=300),
-)
 
 RUNTIME_GITIGNORE = """\
 # nevo runtime state: derived and per machine (written by `nevo init`). Rules (.claude/rules),
@@ -53,6 +40,7 @@ RUNTIME_GITIGNORE = """\
 /nevo.db-*
 /nevo.db.corrupt-*
 /*.log
+/logs/
 /context.*
 /install.json
 /guards.json
@@ -75,16 +63,30 @@ def shipped_hooks() -> Path:
     return Path(str(resources.files("nevo.data").joinpath("hooks")))
 
 
+# The Python that has nevo, recorded by `nevo init` for the hooks that start it (session-end): a hook
+# runs with Claude Code's environment, where `nevo` may not be on PATH (a virtualenv, pipx).
+INTERPRETER_FILE = "interpreter"
+
+
 def desired_hooks(workspace: Workspace, options: dict[str, Any]) -> list[HookSpec]:
     """Every hook nevo should have registered now: the base set, the PreToolUse guards for the tools that
-    have rules with teeth, and the quality gate when it was asked for."""
-    from nevo import guards  # imported here: guards imports the rules, which import this module's callers
+    have rules with teeth, and the quality gate when it was asked for. Compiles the guards from the rules
+    (they arrive by git too: `nevo init` in a fresh clone gives them their teeth)."""
+    from nevo import guards
 
-    specs = list(BASE_HOOKS)
-    specs.extend(guards.hook_specs(workspace))
+    return hook_set(options, guards.hook_specs(workspace))
+
+
+def hook_set(options: dict[str, Any], guard_specs: list[HookSpec]) -> list[HookSpec]:
+    """The hooks for these options and these (already compiled) guard hooks."""
+    specs = [*BASE_HOOKS, *guard_specs]
     if options.get("quality_gate"):
         specs.extend(QUALITY_GATE_HOOKS)
     return specs
+
+
+def interpreter_path(workspace: Workspace) -> Path:
+    return workspace.hooks_dir / INTERPRETER_FILE
 
 
 def read_state(workspace: Workspace) -> dict[str, Any]:
@@ -174,6 +176,7 @@ def _write_install(workspace: Workspace, state: dict[str, Any], report: InstallR
             _note_created(state, report, workspace, path)
 
     _install_scripts(workspace, report)
+    _record_interpreter(workspace, report)
     _install_skills(workspace, state, report)
     # The Stop hook is shell and cannot read YAML: it reads its settings from a rendered stop.conf.
     from nevo.memory.nudge import render_stop_conf
@@ -181,15 +184,25 @@ def _write_install(workspace: Workspace, state: dict[str, Any], report: InstallR
     render_stop_conf(workspace, config)
 
 
-def sync_hooks(workspace: Workspace) -> bool:
-    """Re-apply the desired hook set (after guards were compiled, say). True when settings changed."""
+def sync_hooks(workspace: Workspace, guard_specs: list[HookSpec]) -> bool:
+    """Make nevo's handlers in settings.json the base set plus ``guard_specs`` (after the guards were
+    compiled) and the options' extras. Only the settings (and their bookkeeping) are touched: no script is
+    copied, no file rewritten. True when the settings changed."""
     state = read_state(workspace)
     if not state:
         raise NevoError(f"nevo is not installed in {workspace.root}", "run `nevo init` first")
-    before = workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
-    init(workspace)
-    after = workspace.settings_path.read_text(encoding="utf-8") if workspace.settings_path.is_file() else ""
-    return before != after
+    path = workspace.settings_path
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    settings = parse_settings(text, str(path))
+    record = (state.get("settings") or {}).get("created")
+    new_settings, created = apply_hooks(settings, hook_set(state.get("options") or {}, guard_specs), record)
+    changed = new_settings != settings or not path.is_file()
+    if changed:
+        atomic_write_text(path, dump_settings(new_settings))
+    if created != record:
+        state.setdefault("settings", {})["created"] = created
+        atomic_write_text(workspace.install_state_path, json.dumps(state, indent=2) + "\n")
+    return changed
 
 
 def _install_scripts(workspace: Workspace, report: InstallReport) -> None:
@@ -202,6 +215,17 @@ def _install_scripts(workspace: Workspace, report: InstallReport) -> None:
         existed = target.exists()
         atomic_write_bytes(target, data, mode=0o755)
         (report.updated if existed else report.created).append(_rel(workspace, target))
+
+
+def _record_interpreter(workspace: Workspace, report: InstallReport) -> None:
+    """Write the interpreter running nevo now into the hooks folder (see :data:`INTERPRETER_FILE`)."""
+    target = interpreter_path(workspace)
+    text = sys.executable + "\n"
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return
+    existed = target.exists()
+    atomic_write_text(target, text)
+    (report.updated if existed else report.created).append(_rel(workspace, target))
 
 
 def shipped_skills() -> Path:
@@ -341,7 +365,8 @@ def _edited_since_init(workspace: Workspace, path: Path) -> bool:
 def _is_disposable(path: Path) -> bool:
     """Runtime files that hold nothing a user could want back: empty folders, logs, rendered context."""
     if path.is_dir():
-        return not any(path.iterdir())
+        # logs: the background run's (bounded); locks: lock files and the quality gate's baselines
+        return path.name in ("logs", "locks") or not any(path.iterdir())
     rebuilt = (
         "capture.log",
         "context.md",

@@ -10,8 +10,12 @@ At Stop / SubagentStop / SessionEnd / PreCompact the session transcript is read 
 read stopped (offsets live in the database, in the same transaction): failures that fire no hook
 (Edit's "String to replace not found") become occurrences, and a later successful call that plausibly
 fixes a failure is stored as the incident's recovery (that reading is in :mod:`nevo.monitor_transcripts`).
-A SessionEnd also hands the transcript to the memory journal; new incidents go to the analyst when
-``monitor.analyze_on_new`` is set.
+A SessionEnd also hands the transcript to the memory journal. A failure inside a sub-agent keeps the
+agent's type (the payload's ``agent_type``; at SubagentStop, the agent whose transcript is read).
+
+A guard's report (hook event ``NevoGuard``: it hit, or stood aside because the cause was gone) is counted
+once into the rule's evidence (:mod:`nevo.evidence`). After a pass that counted failures or found
+recoveries, the analyst runs on what is ready (``monitor.analyze_on_new``, on by default).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
 from nevo.db import Database, OperationalError, open_database
+from nevo.evidence import GUARD_EVENT, BadGuardEvent, guard_event, record_guard_event
 from nevo.fingerprint import Fingerprint, fingerprint
 from nevo.monitor_transcripts import ABANDONED_CALL_SECONDS as ABANDONED_CALL_SECONDS  # re-exported: it was here
 from nevo.monitor_transcripts import MAX_BETWEEN as MAX_BETWEEN  # re-exported
@@ -69,6 +74,8 @@ class RunResult:
     loops: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     recoveries: int = 0
+    guard_events: int = 0  # guard hits and stand-asides counted into their rules' evidence
+    rules: list[str] = field(default_factory=list)  # rules the analyst committed (or wrote, or queued)
     transcripts_read: int = 0
     sessions_ended: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -92,15 +99,24 @@ class Monitor(TranscriptScanning):
     """Processes a workspace's triggers with one database connection (reuse it across passes)."""
 
     def __init__(
-        self, workspace: Workspace, db: Database, config: Config, clock: Clock = system_clock
+        self,
+        workspace: Workspace,
+        db: Database,
+        config: Config,
+        clock: Clock = system_clock,
+        *,
+        analyze: bool | None = None,
     ) -> None:
+        """``analyze``: run the analyst after a pass (default: ``monitor.analyze_on_new``); the background
+        run passes False and analyses once itself after the whole pass."""
         self.workspace = workspace
         self.db = db
         self.clock = clock
         self.loop_threshold = int(config.get("monitor.loop_threshold"))
         self.max_payload_bytes = int(config.get("monitor.max_payload_bytes"))
-        self.analyze_on_new = bool(config.get("monitor.analyze_on_new"))
+        self.analyze_on_new = bool(config.get("monitor.analyze_on_new")) if analyze is None else analyze
         self.batch_size = BATCH_SIZE
+        self._scan_agent = ""  # the sub-agent whose transcript is being read (SubagentStop)
 
     # -- the pass --------------------------------------------------------------------------------
     def process_pending(self, should_stop: Callable[[], bool] = lambda: False) -> RunResult:
@@ -120,7 +136,8 @@ class Monitor(TranscriptScanning):
             result.merge(batch)
             if batch.stopped_early:
                 break
-        if result.new_incidents and self.analyze_on_new:
+        # Something may be ready now: a new incident, one more occurrence, a recovery.
+        if self.analyze_on_new and (result.counted or result.recoveries):
             self._analyze(result)
         return result
 
@@ -164,6 +181,11 @@ class Monitor(TranscriptScanning):
             self._apply(path.name, payload, at, effect, ended_here)
         except OperationalError:
             raise  # the database is busy or the disk full: the whole batch rolls back and is retried later
+        except UnreadableTrigger as exc:  # read fine, but not a shape its event allows
+            self.db.execute("ROLLBACK TO one_trigger")
+            self.db.execute("RELEASE one_trigger")
+            self._reject(path, exc.reason, result)
+            return False
         except Exception as exc:
             # A payload this code did not foresee must not block every trigger behind it: undo its effect,
             # move it aside with the reason (nothing is lost: moving it back re-queues it) and go on.
@@ -200,7 +222,17 @@ class Monitor(TranscriptScanning):
                 at=at,
                 source="hook",
                 result=result,
+                agent_type=_text(payload.get("agent_type")),
             )
+        elif event == GUARD_EVENT:
+            try:
+                parsed = guard_event(payload)
+            except BadGuardEvent as exc:
+                raise UnreadableTrigger(str(exc)) from exc
+            if record_guard_event(self.db, _trigger_key(name, payload), parsed, at):
+                result.guard_events += 1
+            else:
+                result.duplicates += 1  # a replay after a crash between commit and delete
         elif event == "StopFailure":
             error = _error_text(payload.get("error"))
             details = _error_text(payload.get("error_details"))
@@ -223,7 +255,12 @@ class Monitor(TranscriptScanning):
             )
             if transcript:
                 final = event == "SessionEnd"  # no call still open at the end of a session will ever answer
-                self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result, final=final)
+                # A sub-agent's transcript: its failures are that agent's (an AGENT rule may follow).
+                self._scan_agent = _text(payload.get("agent_type")) if event == "SubagentStop" else ""
+                try:
+                    self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result, final=final)
+                finally:
+                    self._scan_agent = ""
             if event == "SessionEnd":
                 result.sessions_ended += 1
                 if transcript:
@@ -242,6 +279,7 @@ class Monitor(TranscriptScanning):
         at: str,
         source: str,
         result: RunResult,
+        agent_type: str = "",
     ) -> None:
         clipped = clip(error, FINGERPRINT_ERROR_CHARS)
         input_json = json.dumps(tool_input, sort_keys=True, ensure_ascii=False, default=str)
@@ -267,6 +305,7 @@ class Monitor(TranscriptScanning):
             sample=sample,
             failed_input=safe_input,
             loop_threshold=self.loop_threshold,
+            agent_type=agent_type or self._scan_agent,
         )
         if not recorded.counted:
             result.duplicates += 1
@@ -297,9 +336,9 @@ class Monitor(TranscriptScanning):
                 result.rejected.append(path.name)
 
     def _refresh_guards(self, result: RunResult) -> None:
-        """Rules changed behind nevo's back (git revert, pull): recompile the guards. Cheap when nothing did."""
+        """Rules changed behind nevo's back (git revert, pull): publish them again. Cheap when nothing did."""
         try:
-            from nevo.guards import refresh_if_stale  # imported here: a broken guards module must not stop us
+            from nevo.publish import refresh_if_stale  # imported here: a broken guards module must not stop us
 
             refresh_if_stale(self.workspace)
         except Exception as exc:  # guards must never stop incident processing: say so, retry next pass
@@ -319,7 +358,10 @@ class Monitor(TranscriptScanning):
         from nevo.analyst import analyze_ready  # imported here: only with monitor.analyze_on_new
 
         try:
-            analyze_ready(self.workspace, clock=self.clock, db=self.db)
+            report = analyze_ready(self.workspace, clock=self.clock, db=self.db)
+            result.rules.extend(
+                o.rule_id for o in report.outcomes if o.rule_id and o.verdict in ("committed", "written", "pending")
+            )
         except Exception as exc:  # the analyst retries later; the incidents are safe already
             result.warnings.append(f"analyst failed: {type(exc).__name__}: {exc}")
             log.info("analyst failed", exc_info=True)  # the result carries it

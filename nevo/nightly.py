@@ -6,7 +6,9 @@
 4. the nudge inbox ingested
 5. warm memory (MEMORY.md, USER.md) and the Stop hook's settings re-rendered
 6. a fitness snapshot
-7. rule effectiveness (``nevo.rules.effectiveness_step``) and skill gaps (``nevo.forge.detect_step``)
+7. rules that stay right (``nevo.upkeep``): a rule that keeps failing is revised, one whose cause is gone
+   retired, each in a commit that says why
+8. rule effectiveness (``nevo.rules.effectiveness_step``) and skill gaps (``nevo.forge.detect_step``)
 
 A failing step is reported and the next one still runs (they are independent); the run is recorded in
 ``meta`` (``nightly.last_run``) whatever happened, so ``--if-due`` does not retry a broken step every
@@ -140,6 +142,7 @@ def _steps(
     from nevo.memory.ingest import ingest_paths, pending_sessions, summarise_session
     from nevo.memory.nudge import render_stop_conf
     from nevo.memory.warm import render_warm
+    from nevo.upkeep import upkeep
 
     def ingest() -> dict[str, Any]:
         detail = ingest_paths(db, workspace, None, clock, provider=provider, config=config).as_dict()
@@ -168,6 +171,7 @@ def _steps(
         ("inbox", lambda: asdict(ingest_inbox(db, workspace, config, clock))),
         ("warm", warm),
         ("fitness", lambda: take_snapshot(db, workspace, clock).as_dict()),
+        ("upkeep", lambda: upkeep(workspace, db, clock, provider, config).to_json()),
     ]
     steps.extend((name, partial(function, workspace, db, clock)) for name, function in stage_steps())
     return steps
@@ -177,7 +181,7 @@ def stage_steps() -> list[tuple[str, Callable[[Workspace, Database, Clock], Any]
     """The other stages' nightly work: rule effectiveness (recurrences since each rule) and the skill
     forge's gap detection. Imported here because both stages import the memory modules this one uses."""
     from nevo.forge import detect_step
-    from nevo.guards import refresh_if_stale
+    from nevo.publish import refresh_if_stale
     from nevo.rules import effectiveness_step
 
     def guards(workspace: Workspace, db: Database, clock: Clock) -> dict[str, Any]:

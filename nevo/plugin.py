@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nevo import __version__
+from nevo.hookspecs import BASE_HOOKS
 from nevo.settings import HookSpec
 from nevo.workspace import Workspace
 
@@ -160,7 +161,6 @@ def plugin_hook_specs() -> list[HookSpec]:
     """The hooks the plugin runs for an opted-in project: the base set and the guard (the quality gate is a
     per-project choice and stays in that project's settings.json)."""
     from nevo.guards import GUARD_SCRIPT, GUARD_TIMEOUT
-    from nevo.install import BASE_HOOKS
 
     return [*BASE_HOOKS, HookSpec("PreToolUse", GUARD_SCRIPT, matcher=GUARD_MATCHER, timeout=GUARD_TIMEOUT)]
 
@@ -227,7 +227,7 @@ def render_hooks_json() -> str:
         if spec.matcher is not None:
             group = {"matcher": spec.matcher, **group}
         hooks.setdefault(spec.event, []).append(group)
-    note = "Written by `nevo plugin build` from nevo.install.BASE_HOOKS: edit those, then rebuild."
+    note = "Written by `nevo plugin build` from nevo.hookspecs.BASE_HOOKS: edit those, then rebuild."
     return json.dumps({"description": note, "hooks": hooks}, indent=2) + "\n"
 
 

@@ -1,11 +1,11 @@
 """Rule operations that are not analysis: the analyst lock, listing an incident on the rule it duplicates,
-the queue of rule commits waiting for a busy repository, deprecating and renumbering rules (``nevo rules
-deprecate`` / ``renumber``), and what follows any change to the rules (guards recompiled, hooks re-synced,
-the SessionStart context re-rendered).
+the queue of rule commits waiting for a busy repository, committing a rule's files, deprecating and
+renumbering rules (``nevo rules deprecate`` / ``renumber``).
 
-The analyst (:mod:`nevo.analyst`) uses all of them; they live here so the CLI and the guards can use them
-without the analysis. :class:`Outcome` is shared: an analysed incident and a deprecated rule both end as
-committed, written (not a repository), or pending (the repository was busy).
+The analyst (:mod:`nevo.analyst`) and the upkeep (:mod:`nevo.upkeep`) use them; they live here so the CLI
+can use them without the analysis. They change files and commits only: the caller publishes the change
+(:func:`nevo.publish.publish`) once it is done. :class:`Outcome` is shared: an analysed incident and a
+deprecated rule both end as committed, written (not a repository), or pending (the repository was busy).
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from nevo import gitops
+from nevo import agent_rules, gitops
 from nevo import incidents as store
 from nevo.clock import Clock, system_clock
-from nevo.config import Config, load_config
 from nevo.errors import NevoError
 from nevo.redact import redact
-from nevo.rules import RuleBook
+from nevo.rules import Rule, RuleBook
 from nevo.workspace import Workspace
 
 
@@ -47,21 +46,6 @@ def analyst_lock(workspace: Workspace) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def after_rules_changed(workspace: Workspace, config: Config | None = None) -> None:
-    """Recompile guards (and re-sync the hooks) and re-render the SessionStart context."""
-    from nevo import guards
-    from nevo.context import refresh_context
-
-    config = config or load_config(workspace)
-    if config.get("analyst.guards"):
-        guards.compile_guards(workspace)
-        if workspace.is_installed:
-            from nevo.install import sync_hooks
-
-            sync_hooks(workspace)
-    refresh_context(workspace)
 
 
 def attach_incident(
@@ -109,34 +93,56 @@ def commit_pending(workspace: Workspace) -> list[str]:
     return gitops.commit_queued(workspace.root, pending_path(workspace))
 
 
+def commit_rule_files(workspace: Workspace, key: str, paths: list[Path], message: str, outcome: Outcome) -> None:
+    """Commit ``paths`` as one commit; on a busy repository queue it (``pending``), outside a repository
+    leave the files written (``written``). Sets ``outcome.commit``, or its verdict and reason."""
+    try:
+        outcome.commit = gitops.commit_files(workspace.root, paths, message)
+    except gitops.GitBusy as exc:
+        add_pending(workspace, key, paths, message)
+        outcome.verdict, outcome.reason = "pending", exc.message
+    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
+        outcome.verdict, outcome.reason = "written", exc.message
+
+
+def with_agent_block(workspace: Workspace, rule: Rule, paths: list[Path]) -> list[Path]:
+    """``paths`` plus the agent definition whose block of rules ``rule`` changes (an AGENT rule): the
+    rule and what its agent reads are one commit, so `git revert` takes both back."""
+    if not rule.agent:
+        return paths
+    changed = agent_rules.render_block(workspace, rule.agent)
+    return [*paths, changed] if changed is not None else paths
+
+
 # -- operations behind `nevo rules ...` ---------------------------------------------------------------
 
 
 def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock = system_clock) -> Outcome:
-    """Deprecate a rule: move it out of .claude/rules/ and commit the move (or queue it when busy)."""
+    """Deprecate a rule: move it out of the loaded folders and commit the move (or queue it when busy).
+    The caller publishes the change."""
     with analyst_lock(workspace):
-        return _deprecate_locked(workspace, rule_id, reason, clock)
+        return deprecate_locked(workspace, rule_id, reason, clock)
 
 
-def _deprecate_locked(workspace: Workspace, rule_id: str, reason: str, clock: Clock) -> Outcome:
+def deprecate_locked(
+    workspace: Workspace, rule_id: str, reason: str, clock: Clock, *, verb: str = "deprecate", why: str = ""
+) -> Outcome:
+    """:func:`deprecate_rule` for a caller holding :func:`analyst_lock`. ``verb`` and ``why`` shape the
+    commit message (the upkeep retires a rule whose cause is gone, with the evidence)."""
     book = RuleBook(workspace)
     old, new = book.deprecate(rule_id, reason, clock=clock)
     rule = book.get(rule_id)
-    message = f"nevo: deprecate {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n"
+    message = f"nevo: {verb} {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n"
+    if why:
+        message += f"\n{redact(why.strip())}\n"
     outcome = Outcome(rule.id, "committed", reason, rule.id)
-    try:
-        outcome.commit = gitops.commit_files(workspace.root, [old, new], message)
-    except gitops.GitBusy as exc:
-        add_pending(workspace, f"deprecate-{rule.id}", [old, new], message)
-        outcome.verdict, outcome.reason = "pending", exc.message
-    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
-        outcome.verdict, outcome.reason = "written", exc.message
-    after_rules_changed(workspace)
+    commit_rule_files(workspace, f"{verb}-{rule.id}", with_agent_block(workspace, rule, [old, new]), message, outcome)
     return outcome
 
 
 def renumber_rules(workspace: Workspace) -> list[tuple[str, str]]:
-    """Fix numbers used twice (after a merge): later rules get fresh numbers, committed together."""
+    """Fix numbers used twice (after a merge): later rules get fresh numbers, committed together. The
+    caller publishes the change."""
     with analyst_lock(workspace):
         return renumber_locked(workspace)
 
@@ -151,7 +157,7 @@ def renumber_locked(workspace: Workspace, *, only_nevo_rules: bool = False) -> l
     for old, new_id in changes:
         if old.path is not None:
             paths.append(old.path)
-        paths.append(book.get(new_id).path or workspace.rules_dir)
+        paths = with_agent_block(workspace, old, [*paths, book.get(new_id).path or workspace.rules_dir])
     summary = ", ".join(f"{old.id} ({old.title}) -> {new_id}" for old, new_id in changes)
     message = f"nevo: renumber rules whose numbers collided after a merge\n\n{summary}\n"
     try:
@@ -160,5 +166,4 @@ def renumber_locked(workspace: Workspace, *, only_nevo_rules: bool = False) -> l
         add_pending(workspace, "renumber", paths, message)
     except gitops.NotAGitRepo:
         pass  # the files are renumbered; there is no history to record them in
-    after_rules_changed(workspace)
     return [(old.id, new_id) for old, new_id in changes]

@@ -1,13 +1,16 @@
 """Rules: short numbered files in ``.claude/rules/`` that Claude Code loads at every session start.
 
 ``PROJ-NNN-<slug>.md`` = YAML frontmatter (id, title, trigger, enforcement, verification, incidents,
-created, status, optional paths and guard) + 1 to 3 sentences. A rule without trigger, enforcement or
-verification is decorative and ``lint`` says so. Deprecated rules move to ``.claude/rules-deprecated/``
-(still in git, no longer loaded, so the always-loaded set stays small). Numbers come from the highest
-number in the working tree and in the history of every branch (local, remote-tracking, tags), so a number
-taken on another branch, or taken and then reverted, is never reused; two machines can still pick the same
-number before they see each other, so ``lint`` flags duplicate numbers after a merge, ``renumber`` fixes
-them, and the analyst renumbers its own rules before it writes new ones.
+created, status, optional paths, guard and revised) + 1 to 3 sentences. ``AGENT-NNN`` rules answer a
+failure inside one sub-agent: they carry ``agent: <name>``, live in ``.claude/agents/rules/<name>/`` (Claude
+Code skips files there that are not agent definitions) and reach that agent through a block nevo renders
+into its definition (:mod:`nevo.agent_rules`), because a sub-agent's system prompt is its definition's body.
+A rule without trigger, enforcement or verification is decorative and ``lint`` says so. Deprecated rules
+move to ``.claude/rules-deprecated/`` (still in git, no longer loaded, so the always-loaded set stays small).
+Numbers come from the highest number in the working tree and in the history of every branch (local,
+remote-tracking, tags), so a number taken on another branch, or taken and then reverted, is never reused;
+two machines can still pick the same number before they see each other, so ``lint`` flags duplicate numbers
+after a merge, ``renumber`` fixes them, and the analyst renumbers its own rules before it writes new ones.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class Rule:
     paths: list[str] = field(default_factory=list)
     guard: dict[str, Any] | None = None  # {"tool", "pattern", "action": rewrite|deny, "fix"}
     deprecated_reason: str = ""
+    agent: str = ""  # the sub-agent an AGENT-NNN rule is for ('' for a project rule)
+    revised: str = ""  # ISO 8601 instant of the last revision ('' when never revised)
     path: Path | None = None
 
     @property
@@ -57,13 +62,18 @@ class Rule:
         return slugify(self.title)
 
     @property
+    def since(self) -> str:
+        """When the rule's current text took effect (its last revision, else its creation) as an ISO 8601
+        UTC instant; a date (older files) counts from the end of that day. '' when unknown."""
+        stamp = self.revised or self.created
+        if not stamp:
+            return ""
+        return stamp + "T23:59:59Z" if len(stamp) == 10 else iso(parse_instant(stamp))
+
+    @property
     def decorative(self) -> list[str]:
         """The missing parts that make this rule decorative (empty: it has teeth)."""
-        return [
-            name
-            for name in ("trigger", "enforcement", "verification")
-            if not str(getattr(self, name)).strip()
-        ]
+        return [name for name in ("trigger", "enforcement", "verification") if not str(getattr(self, name)).strip()]
 
     def text(self) -> str:
         """What novelty compares: the title, the rule itself and what triggers it."""
@@ -90,6 +100,10 @@ class Rule:
         }
         if self.deprecated_reason:
             meta["deprecated_reason"] = self.deprecated_reason
+        if self.agent:
+            meta["agent"] = self.agent
+        if self.revised:
+            meta["revised"] = self.revised
         if self.paths:
             meta["paths"] = list(self.paths)
         if self.guard:
@@ -106,6 +120,11 @@ class LintFinding:
     kind: str  # decorative | duplicate-number | too-long | bad-file | id-mismatch | unsafe
     message: str
     path: Path | None = None
+
+
+def agent_folder(agent: str) -> str:
+    """The folder name for an agent's rules: its name, with anything unsafe in a path replaced."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", agent).strip(".-") or "agent"
 
 
 def slugify(title: str, limit: int = 48) -> str:
@@ -166,6 +185,8 @@ def parse_rule(text: str, path: Path | None = None) -> Rule:
         paths=_as_list(meta.get("paths")),
         guard=guard if isinstance(guard, dict) else None,
         deprecated_reason=str(meta.get("deprecated_reason") or ""),
+        agent=str(meta.get("agent") or ""),
+        revised=_as_instant(meta.get("revised")),
         path=path,
     )
 
@@ -177,6 +198,7 @@ class RuleBook:
         self.workspace = workspace
         self.active_dir = workspace.rules_dir
         self.deprecated_dir = workspace.claude_dir / "rules-deprecated"
+        self.agent_rules_dir = workspace.agents_dir / "rules"  # AGENT-NNN rules, one folder per agent
 
     # -- reading ----------------------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -184,7 +206,21 @@ class RuleBook:
         for folder in (self.active_dir, self.deprecated_dir):
             if folder.is_dir():
                 found.extend(p for p in sorted(folder.glob("*.md")) if RULE_FILE.match(p.name))
+        if self.agent_rules_dir.is_dir():
+            found.extend(p for p in sorted(self.agent_rules_dir.glob("*/*.md")) if RULE_FILE.match(p.name))
         return found
+
+    def folder_for(self, rule: Rule) -> Path:
+        """Where ``rule`` lives: .claude/rules/, its agent's folder, or .claude/rules-deprecated/."""
+        if rule.status != "active":
+            return self.deprecated_dir
+        if rule.agent:
+            return self.agent_rules_dir / agent_folder(rule.agent)
+        return self.active_dir
+
+    def is_loaded(self, path: Path) -> bool:
+        """Whether a rule file at ``path`` is in a folder that is read (the active or an agent's folder)."""
+        return path.parent == self.active_dir or path.parent.parent == self.agent_rules_dir
 
     def rules(self, *, include_deprecated: bool = True) -> list[Rule]:
         """Every readable rule, by number. Unreadable files are skipped here and reported by :meth:`lint`."""
@@ -200,11 +236,7 @@ class RuleBook:
         return out
 
     def active(self) -> list[Rule]:
-        return [
-            r
-            for r in self.rules(include_deprecated=False)
-            if r.path is not None and r.path.parent == self.active_dir
-        ]
+        return [r for r in self.rules(include_deprecated=False) if r.path is not None and self.is_loaded(r.path)]
 
     def get(self, rule_id: str) -> Rule:
         wanted = rule_id.strip().upper()
@@ -225,7 +257,8 @@ class RuleBook:
                 numbers.add(int(match.group(1)))
         from nevo import gitops
 
-        rel_dirs = [str(d.relative_to(self.workspace.root)) for d in (self.active_dir, self.deprecated_dir)]
+        folders = (self.active_dir, self.deprecated_dir, self.agent_rules_dir)
+        rel_dirs = [str(d.relative_to(self.workspace.root)) for d in folders]
         for name in gitops.names_in_refs(self.workspace.root, rel_dirs, rf"^{prefix}-\d{{3,}}"):
             match = pattern.match(name)
             if match:
@@ -237,9 +270,8 @@ class RuleBook:
 
     # -- writing ----------------------------------------------------------------------------------
     def write(self, rule: Rule) -> Path:
-        """Write ``rule`` to its file (active or deprecated folder by status); returns the path."""
-        folder = self.active_dir if rule.status == "active" else self.deprecated_dir
-        path = folder / f"{rule.id}-{rule.slug}.md"
+        """Write ``rule`` to its file (the active, its agent's or the deprecated folder); returns the path."""
+        path = self.folder_for(rule) / f"{rule.id}-{rule.slug}.md"
         atomic_write_text(path, rule.render())
         if rule.path is not None and rule.path != path and rule.path.exists():
             rule.path.unlink()
@@ -296,9 +328,7 @@ class RuleBook:
             except (NevoError, OSError, UnicodeDecodeError) as exc:
                 findings.append(LintFinding(path.name, "bad-file", f"cannot be read: {exc}", path))
                 continue
-            if not RULE_ID.match(rule.id) or (
-                not path.name.startswith(rule.id + "-") and path.name != f"{rule.id}.md"
-            ):
+            if not RULE_ID.match(rule.id) or (not path.name.startswith(rule.id + "-") and path.name != f"{rule.id}.md"):
                 findings.append(
                     LintFinding(
                         rule.id or path.name,
@@ -331,9 +361,7 @@ class RuleBook:
             count = len(sentences(rule.body))
             if count == 0 or count > MAX_SENTENCES:
                 findings.append(
-                    LintFinding(
-                        rule.id, "too-long", f"{count} sentences; a rule is 1 to {MAX_SENTENCES}", path
-                    )
+                    LintFinding(rule.id, "too-long", f"{count} sentences; a rule is 1 to {MAX_SENTENCES}", path)
                 )
             for finding in scan(rule.scanned_text()):
                 findings.append(LintFinding(rule.id, "unsafe", f"{finding.kind}: {finding.excerpt}", path))
@@ -341,8 +369,9 @@ class RuleBook:
 
 
 def learned_index(workspace: Workspace, limit: int = INDEX_LIMIT) -> str:
-    """A short "learned recently" list for the SessionStart context: active rules, newest first."""
-    rules = RuleBook(workspace).active()
+    """A short "learned recently" list for the SessionStart context: active project rules, newest first
+    (a sub-agent's AGENT rules reach it through its definition, not the main session's context)."""
+    rules = [r for r in RuleBook(workspace).active() if not r.agent]
     rules.sort(key=lambda r: (r.created, r.number), reverse=True)
     lines = []
     for rule in rules[:limit]:
@@ -372,9 +401,7 @@ def rule_stats(workspace: Workspace, db: Any, threshold: int) -> list[RuleStats]
 
     out = []
     for rule in RuleBook(workspace).rules():
-        since = rule.created or "0000"
-        # A date (older files): count from the end of that day.
-        since = since + "T23:59:59Z" if len(since) == 10 else iso(parse_instant(since))
+        since = rule.since or "0000"
         recurrences = sum(incident_store.count_since(db, incident, since) for incident in rule.incidents)
         out.append(RuleStats(rule, recurrences, rule.status == "active" and recurrences >= threshold > 0))
     return out
@@ -404,29 +431,39 @@ def effectiveness_step(workspace: Workspace, db: Any, clock: Clock = system_cloc
 
 
 def overview(workspace: Workspace) -> list[dict[str, Any]]:
-    """Every rule with its incidents, recurrences since it was committed, and whether it keeps failing."""
+    """Every rule with its incidents and its evidence since it was committed (or last revised): recurrences,
+    guard hits, times its guard stood aside, and whether it keeps failing."""
     from nevo.config import load_config
     from nevo.db import open_database
+    from nevo.evidence import rule_evidence
 
     threshold = int(load_config(workspace).get("analyst.failing_rule_recurrences"))
+    rows = []
     with open_database(workspace) as db:
-        stats = rule_stats(workspace, db, threshold)
-    return [
-        {
-            "id": s.rule.id,
-            "title": s.rule.title,
-            "status": s.rule.status,
-            "incidents": s.rule.incidents,
-            "recurrences": s.recurrences,
-            "failing": s.failing,
-            "enforcement": s.rule.enforcement,
-            "guard": bool(s.rule.guard),
-            "decorative": s.rule.decorative,
-            "created": s.rule.created,
-            "path": str(s.rule.path.relative_to(workspace.root)) if s.rule.path else None,
-        }
-        for s in stats
-    ]
+        for s in rule_stats(workspace, db, threshold):
+            evidence = rule_evidence(db, s.rule.id, s.rule.incidents, s.rule.since)
+            rows.append(
+                {
+                    "id": s.rule.id,
+                    "title": s.rule.title,
+                    "status": s.rule.status,
+                    "agent": s.rule.agent or None,
+                    "incidents": s.rule.incidents,
+                    "recurrences": s.recurrences,
+                    "failing": s.failing,
+                    "enforcement": s.rule.enforcement,
+                    "guard": bool(s.rule.guard),
+                    "guard_hits": evidence.hits,
+                    "stood_aside": evidence.stood_aside,
+                    "cause_gone_since": evidence.cause_gone_since,
+                    "last_review": evidence.last_review,
+                    "decorative": s.rule.decorative,
+                    "created": s.rule.created,
+                    "revised": s.rule.revised or None,
+                    "path": str(s.rule.path.relative_to(workspace.root)) if s.rule.path else None,
+                }
+            )
+    return rows
 
 
 def check_text(workspace: Workspace, text: str) -> Any:

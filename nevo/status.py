@@ -1,4 +1,4 @@
-"""``nevo status``: what is installed in a workspace and what is waiting."""
+"""``nevo status``: what is installed in a workspace, what is waiting, and what the runs at session end did."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nevo import background
 from nevo.errors import NevoError
 from nevo.install import read_state
 from nevo.plugin import plugin_state, runs_hooks_of
@@ -90,6 +91,7 @@ def gather(workspace: Workspace) -> dict[str, Any]:
         "rejected_triggers": rejected_triggers(workspace),
         "capture_errors": capture_errors,
         "plugin": {**plugin_state(workspace).to_json(), "runs_hooks": runs_hooks_of(workspace)},
+        "background": background.summary(workspace),
     }
     result.update(_sections(workspace))
     return result
@@ -117,13 +119,17 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
                 extra["memory"] = memory_status(db, workspace)
         except NevoError as exc:
             extra["database_error"] = exc.message
-    if workspace.db_path.is_file() and "database_error" not in extra and any(workspace.rules_dir.glob("*.md")):
+    has_rules = any(workspace.rules_dir.glob("*.md")) or any((workspace.agents_dir / "rules").glob("*/*.md"))
+    if workspace.db_path.is_file() and "database_error" not in extra and has_rules:
         from nevo.rules import overview
 
         rules = overview(workspace)
         extra["rules"] = {
             "active": sum(1 for r in rules if r["status"] == "active"),
+            "agent_rules": sum(1 for r in rules if r["agent"] and r["status"] == "active"),
             "guards": sum(1 for r in rules if r["guard"] and r["status"] == "active"),
+            "guard_hits": sum(int(r["guard_hits"]) for r in rules if r["status"] == "active"),
+            "stood_aside": sum(int(r["stood_aside"]) for r in rules if r["status"] == "active"),
             "failing": [r["id"] for r in rules if r["failing"]],
             "decorative": [r["id"] for r in rules if r["decorative"]],
         }

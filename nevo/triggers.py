@@ -18,7 +18,7 @@ from typing import Any
 from nevo.fsutil import atomic_write_text
 
 KNOWN_EVENTS = frozenset(
-    {"PostToolUseFailure", "Stop", "SubagentStop", "SessionEnd", "PreCompact", "StopFailure"}
+    {"PostToolUseFailure", "Stop", "SubagentStop", "SessionEnd", "PreCompact", "StopFailure", "NevoGuard"}
 )
 TEMP_PREFIX = ".tmp-"
 STALE_TEMP_SECONDS = 60.0  # the hook's rename runs within milliseconds; a temp file this old was left behind

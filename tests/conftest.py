@@ -78,3 +78,12 @@ def installed(workspace: Workspace) -> Workspace:
 
     init(workspace)
     return workspace
+
+
+def process_by_hand(root: Path) -> None:
+    """Turn off the background run at session end (`monitor.run_at_session_end`) in an installed workspace,
+    for a test that processes the triggers itself, step by step, and must not race a run it did not start."""
+    config = root / ".nevo" / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "run_at_session_end: true" in text, "nevo init writes the key; the test needs it to turn it off"
+    config.write_text(text.replace("run_at_session_end: true", "run_at_session_end: false", 1), encoding="utf-8")

@@ -14,6 +14,7 @@ from nevo.clock import fixed_clock
 from nevo.db import open_database
 from nevo.fingerprint import fingerprint
 from nevo.providers import ProviderError, Request, Response, load_agent
+from nevo.publish import publish
 from nevo.rules import RuleBook
 from nevo.rules import overview as rules_overview
 from nevo.workspace import Workspace
@@ -249,6 +250,7 @@ def test_deprecate_moves_the_rule_out_and_commits(repo: Workspace) -> None:
     record(repo, "npm run build", NPM_ERROR, recovery="npm --prefix web run build")
     analyst.analyze_ready(repo, clock=CLOCK)
     outcome = analyst.deprecate_rule(repo, "PROJ-001", "the root build script exists now", clock=CLOCK)
+    publish(repo)  # the caller publishes what changed (`nevo rules deprecate` does)
     assert outcome.verdict == "committed"
     assert list(repo.rules_dir.glob("PROJ-*")) == []
     moved = list((repo.claude_dir / "rules-deprecated").glob("PROJ-001-*.md"))

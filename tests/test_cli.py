@@ -113,7 +113,7 @@ def test_status_shows_rejected_triggers_and_rules_waiting_for_git(tmp_path: Path
     out = subprocess.run(
         [sys.executable, "-m", "nevo", "status", "-w", str(tmp_path)], capture_output=True, text=True, timeout=60
     )
-    assert "pending triggers: 1 (oldest 60 min old)" in out.stdout and "is `nevo monitor` running?" in out.stdout
+    assert "pending triggers: 1 (oldest 60 min old)" in out.stdout and "triggers are waiting" in out.stdout
 
 
 def test_user_text_with_brackets_is_shown_as_written(capsys: pytest.CaptureFixture[str]) -> None:

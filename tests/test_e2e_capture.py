@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import process_by_hand
 from tests.support import FakeMessagesAPI, Script, bash, run_claude, text
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,7 @@ def test_a_session_leaves_exactly_one_trigger_per_failed_call(tmp_path: Path) ->
     ws.mkdir()
     done = nevo("init", cwd=ws)
     assert done.returncode == 0, done.stderr
+    process_by_hand(ws)
     # An independent recorder in the user's local settings: what Claude Code really sent each failure hook.
     (ws / ".claude" / "settings.local.json").write_text(
         json.dumps(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import process_by_hand
 from tests.support import FakeMessagesAPI, Script, bash, run_claude, text
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +40,7 @@ def test_sessions_become_searchable_memory_and_reach_the_next_session(tmp_path: 
     ws.mkdir()
     config_dir = tmp_path / "claude-config"
     assert nevo(ws, config_dir, "init").returncode == 0
+    process_by_hand(ws)
 
     first_script = Script(
         [

@@ -17,6 +17,7 @@ from nevo.cli import main as cli_main
 from nevo.db import open_database
 from nevo.install import init
 from nevo.workspace import Workspace
+from tests.conftest import process_by_hand
 from tests.support import (
     CLAUDE_MISSING,
     FakeMessagesAPI,
@@ -49,6 +50,7 @@ def test_a_real_session_becomes_incidents_with_counts_transcript_failures_and_re
     )
     (ws.root / "notes.txt").write_text("alpha\nbeta\n")
     init(ws)
+    process_by_hand(ws.root)
     # A second hook on the same event records what Claude Code sent, to compare with the triggers.
     (ws.claude_dir / "settings.local.json").write_text(
         json.dumps(
@@ -144,6 +146,7 @@ def test_a_sub_agents_failure_is_counted_once_and_its_transcript_is_read(
     ws = Workspace(tmp_path / "shop")
     ws.root.mkdir(parents=True)
     init(ws)
+    process_by_hand(ws.root)
     with FakeMessagesAPI([delegating_step] * 3) as api:
         run = run_claude(ws.root, "delegate the build", api, tmp_path / "claude-config")
     assert run.returncode == 0 and run.result_json and run.result_json["result"] == "done", run.describe(api)

@@ -13,6 +13,7 @@ from nevo.db import open_database
 from nevo.forge import list_skills, request_skill, run_forge
 from nevo.install import init
 from nevo.workspace import Workspace
+from tests.conftest import process_by_hand
 from tests.support import FakeMessagesAPI, run_claude, text, tool
 from tests.test_forge import MIGRATION_SESSION, add_session
 
@@ -25,6 +26,7 @@ def test_a_forged_skill_is_offered_to_claude_code_and_its_use_is_tracked(
     git_workspace: Workspace, tmp_path: Path
 ) -> None:
     init(git_workspace)
+    process_by_hand(git_workspace.root)
     with open_database(git_workspace) as db:
         add_session(db, "s1", str(git_workspace.root), MIGRATION_SESSION)
     request_skill(git_workspace, "run the database migrations with alembic", clock=DEPLOYED)

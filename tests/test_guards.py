@@ -15,9 +15,10 @@ import pytest
 
 from nevo import guards
 from nevo.install import init, sync_hooks
+from nevo.publish import publish, refresh_if_stale
 from nevo.rules import Rule, RuleBook
 from nevo.workspace import Workspace
-from tests.conftest import git
+from tests.conftest import git, process_by_hand
 from tests.support import (
     CLAUDE_MISSING,
     FakeMessagesAPI,
@@ -105,7 +106,7 @@ def test_compile_writes_the_table_and_hooks_only_guarded_tools(installed: Worksp
     assert (spec.event, spec.matcher, spec.script) == ("PreToolUse", "Bash", "guard")
     lines = guards.needles_path(installed).read_text().splitlines()
     assert Path(lines[0]).is_file() and lines[1:] == ["build"]
-    sync_hooks(installed)
+    sync_hooks(installed, guards.hook_specs(installed))
     settings = json.loads(installed.settings_path.read_text())
     assert [(g["matcher"], g["hooks"][0]["command"]) for g in settings["hooks"]["PreToolUse"]] == [
         ("Bash", spec.command)
@@ -114,7 +115,7 @@ def test_compile_writes_the_table_and_hooks_only_guarded_tools(installed: Worksp
     # The rule deprecated: no guard, no files, and the hook goes away.
     RuleBook(installed).deprecate("PROJ-001", "obsolete")
     assert guards.compile_guards(installed) == [] and not guards.table_path(installed).exists()
-    sync_hooks(installed)
+    sync_hooks(installed, guards.hook_specs(installed))
     assert "PreToolUse" not in json.loads(installed.settings_path.read_text()).get("hooks", {})
 
 
@@ -229,8 +230,8 @@ def test_the_hook_is_fast(guarded: Workspace) -> None:
 @pytest.mark.skipif(not claude_available(), reason=CLAUDE_MISSING)
 def test_a_deny_guard_stops_the_call_in_a_real_session(installed: Workspace, tmp_path: Path) -> None:
     add_rule(installed, action="deny", command="touch forbidden.txt")
-    guards.compile_guards(installed)
-    sync_hooks(installed)
+    publish(installed)
+    process_by_hand(installed.root)
     with FakeMessagesAPI([bash("touch forbidden.txt"), bash("touch allowed.txt"), text("done")]) as api:
         run = run_claude(installed.root, "go", api, tmp_path / "claude-config")
     assert run.returncode == 0, run.describe(api)
@@ -288,16 +289,16 @@ def test_a_reverted_rule_disarms_its_guard_at_once_and_the_table_follows(committ
     assert not list(committed.rules_dir.glob("PROJ-001*"))
     assert guards.table_path(committed).is_file()  # nothing rebuilt the table yet...
     assert run_hook(committed, "npm run build")[:2] == (0, None)  # ...but the hook sees the rule is gone
-    assert guards.refresh_if_stale(committed) is True
+    assert refresh_if_stale(committed) is True
     assert not guards.table_path(committed).exists() and not guards.needles_path(committed).exists()
-    assert guards.refresh_if_stale(committed) is False  # nothing changed since
+    assert refresh_if_stale(committed) is False  # nothing changed since
 
 
 def test_a_hand_edited_guard_is_not_applied_until_recompiled(committed: Workspace) -> None:
     [path] = committed.rules_dir.glob("PROJ-001*")
     path.write_text(path.read_text().replace(f"fix: {FIX}", "fix: npm --prefix app run build"))
     assert run_hook(committed, "npm run build")[:2] == (0, None)  # the table's fix is no longer the rule's
-    assert guards.refresh_if_stale(committed) is True
+    assert refresh_if_stale(committed) is True
     _, out, _ = run_hook(committed, "npm run build")
     assert out is not None and out["hookSpecificOutput"]["updatedInput"]["command"] == "npm --prefix app run build"
 
@@ -310,22 +311,22 @@ def test_a_rule_deprecated_by_hand_disarms_its_guard(committed: Workspace) -> No
 
 def test_a_rule_that_arrives_by_git_gets_its_guard_when_stale(committed: Workspace) -> None:
     git(committed.root, "revert", "--no-edit", "HEAD")
-    guards.refresh_if_stale(committed)
+    refresh_if_stale(committed)
     git(committed.root, "revert", "--no-edit", "HEAD")  # the rule is back (as after a pull)
-    assert guards.refresh_if_stale(committed) is True
+    assert refresh_if_stale(committed) is True
     assert run_hook(committed, "npm run build")[1] is not None
 
 
 def test_a_table_from_an_older_nevo_is_stale(committed: Workspace) -> None:
     table = guards.table_path(committed)
     table.write_text(table.read_text().replace('"version": 2', '"version": 1'))
-    assert guards.refresh_if_stale(committed) is True and '"version": 2' in table.read_text()
+    assert refresh_if_stale(committed) is True and '"version": 2' in table.read_text()
 
 
 def test_refresh_leaves_guards_alone_when_they_are_turned_off(committed: Workspace) -> None:
     committed.config_path.write_text("analyst:\n  guards: false\n")
     git(committed.root, "revert", "--no-edit", "HEAD")
-    assert guards.refresh_if_stale(committed) is False
+    assert refresh_if_stale(committed) is False
 
 
 def test_a_narrowing_rewrite_from_an_older_rule_is_not_compiled(installed: Workspace) -> None:

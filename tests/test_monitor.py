@@ -490,8 +490,9 @@ def test_session_end_hands_the_transcript_to_memory_and_new_incidents_to_the_ana
 
     def analyze_ready(
         workspace: Workspace, provider: object = None, clock: object = None, *, db: Database | None = None
-    ) -> None:
+    ) -> object:
         analysed.append({"workspace": workspace, "db": db, "has_clock": callable(clock)})
+        return types.SimpleNamespace(outcomes=[])
 
     analyst.analyze_ready = analyze_ready  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "nevo.memory.ingest", memory)
@@ -500,13 +501,13 @@ def test_session_end_hands_the_transcript_to_memory_and_new_incidents_to_the_ana
     write_trigger(ws, failure_payload())
     write_trigger(ws, t.stop_payload("SessionEnd"))
 
-    run(ws, db)  # analyze_on_new is off by default
+    config = Config()
+    config.data["monitor"]["analyze_on_new"] = False
+    run(ws, db, config)
     assert ingested == [t.path] and analysed == []
 
-    config = Config()
-    config.data["monitor"]["analyze_on_new"] = True
     write_trigger(ws, failure_payload("make test", "Exit code 2\nmake: *** No rule to make target 'test'."))
-    run(ws, db, config)
+    run(ws, db)  # analyze_on_new is on by default
     assert analysed == [{"workspace": ws, "db": db, "has_clock": True}]
 
 
@@ -916,7 +917,7 @@ def test_a_call_that_never_gets_a_result_stops_holding_the_read_offset(
 def test_guards_are_refreshed_once_per_run_and_a_failing_refresh_never_stops_incidents(
     ws: Workspace, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import nevo.guards
+    import nevo.publish
 
     calls: list[Workspace] = []
 
@@ -924,7 +925,7 @@ def test_guards_are_refreshed_once_per_run_and_a_failing_refresh_never_stops_inc
         calls.append(workspace)
         raise OSError("rules folder unreadable")
 
-    monkeypatch.setattr(nevo.guards, "refresh_if_stale", broken)
+    monkeypatch.setattr(nevo.publish, "refresh_if_stale", broken)
     for _ in range(3):
         write_trigger(ws, failure_payload())
     monitor = Monitor(ws, db, Config())

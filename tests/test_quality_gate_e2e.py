@@ -11,6 +11,7 @@ import pytest
 
 from nevo.install import init
 from nevo.workspace import Workspace
+from tests.conftest import process_by_hand
 from tests.support import FakeMessagesAPI, run_claude, text, tool
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,6 +24,7 @@ def test_task_completed_is_blocked_with_the_findings_until_they_are_fixed(
     git_workspace: Workspace, tmp_path: Path
 ) -> None:
     init(git_workspace, quality_gate=True)
+    process_by_hand(git_workspace.root)
     settings = json.loads(git_workspace.settings_path.read_text())
     if "TaskCreated" not in settings["hooks"]:  # until `nevo init --quality-gate` registers it
         settings["hooks"]["TaskCreated"] = settings["hooks"]["TaskCompleted"]

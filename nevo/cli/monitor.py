@@ -44,6 +44,8 @@ def _summary(result: RunResult) -> None:
         console.print(f"[red]rejected[/red] trigger {plain(name)} (see .nevo/rejected/{plain(name)}.reason)")
     for warning in result.warnings:
         console.print(f"[yellow]warning[/yellow]: {plain(warning)}")
+    for rule_id in result.rules:
+        console.print(f"rule {plain(rule_id)} learned (`git log -1 -- .claude` shows its commit)")
 
 
 def monitor(
@@ -53,7 +55,9 @@ def monitor(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Turn captured failures (.nevo/triggers) into incidents; watch for new ones until Ctrl-C.
+    """Turn captured failures (.nevo/triggers) into incidents, and ready incidents into committed rules
+    (monitor.analyze_on_new); watch for new ones until Ctrl-C. Without it, the run at each session's end
+    does the same in the background.
 
     Example: nevo monitor --once
     """

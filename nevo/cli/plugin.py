@@ -56,7 +56,7 @@ def build(
 ) -> None:
     """Bring the nevo repository's plugin folder up to date: manifests, hooks.json, links to skills/agents/nevo.
 
-    For nevo's own developers: run it after changing nevo.install.BASE_HOOKS or the version. --workspace is
+    For nevo's own developers: run it after changing nevo.hookspecs.BASE_HOOKS or the version. --workspace is
     the nevo repository (default: the checkout this nevo runs from).
 
     Example: nevo plugin build --check

@@ -6,13 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from nevo import analyst
+from nevo import analyst, background, rule_ops
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, table, workspace_of
+from nevo.publish import publish
 from nevo.rules import RuleBook, check_text, overview
+from nevo.workspace import Workspace
 
-rules_app = typer.Typer(
-    help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True
-)
+rules_app = typer.Typer(help="The rules nevo learned: list, show, check, deprecate, lint.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -57,39 +57,64 @@ def analyze(
 
 @rules_app.command("list")
 def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> None:
-    """List the rules: id, title, status, incidents, recurrences since the rule was committed.
+    """List the rules and their evidence since each was committed (or last revised): recurrences of its
+    incidents, guard hits, and times its guard stood aside because the cause was gone.
 
-    A rule whose incidents keep coming back (analyst.failing_rule_recurrences) is flagged FAILING.
+    A rule whose incidents keep coming back (analyst.failing_rule_recurrences) is flagged FAILING and the
+    nightly revises it; one whose guard only stands aside is retired after analyst.retire_after_days.
 
     Example: nevo rules list --json
     """
-    rows = overview(workspace_of(workspace))
+    ws = workspace_of(workspace)
+    rows = overview(ws)
+    learned = learned_at_session_end(ws)
+    for row in rows:
+        row["learned_at_session_end"] = learned.get(row["id"])
     if json_output:
         emit_json(rows)
         return
+    if not rows:
+        console.print("no rules yet: the run at session end (or `nevo analyze`) commits them", markup=False)
+        return
     table(
         "rules",
-        ["id", "title", "status", "incidents", "recurrences", "enforcement"],
+        ["id", "title", "status", "incidents", "recurrences", "guard hits", "stood aside", "enforcement"],
         [
             [
                 r["id"],
-                r["title"],
+                r["title"] + (f" (agent {r['agent']})" if r["agent"] else ""),
                 r["status"]
                 + (" FAILING" if r["failing"] else "")
-                + (" decorative" if r["decorative"] else ""),
+                + (" decorative" if r["decorative"] else "")
+                + (f" revised {r['revised'][:10]}" if r["revised"] else ""),
                 ", ".join(r["incidents"]),
                 r["recurrences"],
+                r["guard_hits"] if r["guard"] else "-",
+                r["stood_aside"] if r["guard"] else "-",
                 r["enforcement"] + (" (guard)" if r["guard"] else ""),
             ]
             for r in rows
         ],
     )
+    if learned:
+        console.print(
+            "learned at the end of a session, with no command: "
+            + ", ".join(f"{rule_id} ({at})" for rule_id, at in sorted(learned.items())),
+            markup=False,
+        )
+
+
+def learned_at_session_end(ws: Workspace) -> dict[str, str]:
+    """Rule id -> when the background run that committed it started (from the runs' history)."""
+    found: dict[str, str] = {}
+    for run in reversed(background.summary(ws)["runs"]):  # oldest first: the first run that learned it
+        for rule_id in run.get("rules") or []:
+            found.setdefault(str(rule_id), str(run.get("started_at")))
+    return found
 
 
 @rules_app.command("show")
-def show(
-    rule_id: Annotated[str, typer.Argument(help="PROJ-003 (or 3)")], workspace: WorkspaceOption = None
-) -> None:
+def show(rule_id: Annotated[str, typer.Argument(help="PROJ-003 (or 3)")], workspace: WorkspaceOption = None) -> None:
     """Print one rule's file.
 
     Example: nevo rules show PROJ-003
@@ -128,7 +153,9 @@ def deprecate(
 
     Example: nevo rules deprecate PROJ-003 --reason "the build moved to make"
     """
-    outcome = analyst.deprecate_rule(workspace_of(workspace), rule_id, reason)
+    ws = workspace_of(workspace)
+    outcome = rule_ops.deprecate_rule(ws, rule_id, reason)
+    publish(ws)  # its guard stops, its agent's block and the context drop it
     detail = "" if outcome.verdict == "committed" else f": {outcome.reason}"
     console.print(f"{outcome.rule_id} deprecated ({outcome.verdict}{detail})")
 
@@ -144,9 +171,7 @@ def lint(workspace: WorkspaceOption = None, json_output: JsonOption = False) -> 
     """
     findings = RuleBook(workspace_of(workspace)).lint()
     if json_output:
-        emit_json(
-            [{"rule": f.rule_id, "kind": f.kind, "message": f.message, "path": str(f.path)} for f in findings]
-        )
+        emit_json([{"rule": f.rule_id, "kind": f.kind, "message": f.message, "path": str(f.path)} for f in findings])
     elif findings:
         table("rule lint", ["rule", "kind", "message"], [[f.rule_id, f.kind, f.message] for f in findings])
     else:
@@ -161,7 +186,10 @@ def renumber(workspace: WorkspaceOption = None) -> None:
 
     Example: git merge feature && nevo rules lint || nevo rules renumber
     """
-    changes = analyst.renumber_rules(workspace_of(workspace))
+    ws = workspace_of(workspace)
+    changes = rule_ops.renumber_rules(ws)
+    if changes:
+        publish(ws)
     if not changes:
         console.print("no number is used twice")
     for old, new in changes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -44,7 +44,10 @@ def init(
         console.print(f"  created  {path}")
     for path in report.updated:
         console.print(f"  updated  {path}")
-    console.print("Next: run `claude` as usual; failed tool calls are recorded. `nevo status` shows what waits.")
+    console.print(
+        "Next: run `claude` as usual. Failed tool calls are recorded, and when a session ends nevo learns from"
+        " it in the background (new rules are committed to git). `nevo status` shows what it did."
+    )
 
 
 def uninstall(
@@ -101,8 +104,10 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
     console.print(f"pending triggers: {info['pending_triggers']}{waiting}")
     if age is not None and age >= 600:
         console.print(
-            "[yellow]triggers are waiting: is `nevo monitor` running? (`nevo monitor --once` drains them)[/yellow]"
+            "[yellow]triggers are waiting: the run at session end processes them, "
+            "`nevo monitor --once` does it now[/yellow]"
         )
+    _background(info["background"])
     rejected = info["rejected_triggers"]
     if rejected:
         console.print(f"[yellow]rejected triggers: {len(rejected)}[/yellow] (in {ws.rejected_dir})")
@@ -116,7 +121,10 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
         console.print(f"[yellow]{info['loops']} incident(s) looped: the same failure repeated in one session[/yellow]")
     if "rules" in info:
         rules = info["rules"]
-        console.print(f"rules: {rules['active']} active, {rules['guards']} with a guard")
+        console.print(
+            f"rules: {rules['active']} active ({rules['agent_rules']} for sub-agents), {rules['guards']} with a"
+            f" guard; guards hit {rules['guard_hits']}x, stood aside {rules['stood_aside']}x"
+        )
         if rules["failing"]:
             console.print(
                 f"[yellow]rules that keep failing: {', '.join(rules['failing'])}[/yellow] (`nevo rules list`)"
@@ -149,6 +157,66 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
             console.print(f"[yellow]rules waiting for git: {waiting}[/yellow]")
     if info.get("database_error"):
         console.print(f"[red]database: {info['database_error']}[/red]")
+
+
+HISTORY_SHOWN = 8  # background runs listed by `nevo status` (background.json keeps more)
+
+
+def _background(summary: dict[str, Any]) -> None:
+    """The runs at session end: the one under way, the last one, and whether another is asked for."""
+    current, last = summary.get("current"), summary.get("last")
+    if summary.get("running"):
+        since = f" since {current['started_at']}" if current else ""
+        more = ", another pass asked for" if summary.get("again") else ""
+        console.print(f"background run: running{since}{more}", markup=False)
+    if summary.get("interrupted"):
+        started = summary["interrupted"].get("started_at")
+        console.print(
+            f"[yellow]the background run started {plain(started)} never finished (killed?); the next session's"
+            " end runs again, `nevo monitor --once` does it now[/yellow]"
+        )
+    if summary.get("unreadable"):
+        console.print(f"[red]background runs: {plain(summary['unreadable'])}[/red]")
+    if last is None:
+        if not summary.get("running"):
+            console.print("background runs: none yet (one starts when a Claude Code session ends)")
+        return
+    rules = ", ".join(last.get("rules") or []) or "none"
+    console.print(
+        f"last background run: {last.get('finished_at') or last.get('started_at')} ({last.get('seconds')} s): "
+        f"{last.get('triggers', 0)} trigger(s), {last.get('failures', 0)} failure(s), "
+        f"{len(last.get('new_incidents') or [])} new incident(s), rules committed: {rules}",
+        markup=False,
+    )
+    if last.get("error"):
+        console.print(f"[red]  error: {plain(last['error'])}[/red] (log: {plain(summary['log'])})")
+    for warning in (last.get("warnings") or [])[:5]:
+        console.print(f"[yellow]  warning: {plain(warning)}[/yellow]")
+    runs = summary.get("runs") or []
+    if len(runs) > 1:
+        table(
+            f"background runs at session end (newest first, {len(runs)} kept)",
+            ["started", "seconds", "triggers", "failures", "new incidents", "rules learned", "outcome"],
+            [
+                [
+                    run.get("started_at"),
+                    run.get("seconds"),
+                    run.get("triggers", 0),
+                    run.get("failures", 0),
+                    len(run.get("new_incidents") or []),
+                    ", ".join(run.get("rules") or []) or "-",
+                    _outcome(run),
+                ]
+                for run in runs[:HISTORY_SHOWN]
+            ],
+        )
+
+
+def _outcome(run: dict[str, Any]) -> str:
+    if run.get("error"):
+        return f"error: {run['error']}"
+    warnings = run.get("warnings") or []
+    return f"{len(warnings)} warning(s)" if warnings else "ok"
 
 
 def doctor(

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from nevo.clock import Clock, parse_instant
 from nevo.config import Config
+from nevo.context import memory_context, refresh_context
 from nevo.db import Database
 from nevo.fsutil import atomic_write_text
 from nevo.memory.facts import Fact, fact_problem
@@ -122,22 +123,10 @@ def render_warm(db: Database, workspace: Workspace, config: Config, clock: Clock
     return WarmMemory(memory, user, changed)
 
 
+warm_context = memory_context  # the warm memory as context text; it lived here (context renders it now)
+
+
 def refresh(workspace: Workspace) -> bool:
     """Re-render the SessionStart context (rules index and warm memory)."""
-    from nevo.context import refresh_context  # imported here: context imports this module
-
     refresh_context(workspace)
     return True
-
-
-def warm_context(workspace: Workspace) -> str:
-    """The warm memory as context text (without the files' own headers); '' when there is none."""
-    parts: list[str] = []
-    for name, title in (("MEMORY.md", "Project"), ("USER.md", "The user's preferences")):
-        path = workspace.memory_dir / name
-        if not path.is_file():
-            continue
-        body = path.read_text(encoding="utf-8").split("\n", 1)[-1].strip()
-        if body:
-            parts.append(f"### {title}\n{body.replace('## ', '#### ')}")
-    return "\n\n".join(parts)
