@@ -31,7 +31,6 @@ from nevo.recovery import is_environmental, is_test_failure, only_narrows, recov
 from nevo.redact import redact, redact_obj
 from nevo.rule_ops import (
     Outcome,
-    add_pending,
     after_rules_changed,
     analyst_lock,
     attach_incident,
@@ -138,7 +137,7 @@ def analyze_ready(
     try:
         # One analyst at a time (the monitor's and the user's): two would pick the same number.
         with analyst_lock(workspace):
-            report.pending_committed = commit_pending(workspace)
+            report.pending_committed = commit_pending(workspace, database, clock)
             # Numbers never collide: rules two branches numbered alike get fresh numbers first.
             try:
                 report.renumbered = renumber_locked(workspace, only_nevo_rules=True)
@@ -302,16 +301,13 @@ def _analyse_one(
         store.set_status(db, incident.id, "analysed")
         return outcome
     rule.id = book.next_id()
-    path = book.write(rule)
     message = commit_message(rule, incident, root_cause, verdict)
-    outcome = Outcome(incident.id, "committed", "", rule.id, provider=response.provider)
-    try:
-        outcome.commit = gitops.commit_files(workspace.root, [path], message)
-    except gitops.GitBusy as exc:
-        add_pending(workspace, rule.id, [path], message)
-        outcome.verdict, outcome.reason = "pending", exc.message
-    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
-        outcome.verdict, outcome.reason = "written", exc.message
+    # An intent is recorded before the file: a run killed before the commit is finished by the next one.
+    meta = {"incident": incident.id, "rule": rule.id}
+    done = gitops.commit_or_queue(
+        workspace, rule.id, [book.path_for(rule)], message, write=lambda: book.write(rule), meta=meta
+    )
+    outcome = Outcome(incident.id, done.state, done.reason, rule.id, done.sha, provider=response.provider)
     _record(db, outcome, clock, root_cause, category)
     store.set_status(db, incident.id, "analysed")
     return outcome
