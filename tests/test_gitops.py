@@ -412,3 +412,28 @@ def test_an_analysis_killed_after_writing_its_rule_is_committed_next_run_never_c
         status = db.scalar("SELECT status FROM incidents WHERE id = ?", (incident,))
     assert verdicts == ["committed"] and status == "analysed"
     assert git(root, "status", "--porcelain", "--", ".claude/rules") == ""
+
+
+@pytest.mark.parametrize("step", ["written", "publish"])
+def test_status_and_doctor_show_what_a_killed_commit_left(git_workspace: Workspace, tmp_path: Path, step: str) -> None:
+    from nevo.doctor import run_checks
+    from nevo.status import gather
+
+    root = git_workspace.root
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    process = _paused(root, step, pause)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+    waiting = gather(git_workspace)["rules_waiting"]
+    reasons = " ".join(w["reason"] for w in waiting)
+    assert "PROJ-001" in [w["id"] for w in waiting] and "interrupted" in reasons
+    if step == "publish":
+        assert "index.lock is held by a nevo process that died" in reasons
+    [check] = [c for c in run_checks(git_workspace, claude_binary="true") if c.name == "commits"]
+    assert not check.ok and "nevo analyze" in (check.fix or "")
+
+    gitops.finish_pending(git_workspace)
+    assert "rules_waiting" not in gather(git_workspace)
+    assert next(c for c in run_checks(git_workspace, claude_binary="true") if c.name == "commits").ok
