@@ -152,7 +152,7 @@ def parse_rule(text: str, path: Path | None = None) -> Rule:
     if not rule_id and path is not None:
         match = RULE_FILE.match(path.name)
         rule_id = f"{match.group(1)}-{match.group(2)}" if match else ""
-    if rule_id and not RULE_ID.match(rule_id):
+    if rule_id and not RULE_ID.fullmatch(rule_id):
         # The id becomes part of a file name when the rule is rewritten: `../x` or `/tmp/x` must never get there.
         raise NevoError(f"{path or '<rule>'}: {rule_id[:80]!r} is not a rule id", "a rule id is PROJ-NNN or AGENT-NNN")
     guard = meta.get("guard")

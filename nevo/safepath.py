@@ -31,7 +31,7 @@ class UnsafePath(NevoError):
 
 
 def _name(value: object, pattern: re.Pattern[str], what: str, example: str, limit: int = MAX_NAME) -> str:
-    if not isinstance(value, str) or len(value) > limit or not pattern.match(value):
+    if not isinstance(value, str) or len(value) > limit or not pattern.fullmatch(value):  # `$` allows a final \n
         shown = repr(value)[:120]
         raise UnsafePath(f"{shown} is not a valid {what}", f"a {what} looks like {example}")
     return value
