@@ -89,11 +89,15 @@ def confine(root: Path, path: Path, what: str = "path") -> Path:
 
 
 def check_workspace(workspace: Workspace) -> None:
-    """Refuse a workspace whose ``.nevo`` or ``.claude`` folders are symlinks leading out of it: every file
-    nevo writes (and ``uninstall --purge`` deletes) would land in the folder they point at."""
+    """Refuse a workspace whose ``.nevo`` or ``.claude`` folders (or the ones nevo writes in them, or the
+    database) are symlinks leading out of it: every file nevo writes (and ``uninstall --purge`` deletes)
+    would land where they point. A few ``lstat`` calls: cheap enough for every open."""
     root = workspace.root
+    nevo = workspace.nevo_dir
     for folder in (
-        workspace.nevo_dir,
+        nevo,
+        *(nevo / name for name in ("triggers", "rejected", "hooks", "incidents", "memory", "locks", "logs")),
+        *(nevo / name for name in ("agents", "skills-inactive", "nevo.db")),
         workspace.claude_dir,
         workspace.rules_dir,
         workspace.claude_dir / "rules-deprecated",

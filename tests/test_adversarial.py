@@ -330,3 +330,25 @@ def test_init_outside_git_says_so_and_refuses_a_bare_repository(
     assert main(["init", "-w", str(bare)]) == 1
     assert "bare git repository" in capsys.readouterr().err
     assert not (bare / ".nevo").exists()
+
+
+@pytest.mark.parametrize("inside", [".nevo/hooks", ".nevo/rejected", ".nevo/nevo.db", ".claude/skills"])
+def test_a_folder_or_file_nevo_writes_symlinked_out_of_the_workspace_is_refused(
+    installed: Workspace, tmp_path: Path, inside: str
+) -> None:
+    """The same for what nevo writes inside its folders: hook scripts (executables!), triggers moved aside,
+    the database, skills."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = installed.root / inside
+    if link.is_dir():
+        import shutil
+
+        shutil.rmtree(link)
+    link.unlink(missing_ok=True)
+    link.symlink_to(elsewhere / "target")
+    with pytest.raises(safepath.UnsafePath, match=inside.rsplit("/", 1)[-1]):
+        init(installed)
+    with pytest.raises(safepath.UnsafePath):
+        open_database(installed)
+    assert list(elsewhere.iterdir()) == []
