@@ -259,58 +259,54 @@ def _update_ref(repo: git.Repo, ref: str, sha: str, head: str | None) -> None:
 
 @contextmanager
 def _index_lock(index: Path, marker: dict[str, Any]) -> Iterator[None]:
-    """Hold the user's ``index.lock`` the way git does (exclusive create). It holds ``marker`` so that a
-    nevo run killed while holding it is recognised and finished by :func:`recover`."""
-    lock = Path(f"{index}.lock")
+    """Hold the user's ``index.lock`` the way git does (created only if absent). It is born holding
+    ``marker`` (a hard link of a file already written), so a nevo run killed while holding it is always
+    recognised and finished by :func:`recover`, never taken for git's own lock."""
+    lock, note = Path(f"{index}.lock"), _temp_path(index.parent)
+    note.write_text(json.dumps(marker) + "\n", encoding="utf-8")
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-            break
-        except FileExistsError:
-            if _recover_lock(index):
-                continue
-            if time.monotonic() > deadline:
-                raise GitBusy(
-                    f"another git command has held {lock} for {LOCK_WAIT_SECONDS:.0f} s",
-                    "nevo commits at its next run; if no git command is running, delete that file",
-                ) from None
-            time.sleep(0.05)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(marker) + "\n")
+        while True:
+            try:
+                _create_lock(note, lock)
+                break
+            except FileExistsError:
+                if _recover_lock(index):
+                    continue
+                if time.monotonic() > deadline:
+                    raise GitBusy(
+                        f"another git command has held {lock} for {LOCK_WAIT_SECONDS:.0f} s",
+                        "nevo commits at its next run; if no git command is running, delete that file",
+                    ) from None
+                time.sleep(0.05)
+    finally:
+        note.unlink(missing_ok=True)
+    try:
         _step("locked")
         yield
     finally:
         lock.unlink(missing_ok=True)
 
 
+def _create_lock(note: Path, lock: Path) -> None:
+    try:
+        os.link(note, lock)  # atomic: the lock never exists without its marker
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: create, then write (a kill between leaves it empty)
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(note.read_bytes())
+
+
 # -- what a killed run left behind -----------------------------------------------------------------
 
 
-def recover(root: Path) -> list[str]:
+def recover(root: Path, *, dry_run: bool = False) -> list[str]:
     """Finish or undo what a nevo process killed mid-commit left in the repository: its held index lock
     (the branch moved: put the prepared index in place; it did not: drop it) and its temporary index files.
-    Returns what was done, for a report. Leaves alone anything a live process (or git itself) holds."""
-    try:
-        repo = _repo(root)
-    except NotAGitRepo:
-        return []
-    top = Path(repo.working_tree_dir or root)
-    index = _index_path(repo, top)
-    done = []
-    if _recover_lock(index):
-        done.append(f"finished an interrupted nevo commit ({index}.lock)")
-    for path in index.parent.glob(f"{TEMP_INDEX_PREFIX}*"):
-        match = _TEMP_INDEX.match(path.name)
-        if match and not pid_alive(int(match.group(1))):
-            path.unlink(missing_ok=True)
-            done.append(f"removed {path.name} (left by a killed nevo)")
-    return done
-
-
-def interrupted(root: Path) -> list[str]:
-    """What a killed nevo left in the repository (for `nevo doctor` / `nevo status`), without changing it."""
+    Returns what it found; ``dry_run`` (`nevo status`, `nevo doctor`) changes nothing. Anything a live
+    process (or git itself) holds is left alone."""
     try:
         repo = _repo(root)
     except NotAGitRepo:
@@ -320,12 +316,20 @@ def interrupted(root: Path) -> list[str]:
     marker = _read_marker(Path(f"{index}.lock"))
     if marker is not None and not pid_alive(int(marker.get("pid") or 0), marker.get("start")):
         found.append(f"{index}.lock is held by a nevo process that died mid-commit")
-    found += [
-        f"{p.name} is a temporary index left by a killed nevo"
-        for p in index.parent.glob(f"{TEMP_INDEX_PREFIX}*")
-        if (m := _TEMP_INDEX.match(p.name)) and not pid_alive(int(m.group(1)))
-    ]
+        if not dry_run:
+            _recover_lock(index)
+    for path in index.parent.glob(f"{TEMP_INDEX_PREFIX}*"):
+        match = _TEMP_INDEX.match(path.name)
+        if match and not pid_alive(int(match.group(1))) and path.exists():
+            found.append(f"{path.name} is a temporary index left by a killed nevo")
+            if not dry_run:
+                path.unlink(missing_ok=True)
     return found
+
+
+def interrupted(root: Path) -> list[str]:
+    """What a killed nevo left in the repository, without changing anything."""
+    return recover(root, dry_run=True)
 
 
 def _recover_lock(index: Path) -> bool:
