@@ -71,7 +71,11 @@ def read_bounded(path: Path, limit: int, *, follow: bool = True) -> bytes:
     """At most ``limit`` bytes of the regular file ``path`` (see :func:`open_regular`). A file that is
     longer raises :class:`FileTooLarge`: a caller that can use a part reads the part itself."""
     with open_regular(path, follow=follow) as handle:
-        data = handle.read(limit + 1)
+        # The size as of now (+1 to notice growth): a huge limit must not mean a huge buffer for a small file.
+        size = os.fstat(handle.fileno()).st_size
+        data = handle.read(min(size, limit) + 1)
+        if size < len(data) <= limit:  # it grew while being read: read on, still within the bound
+            data += handle.read(limit + 1 - len(data))
     if len(data) > limit:
         raise FileTooLarge(errno.EFBIG, f"larger than {limit} bytes", str(path))
     return data

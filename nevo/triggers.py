@@ -119,7 +119,7 @@ def read_payload(path: Path, max_bytes: int) -> dict[str, Any]:
             if size == 0:
                 raise UnreadableTrigger("empty file")
             if size <= max_bytes:
-                obj = _loads(handle.read(max_bytes))
+                obj = _loads(handle.read(size))  # read(size), not read(max_bytes): no 1 MB buffer per trigger
             else:
                 obj = _loads_head_and_tail(handle, size, max(max_bytes, 1024))
     except FileNotFoundError:
@@ -133,7 +133,7 @@ def read_payload(path: Path, max_bytes: int) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise UnreadableTrigger(f"not a JSON object but a {type(obj).__name__}")
     try:
-        payload: dict[str, Any] = fit(obj, max_bytes, max_depth=MAX_NESTING)
+        payload: dict[str, Any] = fit(obj, max_bytes, max_depth=MAX_NESTING, size=size)
     except NestedTooDeeply as exc:
         raise UnreadableTrigger(f"JSON nested too deeply: more than {exc.limit} levels") from exc
     check_shape(payload)
@@ -166,14 +166,17 @@ class NestedTooDeeply(ValueError):
         self.limit = limit
 
 
-def fit(obj: Any, max_bytes: int, max_depth: int | None = None) -> Any:
+def fit(obj: Any, max_bytes: int, max_depth: int | None = None, *, size: int | None = None) -> Any:
     """A copy of ``obj`` (parsed JSON) that fits ``max_bytes`` once serialised, whatever its shape: strings
     keep their head and tail, lists and objects their first and last items, each with a note of what was
     cut; the limits halve until it fits (or reach a floor of a few hundred characters and items). Lone
-    surrogates become U+FFFD, so what is kept can be stored."""
+    surrogates become U+FFFD, so what is kept can be stored. ``size``: the payload's size as read, when
+    known (a file no larger than ``max_bytes`` fits without measuring)."""
     chars, items = MAX_STRING_CHARS, MAX_ITEMS
     while True:
         clipped = clip_strings(obj, chars, max_depth, items)
+        if size is not None and size <= max_bytes:
+            return clipped
         size = len(json.dumps(clipped, ensure_ascii=False, default=str).encode("utf-8"))
         if size <= max_bytes or (chars <= _FLOOR_CHARS and items <= _FLOOR_ITEMS):
             return clipped

@@ -233,3 +233,23 @@ def test_doctor_repair_on_a_full_disk_keeps_a_healthy_database(small_disk: Path)
     filler.unlink()
     with open_database(ws) as db:
         assert db.scalar("SELECT value FROM meta WHERE key = 'keep'") == "me"
+
+
+def test_read_bounded_reads_regular_files_only_and_never_past_its_limit(tmp_path: Path) -> None:
+    from nevo.fsutil import FileTooLarge, NotRegularFile, read_bounded
+
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 100)
+    assert read_bounded(path, 100) == b"x" * 100
+    with pytest.raises(FileTooLarge):
+        read_bounded(path, 99)
+    link = tmp_path / "link"
+    link.symlink_to(path)
+    assert read_bounded(link, 100) == b"x" * 100  # followed by default (a transcript under a linked ~/.claude)
+    with pytest.raises(NotRegularFile, match="symlink"):
+        read_bounded(link, 100, follow=False)  # nevo's own files: never through a link
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for special in (fifo, Path("/dev/zero"), tmp_path):
+        with pytest.raises(NotRegularFile):
+            read_bounded(special, 100)
