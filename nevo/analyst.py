@@ -32,12 +32,13 @@ from nevo.recovery import is_environmental, is_test_failure, only_narrows, recov
 from nevo.redact import redact, redact_obj
 from nevo.rule_ops import (
     Outcome,
+    agent_paths,
     analyst_lock,
     attach_incident,
     commit_pending,
     commit_rule_files,
     renumber_locked,
-    with_agent_block,
+    write_rule,
 )
 from nevo.rule_ops import deprecate_rule as deprecate_rule  # re-exported: it lived here before rule_ops.py
 from nevo.rule_ops import pending_path as pending_path  # re-exported
@@ -116,9 +117,7 @@ class GateFailure(Exception):
 
 def ready_incidents(db: Database, config: Config) -> list[store.Incident]:
     threshold = int(config.get("analyst.recurrence_threshold"))
-    ready = [
-        i for i in store.list_incidents(db, status="new") if has_lesson(i) or i.count >= threshold
-    ]
+    ready = [i for i in store.list_incidents(db, status="new") if has_lesson(i) or i.count >= threshold]
     ready.sort(key=lambda i: (i.first_seen, i.id))
     return ready
 
@@ -142,15 +141,13 @@ def analyze_ready(
     try:
         # One analyst at a time (the monitor's and the user's): two would pick the same number.
         with analyst_lock(workspace):
-            report.pending_committed = commit_pending(workspace)
+            report.pending_committed = commit_pending(workspace, database, clock)
             # Numbers never collide: rules two branches numbered alike get fresh numbers first.
             try:
                 report.renumbered = renumber_locked(workspace, only_nevo_rules=True)
             except NevoError as exc:  # git itself failed: the files are renumbered, `nevo status` shows it
                 log.warning("renumbering colliding rules: %s", exc.message)
-            chosen = (
-                provider if provider is not None else make_provider(workspace, config, database, clock=clock)
-            )
+            chosen = provider if provider is not None else make_provider(workspace, config, database, clock=clock)
             book = RuleBook(workspace)
             changed = bool(report.pending_committed or report.renumbered)
             for incident in ready_incidents(database, config)[:limit]:
@@ -231,9 +228,7 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
     return redacted
 
 
-def transcript_excerpt(
-    db: Database, incident: store.Incident, before: int = 3, after: int = 4
-) -> list[dict[str, Any]]:
+def transcript_excerpt(db: Database, incident: store.Incident, before: int = 3, after: int = 4) -> list[dict[str, Any]]:
     """The calls around the failure in its session's transcript (when the journal knows the transcript)."""
     from nevo.transcript import read_transcript
 
@@ -297,9 +292,7 @@ def _analyse_one(
         if findings:
             raise GateFailure("rejected", "unsafe: " + "; ".join(f"{f.kind}: {f.excerpt}" for f in findings))
     except GateFailure as failure:
-        outcome = Outcome(
-            incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider
-        )
+        outcome = Outcome(incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider)
         if failure.verdict == "duplicate" and failure.rule_id:
             attach_incident(workspace, book, failure.rule_id, incident, _failed_command(incident), outcome)
         _record(db, outcome, clock, root_cause, category)
@@ -308,10 +301,14 @@ def _analyse_one(
     # A lesson about one project sub-agent's work is an AGENT rule, kept with that agent's definition.
     rule.agent = agent_rules.agent_of(db, workspace, incident.id)
     rule.id = book.next_id("AGENT" if rule.agent else "PROJ")
-    path = book.write(rule)
     message = commit_message(rule, incident, root_cause, verdict)
     outcome = Outcome(incident.id, "committed", "", rule.id, provider=response.provider)
-    commit_rule_files(workspace, rule.id, with_agent_block(workspace, rule, [path]), message, outcome)
+    # An intent is recorded before the file: a run killed before the commit is finished by the next one.
+    paths = agent_paths(workspace, rule, [book.path_for(rule)])
+    meta = {"incident": incident.id, "rule": rule.id}
+    commit_rule_files(
+        workspace, rule.id, paths, message, outcome, write=lambda: write_rule(workspace, book, rule), meta=meta
+    )
     _record(db, outcome, clock, root_cause, category)
     store.set_status(db, incident.id, "analysed")
     return outcome
@@ -320,9 +317,7 @@ def _analyse_one(
 def check_novelty(rule: Rule, existing: list[Rule]) -> Verdict:
     keys = {r.id: guard_key(r.guard) for r in existing if r.guard}
     index = NoveltyIndex((r.id, r.text()) for r in existing)
-    return index.check(
-        rule.text(), guard_key=guard_key(rule.guard), guard_keys={k: v for k, v in keys.items() if v}
-    )
+    return index.check(rule.text(), guard_key=guard_key(rule.guard), guard_keys={k: v for k, v in keys.items() if v})
 
 
 def guard_key(guard: dict[str, Any] | None) -> str | None:

@@ -2,17 +2,21 @@
 
 The template written by ``nevo init`` documents every key; a missing key takes its default, so a
 config file from an older nevo keeps working. Code reads values with ``config.get("section.key")``.
+Every value is checked when the file is read, in one place: its type (that of its default), its range
+(:data:`RANGES`) or choices; a file that is not text or not a small regular file is a clear error.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from nevo.errors import NevoError
+from nevo.fsutil import FileTooLarge, NotRegularFile, read_bounded
 from nevo.workspace import Workspace
 
 DEFAULTS: dict[str, Any] = {
@@ -114,6 +118,32 @@ quality:
 """
 
 
+# The range every number may take, checked in one place when the file is read (a value outside it is an
+# error that names the key and the range: `max_payload_bytes: 0` used to reject every trigger silently).
+# A key without an entry here has its type checked only.
+RANGES: dict[str, tuple[float, float]] = {
+    "provider.daily_token_cap": (0, 10**12),  # 0: no cap
+    "provider.daily_cost_cap_usd": (0, 1_000_000),  # 0: no cap
+    "provider.timeout_seconds": (1, 3600),
+    "provider.max_retries": (0, 20),
+    "monitor.loop_threshold": (2, 100_000),
+    "monitor.max_payload_bytes": (4096, 64 * 1024 * 1024),
+    "analyst.recurrence_threshold": (1, 100_000),
+    "analyst.failing_rule_recurrences": (0, 100_000),  # 0: never flag
+    "memory.ttl_days.*": (1, 36_500),
+    "memory.weekly_after_days": (1, 3650),
+    "memory.monthly_after_days": (1, 36_500),
+    "memory.memory_chars": (200, 1_000_000),
+    "memory.user_chars": (100, 1_000_000),
+    "memory.nudge.min_tool_calls": (1, 1_000_000),
+    "forge.unused_days": (1, 36_500),
+    "forge.min_sessions": (2, 100_000),
+    "quality.max_refinements": (0, 20),
+}
+CHOICES: dict[str, tuple[str, ...]] = {"provider.name": ("auto", "offline", "anthropic", "claude-code")}
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 @dataclass
 class Config:
     data: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
@@ -131,10 +161,19 @@ class Config:
 def load_config(workspace: Workspace) -> Config:
     """The workspace's config; the defaults when there is no file. A malformed file is an error, not a shrug."""
     path = workspace.config_path
-    if not path.is_file():
+    if not os.path.lexists(path):
         return Config()
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.safe_load(read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NevoError(
+            f"{path} is not text (not UTF-8 at byte {exc.start}): it is not a config file",
+            "delete it (`nevo init` writes a documented one), or restore it from git",
+        ) from exc
+    except (NotRegularFile, FileTooLarge) as exc:
+        raise NevoError(f"{path} is {exc.strerror}", "a config file is a small YAML file; delete this one") from exc
+    except OSError as exc:
+        raise NevoError(f"{path} cannot be read: {exc}", "check its permissions") from exc
     except yaml.YAMLError as exc:
         raise NevoError(
             f"{path} is not valid YAML: {exc}", "fix it, or delete it to get the defaults"
@@ -146,12 +185,54 @@ def load_config(workspace: Workspace) -> Config:
             f"{path} must be a mapping of sections", "see the comments in the file `nevo init` writes"
         )
     problems = _type_problems(DEFAULTS, loaded, "")
+    config = Config(_merge(copy.deepcopy(DEFAULTS), loaded))
+    if not problems:
+        problems = _value_problems(config)
     if problems:
         raise NevoError(
             f"{path}: " + "; ".join(problems),
             "each key's expected form is documented in the file `nevo init` writes",
         )
-    return Config(_merge(copy.deepcopy(DEFAULTS), loaded))
+    return config
+
+
+def _value_problems(config: Config) -> list[str]:
+    """Every number within its range (:data:`RANGES`), every choice one of its choices, the schedule a cron
+    expression. Runs on the merged config, so the defaults are checked too."""
+    problems = []
+    for dotted, (low, high) in RANGES.items():
+        if dotted.endswith(".*"):
+            section = config.get(dotted[:-2])
+            values = {f"{dotted[:-2]}.{k}": v for k, v in section.items()} if isinstance(section, dict) else {}
+        else:
+            values = {dotted: _get_or_none(config, dotted)}
+        for name, value in values.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not low <= value <= high:
+                problems.append(f"`{name}` must be between {_number(low)} and {_number(high)}, not {value!r}")
+    for dotted, choices in CHOICES.items():
+        value = _get_or_none(config, dotted)
+        if value is not None and value not in choices:
+            problems.append(f"`{dotted}` must be one of {', '.join(choices)}, not {value!r}")
+    if config.get("memory.monthly_after_days") < config.get("memory.weekly_after_days"):
+        problems.append("`memory.monthly_after_days` must not be less than `memory.weekly_after_days`")
+    from nevo.cron import validate_schedule  # imported here: croniter is only the cron module's
+
+    try:
+        validate_schedule(str(config.get("schedule.nightly")))
+    except NevoError as exc:
+        problems.append(f"`schedule.nightly`: {exc.message}")
+    return problems
+
+
+def _get_or_none(config: Config, dotted: str) -> Any:
+    try:
+        return config.get(dotted)
+    except KeyError:
+        return None
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "_") if float(value).is_integer() else str(value)
 
 
 def _type_problems(defaults: dict[str, Any], given: dict[str, Any], prefix: str) -> list[str]:

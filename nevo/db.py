@@ -8,14 +8,17 @@ its own transaction, and recorded in ``PRAGMA user_version``.
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from nevo import safepath
 from nevo.errors import NevoError
 from nevo.workspace import Workspace
 
@@ -56,29 +59,84 @@ def _statements(script: str) -> Iterator[str]:
         raise RuntimeError(f"incomplete SQL statement in migration: {buffer[:200]!r}")
 
 
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL, SQLITE_CORRUPT, SQLITE_NOTADB = 5, 6, 13, 11, 26
+
+
+class DiskFull(NevoError, sqlite3.OperationalError):
+    """SQLite could not write: the disk (or the user's quota) is full. Nothing committed was lost, and the
+    work that failed was rolled back (the monitor keeps every trigger until its effect is committed)."""
+
+
+def _code(exc: BaseException) -> int:
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return _code(exc) in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in text or "is busy" in text
+
+
+def is_full(exc: BaseException) -> bool:
+    return _code(exc) == SQLITE_FULL or "disk is full" in str(exc).lower()
+
+
+def disk_full(path: Path, exc: BaseException) -> DiskFull:
+    return DiskFull(
+        f"the disk is full: {path} could not be written ({exc}); what failed was rolled back, nothing was lost",
+        f"free some space where {path.parent} lives (`df -h {path.parent}`), then run the command again",
+    )
+
+
 class Database:
-    """A connection with nevo's pragmas, explicit transactions and the schema brought up to date."""
+    """A connection with nevo's pragmas, explicit transactions and the schema brought up to date.
+
+    Opening waits its turn: SQLite's busy timeout does not cover every first-open step (switching a fresh
+    database to WAL while another process holds a lock on it fails at once, whatever the timeout), so the
+    whole setup is retried until ``timeout`` has passed. A full disk raises :class:`DiskFull`."""
 
     def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        pause = 0.01
+        while True:
+            try:
+                self.conn = self._connect(timeout)
+                return
+            except sqlite3.DatabaseError as exc:
+                if is_busy(exc) and time.monotonic() < deadline:
+                    time.sleep(pause * (0.5 + random.random()))  # jitter: two openers do not retry in step
+                    pause = min(pause * 2, 0.25)
+                    continue
+                raise self._open_error(exc) from exc
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
+        conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         try:
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
-            self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")  # needs a moment alone with the file: may be busy
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.conn = conn
             self.migrate()
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise NevoError(f"{path} is locked by another process", "try again in a moment") from exc
-            raise NevoError(
-                f"{path} cannot be opened: {exc}",
-                "run `nevo doctor --repair` to move it aside and start a new one "
-                "(rules and skills live in git and are not affected)",
-            ) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _open_error(self, exc: sqlite3.DatabaseError) -> NevoError:
+        if is_full(exc):
+            return disk_full(self.path, exc)
+        if is_busy(exc):
+            return NevoError(f"{self.path} stayed locked by another process", "try again in a moment")
+        return NevoError(
+            f"{self.path} cannot be opened: {exc}",
+            "run `nevo doctor --repair`: a damaged database is moved aside and a new one started "
+            "(rules and skills live in git and are not affected)",
+        )
 
     # -- schema ---------------------------------------------------------------------------------
     @property
@@ -91,7 +149,7 @@ class Database:
         for number, name, sql in migrations():
             if number <= self.version:
                 continue
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for the write lock
             try:
                 # Another process may have migrated while we waited for the write lock.
                 if number <= self.version:
@@ -102,7 +160,7 @@ class Database:
                 self.conn.execute(f"PRAGMA user_version = {number}")
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             applied.append(name)
         return applied
@@ -110,14 +168,25 @@ class Database:
     # -- access ---------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        """``with db.transaction():`` one atomic unit; rolled back on any exception. Not reentrant."""
+        """``with db.transaction():`` one atomic unit; rolled back on any exception. Not reentrant.
+        A full disk (in the body or at COMMIT) raises :class:`DiskFull`, after the rollback."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            if is_full(exc) and not isinstance(exc, DiskFull):
+                raise disk_full(self.path, exc) from exc
             raise
-        self.conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back by itself (a full disk at COMMIT): a second ROLLBACK would hide the cause.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -147,6 +216,7 @@ class Database:
 
 
 def open_database(workspace: Workspace) -> Database:
+    safepath.check_workspace(workspace)  # a .nevo symlinked out of the workspace is refused, not written through
     return Database(workspace.db_path)
 
 
@@ -156,19 +226,16 @@ def quote_fts(query: str) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words) or '""'
 
 
-def repair(workspace: Workspace, stamp: str) -> Path | None:
-    """Move an unreadable database aside (``nevo.db.corrupt-STAMP``) so a fresh one can start; returns the new
-    location of the old file, or None when the database was fine."""
+def repair(workspace: Workspace, stamp: str, *, timeout: float = 30.0) -> Path | None:
+    """Move a damaged database aside (``nevo.db.corrupt-STAMP``) so a fresh one can start; returns the new
+    location of the old file, or None when the database is fine. Only damage SQLite itself reports (a failed
+    ``integrity_check``, not a database at all) moves it: a database that cannot be checked right now (the
+    disk is full, another process holds it, the file cannot be opened) is never discarded."""
     path = workspace.db_path
     if not path.exists():
         return None
-    try:
-        conn = sqlite3.connect(path)
-        ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-        conn.close()
-    except sqlite3.DatabaseError:
-        ok = False
-    if ok:
+    damage = integrity(path, timeout)
+    if damage is None:
         return None
     aside = path.with_name(f"{path.name}.corrupt-{stamp}")
     path.rename(aside)
@@ -177,3 +244,24 @@ def repair(workspace: Workspace, stamp: str) -> Path | None:
         if extra.exists():
             extra.rename(aside.with_name(aside.name + suffix))
     return aside
+
+
+def integrity(path: Path, timeout: float = 30.0) -> str | None:
+    """What ``PRAGMA integrity_check`` finds wrong with the database at ``path`` (None: nothing). Raises
+    NevoError when it cannot tell (busy, disk full, unreadable): not knowing is not damage."""
+    try:
+        conn = sqlite3.connect(path, timeout=timeout)
+        try:
+            rows = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if _code(exc) in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            return str(exc)
+        if is_full(exc):
+            raise disk_full(path, exc) from exc
+        raise NevoError(
+            f"cannot check {path} now ({exc}); it was left as it is",
+            "free disk space or stop the process holding it (`nevo monitor`), then run `nevo doctor --repair` again",
+        ) from exc
+    return None if rows == ["ok"] else "; ".join(rows[:5])

@@ -148,8 +148,22 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
             checks.append(Check("database", False, exc.message, exc.hint))
 
     checks.append(Check("plugin", *plugin.health(workspace)))
+    checks.append(_commits_check(workspace))
     checks.append(_claude_check(claude_binary))
     return checks
+
+
+def _commits_check(workspace: Workspace) -> Check:
+    """Rules and skills written but not committed yet (git was busy, or nevo was killed mid-commit)."""
+    from nevo.status import pending_commits
+
+    waiting = pending_commits(workspace)
+    if not waiting:
+        return Check("commits", True, "nothing waits to be committed")
+    if isinstance(waiting, str):
+        return Check("commits", False, f"{workspace.nevo_dir / 'pending-rules.json'} is {waiting}", "move it aside")
+    detail = "; ".join(f"{w['id']}: {w['reason']}" for w in waiting)
+    return Check("commits", False, detail[:600], "run `nevo analyze`: it commits what waits and finishes what was cut")
 
 
 def _capture_log_check(workspace: Workspace) -> Check:

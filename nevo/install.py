@@ -18,14 +18,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from nevo import __version__, plugin
+from nevo import __version__, gitops, plugin, safepath
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import TEMPLATE, Config, load_config
 from nevo.errors import NevoError
 from nevo.fsutil import atomic_write_bytes, atomic_write_text
 from nevo.hookspecs import BASE_HOOKS as BASE_HOOKS  # re-exported: it was defined here
 from nevo.hookspecs import QUALITY_GATE_HOOKS
-from nevo.settings import HookSpec, apply_hooks, dump_settings, parse_settings, remove_hooks
+from nevo.settings import (
+    HookSpec,
+    apply_hooks,
+    dump_settings,
+    parse_settings,
+    remove_hooks,
+    settings_target,
+    write_settings,
+)
 from nevo.workspace import Workspace
 
 RUNTIME_GITIGNORE = """\
@@ -57,6 +65,7 @@ class InstallReport:
     created: list[str] = field(default_factory=list)  # paths created, relative to the workspace
     updated: list[str] = field(default_factory=list)
     unchanged: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def shipped_hooks() -> Path:
@@ -106,8 +115,20 @@ def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock
     root = workspace.root
     if not root.is_dir():
         raise NevoError(f"{root} is not a folder", "create it, or pass --workspace to an existing project")
+    safepath.check_workspace(workspace)  # a .nevo or .claude symlinked out of the workspace: refused first
+    if gitops.is_bare_repo(root):
+        raise NevoError(
+            f"{root} is a bare git repository: it has no working tree for rules and hooks",
+            "run `nevo init` in a clone with a working tree",
+        )
     report = InstallReport(workspace=root)
+    if not gitops.is_git_repo(root):
+        report.warnings.append(
+            f"{root} is not in a git repository: rules will be written but cannot be committed "
+            "(run `git init` to give them a history)"
+        )
     settings_path = workspace.settings_path
+    settings_target(workspace)  # a symlinked settings.json leading out of the workspace: refused before writing
     original_text = settings_path.read_text(encoding="utf-8") if settings_path.is_file() else None
     settings = parse_settings(original_text or "", str(settings_path))  # refuses before anything is written
     config = load_config(workspace)  # a malformed config.yaml is refused before anything is written, too
@@ -144,7 +165,7 @@ def init(workspace: Workspace, *, quality_gate: bool | None = None, clock: Clock
         plugin.mark_workspace(workspace, by_plugin)
         state["settings"]["created"] = created
         if new_settings != settings or original_text is None:
-            atomic_write_text(settings_path, dump_settings(new_settings))
+            write_settings(workspace, dump_settings(new_settings))
             (report.created if original_text is None else report.updated).append(_rel(workspace, settings_path))
     finally:
         # Even a failed init (a full disk, say) records what it created, so uninstall can take it out again.
@@ -266,6 +287,9 @@ class UninstallReport:
 def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
     """Remove what init added. Settings come back exactly as they were when untouched since init, else with
     only nevo's handlers removed. Runtime data (database, memory, incidents) is kept unless ``purge``."""
+    if purge and workspace.nevo_dir.is_symlink():
+        return _purge_symlinked(workspace)
+    safepath.check_workspace(workspace)
     try:
         state = read_state(workspace)
     except NevoError:
@@ -287,14 +311,14 @@ def uninstall(workspace: Workspace, *, purge: bool = False) -> UninstallReport:
         restored = remove_hooks(current, settings_state.get("created"))
         original = settings_state.get("original")
         if original is not None and parse_settings(original, str(path)) == restored:
-            atomic_write_text(path, original)  # byte for byte, formatting included
+            write_settings(workspace, original)  # byte for byte, formatting included
             report.settings_restored = True
         elif not settings_state.get("existed") and restored == {}:
             path.unlink()
             report.removed.append(_rel(workspace, path))
             report.settings_restored = True
         else:
-            atomic_write_text(path, dump_settings(restored))
+            write_settings(workspace, dump_settings(restored))
         report.removed.append("nevo hooks in " + _rel(workspace, path))
 
     shutil.rmtree(workspace.hooks_dir, ignore_errors=True)
@@ -341,10 +365,28 @@ def _purge_leftovers(workspace: Workspace) -> UninstallReport:
         current = parse_settings(path.read_text(encoding="utf-8"), str(path))
         restored = remove_hooks(current, None)
         if restored != current:
-            atomic_write_text(path, dump_settings(restored))
+            write_settings(workspace, dump_settings(restored))
             report.removed.append("nevo hooks in " + _rel(workspace, path))
     shutil.rmtree(workspace.nevo_dir)
     report.removed.append(_rel(workspace, workspace.nevo_dir))
+    return report
+
+
+def _purge_symlinked(workspace: Workspace) -> UninstallReport:
+    """``--purge`` when ``.nevo`` is a symlink: take nevo's handlers out of the settings and remove the link
+    itself. What it points at may be shared or someone else's: it is never deleted through the link."""
+    report = UninstallReport(workspace=workspace.root)
+    path = workspace.settings_path
+    if path.is_file():
+        current = parse_settings(path.read_text(encoding="utf-8"), str(path))
+        restored = remove_hooks(current, None)
+        if restored != current:
+            write_settings(workspace, dump_settings(restored))
+            report.removed.append("nevo hooks in " + _rel(workspace, path))
+    target = workspace.nevo_dir.resolve()
+    workspace.nevo_dir.unlink()
+    report.removed.append(f"{_rel(workspace, workspace.nevo_dir)} (the symlink)")
+    report.kept.append(f"{target} (where the .nevo symlink pointed; not deleted through it)")
     return report
 
 

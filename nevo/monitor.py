@@ -326,12 +326,14 @@ class Monitor(TranscriptScanning):
     def _sweep_stale_temps(self, result: RunResult) -> None:
         now = self.clock().timestamp()
         for path in stale_temps(self.workspace.triggers_dir, now):
+            reason = "partial write: the capture hook died while writing this temp file"
             try:
                 if adopt_temp(path) is not None:
                     continue  # complete: its rename never ran; it is a trigger like any other now
             except FileNotFoundError:
                 continue  # renamed by its writer after all
-            reason = "partial write: the capture hook died while writing this temp file"
+            except UnreadableTrigger as exc:  # a symlink, a FIFO, a device: never read, moved aside
+                reason = exc.reason
             if move_aside(path, self.workspace.rejected_dir, reason, suffix=".partial") is not None:
                 result.rejected.append(path.name)
 

@@ -11,15 +11,16 @@ deprecated rule both end as committed, written (not a repository), or pending (t
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from nevo import agent_rules, gitops
+from nevo import agent_rules, commit_queue, gitops
 from nevo import incidents as store
-from nevo.clock import Clock, system_clock
-from nevo.errors import NevoError
+from nevo.clock import Clock, iso, system_clock
+from nevo.db import Database
 from nevo.redact import redact
 from nevo.rules import Rule, RuleBook
 from nevo.workspace import Workspace
@@ -62,18 +63,16 @@ def attach_incident(
     if incident.id in rule.incidents or rule.path is None:
         return
     rule.incidents.append(incident.id)
-    path = book.write(rule)
     message = redact(
         f"nevo: {rule.id} also covers {incident.id}\n\n"
         f"Incident: {incident.id} ({incident.tool} `{failed_command}`: {incident.error_class})\n"
         f"Proposed rule was a duplicate of {rule.id}: {outcome.reason}\n"
     )
-    try:
-        outcome.commit = gitops.commit_files(workspace.root, [path], message)
-    except gitops.GitBusy:
-        add_pending(workspace, f"{rule.id}-{incident.id}", [path], message)
-    except NevoError as exc:  # the file lists the incident; the commit did not happen
-        outcome.reason += f" (not committed: {exc.message})"
+    paths = sorted({rule.path, book.path_for(rule)})
+    done = gitops.commit_or_queue(workspace, f"{rule.id}-{incident.id}", paths, message, write=lambda: book.write(rule))
+    outcome.commit = done.sha
+    if done.state != "committed":  # the file lists the incident; the commit waits (or there is no repository)
+        outcome.reason += f" (not committed: {done.reason})"
 
 
 # -- rules waiting for the repository ---------------------------------------------------------------
@@ -81,33 +80,71 @@ def attach_incident(
 
 def pending_path(workspace: Workspace) -> Path:
     """Rule commits waiting for a merge or rebase to end (`nevo status` shows them)."""
-    return workspace.nevo_dir / "pending-rules.json"
+    return commit_queue.queue_path(workspace)
 
 
 def add_pending(workspace: Workspace, key: str, paths: list[Path], message: str) -> None:
-    gitops.queue_commit(pending_path(workspace), workspace.root, key, paths, message)
+    root = workspace.root.resolve()
+    rels = [str(p.resolve().relative_to(root)) if p.is_absolute() else str(p) for p in paths]
+    commit_queue.put(workspace, {"id": key, "paths": rels, "message": message, "state": "waiting"})
 
 
-def commit_pending(workspace: Workspace) -> list[str]:
-    """Commit the rules that waited for a merge or rebase to finish; returns their keys."""
-    return gitops.commit_queued(workspace.root, pending_path(workspace))
+def commit_pending(workspace: Workspace, db: Database | None = None, clock: Clock = system_clock) -> list[str]:
+    """Commit the rules that waited for a merge or rebase to finish, and finish what a killed run left
+    (its rule written but not committed); returns their keys. With ``db``, an incident whose analysis was
+    killed after its rule was written is recorded as analysed: it is never analysed again (its own rule
+    would look like a duplicate of it)."""
+    done = gitops.finish_pending(workspace)
+    for item in done:
+        incident_id = item.meta.get("incident")
+        if db is None or not item.interrupted or not incident_id or item.state not in ("committed", "pending"):
+            continue
+        incident = store.get_incident(db, str(incident_id))
+        if incident is not None and incident.status == "new":
+            db.execute(
+                "INSERT INTO analyses (incident_id, at, provider, root_cause, category, rule_id, verdict, reason)"
+                " VALUES (?, ?, 'unknown', '', 'other', ?, ?, 'finished after an interrupted run')",
+                (incident.id, iso(clock()), item.meta.get("rule"), item.state),
+            )
+            store.set_status(db, incident.id, "analysed")
+    return [item.key for item in done if item.state in ("committed", "written")]
 
 
-def commit_rule_files(workspace: Workspace, key: str, paths: list[Path], message: str, outcome: Outcome) -> None:
-    """Commit ``paths`` as one commit; on a busy repository queue it (``pending``), outside a repository
-    leave the files written (``written``). Sets ``outcome.commit``, or its verdict and reason."""
-    try:
-        outcome.commit = gitops.commit_files(workspace.root, paths, message)
-    except gitops.GitBusy as exc:
-        add_pending(workspace, key, paths, message)
-        outcome.verdict, outcome.reason = "pending", exc.message
-    except NevoError as exc:  # not a repository, or git itself failed: the file is written, not committed
-        outcome.verdict, outcome.reason = "written", exc.message
+def commit_rule_files(
+    workspace: Workspace,
+    key: str,
+    paths: list[Path],
+    message: str,
+    outcome: Outcome,
+    *,
+    write: Callable[[], object] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Write (``write``) and commit ``paths`` as one commit, crash-safe (:func:`nevo.gitops.commit_or_queue`):
+    a busy repository queues it (``pending``), outside a repository the files stay written (``written``).
+    Sets ``outcome.commit``, or its verdict and reason."""
+    done = gitops.commit_or_queue(workspace, key, paths, message, write=write, meta=meta)
+    outcome.commit = done.sha
+    if done.state != "committed":
+        outcome.verdict, outcome.reason = done.state, done.reason
+
+
+def write_rule(workspace: Workspace, book: RuleBook, rule: Rule) -> None:
+    """Write ``rule``'s file and, for an AGENT rule, its agent's block of rules."""
+    book.write(rule)
+    if rule.agent:
+        agent_rules.render_block(workspace, rule.agent, book)
+
+
+def agent_paths(workspace: Workspace, rule: Rule, paths: list[Path]) -> list[Path]:
+    """``paths`` plus the definition of the agent whose block of rules ``rule`` changes (an AGENT rule): the
+    rule and what its agent reads are one commit, so `git revert` takes both back."""
+    definition = agent_rules.definition_path(workspace, rule.agent) if rule.agent else None
+    return [*paths, definition] if definition is not None else paths
 
 
 def with_agent_block(workspace: Workspace, rule: Rule, paths: list[Path]) -> list[Path]:
-    """``paths`` plus the agent definition whose block of rules ``rule`` changes (an AGENT rule): the
-    rule and what its agent reads are one commit, so `git revert` takes both back."""
+    """``paths`` plus the agent definition whose block ``rule`` changes, rendered now (files already written)."""
     if not rule.agent:
         return paths
     changed = agent_rules.render_block(workspace, rule.agent)
@@ -130,13 +167,19 @@ def deprecate_locked(
     """:func:`deprecate_rule` for a caller holding :func:`analyst_lock`. ``verb`` and ``why`` shape the
     commit message (the upkeep retires a rule whose cause is gone, with the evidence)."""
     book = RuleBook(workspace)
-    old, new = book.deprecate(rule_id, reason, clock=clock)
-    rule = book.get(rule_id)
+    rule, old, new = book.deprecation(rule_id, reason)
     message = f"nevo: {verb} {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n"
     if why:
         message += f"\n{redact(why.strip())}\n"
     outcome = Outcome(rule.id, "committed", reason, rule.id)
-    commit_rule_files(workspace, f"{verb}-{rule.id}", with_agent_block(workspace, rule, [old, new]), message, outcome)
+
+    def write() -> None:
+        book.deprecate(rule_id, reason, clock=clock)
+        if rule.agent:
+            agent_rules.render_block(workspace, rule.agent)
+
+    paths = agent_paths(workspace, rule, [old, new])
+    commit_rule_files(workspace, f"{verb}-{rule.id}", paths, message, outcome, write=write)
     return outcome
 
 
@@ -160,10 +203,6 @@ def renumber_locked(workspace: Workspace, *, only_nevo_rules: bool = False) -> l
         paths = with_agent_block(workspace, old, [*paths, book.get(new_id).path or workspace.rules_dir])
     summary = ", ".join(f"{old.id} ({old.title}) -> {new_id}" for old, new_id in changes)
     message = f"nevo: renumber rules whose numbers collided after a merge\n\n{summary}\n"
-    try:
-        gitops.commit_files(workspace.root, paths, message)
-    except gitops.GitBusy:
-        add_pending(workspace, "renumber", paths, message)
-    except gitops.NotAGitRepo:
-        pass  # the files are renumbered; there is no history to record them in
+    # Not crash-safe like the others: the new numbers are known only once the files are written.
+    gitops.commit_or_queue(workspace, "renumber", paths, message)
     return [(old.id, new_id) for old, new_id in changes]

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from nevo import frontmatter
+from nevo import frontmatter, safepath
 from nevo.clock import Clock, iso, parse_instant, system_clock
 from nevo.errors import NevoError
 from nevo.fsutil import atomic_write_text
@@ -171,6 +171,9 @@ def parse_rule(text: str, path: Path | None = None) -> Rule:
     if not rule_id and path is not None:
         match = RULE_FILE.match(path.name)
         rule_id = f"{match.group(1)}-{match.group(2)}" if match else ""
+    if rule_id and not RULE_ID.fullmatch(rule_id):
+        # The id becomes part of a file name when the rule is rewritten: `../x` or `/tmp/x` must never get there.
+        raise NevoError(f"{path or '<rule>'}: {rule_id[:80]!r} is not a rule id", "a rule id is PROJ-NNN or AGENT-NNN")
     guard = meta.get("guard")
     return Rule(
         id=rule_id,
@@ -210,9 +213,10 @@ class RuleBook:
             found.extend(p for p in sorted(self.agent_rules_dir.glob("*/*.md")) if RULE_FILE.match(p.name))
         return found
 
-    def folder_for(self, rule: Rule) -> Path:
-        """Where ``rule`` lives: .claude/rules/, its agent's folder, or .claude/rules-deprecated/."""
-        if rule.status != "active":
+    def folder_for(self, rule: Rule, status: str | None = None) -> Path:
+        """Where ``rule`` lives (with ``status``, default its own): .claude/rules/, its agent's folder, or
+        .claude/rules-deprecated/."""
+        if (status or rule.status) != "active":
             return self.deprecated_dir
         if rule.agent:
             return self.agent_rules_dir / agent_folder(rule.agent)
@@ -269,9 +273,16 @@ class RuleBook:
         return f"{prefix}-{max(self.taken_numbers(prefix), default=0) + 1:03d}"
 
     # -- writing ----------------------------------------------------------------------------------
+    def path_for(self, rule: Rule, status: str | None = None) -> Path:
+        """Where :meth:`write` puts ``rule`` (with ``status``, default its own)."""
+        safepath.rule_id(rule.id)
+        folder = self.folder_for(rule, status)
+        return safepath.confine(self.workspace.root, folder / f"{rule.id}-{rule.slug}.md", "a rule file")
+
     def write(self, rule: Rule) -> Path:
         """Write ``rule`` to its file (the active, its agent's or the deprecated folder); returns the path."""
-        path = self.folder_for(rule) / f"{rule.id}-{rule.slug}.md"
+        safepath.check_workspace(self.workspace)
+        path = self.path_for(rule)
         atomic_write_text(path, rule.render())
         if rule.path is not None and rule.path != path and rule.path.exists():
             rule.path.unlink()
@@ -280,17 +291,21 @@ class RuleBook:
 
     def deprecate(self, rule_id: str, reason: str, *, clock: Clock = system_clock) -> tuple[Path, Path]:
         """Mark the rule deprecated and move it out of ``.claude/rules/``; returns (old path, new path)."""
+        rule, old, _ = self.deprecation(rule_id, reason)
+        rule.status = "deprecated"
+        rule.deprecated_reason = f"{reason.strip()} ({iso(clock())[:10]})"
+        new = self.write(rule)
+        return old, new
+
+    def deprecation(self, rule_id: str, reason: str) -> tuple[Rule, Path, Path]:
+        """The rule :meth:`deprecate` would move, from where to where; raises when it cannot."""
         if not reason.strip():
             raise NevoError("a deprecation needs a reason", 'nevo rules deprecate PROJ-003 --reason "..."')
         rule = self.get(rule_id)
         if rule.status == "deprecated":
             raise NevoError(f"{rule.id} is already deprecated", f"its file is {rule.path}")
-        old = rule.path
-        assert old is not None
-        rule.status = "deprecated"
-        rule.deprecated_reason = f"{reason.strip()} ({iso(clock())[:10]})"
-        new = self.write(rule)
-        return old, new
+        assert rule.path is not None
+        return rule, rule.path, self.path_for(rule, "deprecated")
 
     def renumber_duplicates(self, *, only_nevo_rules: bool = False) -> list[tuple[Rule, str]]:
         """Give every rule whose number is taken twice (two branches merged) a fresh number; the rule

@@ -4,6 +4,7 @@ Pure functions over the parsed JSON, so the properties that matter are tested di
 twice equals applying once, every key and hook nevo does not own survives, and removal inverts
 installation. nevo's handlers are recognised by their command, which always runs a script from the
 workspace's ``.nevo/hooks/`` folder (Claude Code validates settings, so no extra marker keys are added).
+Writing the file itself (:func:`write_settings`) keeps a symlinked settings.json a symlink.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from nevo import safepath
 from nevo.errors import NevoError
+from nevo.fsutil import atomic_write_text
+from nevo.workspace import Workspace
 
 HOOKS_MARK = "/.nevo/hooks/"
 
@@ -165,3 +170,28 @@ def _strip_ours(
         del settings["hooks"]
         record["hooks_key"] = False
     return settings
+
+
+# -- the file -----------------------------------------------------------------------------------------
+
+
+def settings_target(workspace: Workspace) -> Path:
+    """Where the content of ``.claude/settings.json`` is written: the file itself, or, when it is a symlink
+    (settings kept in a dotfiles folder of the project, say), the file it points at, which then stays a
+    symlink. A link that leads out of the workspace is refused: nevo does not write another project's
+    (or a system's) file."""
+    path = workspace.settings_path
+    if not path.is_symlink():
+        return path
+    target = path.resolve()
+    if not safepath.is_inside(workspace.root, target):
+        raise safepath.UnsafePath(
+            f"{path} is a symlink to {target}, outside the workspace; nevo does not write through it",
+            f"register the hooks by hand, or make {path} a regular file, then run the command again",
+        )
+    return target
+
+
+def write_settings(workspace: Workspace, text: str) -> None:
+    """Write settings atomically; a symlinked settings.json stays a symlink (see :func:`settings_target`)."""
+    atomic_write_text(settings_target(workspace), text)

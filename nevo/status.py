@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -133,10 +132,29 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
             "failing": [r["id"] for r in rules if r["failing"]],
             "decorative": [r["id"] for r in rules if r["decorative"]],
         }
-    waiting = workspace.nevo_dir / "pending-rules.json"
-    if waiting.is_file():
-        try:
-            extra["rules_waiting"] = json.loads(waiting.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            extra["rules_waiting"] = "unreadable"
+    waiting = pending_commits(workspace)
+    if waiting:
+        extra["rules_waiting"] = waiting
     return extra
+
+
+def pending_commits(workspace: Workspace) -> list[dict[str, Any]] | str:
+    """Commits nevo owes the repository: waiting for git, or left by a run that was killed (with what the
+    next run does about it); "unreadable" when the queue file is."""
+    from nevo import commit_queue, gitops
+
+    try:
+        entries = commit_queue.read(commit_queue.queue_path(workspace))
+    except NevoError:
+        return "unreadable"
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        reason = str(entry.get("reason") or "")
+        if entry["state"] == "intent" and not commit_queue.owner_alive(entry):
+            reason = "interrupted (nevo was killed before committing); the next `nevo analyze` finishes it"
+        out.append({"id": entry["id"], "paths": entry["paths"], "state": entry["state"], "reason": reason})
+    out += [
+        {"id": "git", "paths": [], "state": "interrupted", "reason": line}
+        for line in gitops.interrupted(workspace.root)
+    ]
+    return out

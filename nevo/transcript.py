@@ -4,7 +4,8 @@ The format is internal to Claude Code and changes between versions, so this read
 fields that have been stable (``type``, ``message.content`` blocks, ``tool_use``/``tool_result`` with
 ids, ``timestamp``, ``sessionId``, ``cwd``), skips every line it does not understand, and never raises
 on content. The monitor (recoveries, hook-less failures), the journal and the skill forge all read
-transcripts through here.
+transcripts through here. A transcript path comes from a hook payload: it is only ever read, only if it
+is a regular file, and never more than a bound per read.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nevo.fsutil import open_regular
+
 MAX_RESULT_CHARS = 100_000  # a tool result longer than this is cut (head and tail kept)
 MAX_LINE_BYTES = 16 * 1024 * 1024  # a transcript line longer than this is skipped, not parsed
+MAX_READ_BYTES = 256 * 1024 * 1024  # one read stops after about this much; the next goes on from there
 
 
 @dataclass
@@ -82,6 +86,7 @@ class Transcript:
     events: list[ToolCall | Message] = field(default_factory=list)  # both, in transcript order
     skipped_lines: int = 0
     end_offset: int = 0  # byte offset after the last complete line read (for incremental reads)
+    error: str = ""  # why the file could not be read at all (missing, not a regular file, ...)
 
     def call(self, tool_use_id: str) -> ToolCall | None:
         for call in self.calls:
@@ -95,13 +100,19 @@ class Transcript:
         return [m for m in self.messages if m.role == "user" and not m.is_meta and not m.sidechain]
 
 
-def iter_entries(path: Path, start_offset: int = 0) -> Iterator[tuple[int, dict[str, Any] | None]]:
+def iter_entries(
+    path: Path, start_offset: int = 0, max_bytes: int = MAX_READ_BYTES
+) -> Iterator[tuple[int, dict[str, Any] | None]]:
     """(offset after the line, parsed object or None when the line is not a JSON object). A final line
-    without a newline is still being written and is not returned."""
-    with path.open("rb") as handle:
+    without a newline is still being written and is not returned. Only a regular file is read (a path from
+    a payload may name a FIFO or ``/dev/zero``: :class:`nevo.fsutil.NotRegularFile`), and only about
+    ``max_bytes`` from ``start_offset``: the next read goes on from the last offset returned."""
+    with open_regular(path) as handle:
         handle.seek(start_offset)
         offset = start_offset
         while True:
+            if offset - start_offset >= max_bytes:
+                return
             line = handle.readline(MAX_LINE_BYTES + 1)
             if not line:
                 return
@@ -130,7 +141,8 @@ def read_transcript(path: Path, start_offset: int = 0) -> Transcript:
     pending: dict[str, ToolCall] = {}
     try:
         entries = list(iter_entries(path, start_offset))
-    except OSError:
+    except OSError as exc:
+        transcript.error = str(exc)
         return transcript
     for offset, entry in entries:
         transcript.end_offset = offset

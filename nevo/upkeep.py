@@ -32,7 +32,7 @@ from nevo.db import Database
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent
 from nevo.publish import Published, publish
 from nevo.redact import redact
-from nevo.rule_ops import Outcome, analyst_lock, commit_rule_files, deprecate_locked, with_agent_block
+from nevo.rule_ops import Outcome, agent_paths, analyst_lock, commit_rule_files, deprecate_locked, write_rule
 from nevo.rules import Rule, RuleBook
 from nevo.safety import scan
 from nevo.workspace import Workspace
@@ -205,11 +205,18 @@ def _commit_revision(
         if incident_id not in rule.incidents:
             rule.incidents.append(incident_id)
     rule.revised = iso(clock())
-    path = book.write(rule)
+    path = book.path_for(rule)
     paths = [path] if old_path is None or old_path == path else [old_path, path]
     outcome = Outcome(rule.id, "committed", "", rule.id, provider=provider_name)
     message = revision_message(before, rule, record)
-    commit_rule_files(workspace, f"revise-{rule.id}", with_agent_block(workspace, rule, paths), message, outcome)
+    commit_rule_files(
+        workspace,
+        f"revise-{rule.id}",
+        agent_paths(workspace, rule, paths),
+        message,
+        outcome,
+        write=lambda: write_rule(workspace, book, rule),
+    )
     why = f"recurred {len(record.recurrences)}x since {record.since}"
     if outcome.verdict != "committed":
         why += f" ({outcome.verdict}: {outcome.reason})"

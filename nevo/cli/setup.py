@@ -36,6 +36,8 @@ def init(
     """
     ws = workspace_of(workspace)
     report = install.init(ws, quality_gate=True if quality_gate else None)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning: {plain(warning)}[/yellow]")
     if report.unchanged:
         console.print(f"nevo is already installed in {ws.root}; nothing changed.")
         return

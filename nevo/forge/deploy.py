@@ -157,19 +157,19 @@ def _deploy(
     result: PipelineResult,
     clock: Clock,
 ) -> Outcome:
-    from nevo.gitops import GitBusy, NotAGitRepo, commit_files
+    from nevo.gitops import GitBusy, NotAGitRepo, commit_or_queue
 
     assert gap.id is not None
     target = workspace.skills_dir / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(folder, target)
-    try:
-        sha = commit_files(workspace.root, [target], commit_message(gap, name, result))
+    try:  # a run killed before the commit has its copy removed by the next (recover="remove"): it redeploys
+        sha = commit_or_queue(
+            workspace, f"skill:{name}", [target], commit_message(gap, name, result), recover="remove",
+            write=lambda: shutil.copytree(folder, target), undo=lambda: shutil.rmtree(target),
+        ).sha or ""
     except GitBusy as exc:
-        shutil.rmtree(target)
         return Outcome(gap.id, "deferred", f"not deployed yet: {exc.message}", name)
     except NotAGitRepo as exc:
-        shutil.rmtree(target)
         note = f"{exc.message}: nevo deploys each skill as its own commit (run `git init` first)"
         set_gap(db, gap.id, clock, status="failed", skill_name=name, note=note)
         return Outcome(gap.id, "failed", note, name)

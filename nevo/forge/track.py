@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from nevo import safepath
 from nevo.clock import Clock, iso, parse_instant
 from nevo.db import Database, OperationalError
 from nevo.errors import NevoError
@@ -165,9 +166,9 @@ def inventory(workspace: Workspace, db: Database, clock: Clock, unused_days: int
 def deactivate(workspace: Workspace, db: Database, name: str, reason: str, clock: Clock) -> str:
     """Move ``.claude/skills/<name>`` to ``.nevo/skills-inactive/<name>`` and commit just that move;
     returns the commit's sha."""
-    from nevo.gitops import commit_files
+    from nevo.gitops import commit_or_queue
 
-    source = workspace.skills_dir / name
+    source = workspace.skills_dir / safepath.skill_name(name)
     if not (source / "SKILL.md").is_file():
         raise NevoError(
             f"no active skill named {name!r} in {workspace.skills_dir}", "`nevo forge list` shows them"
@@ -176,16 +177,15 @@ def deactivate(workspace: Workspace, db: Database, name: str, reason: str, clock
     if target.exists():
         raise NevoError(f"{target} already exists", "remove or rename it, then deactivate again")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(source), str(target))
     message = (
         f"skill {name}: deactivate\n\nReason: {reason}\nMoved to {target.relative_to(workspace.root)}"
         " (still in git; move it back to reactivate).\n"
     )
-    try:
-        sha = commit_files(workspace.root, [source, target], message)
-    except NevoError:
-        shutil.move(str(target), str(source))  # nothing half-done: the skill stays where it was
-        raise
+    # Not committed now: moved back (nothing half-done); killed before the commit: the next run commits it.
+    sha = commit_or_queue(
+        workspace, f"deactivate:{name}", [source, target], message,
+        write=lambda: shutil.move(str(source), str(target)), undo=lambda: shutil.move(str(target), str(source)),
+    ).sha or ""
     now = iso(clock())
     if db.one("SELECT 1 FROM skills WHERE name = ?", (name,)):
         db.execute(

@@ -142,7 +142,7 @@ def typecheck(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
             argv += ["--config-file=", "--check-untyped-defs", "--explicit-package-bases"]
             env_extra["MYPYPATH"] = str(root)
         argv += ["--cache-dir", str(options.mypy_cache_dir) if options.mypy_cache_dir else os.devnull]
-        done = run_tool([*argv, *py], root, options, env_extra)
+        done = run_tool([*argv, "--", *py], root, options, env_extra)  # "--": a file named -rf.py is a file
         problem = _missing_module(done, "mypy")
         if problem:
             return StageResult("typecheck", "error", _ms(started), note=problem)
@@ -161,7 +161,7 @@ def typecheck(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
             )
         notes.append(f"mypy on {len(py)} file(s)")
     for name in sh:
-        done = run_tool(["bash", "-n", name], root, options)
+        done = run_tool(["bash", "-n", "--", name], root, options)
         if done.error:
             return StageResult("typecheck", "error", _ms(started), findings, note=done.error)
         for line in done.stderr.splitlines():
@@ -197,7 +197,7 @@ def run_tests(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
         "-rfE",
         "--tb=short",
         f"--rootdir={root}",
-        *tests,
+        *(f"./{t}" if t.startswith("-") else t for t in tests),  # pytest has no "--": -x_test.py is a file
     ]
     done = run_tool(argv, root, options, {"PYTHONPATH": python_path, "PYTHONDONTWRITEBYTECODE": "1"})
     problem = _missing_module(done, "pytest")
@@ -252,6 +252,7 @@ def lint(root: Path, files: Sequence[str], options: ToolOptions) -> StageResult:
         "--output-format=json",
         "--force-exclude",
         *_ruff_base(options),
+        "--",
         *py,
     ]
     done = run_tool(argv, root, options)
@@ -302,6 +303,7 @@ def ruff_fix(root: Path, files: Sequence[str], options: ToolOptions) -> tuple[li
             "--fix",
             "--exit-zero",
             *_ruff_base(options),
+            "--",
             *py,
         ],
         [
@@ -311,6 +313,7 @@ def ruff_fix(root: Path, files: Sequence[str], options: ToolOptions) -> tuple[li
             "format",
             "--no-cache",
             *(["--isolated", "--line-length", PIPELINE_LINE_LENGTH] if options.isolated else []),
+            "--",
             *py,
         ],
     ):
