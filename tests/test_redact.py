@@ -298,14 +298,14 @@ FRAGMENTS = [
 text_pieces = st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(text_pieces, max_size=25).map("".join))
 def test_redact_is_idempotent(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(text_pieces, max_size=25).map("".join))
 def test_findings_are_sorted_disjoint_and_in_bounds(text: str) -> None:
     previous_end = 0
@@ -314,7 +314,7 @@ def test_findings_are_sorted_disjoint_and_in_bounds(text: str) -> None:
         previous_end = finding.end
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.sampled_from(CORPUS[::7]), st.text(max_size=20), st.text(max_size=20))
 def test_leaks_stay_redacted_inside_noise(leak: Leak, before: str, after: str) -> None:
     if leak.as_obj:
@@ -326,7 +326,7 @@ def test_leaks_stay_redacted_inside_noise(leak: Leak, before: str, after: str) -
 
 
 # --- no catastrophic regex: hostile inputs cost about what ordinary text costs ----------------
-SIZE = 2 * 1024 * 1024
+SIZE = 1024 * 1024
 
 
 def _fill(unit: str, size: int = SIZE) -> str:
@@ -334,15 +334,18 @@ def _fill(unit: str, size: int = SIZE) -> str:
 
 
 def _seconds(text: str) -> float:
-    best = float("inf")
-    for _ in range(2):
-        started = time.perf_counter()
-        redact(text)
-        best = min(best, time.perf_counter() - started)
-    return best
+    started = time.perf_counter()
+    redact(text)
+    return time.perf_counter() - started
 
 
-BASELINE_TEXT = "\n".join(ORDINARY[:40])
+@pytest.fixture(scope="module")
+def baseline_seconds() -> float:
+    """What 1 MB of ordinary lines (dense with key names) costs here, now."""
+    text = _fill("\n".join(ORDINARY[:40]))
+    return min(_seconds(text) for _ in range(2))
+
+
 # Long runs, unterminated quotes, keys and PEM blocks, repeated prefixes, dense candidates.
 HOSTILE_UNITS = {
     "letters": "a",
@@ -375,15 +378,14 @@ HOSTILE_UNITS = {
 
 
 @pytest.mark.parametrize("name", list(HOSTILE_UNITS))
-def test_hostile_input_is_linear(name: str) -> None:
-    """Each hostile 2 MB input must cost no more than 30 times 2 MB of ordinary lines, measured
-    in the same test (a quadratic scan would cost thousands of times more)."""
+def test_hostile_input_is_linear(name: str, baseline_seconds: float) -> None:
+    """Each hostile 1 MB input must cost no more than 20 times 1 MB of ordinary lines, measured in
+    the same run (a quadratic scan costs thousands of times more)."""
     text = _fill(HOSTILE_UNITS[name])
     if name == "pem no end":
         text = "-----BEGIN " + "PRIVATE KEY-----\n" + text
-    baseline = _seconds(_fill(BASELINE_TEXT))
     elapsed = _seconds(text)
-    assert elapsed < max(30 * baseline, 0.5), f"{name}: {elapsed:.2f} s vs {baseline:.3f} s for ordinary text"
+    assert elapsed < max(20 * baseline_seconds, 0.5), f"{name}: {elapsed:.2f} s vs {baseline_seconds:.3f} s"
 
 
 # --- trailers ----------------------------------------------------------------------------------
