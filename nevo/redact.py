@@ -163,13 +163,19 @@ def _is_secret_scalar(value: object, kind: str) -> bool:
     return value_class(value.strip()) >= (Value.PASSWORD if kind == "password" else Value.RANDOM)
 
 
-# A line that git would read as a trailer ("Signed-off-by: x", "Co-authored-by: x") or that could
-# close the message body. Text quoted from a failing command or its output must not forge them.
-_TRAILER_RE = re.compile(r"(?m)^([ \t]*)([A-Za-z][A-Za-z0-9-]{0,62}[A-Za-z0-9])([ \t]*:)(?=[ \t])")
+# Lines that git, GitHub and review tools act on when they end a commit message ("Signed-off-by:",
+# "Co-authored-by:", "Change-Id:", "Fixes:"). Text quoted from a failing command or its output must
+# not forge them; nevo's own fields (Incident:, Recovery:, Rule:) are not in this family.
+_TRAILER_RE = re.compile(
+    r"(?im)^([ \t]*)((?:[a-z0-9-]*-by|change-id|fixes|closes|resolves|cc|link|bug|refs|reverts|see-also)"
+    r"[ \t]*:[^\r\n]*)$"
+)
 
 
 def neutralise_trailers(text: str) -> str:
-    """`text` with every line that looks like a git trailer (``Token: value``) indented by two
-    spaces, which git does not read as a trailer. Meant for untrusted text quoted in a commit
-    message; the trailers nevo writes itself are added after."""
-    return _TRAILER_RE.sub(lambda m: f"  {m.group(1)}{m.group(2)}{m.group(3)}", text)
+    """`text` with every line that reads as a git trailer of the signing or linking kind quoted
+    ("> Signed-off-by: ..."), so that git and GitHub do not take it for one. For untrusted text that
+    ends up in a commit message."""
+    if ":" not in text:
+        return text
+    return _TRAILER_RE.sub(lambda m: f"{m.group(1)}> {m.group(2)}", text)

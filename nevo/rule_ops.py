@@ -21,7 +21,7 @@ from nevo import incidents as store
 from nevo.clock import Clock, system_clock
 from nevo.config import Config, load_config
 from nevo.errors import NevoError
-from nevo.redact import redact
+from nevo.redact import neutralise_trailers, redact
 from nevo.rules import RuleBook
 from nevo.workspace import Workspace
 
@@ -79,11 +79,11 @@ def attach_incident(
         return
     rule.incidents.append(incident.id)
     path = book.write(rule)
-    message = redact(
+    message = neutralise_trailers(redact(
         f"nevo: {rule.id} also covers {incident.id}\n\n"
         f"Incident: {incident.id} ({incident.tool} `{failed_command}`: {incident.error_class})\n"
         f"Proposed rule was a duplicate of {rule.id}: {outcome.reason}\n"
-    )
+    ))
     try:
         outcome.commit = gitops.commit_files(workspace.root, [path], message)
     except gitops.GitBusy:
@@ -120,9 +120,9 @@ def deprecate_rule(workspace: Workspace, rule_id: str, reason: str, clock: Clock
 
 def _deprecate_locked(workspace: Workspace, rule_id: str, reason: str, clock: Clock) -> Outcome:
     book = RuleBook(workspace)
-    old, new = book.deprecate(rule_id, reason, clock=clock)
+    old, new = book.deprecate(rule_id, redact(reason), clock=clock)  # the reason may quote tool output
     rule = book.get(rule_id)
-    message = f"nevo: deprecate {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n"
+    message = neutralise_trailers(f"nevo: deprecate {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n")
     outcome = Outcome(rule.id, "committed", reason, rule.id)
     try:
         outcome.commit = gitops.commit_files(workspace.root, [old, new], message)

@@ -390,8 +390,15 @@ def test_hostile_input_is_linear(name: str, baseline_seconds: float) -> None:
 
 # --- trailers ----------------------------------------------------------------------------------
 def test_neutralise_trailers_defuses_forged_trailer_lines() -> None:
-    text = "git push failed\nSigned-off-by: Mallory <m@evil.example>\nCo-authored-by: x <y@z>\nfatal: denied"
+    text = "git push failed\nSigned-off-by: Mallory <m@evil.example>\n  co-authored-by: x <y@z>\nfatal: denied"
     out = neutralise_trailers(text)
-    assert "\nSigned-off-by:" not in out and "\nCo-authored-by:" not in out
-    assert "  Signed-off-by: Mallory" in out and out.endswith("fatal: denied")
-    assert neutralise_trailers("no trailer here: at all") == "no trailer here: at all"
+    assert "> Signed-off-by: Mallory" in out and "  > co-authored-by: x" in out
+    assert not any(line.lstrip().lower().startswith(("signed-off-by", "co-authored-by")) for line in out.splitlines())
+    assert out.startswith("git push failed\n") and out.endswith("\nfatal: denied")
+
+
+def test_neutralise_trailers_keeps_nevo_fields_and_is_idempotent() -> None:
+    message = "nevo: PROJ-001 x\n\nIncident: INC-1 (Bash `make`)\nRecovery: `make all`\nRule: use make all"
+    assert neutralise_trailers(message) == message
+    once = neutralise_trailers("Fixes: #12\nChange-Id: I0123")
+    assert neutralise_trailers(once) == once
