@@ -33,6 +33,7 @@ from nevo.redact_patterns import (
     SCHEME_RE,
     SHELL_WORD_RE,
     Value,
+    is_hex,
     is_passphrase,
     key_kind,
     url_value_class,
@@ -43,7 +44,11 @@ from nevo.redact_patterns import (
     word_set as _word_set,
 )
 
-ROOTS = ("pass", "pwd", "secret", "token", "key", "auth", "cred")
+ROOTS = ("pass", "pw", "secret", "token", "key", "auth", "cred")
+_ROOT_RE = re.compile("|".join(ROOTS))
+_AFTER_KEY = " \t=:>\"'\\.-?"  # ".-": the key run may end in them ("token." is trimmed back)
+_NO_VALUE_AFTER = frozenset([":0", ":1", ":2", ":3", ":4", ":5", ":6", ":7", ":8", ":9", "::", "=="])
+_ESCAPED_QUOTES = frozenset(['\\"', "\\'"])
 MAX_KEY_LEN = 80
 MAX_VALUE = 1024  # a value is read this far at most: every scan stays linear on hostile input
 _SKIP_REJECTED = 64  # a rejected value longer than this is not read again for keys inside it
@@ -57,7 +62,7 @@ _TAIL_RE = re.compile(
         [a-z0-9_.\-]{1,30}+(?:[ \t]++(?!(?:is|was|are|were|to|now)(?![a-z]))[a-z]{1,20}+)?)?
     (?:[ \t]*+\([^)\r\n]{1,40}+\))?
     (?P<link>
-        [ \t]*+(?P<sep>=>|:=|\?=|=(?![=~])|:(?![:/]))[ \t]*+
+        [ \t]*+(?P<sep>=>|:=|\?=|=(?!=|~[ \t/])|:(?![:/]))[ \t]*+
       | [ \t]++value[ \t]*+=[ \t]*+                           # <add key="Password" value="...">
       | >                                                     # <password>...</password>
       | [ \t]++(?P<verb>(?:is|was|are|were)(?:[ \t]++now)?(?:[ \t]*+:)?
@@ -151,20 +156,26 @@ class LineWords:
 def keyed_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
     """Values held by a name that says they are secret: assignments, flags, headers, config
     commands, .netrc, XML, prose."""
-    if not any(root in lowered for root in ROOTS):
-        return
-    reversed_lowered = lowered[::-1]
+    reversed_lowered = ""
     lines = LineWords(text, lowered, _CONFIG_VERBS)
-    next_at = {root: lowered.find(root) for root in ROOTS}
     pos = 0  # each search resumes after the value it found: "password=password=..." is read once
-    while True:
-        for root, at in next_at.items():  # str.find beats a regex of the roots by far
-            if -1 < at < pos:
-                next_at[root] = lowered.find(root, pos)
-        found_at = [at for at in next_at.values() if at != -1]
-        if not found_at:
-            return
-        root_at = min(found_at)
+    for root in _ROOT_RE.finditer(lowered):
+        root_at = root.start()
+        if root_at < pos:
+            continue
+        forward = _KEY_RUN_RE.match(lowered, root_at)
+        key_end = forward.end() if forward else root_at
+        # What follows a name that holds a value: a separator, a blank, a closing quote or tag.
+        after = text[key_end : key_end + 2]
+        if after and (
+            after[0] not in _AFTER_KEY
+            or after in _NO_VALUE_AFTER
+            or (after[0] == "\\" and after not in _ESCAPED_QUOTES)
+        ):
+            pos = key_end  # "test_token_refresh(", "auth.py:42", "Auth::new" hold no value
+            continue
+        if not reversed_lowered:
+            reversed_lowered = lowered[::-1]
         key_start, key_end = _key_bounds(text, lowered, reversed_lowered, root_at)
         pos = max(root_at + 1, key_end)
         if key_end - key_start > MAX_KEY_LEN or (key_start > 0 and text[key_start - 1] in "/\\"):
@@ -203,8 +214,13 @@ def _keyed_span(
         if prev is not None and prev.group(1)[::-1] not in _FUNCTION_WORDS:
             key = prev.group(1)[::-1] + "_" + key
             kind, compound = key_kind(key), True
-    if kind is None and "." in key and not is_flag:  # pypi-token.private
-        kind = key_kind(key.split(".", 1)[0])
+    # "pass" and "pw" alone are English words too ("pass it on", "first pass"): a value after them
+    # must look random, unless a flag, URL parameter or config command makes them a password.
+    bare_pass = kind is None and key.lower() in ("pass", "pw") and not is_flag
+    if bare_pass:
+        kind = "password"
+    if kind is None and "." in key and not is_flag and lines.has(key_start, *_CONFIG_VERBS):
+        kind = key_kind(key.split(".", 1)[0])  # poetry config pypi-token.private x
     if kind is None:
         return None
     next_word = _NEXT_WORD_RE.match(lowered, key_end)
@@ -239,10 +255,8 @@ def _keyed_span(
         if tail.group("blank") is not None:
             # "--token x", "password x" (.netrc, prose), "aws configure set aws_secret_access_key x"
             sure = sure or lines.has(key_start, *_CONFIG_VERBS)
-            if not (is_flag or lines.has(key_start, *_CONFIG_VERBS)) and (
-                tail.group("qual") or tail.group("close") or key.lower().endswith("pass")
-            ):
-                return None  # "password for the vpn x", name="password" class=..., "pass it on"
+            if not (is_flag or lines.has(key_start, *_CONFIG_VERBS)) and (tail.group("qual") or tail.group("close")):
+                return None  # "password for the vpn x", name="password" class=...
         end = _word_end(text, value_at, limit, SHELL_WORD_RE if is_flag else PROSE_WORD_RE)
     else:
         starts = _starts_line(text, key_start)
@@ -271,6 +285,8 @@ def _keyed_span(
     value = text[start:stop]
     if value.lower() == key.rsplit(".", 1)[-1].strip("-_\"' ").lower():
         return start, stop, ""  # password=password, token=token: code passing a variable along
+    if bare_pass and not (is_flag or before in "?&" or lines.has(key_start, *_CONFIG_VERBS)):
+        return start, stop, kind if value_class(value) >= Value.RANDOM else ""
     found = value_class(value)
     if quoted and kind == "password" and found == Value.SENTENCE and is_passphrase(value):
         return start, stop, kind  # "correct horse battery staple"
@@ -351,7 +367,8 @@ def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
         if found < Value.PASSWORD and not (found == Value.SENTENCE and is_passphrase(text[start:end])):
             continue
         known = lines.has_before(match.start(), *_SHORT_FLAG_COMMANDS.get(flag, ()))
-        if found >= Value.RANDOM or known:
+        # Any command's -t x: a random x is a token, but lowercase hex is an id or a hash (runc exec -t <id>).
+        if known or (found >= Value.RANDOM and not is_hex(text[start:end])):
             yield start, end, "password" if known else "token"
     if "-u" in text or "--user" in text:
         for match in _USER_PASSWORD_RE.finditer(text):

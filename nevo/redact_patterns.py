@@ -60,7 +60,7 @@ def word_set(words: str) -> frozenset[str]:
 # Trailing words that describe the encoding of the secret they follow: DB_PASSWORD_B64, token_value.
 _VALUE_SUFFIXES = word_set("value val str string plain plaintext raw b64 base64 hex bytes data text literal clear base")
 # Head nouns that name a secret.
-_PASSWORD_NOUNS = word_set("password passwd pwd passphrase passcode passwort motdepasse")
+_PASSWORD_NOUNS = word_set("password passwd pwd pw passphrase passcode passwort motdepasse")
 _TOKEN_NOUNS = word_set("token authtoken accesstoken refreshtoken apitoken bearer")
 _SECRET_NOUNS = word_set("secret secrets credential credentials creds")
 _AUTH_NOUNS = word_set("auth authorization")
@@ -104,6 +104,8 @@ def key_kind(key: str, *, is_flag: bool = False) -> str | None:
     words = _words(key)
     while len(words) > 1 and (words[-1].isdigit() or words[-1] in _VALUE_SUFFIXES):
         words.pop()
+    if len(words) > 1 and words[0] == "x" and key[:2].lower() == "x-":
+        words.pop(0)  # an HTTP header: X-Api-Key, X-Basic-Auth
     if not words or (len(words) > 1 and words[0] in _PREDICATE_FIRST):
         return None
     head = words[-1]
@@ -162,7 +164,7 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 # judged random first, unless its parts are all words).
 _REFERENCE_RE = re.compile(
     rf"""[!&*\\]*{_IDENT}(?:(?:\.|::|->|\?\.){_IDENT})+[!?]?[({{\[,:;]*  # a.b.c, a::b, x->y, &x.y{{
-    |[!&*\\]*{_IDENT}[(\[].*                                      # f(, x[i], int(yyTok2[c])
+    |[!&*\\]*{_IDENT}[(\[{{].*                                    # f(, x[i], int(yyTok2[c]), &T{{
     |[*&\\]+[&*]*{_IDENT}                                         # *p, **result, &x, \&sub
     |--?[A-Za-z][A-Za-z0-9_\-]*(?:=.*)?                           # a flag, not a value
     |[^$]*\$\{{?[A-Za-z_].*                                       # "/$file_pwd", "${{a}}b"
@@ -172,6 +174,7 @@ _REFERENCE_RE = re.compile(
     re.VERBOSE,
 )
 _CALL_RE = re.compile(rf"{_IDENT}[(\[]")  # a call or subscript inside: %repeat[255, Curl_x(creds
+_OPTION_SPEC_RE = re.compile(r"[A-Za-z_\-]+=[^,=]*(?:,[A-Za-z_\-]+=[^,=]*)+")  # source=a,target=b,mode=0400
 _CODE_PARTS_RE = re.compile(r"::|->|\?\.|[.()\[\],]")
 _PATH_RE = re.compile(
     r"(?:~|\.{1,2})?/[\w.\-/@+]*|[A-Za-z]:\\.*|[\w.\-]+\.(?:pem|key|crt|json|txt|env|ya?ml|toml|ini|cfg|conf|gpg|asc|p12|pfx|jks)"
@@ -211,9 +214,11 @@ def _is_wordlike(value: str) -> bool:
 
 
 def _random_letters(value: str) -> bool:
-    """Random letters (and digits): split at case changes they fall into many pieces of one or two
-    letters, and the case flips often. camelCase words are longer pieces."""
-    if len(value) < 16 or not _ALNUM_RE.fullmatch(value):
+    """Random letters (and digits, and symbols between them): split at case changes they fall into
+    many pieces of one or two letters, and the case flips often. camelCase words are longer pieces."""
+    if not _ALNUM_RE.fullmatch(value):
+        value = "".join(c for c in value if c.isalnum())
+    if len(value) < 16:
         return False
     pieces = _pieces(value)
     return bool(pieces) and sum(len(p) for p in pieces) / len(pieces) < 3.0 and _case_flip_ratio(value) >= 0.3
@@ -254,6 +259,8 @@ def _value_class(value: str) -> Value:
         return Value.PASSWORD if value.isdigit() and len(value) >= 8 else Value.NUMBER
     if _is_wordlike(value) or _EMAIL_RE.fullmatch(value) or _HOSTNAME_RE.fullmatch(value):
         return Value.WORD
+    if _OPTION_SPEC_RE.fullmatch(value):
+        return Value.REFERENCE
     if _looks_random(value) and not _is_code(value):
         return Value.RANDOM
     if _REFERENCE_RE.fullmatch(value) or _is_code(value) or _CALL_RE.search(value):
@@ -294,7 +301,7 @@ def _has_password_mix(value: str) -> bool:
         letters_only.isalpha() and _is_wordlike(letters_only)  # +LOGIN, pass+word, apples@oranges
     )
     inner_upper = any(c.isupper() for c in value[1:]) and any(c.islower() for c in value)
-    return (has_digit and has_alpha) or has_symbol or (inner_upper and not _is_wordlike(value))
+    return (has_digit and has_alpha) or has_symbol or (inner_upper and not _is_wordlike(letters_only))
 
 
 def _looks_random(value: str) -> bool:
@@ -316,6 +323,10 @@ def _looks_random(value: str) -> bool:
     digits = [c.isdigit() for c in value if c.isalnum()]  # symbols ignored: test_v2_x has 2 transitions
     transitions = sum(1 for a, b in itertools.pairwise(digits) if a != b)
     return transitions >= 4 or _random_letters(value)
+
+
+def is_hex(value: str) -> bool:
+    return all(c in "0123456789abcdef" for c in value)
 
 
 def is_secret_value(value: str, need: Value) -> bool:

@@ -211,7 +211,9 @@ SHAPES: tuple[Shape, ...] = (
 
 # Shapes found by a fixed string anywhere in the text rather than by a run's prefix.
 _MIN_RUN = 20  # the shortest token of the table (AKIA + 16, sk_live_ + 12)
-_RUN_RE = re.compile(r"[a-z0-9_\-.~$+/=]{%d,}+" % (_MIN_RUN,))  # noqa: UP031 (on the lowercased text)
+# Runs of token characters, on the lowercased text. The lookbehind keeps the engine from trying
+# again at every position inside a short word.
+_RUN_RE = re.compile(r"(?<![a-z0-9_\-.~$+/=])[a-z0-9_\-.~$+/=]{%d,}+" % (_MIN_RUN,))  # noqa: UP031
 _PIECE_RE = re.compile(r"[/=]+")
 # Prefixes indexed by their first two characters: one dict lookup per run start.
 _BY_FIRST_TWO: dict[str, list[tuple[str, int]]] = {}
@@ -229,14 +231,26 @@ def _candidate_shapes(text: str, lowered: str) -> list[Shape]:
     found = {index for prefix, index in _INNER if prefix in lowered}
     by_first_two = _BY_FIRST_TWO
     for run in set(_RUN_RE.findall(lowered)):
-        for start in [run, *_PIECE_RE.split(run)[1:]] if ("/" in run or "=" in run) else (run,):
-            # a token after a slash or an equals sign (key=ghp_..., /sk_live_...), or after the n
-            # of a \\n escape in JSON
-            for begin in (start, start[1:]) if start[:1] in ("n", "t", "r") else (start,):
+        if "/" in run or "=" in run:  # a token after a slash or an equals sign: key=ghp_..., /sk_live_...
+            starts = [run, *_PIECE_RE.split(run)[1:]]
+        elif run[0] in _ESCAPE_LETTERS:  # \\nghp_... in JSON: the n ends an escape
+            starts = [run, run[1:]]
+        else:
+            prefixes = by_first_two.get(run[:2])
+            if prefixes is not None:
+                found.update(index for prefix, index in prefixes if run.startswith(prefix))
+            continue
+        for start in starts:
+            for begin in (start, start[1:]) if start[:1] in _ESCAPE_LETTERS else (start,):
                 prefixes = by_first_two.get(begin[:2])
                 if prefixes is not None:
                     found.update(index for prefix, index in prefixes if begin.startswith(prefix))
+    if not found:
+        return []
     return [SHAPES[index] for index in sorted(found)]
+
+
+_ESCAPE_LETTERS = frozenset("ntr")
 
 
 def shape_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
@@ -286,10 +300,12 @@ _ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str], ...] = (
 
 
 def announced_findings(text: str) -> Iterator[tuple[int, int, str]]:
+    hooks = "hook" in text
     for literal, regex, group, kind in _ANNOUNCED:
-        if literal in text:
+        if (hooks or "hook" not in literal) and literal in text:
             for match in regex.finditer(text):
-                yield match.start(group), match.end(group), kind
+                if value_class(match.group(group)) > Value.PLACEHOLDER:  # sig=REDACTED, AccountKey=...
+                    yield match.start(group), match.end(group), kind
     if "PRIVATE KEY" in text:
         yield from _pem_findings(text)
 

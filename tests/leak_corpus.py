@@ -433,7 +433,7 @@ def _file_pem(kind: str) -> Callable[[random.Random], tuple[str, str, tuple[str,
 
 def _file_git_credentials(r: random.Random) -> tuple[str, str, tuple[str, ...]]:
     tok = pre("glpat-", ALNUM_DU, 20)(r)
-    pw = password(r)
+    pw = url_password(r)  # git stores credentials percent-encoded
     return ".git-credentials", f"https://deploy:{tok}@gitlab.acme.io\nhttps://ops:{pw}@bitbucket.org\n", (tok, pw)
 
 
