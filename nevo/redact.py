@@ -30,12 +30,14 @@ from nevo.redact_context import (
     url_findings,
 )
 from nevo.redact_patterns import MARKER_PREFIX, MARKER_RE, Value, key_kind, value_class
-from nevo.redact_shapes import announced_findings, shape_findings
+from nevo.redact_shapes import MIN_TOKEN_RUN, announced_findings, shape_findings
 
 __all__ = ["MARKER_PREFIX", "Finding", "find_secrets", "marker", "neutralise_trailers", "redact", "redact_obj"]
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ESCAPE_RE = re.compile(r"\\[nrt\"'\\]")
+# Shorter than this, a text cannot hold a secret with the name or shape that would say it is one.
+_SHORTEST = 8
 # When two findings overlap, the merged span takes the kind of the most specific one.
 _PRIO_SHAPE, _PRIO_URL, _PRIO_CONTEXT = 0, 1, 2
 
@@ -51,14 +53,15 @@ class Finding:
 
 def find_secrets(text: str) -> list[Finding]:
     """Secrets in `text`, sorted, non-overlapping (overlapping detections are merged)."""
-    if not text:
+    if len(text) < _SHORTEST:
         return []
     lowered = text.lower()  # same length as text (checked), so offsets agree
     if len(lowered) != len(text):  # a few non-ASCII letters lengthen when lowered: keep offsets
         lowered = text.translate(_ASCII_LOWER)
     raw: list[tuple[int, int, int, str]] = []
-    for start, end, kind in shape_findings(text, lowered):
-        raw.append((start, end, _PRIO_SHAPE, kind))
+    if len(text) >= MIN_TOKEN_RUN:
+        for start, end, kind in shape_findings(text, lowered):
+            raw.append((start, end, _PRIO_SHAPE, kind))
     for start, end, kind in announced_findings(text):
         raw.append((start, end, _PRIO_SHAPE, kind))
     for start, end, kind in url_findings(text):

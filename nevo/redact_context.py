@@ -157,7 +157,7 @@ def keyed_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
     """Values held by a name that says they are secret: assignments, flags, headers, config
     commands, .netrc, XML, prose."""
     reversed_lowered = ""
-    lines = LineWords(text, lowered, _CONFIG_VERBS)
+    lines = LineWords(text, lowered, _CONFIG_VERBS)  # cheap: lines are read only when asked
     pos = 0  # each search resumes after the value it found: "password=password=..." is read once
     for root in _ROOT_RE.finditer(lowered):
         root_at = root.start()
@@ -386,6 +386,8 @@ _WORD_RE = re.compile(r"[^\s'\"|;&]++")
 def login_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
     """`vercel login <token>`, `echo <token> | gh auth login --with-token`: a random-looking word on
     the line of a login command."""
+    if "login" not in lowered and "--with-token" not in lowered and "--password-stdin" not in lowered:
+        return
     next_at = {word: lowered.find(word) for word in _LOGIN_WORDS}
     pos = 0
     while True:

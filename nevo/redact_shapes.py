@@ -210,7 +210,7 @@ SHAPES: tuple[Shape, ...] = (
 )
 
 # Shapes found by a fixed string anywhere in the text rather than by a run's prefix.
-_MIN_RUN = 20  # the shortest token of the table (AKIA + 16, sk_live_ + 12)
+MIN_TOKEN_RUN = _MIN_RUN = 20  # the shortest token of the table (AKIA + 16, sk_live_ + 12)
 # Runs of token characters, on the lowercased text. The lookbehind keeps the engine from trying
 # again at every position inside a short word.
 _RUN_RE = re.compile(r"(?<![a-z0-9_\-.~$+/=])[a-z0-9_\-.~$+/=]{%d,}+" % (_MIN_RUN,))  # noqa: UP031
