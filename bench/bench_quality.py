@@ -25,7 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nevo.quality import PipelineOptions, ToolOptions, run_pipeline
 from nevo.quality.gate import run_gate
 
-CLEAN = '"""Arithmetic."""\nimport os\n\n\ndef add(a: int, b: int) -> int:\n    """The sum."""\n    return a + b\n'
+CLEAN = (
+    '"""Arithmetic."""\nimport os\n\n\n'
+    'def add(a: int, b: int) -> int:\n    """The sum."""\n    return a + b\n'
+)
 CLEAN_TEST = "from calc import add\n\n\ndef test_add() -> None:\n    assert add(2, 3) == 5\n"
 TYPE_ERROR = '"""Halves."""\n\n\ndef half(x: int) -> int:\n    """Half."""\n    return x / 2\n'
 SHELL = "#!/bin/sh\nset -eu\necho building\n"
@@ -44,16 +47,14 @@ def pipeline_figures(runs: int) -> dict[str, object]:
             totals, verdicts = [], set()
             with tempfile.TemporaryDirectory() as cache:
                 if cache_state == "warm":  # one untimed run fills the cache
-                    run_pipeline(
-                        files, subject=label, options=PipelineOptions(tools=ToolOptions(mypy_cache_dir=Path(cache)))
-                    )
+                    run_pipeline(files, subject=label, options=PipelineOptions(tools=ToolOptions(
+                        mypy_cache_dir=Path(cache))))
                 for _ in range(runs):
                     with tempfile.TemporaryDirectory() as cold:
                         where = Path(cache) if cache_state == "warm" else Path(cold)
                         started = time.perf_counter()
-                        result = run_pipeline(
-                            files, subject=label, options=PipelineOptions(tools=ToolOptions(mypy_cache_dir=where))
-                        )
+                        result = run_pipeline(files, subject=label,
+                                              options=PipelineOptions(tools=ToolOptions(mypy_cache_dir=where)))
                         totals.append(int((time.perf_counter() - started) * 1000))
                     verdicts.add(result.verdict)
                     seen: dict[str, int] = defaultdict(int)

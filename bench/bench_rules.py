@@ -151,7 +151,10 @@ def main() -> None:
     novelty = bench_novelty(args.checks)
     print("## Novelty check against 1,000 rules (target: < 20 ms)")
     print(f"index build: {novelty['index_ms']:.1f} ms (once per analyze run)")
-    print(f"per check: median {novelty['median_ms']:.2f} ms, p95 {novelty['p95_ms']:.2f} ms ({args.checks} checks)")
+    print(
+        f"per check: median {novelty['median_ms']:.2f} ms, p95 {novelty['p95_ms']:.2f} ms"
+        f" ({args.checks} checks)"
+    )
 
     labels = [p["label"] for p in PAIRS]
     print(
@@ -172,7 +175,9 @@ def main() -> None:
         print(f"| {threshold:.2f}{mark} | {precision:.3f} | {recall:.3f} | {tp} | {fp} | {fn} |")
 
     hook = bench_hook(args.hook_runs)
-    print(f"\n## Guard hook wall time per call (target: median < 30 ms; {args.hook_runs} interleaved runs each)")
+    print(
+        f"\n## Guard hook wall time per call (target: median < 30 ms; {args.hook_runs} interleaved runs each)"
+    )
     print("| variant | median ms | p95 ms |\n|---|---|---|")
     for name in ("sh miss", "sh hit", "python miss", "python hit"):
         print(f"| {name} | {hook[name]:.1f} | {hook[name + ' p95']:.1f} |")
