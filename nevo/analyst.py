@@ -29,7 +29,7 @@ from nevo.novelty import NoveltyIndex, Verdict
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.publish import Published, publish
 from nevo.recovery import is_environmental, is_test_failure, only_narrows, recovery_is_lesson
-from nevo.redact import redact, redact_obj
+from nevo.redact import neutralise_trailers, redact, redact_obj
 from nevo.rule_ops import (
     Outcome,
     agent_paths,
@@ -420,7 +420,7 @@ def commit_message(rule: Rule, incident: store.Incident, root_cause: str, verdic
         f"Rule: {rule.body}",
         f"Enforcement: {rule.enforcement}",
     ]
-    return redact("\n".join(lines)) + "\n"
+    return neutralise_trailers(redact("\n".join(lines))) + "\n"
 
 
 def _record(db: Database, outcome: Outcome, clock: Clock, root_cause: str, category: str) -> None:

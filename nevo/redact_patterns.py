@@ -1,312 +1,394 @@
-"""The tables behind nevo.redact: which key names hold secrets, what a value looks like, token shapes.
+"""What a secret looks like: the judgement half of nevo.redact.
 
-- key names: the roots searched for (KEYWORD_ROOTS), the regexes that read ``key = value``,
-  ``--flag value``, .netrc and command-line passwords, and key_kind(), which judges a whole key name;
-- values: value_span() (where a value ends, and whether it is only a placeholder such as ``$VAR``,
-  ``<token>``, ``***``) and looks_like_secret() for values found in prose;
-- token shapes: TOKEN_SHAPES, one regex per family that is secret wherever it appears (``ghp_...``,
-  ``AKIA...``, JWTs, ...), plus the URL-userinfo and PEM private-key regexes;
-- the marker format and the priorities used when overlapping findings merge.
+Two questions, answered here once for every detector:
+- `key_kind(key)`: does this key, variable, flag or header name a secret? Its head noun decides
+  (``db_password``, ``clientSecret``, ``x-api-key``, ``_authToken``), not a substring: names that
+  say something *about* a secret (``password_file``, ``token_type``, ``max_tokens``,
+  ``HAVE_STRUCT_PASSWD_PW_GECOS``) are not secrets.
+- `value_class(value)`: what kind of value is this? A placeholder (``<token>``, ``${{ secrets.X }}``,
+  ``$TOKEN``, ``xxxx``, ``your_api_key_here``), a reference or expression (``nextchar``,
+  ``tokens[i]``, ``getpass()``, ``os.environ["API_KEY"]``), a word, a number, a path, a URL, a
+  sentence, or a literal that looks like a password or a random token.
 
-Every regex here is written to scan in linear time (see nevo.redact's docstring); nevo.redact holds
-the detectors that run them and the public API.
+A detector then asks for the class its context needs: a value after ``--password`` or in URL
+userinfo need only look like a password; a value next to the word "token" in code or config must
+look random (length, mixed character classes, entropy). Token shapes live in nevo.redact_shapes,
+the detectors in nevo.redact_context.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 import re
-import string
-from dataclasses import dataclass
+from collections import Counter
+from enum import IntEnum
 
 MARKER_PREFIX = "[REDACTED:"
-
-# ---------------------------------------------------------------------------------------------
-# Context: which key names hold secrets, and where the value after the separator ends.
-
-# Roots searched for in the lowercased text; key_kind() then decides on the whole key name.
-KEYWORD_ROOTS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
-# Matched at each root occurrence (found with str.find), ends after the separator;
-# the key's start is found backwards in Python. `key` ends where the key name ends.
-ASSIGNMENT_RE = re.compile(
-    r"(?:pass|pwd|secret|token|key|auth|credential)[a-z0-9_.\-]{0,60}+(?P<key>)"
-    r"\\?[\"']?[ \t]*(?P<sep>=>|:=|=(?![=~])|:(?!:|//))[ \t]*"
-)
-KEY_RUN_RE = re.compile(r"[a-z0-9_.\-]*+")
-KEY_RUN_REVERSED_RE = re.compile(r"[a-z0-9_.\-]{0,60}")
-# What may stand between the start of a line and a key: "export ", "- ", "> " (curl -v), a quote.
-LINE_PREFIX_REVERSED_RE = re.compile(r"[\"']?\\?[ \t]*(?:(?:tropxe|tes)[ \t]+|[\-<>*][ \t]*)?")
-# After a root: the rest of a --flag name, then blanks, then a value that is not another flag.
-FLAG_TAIL_RE = re.compile(
-    r"(?:pass|pwd|secret|token|key|auth|credential)[a-z0-9_\-]{0,40}+(?P<key>)[ \t]++(?=[^\s\-])"
-)
-# .netrc: "password p" alone on a line, or after "machine h" / "login u" on the same line.
-NETRC_ALONE_RE = re.compile(r"^[ \t]*+passw(?:ord|d)[ \t]++(?P<value>[^\s]++)[ \t\r]*+$", re.MULTILINE)
-NETRC_INLINE_RE = re.compile(
-    r"(?:machine|login)[ \t]++[^\s]++[ \t]++passw(?:ord|d)[ \t]++(?P<value>[^\s]++)"
-)
-# curl -u user:password, --user user:password (the user is kept)
-USER_PASSWORD_FLAG_RE = re.compile(r"[ \t](?:-u|--user)[ \t]++['\"]?[^\s:'\"]++:([^\s'\"]++)")
-PASSWORD_FLAG_RE = re.compile(r"[ \t](?:-p|--password)[ \t]++(?=[^\s\-])")
-REDIS_AUTH_FLAG_RE = re.compile(r"[ \t](?:-a|--pass)[ \t]++([^\s'\"\-][^\s'\"]*+)")  # redis-cli -a SECRET
+MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]{1,40}\]")
 
 
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
+class Value(IntEnum):
+    """Value classes, ordered: the higher, the more it looks like a secret."""
+
+    PLACEHOLDER = 0  # empty, <token>, $VAR, ${{ secrets.X }}, xxxx, ****, your_key_here, TOKEN
+    REFERENCE = 1  # nextchar, self.token, tokens[i], getpass(), os.environ["X"], a + b
+    PATH = 2  # /run/secrets/db, ~/.ssh/id_rsa, token.txt
+    URL = 3
+    SENTENCE = 4  # has blanks: "the one from vault"
+    NUMBER = 5  # 1234, 0, 3.5
+    WORD = 6  # tiger, secret, AuthTypes, same-origin, max_tokens: identifiers and words
+    PASSWORD = 7  # hunter2, Tr0ub4dor&3, p@ssw0rd: short or low-entropy, but not a word
+    RANDOM = 8  # long, mixed classes, high entropy: tokens, keys, hashes in a credential slot
 
 
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-# A key whose last word is one of these names something about a secret, not the secret itself:
-# password_file, token_type, max_tokens, secretName, auth_method, src/auth.py:42 ...
-_NOT_SECRET_LAST = _word_set(
-    """file files path paths dir directory folder name names type types count counts len length
-    size url urls uri endpoint expiry expires expiration exp ttl env var vars header headers field
-    prompt policy hint min max limit required enabled enable disabled mode format stdin helper
-    command cmd method methods scheme provider plugin source store manager rotation timeout
-    version prefix suffix pattern regex level index usage budget reset changed age strength
-    label description desc algorithm algo kind flag option options ref refs service server host
-    port user username login email domain realm backend module class handler middleware
-    controller route view state status error errors result response request message msg callback
-    redirect scope scopes audience issuer region bucket table test tests spec mock fixture
-    py js ts tsx jsx go rs rb java kt json yaml yml toml md txt sh cfg ini lock log html css sql
-    id ids"""
-)
-_NOT_SECRET_FIRST = _word_set(
-    """no ask skip is has use show require allow enable disable check validate verify num total
-    reset forgot forgotten change needs need"""
-)
-_SECRET_KEY_PAIRS = ("accesskey", "privatekey", "accountkey", "signingkey", "encryptionkey", "masterkey")
 
 
-@functools.lru_cache(maxsize=4096)  # keys repeat a lot (every JSON payload has the same ones)
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in _WORD_RE.findall(name)]
+
+
+def word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys
+
+# Trailing words that describe the encoding of the secret they follow: DB_PASSWORD_B64, token_value.
+_VALUE_SUFFIXES = word_set("value val str string plain plaintext raw b64 base64 hex bytes data text literal clear base")
+# Head nouns that name a secret.
+_PASSWORD_NOUNS = word_set("password passwd pwd pw passphrase passcode passwort motdepasse")
+_TOKEN_NOUNS = word_set("token authtoken accesstoken refreshtoken apitoken bearer")
+_SECRET_NOUNS = word_set("secret secrets credential credentials creds")
+_AUTH_NOUNS = word_set("auth authorization")
+# "<qualifier> key" is a secret key; a bare "key" (dict keys, sort keys, primary keys) is not.
+_KEY_QUALIFIERS = word_set(
+    """api access secret private signing account master encryption decryption client app auth
+    license subscription shared consumer admin service storage write session webhook hmac jwt
+    cookie sas sendgrid stripe mailgun"""
+)
+# A token that is not a credential: pagination cursors, lexer tokens, cancellation tokens.
+_TOKEN_NOT_SECRET = word_set(
+    """next page continuation pagination cancel cancellation csrf xsrf sync lexer parser current
+    prev previous last first start end eof bos eos pad unk mask sep cls special max min num total
+    input output prompt completion cached reasoning"""
+)
+# First words that make the name a predicate or an action: is_password, has_token, did_pass.
+_PREDICATE_FIRST = word_set(
+    """is has have had did do does can should must use uses using need needs show hide ask skip
+    no not allow enable disable check validate verify require requires forgot reset change
+    generate gen create parse read load save store write fetch get set with without missing
+    invalid valid bad wrong num count total max min"""
+)
+_NON_SECRET_TAIL = word_set(
+    """file files path paths dir directory folder name names type types count len length size url
+    urls uri endpoint expiry expires expiration exp ttl env var vars field prompt policy hint
+    required enabled enable disabled mode format stdin helper command cmd method methods scheme
+    provider plugin source store manager rotation timeout version prefix suffix pattern regex
+    level index usage budget reset changed age strength label description desc algorithm algo
+    kind flag option options ref refs server host port user username login email domain realm
+    backend module class handler middleware controller route view state status error errors
+    result response request message msg callback redirect scope scopes audience issuer region
+    bucket table test tests spec mock fixture id ids arn hash hashed digest salt hasher policy
+    lifetime validity expire created updated used limit lock holder list map set info meta
+    config conf cfg settings opts props params args header headers cache id_token"""
+)
+
+
+@functools.lru_cache(maxsize=8192)  # keys repeat a lot (every JSON payload has the same ones)
 def key_kind(key: str, *, is_flag: bool = False) -> str | None:
-    """The marker kind for a value assigned to `key`, or None when the key does not name a secret."""
-    words = [word.lower() for word in _WORD_RE.findall(key)]
-    if not words or key.strip("-_\"' ").lower() in ("pwd", "oldpwd"):  # PWD is the working directory
+    """The marker kind for a value held by `key`, or None when the key does not name a secret."""
+    words = _words(key)
+    while len(words) > 1 and (words[-1].isdigit() or words[-1] in _VALUE_SUFFIXES):
+        words.pop()
+    if len(words) > 1 and words[0] == "x" and key[:2].lower() == "x-":
+        words.pop(0)  # an HTTP header: X-Api-Key, X-Basic-Auth
+    if not words or (len(words) > 1 and words[0] in _PREDICATE_FIRST):
         return None
-    if words[-1] in _NOT_SECRET_LAST or (len(words) > 1 and words[0] in _NOT_SECRET_FIRST):
+    head = words[-1]
+    prev = words[-2] if len(words) > 1 else ""
+    if head == "id":  # the id of a private key (service accounts) or a Vault AppRole secret_id
+        if prev == "key" and len(words) > 2 and words[-3] == "private":
+            return "private-key-id"
+        return "secret" if prev == "secret" else None
+    if head in _NON_SECRET_TAIL:
         return None
-    joined = "".join(words)
-    if any("passw" in w or w in ("passphrase", "passcode", "pwd") for w in words):
+    if head in _PASSWORD_NOUNS or head.startswith("passw") or head.endswith(("password", "passwd")):
         return "password"
-    if words[-1] == "pass" and (len(words) > 1 or is_flag):  # DB_PASS, --pass; not "PASS: test_x"
+    if head == "pass" and (prev or is_flag):  # DB_PASS, --pass; not "PASS: test_x"
         return "password"
-    if "secret" in joined:
+    if head in _SECRET_NOUNS:
         return "aws-secret-access-key" if "aws" in words and "access" in words else "secret"
-    if any(w == "token" or (w.endswith("token") and len(w) > 5) for w in words):
-        return "token"
-    if "apikey" in joined:
-        return "api-key"
-    if any(pair in joined for pair in _SECRET_KEY_PAIRS) or any("credential" in w for w in words):
+    if head in _TOKEN_NOUNS or (head.endswith("token") and len(head) > 5):
+        return None if prev in _TOKEN_NOT_SECRET else "token"
+    if head == "apikey" or (head == "key" and prev in _KEY_QUALIFIERS):
+        if prev == "secret" or "secret" in words:
+            return "aws-secret-access-key" if "aws" in words else "secret"
+        return "api-key" if prev in ("api", "apikey") else "secret"
+    if head in ("privatekey", "accesskey", "secretkey", "clientsecret"):
         return "secret"
-    if "auth" in words or "authorization" in words:
+    if head in _AUTH_NOUNS and len(words) <= 2:
         return "auth"
     return None
 
 
-_SCHEME_RE = re.compile(r"(?i)(?:bearer|basic|token|digest|bot|jwt|negotiate|ntlm)[ \t]++(?=[^\s\"'])")
+# ---------------------------------------------------------------------------------------------
+# Values
+
+_PLACEHOLDER_WORDS = word_set(
+    """null none nil true false undefined str string bytes int bool optional any secretstr
+    required redacted hidden masked await new this self lambda function yes no on off empty
+    n/a na tbd todo fixme unset missing prompt stdin env"""
+)
+# Parts of a value that say it is an example, not a value: your_api_key_here, changeme, <token>.
+_PLACEHOLDER_PARTS = re.compile(
+    r"(?i)your|example|placeholder|change[_\-.]?me|changeit|dummy|sample|redacted|insert|replace"
+    r"|xxxx|\*\*\*|\.\.\.|•|<[^>]*>|_here\b|-here\b|\bhere_|\{\{|\}\}|%\(|%s\b|%v\b|%d\b"
+)
+_PLACEHOLDER_RE = re.compile(
+    r"""[xX*#.•-]+|[0-9]{1,3}
+    |\$[A-Za-z_][A-Za-z0-9_]*|\$\{.*|\$\(.*|%[A-Za-z_][A-Za-z0-9_]*%?|@[A-Za-z_]+@
+    |[\[<({].*|\\<.*|[^<]*>              # [string], <token>, (optional), {name}, \<secret\>, password>
+    |[A-Z]+(?:[_-][A-Z]+)*[0-9]?  # TOKEN, API_KEY, CLIENT-SECRET: a metavar
+    """,
+    re.VERBOSE,
+)
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+# Reference syntax: attribute chains, calls and subscripts (closed), pointers, interpolation,
+# flags, assignments. A secret has none of these forms.
+# Reference syntax: attribute chains, calls and subscripts, pointers, interpolation, flags,
+# attributes. A secret has none of these forms (a random value may contain the characters: it is
+# judged random first, unless its parts are all words).
+_REFERENCE_RE = re.compile(
+    rf"""[!&*\\]*{_IDENT}(?:(?:\.|::|->|\?\.){_IDENT})+[!?]?[({{\[,:;]*  # a.b.c, a::b, x->y, &x.y{{
+    |[!&*\\]*{_IDENT}[(\[{{].*                                    # f(, x[i], int(yyTok2[c]), &T{{
+    |[*&\\]+[&*]*{_IDENT}                                         # *p, **result, &x, \&sub
+    |--?[A-Za-z][A-Za-z0-9_\-]*(?:=.*)?                           # a flag, not a value
+    |[^$]*\$\{{?[A-Za-z_].*                                       # "/$file_pwd", "${{a}}b"
+    |[A-Za-z_\-]+=(?:["'].*)?                                     # class=, name="x": an attribute
+    |\{{.*\}}|<.*>|`.*`                                           # templates, tags, code
+    """,
+    re.VERBOSE,
+)
+_CALL_RE = re.compile(rf"{_IDENT}[(\[]")  # a call or subscript inside: %repeat[255, Curl_x(creds
+_OPTION_SPEC_RE = re.compile(r"[A-Za-z_\-]+=[^,=]*(?:,[A-Za-z_\-]+=[^,=]*)+")  # source=a,target=b,mode=0400
+_CODE_PARTS_RE = re.compile(r"::|->|\?\.|[.()\[\],]")
+_PATH_RE = re.compile(
+    r"(?:~|\.{1,2})?/[\w.\-/@+]*|[A-Za-z]:\\.*|[\w.\-]+\.(?:pem|key|crt|json|txt|env|ya?ml|toml|ini|cfg|conf|gpg|asc|p12|pfx|jks)"
+)
+_NUMBER_RE = re.compile(r"[-+]?[0-9][0-9_.,:]*")
+_WORDISH_RE = re.compile(r"_*[A-Za-z][A-Za-z_.\-]*")
+_EMAIL_RE = re.compile(r"[A-Za-z._+\-]+@[A-Za-z\-]+(?:\.[A-Za-z\-]+)*")
+_HOSTNAME_RE = re.compile(r"(?:[a-z0-9\-]{1,63}\.){2,}[a-z]{2,12}")
+_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+_ALNUM_RE = re.compile(r"[A-Za-z0-9_\-]+")
+_TRAILING = ",;"
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _pieces(value: str) -> list[str]:
+    return [p for p in _WORD_RE.findall(value) if not p.isdigit()]
+
+
+def _case_flip_ratio(value: str) -> float:
+    pairs = flips = 0
+    for a, b in itertools.pairwise(value):
+        if a.isalpha() and b.isalpha():
+            pairs += 1
+            flips += a.isupper() != b.isupper()
+    return flips / pairs if pairs else 0.0
+
+
+def _is_wordlike(value: str) -> bool:
+    """An identifier or a few words: snake_case, kebab-case, camelCase, PascalCase, dotted names."""
+    return _WORDISH_RE.fullmatch(value) is not None and not _random_letters(value)
+
+
+def _random_letters(value: str) -> bool:
+    """Random letters (and digits, and symbols between them): split at case changes they fall into
+    many pieces of one or two letters, and the case flips often. camelCase words are longer pieces."""
+    if not _ALNUM_RE.fullmatch(value):
+        value = "".join(c for c in value if c.isalnum())
+    if len(value) < 16:
+        return False
+    pieces = _pieces(value)
+    return bool(pieces) and sum(len(p) for p in pieces) / len(pieces) < 3.0 and _case_flip_ratio(value) >= 0.3
+
+
+MAX_CLASSIFIED = 1024  # a longer value is judged by its start: tokens are uniform, and work stays linear
+
+
+def value_class(value: str) -> Value:
+    """The class of a candidate secret value (already cut out of its quotes)."""
+    return _value_class(value[:MAX_CLASSIFIED])
+
+
+def is_passphrase(value: str) -> bool:
+    """A quoted password made of a few words: "correct horse battery staple", 'S3cr3t pass'."""
+    words = value.split()
+    return 2 <= len(words) <= 5 and len(value) >= 8 and not _PLACEHOLDER_PARTS.search(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _value_class(value: str) -> Value:
+    value = value.strip().rstrip(_TRAILING)
+    if "%" in value and _PERCENT_RE.search(value):  # judged decoded: pass%20word, %F0%9F%92%A9
+        value = _PERCENT_RE.sub(lambda m: chr(int(m.group()[1:], 16)), value)
+    if value[:1] in "*_~" and value.strip("*_~") and _WORDISH_RE.fullmatch(value.strip("*_~")):
+        return Value.WORD  # **removed**, *strongly*: markdown emphasis
+    if not value or value.startswith(MARKER_PREFIX) or value.lower() in _PLACEHOLDER_WORDS:
+        return Value.PLACEHOLDER
+    if _PLACEHOLDER_RE.fullmatch(value) or _PLACEHOLDER_PARTS.search(value):
+        return Value.PLACEHOLDER
+    if any(c.isspace() for c in value):
+        return Value.SENTENCE
+    if "://" in value:
+        return Value.URL
+    if (_PATH_RE.fullmatch(value) or "/" in value) and _path_is_plain(value):
+        return Value.PATH
+    if _NUMBER_RE.fullmatch(value):
+        return Value.PASSWORD if value.isdigit() and len(value) >= 8 else Value.NUMBER
+    if _is_wordlike(value) or _EMAIL_RE.fullmatch(value) or _HOSTNAME_RE.fullmatch(value):
+        return Value.WORD
+    if _OPTION_SPEC_RE.fullmatch(value):
+        return Value.REFERENCE
+    if _looks_random(value) and not _is_code(value):
+        return Value.RANDOM
+    if _REFERENCE_RE.fullmatch(value) or _is_code(value) or _CALL_RE.search(value):
+        return Value.REFERENCE
+    if len(value) >= 6 and _has_password_mix(value):
+        return Value.PASSWORD
+    return Value.WORD
+
+
+def _is_code(value: str) -> bool:
+    """Parts of code: names joined by . :: -> ( ) [ ] , (identity.DefaultAzureCredential())."""
+    parts = [p for p in _CODE_PARTS_RE.split(value) if p]
+    return len(parts) > 1 and all(_is_wordlike(p) or p.isdigit() for p in parts)
+
+
+def url_value_class(value: str) -> Value:
+    """The class of a URL's password, judged once percent-decoded. The userinfo syntax says it is a
+    password: anything but a placeholder, word, number or sentence counts."""
+    if "%" in value:
+        value = _PERCENT_RE.sub(lambda m: chr(int(m.group()[1:], 16)), value)
+    found = value_class(value)
+    if found == Value.REFERENCE and len(value) >= 6 and _has_password_mix(value):
+        return Value.PASSWORD
+    return found
+
+
+def _path_is_plain(value: str) -> bool:
+    """A path of names and numbers (xxx/19700101/us-east-1/s3/aws4_request, ~/.ssh/id_rsa), not
+    base64 (an AWS secret has slashes too, and flips case every other letter)."""
+    return _case_flip_ratio(value) < 0.2
+
+
+def _has_password_mix(value: str) -> bool:
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    letters_only = "".join(c for c in value if c.isalnum())
+    has_symbol = any(not c.isalnum() and c not in "_-." for c in value) and not (
+        letters_only.isalpha() and _is_wordlike(letters_only)  # +LOGIN, pass+word, apples@oranges
+    )
+    inner_upper = any(c.isupper() for c in value[1:]) and any(c.islower() for c in value)
+    return (has_digit and has_alpha) or has_symbol or (inner_upper and not _is_wordlike(letters_only))
+
+
+def _looks_random(value: str) -> bool:
+    """Long, several character classes, high entropy, and broken into many short runs: letters and
+    digits alternate (hex, base64), or the case flips every few letters (random letters).
+    Identifiers are a few long words."""
+    n = len(value)
+    if n < 12:
+        return False
+    classes = sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+        )
+    )
+    if classes < 2 or entropy(value) < (3.0 if n < 20 else 3.3):
+        return False
+    digits = [c.isdigit() for c in value if c.isalnum()]  # symbols ignored: test_v2_x has 2 transitions
+    transitions = sum(1 for a, b in itertools.pairwise(digits) if a != b)
+    return transitions >= 4 or _random_letters(value)
+
+
+def is_hex(value: str) -> bool:
+    return all(c in "0123456789abcdef" for c in value)
+
+
+def is_secret_value(value: str, need: Value) -> bool:
+    """Whether `value` is at least of class `need` (PASSWORD or RANDOM) and so is redacted."""
+    return value_class(value) >= need
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a value ends
+
+SCHEME_RE = re.compile(r"(?i)(?:bearer|basic|token|digest|bot|jwt|negotiate|ntlm|apikey|sso-key)[ \t]++(?=[^\s\"'])")
 NON_SPACE_RE = re.compile(r"\S*+")
+# A word of a shell command line: ends at a blank, a quote, ; | or a backslash escape (\n in JSON).
+SHELL_WORD_RE = re.compile(r"(?:[^\s\"'`\\;|]|\\(?![nrt\"'\\]))*+")
+CONNECTION_VALUE_RE = re.compile(r"[^;\"'\r\n\\]*+")  # Password=...; in a connection string
 _BARE_RE = re.compile(r"(?:[^\s\"'`,;)}\]<>|&\\]|\\(?![nrt\"'\\]))*+")
 _DOUBLE_QUOTED_RE = re.compile(r'(?:[^"\\\r\n]|\\.)*+')
 _SINGLE_QUOTED_RE = re.compile(r"[^'\r\n]*+")
 _ESCAPED_QUOTED_RE = re.compile(r"(?:[^\\\r\n]|\\[^\"'])*+")  # inside \"...\" (JSON in JSON)
-_PLACEHOLDER_WORDS = _word_set(
-    """null none nil true false undefined str string bytes int bool optional any secretstr
-    required redacted hidden masked await new this self lambda function yes no on off empty
-    n/a - prompt stdin missing unset"""
-)
-_PLACEHOLDER_RE = re.compile(
-    r"""\*+|[xX]{3,}|\.{2,}.*|•+
-    |\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=?].*|\$[({].*|%[A-Za-z_]\w*%
-    |\{\{.*|<[^<>]*>?|[\[{(].*
-    |(?:self|cls|args|opts|options|config|cfg|conf|settings|os|env|process|request|params|kwargs
-       |ctx|context|creds|credentials|secrets|this|values|vars|inputs|props)\.[A-Za-z_][\w.]*\(?
-    |[A-Za-z_][\w.]*[(\[].*
-    |(?:/|~/|\./|\.\./)[\w.\-]+(?:/[\w.\-]+)+/?""",
-    re.VERBOSE,
-)
-
-
-def _is_placeholder(value: str) -> bool:
-    value = value.strip()
-    return (
-        not value
-        or value.startswith(MARKER_PREFIX)
-        or value.lower() in _PLACEHOLDER_WORDS
-        or _PLACEHOLDER_RE.fullmatch(value) is not None
-    )
-
-
-def value_span(text: str, pos: int, line_end: int | None) -> tuple[int, int] | None:
-    """The span of the value that starts at `pos`, or None when there is none or it is a
-    placeholder ($VAR, <token>, os.environ[...], ***). With `line_end`, an unquoted value runs
-    to the end of the line (.env, YAML); without, it ends at the first delimiter."""
-    limit = len(text) if line_end is None else line_end
-    if pos >= limit:
-        return None
-    scheme = _SCHEME_RE.match(text, pos, limit)
-    if scheme is not None:
-        pos = scheme.end()
-    first = text[pos]
-    if first in "\"'":
-        quoted = (_DOUBLE_QUOTED_RE if first == '"' else _SINGLE_QUOTED_RE).match(text, pos + 1, limit)
-        start, end = pos + 1, quoted.end() if quoted else pos + 1
-        scheme = _SCHEME_RE.match(text, start, end)  # "Authorization": "Bearer ..."
-        if scheme is not None:
-            start = scheme.end()
-    elif first == "\\" and text.startswith(('\\"', "\\'"), pos):
-        escaped = _ESCAPED_QUOTED_RE.match(text, pos + 2, limit)
-        start, end = pos + 2, escaped.end() if escaped else pos + 2
-    elif line_end is None:
-        bare = _BARE_RE.match(text, pos)
-        start, end = pos, bare.end() if bare else pos
-    else:
-        start, end = pos, line_end
-        comment = text.find(" #", start, end)
-        if comment != -1:
-            end = comment
-        while end > start and text[end - 1].isspace():
-            end -= 1
-    if start >= end or _is_placeholder(text[start:end]):
-        return None
-    return start, end
-
-
-MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]{1,40}\]")
-ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-MAX_KEY_LEN = 80
-
-# Priorities when two findings overlap: the merged span takes the kind of the most specific one.
-PRIO_TOKEN = 0
-PRIO_URL = 1
-PRIO_CONTEXT = 2
-
-
-@dataclass(frozen=True, slots=True)
-class _TokenShape:
-    """A token family. The regex starts with a literal, so the engine's fast literal search finds
-    candidates (cheaper than testing for the literal first). A named group `kind_<name>` that
-    took part in the match overrides `kind` (kind_anthropic_key -> anthropic-key)."""
-
-    kind: str
-    regex: re.Pattern[str]
-    group: int = 0  # the part of the match that is secret
-    needs_mixed_chars: bool = False  # reject matches without a digit, an upper and a lower case letter
-    back: int = 0  # the secret starts this many chars before the match
-
-
-# A start-of-token check written as a lookbehind placed *after* the first literal chars keeps the
-# literal search fast; and since the check class covers every body char, no token can start inside
-# the body of another: a run such as "eyJeyJeyJ..." is scanned once, not once per position.
-_NOT_AFTER = r"[A-Za-z0-9_\-]"
-
-
-def _family(
-    kind: str, pattern: str, group: int = 0, needs_mixed_chars: bool = False, back: int = 0
-) -> _TokenShape:
-    regex = re.compile(pattern.replace("NOT_AFTER", _NOT_AFTER))
-    return _TokenShape(kind, regex, group, needs_mixed_chars, back)
-
-
-TOKEN_SHAPES: tuple[_TokenShape, ...] = (
-    _family("aws-access-key-id", r"A(?:KIA|SIA|BIA|CCA)(?<!NOT_AFTER....)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-    _family("gcp-api-key", r"AIza(?<!NOT_AFTERAIza)[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"),
-    _family(
-        "github-token", r"gh(?<!NOT_AFTERgh)(?:[pousr]_[A-Za-z0-9]{36,255}+|ithub_pat_[A-Za-z0-9_]{22,255}+)"
-    ),
-    _family("gitlab-token", r"gl(?<!NOT_AFTERgl)(?:pat|dt|rt|ptt|soat|cbt)-[A-Za-z0-9_\-]{20,}+"),
-    _family("slack-token", r"x(?<!NOT_AFTERx)(?:ox[abposre]-[A-Za-z0-9\-]{10,}+|app-\d-[A-Za-z0-9\-]{10,}+)"),
-    _family("slack-webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,}+)", 1),
-    _family("discord-webhook", r"/api/webhooks/(\d{5,}+/[A-Za-z0-9_\-]{20,}+)", 1),
-    # starts at "k_" (a literal: fast); the s or r before it is part of the key (`back`)
-    _family("stripe-key", r"k_(?<=[sr]k_)(?<!NOT_AFTER.k_)(?:live|test)_[A-Za-z0-9]{10,}+", back=1),
-    _family("stripe-key", r"whsec_(?<!NOT_AFTERwhsec_)[A-Za-z0-9]{20,}+"),
-    _family(
-        "openai-key",
-        r"sk-(?<!NOT_AFTERsk-)(?:(?P<kind_anthropic_key>ant-[A-Za-z0-9_\-]{20,}+)|[A-Za-z0-9_\-]{20,}+)",
-        needs_mixed_chars=True,
-    ),
-    _family("npm-token", r"npm_(?<!NOT_AFTERnpm_)[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
-    _family("huggingface-token", r"hf_(?<!NOT_AFTERhf_)[A-Za-z0-9]{30,}+(?![A-Za-z0-9_])", needs_mixed_chars=True),
-    # A Cookie / Set-Cookie header carries session ids: its whole value goes (attributes included: harmless).
-    _family("cookie", r"ookie:(?<=[Cc]ookie:)[ \t]*+([^\r\n\"\\]{8,}+)", 1),
-    _family("pypi-token", r"pypi-Ag(?<!NOT_AFTERpypi-Ag)[A-Za-z0-9_\-]{40,}+"),
-    _family(
-        "sendgrid-key",
-        r"SG\.(?<!NOT_AFTERSG\.)[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,50}(?![A-Za-z0-9_\-])",
-    ),
-    _family("twilio-key", r"SK(?<!NOT_AFTERSK)[0-9a-f]{32}(?![0-9A-Za-z])"),
-    _family("twilio-key", r"AC(?<!NOT_AFTERAC)[0-9a-f]{32}(?![0-9A-Za-z])"),
-    _family("google-oauth-token", r"ya29\.(?<!NOT_AFTERya29\.)[A-Za-z0-9_\-]{20,}+"),
-    _family("google-oauth-token", r"1//0(?<!NOT_AFTER1//0)[A-Za-z0-9_\-]{30,}+"),
-    _family("jwt", r"eyJ(?<!NOT_AFTEReyJ)[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]*+"),
-    _family("azure-account-key", r"Key=(?:(?<=AccountKey=)|(?<=SharedAccessKey=))([^;\s\"'<>\\\[]{8,}+)", 1),
-    _family("azure-sas-signature", r"sig=(?<=[?&]sig=)([^&\s\"'<>\\]{10,}+)", 1),
-)
-
-URL_USERINFO_RE = re.compile(
-    r"://(?<=[A-Za-z0-9]://)"  # after a scheme; user has no : / @, password no @ /
-    r"[^:/?#@\s\"'<>\\]{0,256}+:([^@/\s\"'<>\\]{1,256}+)@"
-)
-PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}?PRIVATE KEY(?: BLOCK)?-----")
-PEM_END_LITERAL = "-----END "
-PEM_MAX_BODY = 64 * 1024
-# An unterminated key (truncated output) is redacted as far as its base64 body goes.
-PEM_BODY_RE = re.compile(r"(?:(?:Proc-Type|DEK-Info|Comment):[^\n\\]*+|[A-Za-z0-9+/=\s]|\\[nr])*+")
-MYSQL_PASSWORD_RE = re.compile(r"[ \t]-p('[^'\n]*+'|\"[^\"\n]*+\"|[^\s'\"]++)")
-
-
-def has_mixed_chars(value: str) -> bool:
-    return (
-        any(c.isdigit() for c in value)
-        and any(c.isupper() for c in value)
-        and any(c.islower() for c in value)
-    )
-
-
 LINE_RE = re.compile(r"[^\r\n]*+")
 ESCAPED_LINE_RE = re.compile(r"(?:[^\r\n\\\"]|\\(?![nr\"]))*+")  # a line inside a JSON string
 
 
-# Prose: "the staging password is hunter2hunter2", "the API key for prod was Xy7...", "PIN: 4821".
-# Run on the lowered text; the value is the next run of non-blanks. Only a value that looks like a
-# secret is redacted, so "the password is stored in vault" and "the token is expired" stay as written.
-PROSE_RE = re.compile(
-    r"(?P<word>passw(?:ord|d)|passphrase|passcode|secret|token|api[ _-]?key|access[ _-]?key|pin)"
-    r"(?:[ \t]++(?:for|of|on|in)[ \t]++(?:the[ \t]++)?[a-z0-9_.\-]{1,30}+)?"
-    # "password: x", "token = x" are the context detector's; "api key: x", "pin = x" are not keys to it
-    r"(?:[ \t]++(?:is|was)(?:[ \t]*+:)?[ \t]++|(?<=key|pin)[ \t]*+[=:][ \t]*+)"
-    r"(?P<value>[^\s]{1,200}+)"
-)
-PROSE_KIND = {"pin": "pin", "secret": "secret", "token": "token"}
-PROSE_STRIP_END = ".,;:!?)]}\"'`>"
-PROSE_STRIP_START = "\"'`(<"
-# Words that follow "the password is" in ordinary prose; most fail the shape test anyway, this list
-# catches the ones that pass it (capitalised, hyphenated).
-_PROSE_COMMON_WORDS = _word_set(
-    """stored required missing expired invalid incorrect correct wrong valid revoked rotated set
-    unset empty hidden masked unknown needed optional mandatory configured available changed
-    encrypted hashed generated provided supplied included attached defined saved kept located
-    case-sensitive write-only read-only short-lived long-lived single-use one-time"""
-)
-
-
-def looks_like_secret(value: str, kind: str) -> bool:
-    if kind == "pin":
-        return value.isdigit() and 4 <= len(value) <= 12
-    if len(value) < 6 or "://" in value or _is_placeholder(value):
-        return False
-    if value.lower() in _PROSE_COMMON_WORDS:
-        return False
-    return (
-        any(c.isdigit() for c in value)
-        or (any(c.isupper() for c in value[1:]) and any(c.islower() for c in value))  # not "Stored"
-        or any(not c.isalnum() and c not in "-'\u2019" for c in value)  # "well-formed" is a word
-    )
-
-
-PROSE_ROOTS = ("pass", "secret", "token", "key", "pin")
-KEY_QUALIFIERS = ("api ", "api_", "api-", "api", "access ", "access_", "access-", "access")
-
-
-ESCAPE_RE = re.compile(r"\\[nrt\"'\\]")
+def value_span(text: str, pos: int, end: int | None, limit: int | None = None) -> tuple[int, int, bool] | None:
+    """The value that starts at `pos`: (start, end, quoted), or None when there is none. A quoted
+    value runs to its closing quote; an unquoted one to `end` (.env, YAML: the rest of the line,
+    less a trailing comment) or, without `end`, to the first delimiter. Nothing is read past
+    `limit`. A leading auth scheme (Bearer, Basic, token) is skipped."""
+    limit = len(text) if limit is None else min(limit, len(text))
+    if pos >= limit:
+        return None
+    scheme = SCHEME_RE.match(text, pos, limit)
+    if scheme is not None:
+        pos = scheme.end()
+    if pos >= limit:
+        return None
+    first = text[pos]
+    quoted = True
+    if first in "\"'`":
+        body = (_SINGLE_QUOTED_RE if first == "'" else _DOUBLE_QUOTED_RE).match(text, pos + 1, limit)
+        start, stop = pos + 1, body.end() if body else pos + 1
+        if first == "`":
+            closing = text.find("`", start, stop)
+            stop = closing if closing != -1 else stop
+        scheme = SCHEME_RE.match(text, start, stop)  # "Authorization": "Bearer ..."
+        if scheme is not None:
+            start = scheme.end()
+    elif first == "\\" and text.startswith(('\\"', "\\'"), pos):
+        body = _ESCAPED_QUOTED_RE.match(text, pos + 2, limit)
+        start, stop = pos + 2, body.end() if body else pos + 2
+    elif end is None:
+        quoted = False
+        body = _BARE_RE.match(text, pos, limit)
+        start, stop = pos, body.end() if body else pos
+    else:
+        quoted = False
+        start, stop = pos, min(end, limit)
+        comment = text.find(" #", start, stop)
+        if comment != -1:
+            stop = comment
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+    if start >= stop:
+        return None
+    return start, stop, quoted

@@ -21,7 +21,7 @@ from nevo import agent_rules, commit_queue, gitops
 from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.db import Database
-from nevo.redact import redact
+from nevo.redact import neutralise_trailers, redact
 from nevo.rules import Rule, RuleBook
 from nevo.workspace import Workspace
 
@@ -63,10 +63,12 @@ def attach_incident(
     if incident.id in rule.incidents or rule.path is None:
         return
     rule.incidents.append(incident.id)
-    message = redact(
-        f"nevo: {rule.id} also covers {incident.id}\n\n"
-        f"Incident: {incident.id} ({incident.tool} `{failed_command}`: {incident.error_class})\n"
-        f"Proposed rule was a duplicate of {rule.id}: {outcome.reason}\n"
+    message = neutralise_trailers(
+        redact(
+            f"nevo: {rule.id} also covers {incident.id}\n\n"
+            f"Incident: {incident.id} ({incident.tool} `{failed_command}`: {incident.error_class})\n"
+            f"Proposed rule was a duplicate of {rule.id}: {outcome.reason}\n"
+        )
     )
     paths = sorted({rule.path, book.path_for(rule)})
     done = gitops.commit_or_queue(workspace, f"{rule.id}-{incident.id}", paths, message, write=lambda: book.write(rule))
@@ -168,9 +170,11 @@ def deprecate_locked(
     commit message (the upkeep retires a rule whose cause is gone, with the evidence)."""
     book = RuleBook(workspace)
     rule, old, new = book.deprecation(rule_id, reason)
-    message = f"nevo: {verb} {rule.id} {rule.title}\n\nReason: {redact(reason.strip())}\n"
+    reason = redact(reason)  # the reason may quote tool output, and it is written into the rule file
+    message = f"nevo: {verb} {rule.id} {rule.title}\n\nReason: {reason.strip()}\n"
     if why:
         message += f"\n{redact(why.strip())}\n"
+    message = neutralise_trailers(message)
     outcome = Outcome(rule.id, "committed", reason, rule.id)
 
     def write() -> None:

@@ -155,14 +155,14 @@ _CLOSING_DATA_TAG = re.compile(r"<\s*/\s*data\s*>", re.IGNORECASE)
 
 def render_prompt(request: Request) -> str:
     """The user message for a request: the task, the redacted evidence fenced as data, the answer shape."""
-    from nevo.redact import redact_obj
+    from nevo.redact import redact, redact_obj
 
     evidence = json.dumps(redact_obj(dict(request.data)), indent=1, ensure_ascii=False, default=str)
     # The evidence cannot close its own fence, in any spelling a reader might take for the closing tag.
     # "\\/" is JSON for "/": the evidence still reads (and parses) as exactly what it was.
     evidence = _CLOSING_DATA_TAG.sub(lambda match: match.group(0).replace("/", "\\/"), evidence)
     return (
-        f"{request.task.strip()}\n\n{DATA_NOTICE}\n<data>\n{evidence}\n</data>\n\n"
+        f"{redact(request.task.strip())}\n\n{DATA_NOTICE}\n<data>\n{evidence}\n</data>\n\n"
         "Answer with one JSON object that matches this JSON schema, and nothing else:\n"
         f"{json.dumps(request.schema, indent=1)}"
     )

@@ -1,0 +1,355 @@
+"""Token shapes: secrets recognisable by their own form, wherever they stand (``ghp_...``,
+``AKIA...``, ``sk_live_...``, PEM private keys, JWTs).
+
+The formats are facts taken from public secret-scanning rule sets (gitleaks' rules, trufflehog's
+detectors): a literal prefix, a length, an alphabet. Each is written here as nevo's own regex.
+
+Speed: running ~120 regexes over a megabyte would cost ~60 ms. Instead, one pass collects the
+distinct runs of token characters that are long enough to be a token (code repeats identifiers:
+a megabyte has a few thousand distinct runs), and a dict lookup of each run's first characters
+says which prefixes occur at all (gitleaks' "keywords", applied per run). Only the shapes whose
+prefix occurs are then searched for, each regex starting with its literal so the engine's fast
+literal search finds candidates. A start-of-token check is a lookbehind placed after the literal
+(a leading lookbehind would disable that search).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from nevo.redact_patterns import Value, value_class
+
+_B = r"[A-Za-z0-9_\-]"  # the body characters of most tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    kind: str
+    prefix: str  # lowercase literal the token starts with (or holds, when `inner`)
+    regex: re.Pattern[str]
+    group: int = 0  # the part of the match that is secret
+    back: str = ""  # characters that belong to the token before the match (Q~, :AA, .atlasv1.)
+    back_max: int = 0
+    check: Callable[[str], bool] | None = None  # a last test of the secret part
+    inner: bool = False  # the prefix stands inside the token, not at its start
+
+
+def _random(secret: str) -> bool:
+    return value_class(secret) >= Value.RANDOM
+
+
+def _mixed_case(secret: str) -> bool:
+    body = secret[3:]
+    return any(c.isupper() for c in body) and any(c.islower() for c in body)
+
+
+def _shape(
+    kind: str,
+    prefix: str,
+    body: str,
+    *,
+    check: Callable[[str], bool] | None = None,
+    back: str = "",
+    back_max: int = 0,
+    inner: bool = False,
+    boundary: bool = True,
+) -> Shape:
+    """A token that starts with the literal `prefix` (case-sensitive), then `body`. Not preceded by
+    a token character, unless that character ends a backslash escape (\\n in JSON); with
+    `boundary`, not followed by one either."""
+    literal = re.escape(prefix)
+    start_check = "" if back else rf"(?<!(?<!\\){_B}{literal})"
+    # not followed by a body character: "-" counts only when the body may hold one (AKIA...--password)
+    end_check = (r"(?![A-Za-z0-9_\-])" if r"\-" in body else r"(?![A-Za-z0-9_])") if boundary else ""
+    regex = re.compile(literal + start_check + body + end_check)
+    return Shape(kind, prefix.lower(), regex, back=back, back_max=back_max, check=check, inner=inner)
+
+
+_ALNUM = "A-Za-z0-9"
+_HEX = "0-9a-f"
+_UD = "A-Z0-9"
+
+SHAPES: tuple[Shape, ...] = (
+    # --- cloud
+    *(_shape("aws-access-key-id", p, rf"[{_UD}]{{16}}") for p in ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
+    _shape("aws-bedrock-key", "ABSK", r"[A-Za-z0-9+/]{100,}+={0,2}", boundary=False),
+    _shape("gcp-api-key", "AIza", rf"{_B}{{35}}"),
+    _shape("google-oauth-client-secret", "GOCSPX-", rf"{_B}{{24,40}}+"),
+    _shape("google-oauth-token", "ya29.", rf"{_B}{{20,}}+"),
+    _shape("google-oauth-token", "1//0", rf"{_B}{{30,}}+"),
+    _shape(
+        "azure-client-secret",
+        "Q~",
+        r"(?<=[A-Za-z0-9_~.]{3}[0-9]Q~)[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~.\-])",
+        back=string.ascii_letters + string.digits + "_~.",
+        back_max=4,
+        inner=True,
+        boundary=False,
+    ),
+    _shape("alibaba-access-key-id", "LTAI", rf"[{_ALNUM}]{{20}}"),
+    *(_shape("digitalocean-token", p, rf"[{_HEX}]{{64}}") for p in ("dop_v1_", "doo_v1_", "dor_v1_")),
+    _shape("heroku-api-key", "HRKU-AA", rf"{_B}{{58}}"),
+    _shape("databricks-token", "dapi", rf"[{_HEX}]{{32}}(?:-[0-9])?"),
+    _shape("cloudflare-origin-ca-key", "v1.0-", rf"[{_HEX}]{{24}}-[{_HEX}]{{146}}"),
+    _shape("flyio-token", "fo1_", rf"{_B}{{43}}"),
+    _shape("flyio-token", "fm2_", r"[A-Za-z0-9+/]{100,}+={0,3}", boundary=False),
+    _shape("supabase-token", "sbp_", rf"[{_HEX}]{{40}}"),
+    *(
+        _shape("planetscale-token", p, r"[A-Za-z0-9_=.\-]{32,64}")
+        for p in ("pscale_tkn_", "pscale_pw_", "pscale_oauth_")
+    ),
+    _shape("tailscale-key", "tskey-", r"[a-z]+-[A-Za-z0-9_]{6,}+-[A-Za-z0-9_]{10,}+"),
+    _shape("pulumi-token", "pul-", rf"[{_HEX}]{{40}}"),
+    _shape(
+        "terraform-token",
+        ".atlasv1.",
+        r"(?<=[A-Za-z0-9]{14}\.atlasv1\.)[A-Za-z0-9_=\-]{60,70}",
+        back=string.ascii_letters + string.digits,
+        back_max=14,
+        inner=True,
+    ),
+    _shape("openshift-token", "sha256~", rf"{_B}{{43}}"),
+    _shape("dynatrace-token", "dt0c01.", rf"[{_ALNUM}]{{24}}\.[{_ALNUM}]{{64}}"),
+    _shape("grafana-token", "glc_", r"[A-Za-z0-9+/]{32,400}+={0,3}", boundary=False),
+    _shape("grafana-token", "glsa_", rf"[{_ALNUM}]{{32}}_[A-Fa-f0-9]{{8}}"),
+    _shape("grafana-token", "eyJrIjoi", r"[A-Za-z0-9]{70,400}+={0,3}", boundary=False),
+    *(_shape("newrelic-key", p, r"[A-Za-z0-9\-]{19,32}") for p in ("NRAK-", "NRJS-", "NRII-")),
+    *(_shape("sentry-token", p, r"[A-Za-z0-9+/=_]{40,}+", boundary=False) for p in ("sntryu_", "sntrys_")),
+    *(_shape("docker-hub-token", p, rf"{_B}{{27,32}}") for p in ("dckr_pat_", "dckr_oat_")),
+    _shape("scalingo-token", "tk-us-", rf"{_B}{{48}}"),
+    # --- secret managers
+    *(_shape("vault-token", p, rf"{_B}{{90,300}}+") for p in ("hvs.", "hvb.", "hvr.")),
+    _shape("vault-token", "s.", rf"[{_ALNUM}]{{24}}", check=_random),
+    _shape("1password-token", "ops_eyJ", r"[A-Za-z0-9+/]{200,}+={0,3}", boundary=False),
+    _shape(
+        "1password-secret-key",
+        "A3-",
+        rf"[{_UD}]{{6}}-(?:[{_UD}]{{11}}|[{_UD}]{{6}}-[{_UD}]{{5}})(?:-[{_UD}]{{5}}){{3}}",
+    ),
+    _shape("doppler-token", "dp.", r"(?:pt|st|ct|sa|scim|audit)\.(?:[a-z0-9\-_]{2,35}\.)?[A-Za-z0-9]{40,44}"),
+    _shape("age-secret-key", "AGE-SECRET-KEY-1", r"[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"),
+    # --- code hosting, CI and package registries
+    _shape("github-token", "gh", rf"[pousr]_[{_ALNUM}]{{36,255}}+"),
+    _shape("github-token", "github_pat_", r"[A-Za-z0-9_]{22,255}+"),
+    *(
+        _shape("gitlab-token", p, rf"{_B}{{20,}}+")
+        for p in ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glft-", "glimt-", "glagent-", "gloas-", "glffct-")
+    ),
+    _shape("gitlab-token", "glcbt-", rf"[{_ALNUM}]{{1,5}}_{_B}{{20,}}+"),
+    _shape("gitlab-token", "GR1348941", rf"{_B}{{20,}}+"),
+    _shape("bitbucket-token", "ATBB", r"[A-Za-z0-9_=.\-]{32,}+"),
+    _shape("atlassian-token", "ATATT3", r"[A-Za-z0-9_=\-]{180,}+"),
+    _shape("npm-token", "npm_", rf"[{_ALNUM}]{{36}}"),
+    _shape("pypi-token", "pypi-Ag", rf"{_B}{{40,}}+"),
+    _shape("rubygems-token", "rubygems_", rf"[{_HEX}]{{48}}"),
+    _shape("nuget-api-key", "oy2", r"[a-z0-9]{43}"),
+    _shape("clojars-token", "CLOJARS_", r"[a-z0-9]{60}"),
+    _shape("postman-api-key", "PMAK-", rf"[{_HEX}]{{24}}-[{_HEX}]{{34}}"),
+    _shape("linear-api-key", "lin_api_", rf"[{_ALNUM}]{{40}}"),
+    _shape("notion-token", "ntn_", rf"[0-9]{{11}}[{_ALNUM}]{{35}}"),
+    _shape("notion-token", "secret_", rf"[{_ALNUM}]{{43}}", check=_random),
+    _shape("figma-token", "figd_", rf"{_B}{{40,}}+"),
+    _shape("prefect-token", "pnu_", rf"[{_ALNUM}]{{36}}"),
+    _shape("readme-token", "rdme_", r"[a-z0-9]{70}"),
+    _shape("infracost-token", "ico-", rf"[{_ALNUM}]{{32}}"),
+    _shape("typeform-token", "tfp_", r"[A-Za-z0-9_=.\-]{59}"),
+    # --- messaging and mail
+    _shape("slack-token", "xox", rf"[abposre]-[{_ALNUM}\-]{{10,}}+"),
+    _shape("slack-token", "xoxe.xox", rf"[bp]-[{_ALNUM}\-]{{100,}}+"),
+    _shape("slack-token", "xapp-", rf"[0-9]-[{_ALNUM}\-]{{10,}}+"),
+    _shape(
+        "telegram-bot-token",
+        "AA",
+        rf"(?<=[0-9]{{5}}:AA){_B}{{33}}",
+        back="0123456789:",
+        back_max=11,
+    ),
+    _shape("twilio-key", "SK", rf"[{_HEX}]{{32}}"),
+    _shape("sendgrid-key", "SG.", rf"{_B}{{16,32}}\.{_B}{{30,50}}"),
+    _shape("mailgun-key", "key-", rf"[{_HEX}]{{32}}"),
+    _shape(
+        "mailchimp-key",
+        "-us",
+        r"(?<=[0-9a-f]{32}-us)[0-9]{1,2}",
+        back="0123456789abcdef",
+        back_max=32,
+        inner=True,
+    ),
+    _shape("sendinblue-key", "xkeysib-", rf"[{_HEX}]{{64}}-[{_ALNUM}]{{16}}"),
+    _shape("mailjet-key", "xsmtpsib-", rf"[{_HEX}]{{64}}-[{_ALNUM}]{{16}}"),
+    # --- payments and e-commerce
+    *(_shape("stripe-key", p, rf"(?:live|test|prod)_[{_ALNUM}]{{10,247}}+") for p in ("sk_", "rk_")),
+    _shape("stripe-key", "whsec_", rf"[{_ALNUM}]{{20,}}+"),
+    _shape("square-token", "EAAA", rf"{_B}{{22,60}}", check=_random),
+    *(_shape("square-token", p, rf"{_B}{{22,60}}") for p in ("sq0atp-", "sq0csp-", "sandbox-sq0csp-")),
+    _shape("braintree-token", "access_token$", rf"(?:production|sandbox)\$[a-z0-9]{{16}}\$[{_HEX}]{{32}}"),
+    _shape("razorpay-key", "rzp_", rf"(?:live|test)_[{_ALNUM}]{{14,}}+"),
+    _shape("flutterwave-key", "FLWSECK", rf"(?:_TEST)?-[{_HEX}]{{12,32}}(?:-X)?"),
+    _shape("shippo-token", "shippo_", rf"(?:live|test)_[{_HEX}]{{40}}"),
+    *(_shape("easypost-key", p, rf"[{_ALNUM}]{{54}}") for p in ("EZAK", "EZTK")),
+    _shape("duffel-token", "duffel_", r"(?:test|live)_[A-Za-z0-9_=\-]{43}"),
+    _shape("plaid-token", "access-", r"(?:sandbox|development|production)-[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}"),
+    *(_shape("shopify-token", p, r"[a-fA-F0-9]{32}") for p in ("shpat_", "shpca_", "shppa_", "shpss_")),
+    *(_shape("woocommerce-key", p, rf"[{_HEX}]{{40}}") for p in ("ck_", "cs_")),
+    _shape("ramp-key", "ramp_", rf"(?:id|sec)_[{_ALNUM}]{{40,48}}"),
+    # --- AI providers
+    _shape("anthropic-key", "sk-ant-", rf"(?:api|admin)[0-9]{{2}}-{_B}{{80,}}+"),
+    _shape("openai-key", "sk-", rf"{_B}{{20,}}+", check=_random),
+    _shape("groq-key", "gsk_", rf"[{_ALNUM}]{{52}}"),
+    _shape("replicate-token", "r8_", rf"[{_ALNUM}]{{37}}"),
+    _shape("huggingface-token", "hf_", r"[A-Za-z0-9]{30,}+", check=_mixed_case),
+    _shape("huggingface-token", "api_org_", r"[A-Za-z]{34}"),
+    _shape("perplexity-key", "pplx-", rf"[{_ALNUM}]{{48}}"),
+    _shape("langsmith-key", "lsv2_", rf"(?:pt|sk)_[{_HEX}]{{32}}_[{_HEX}]{{10}}"),
+    _shape("pinecone-key", "pcsk_", rf"[{_ALNUM}]{{5,6}}_[{_ALNUM}]{{63}}"),
+    # --- generic
+    _shape("jwt", "eyJ", rf"{_B}{{8,}}+\.eyJ{_B}{{8,}}+\.{_B}*+", boundary=False),
+)
+
+# Shapes found by a fixed string anywhere in the text rather than by a run's prefix.
+MIN_TOKEN_RUN = _MIN_RUN = 20  # the shortest token of the table (AKIA + 16, sk_live_ + 12)
+# Runs of token characters, on the lowercased text. The lookbehind keeps the engine from trying
+# again at every position inside a short word.
+_RUN_RE = re.compile(r"(?<![a-z0-9_\-.~$+/=])[a-z0-9_\-.~$+/=]{%d,}+" % (_MIN_RUN,))  # noqa: UP031
+_PIECE_RE = re.compile(r"[/=]+")
+# Prefixes indexed by their first two characters: one dict lookup per run start.
+_BY_FIRST_TWO: dict[str, list[tuple[str, int]]] = {}
+_INNER: list[tuple[str, int]] = []
+for _index, _s in enumerate(SHAPES):
+    if _s.inner:
+        _INNER.append((_s.prefix, _index))
+    else:
+        _BY_FIRST_TWO.setdefault(_s.prefix[:2], []).append((_s.prefix, _index))
+
+
+def _candidate_shapes(text: str, lowered: str) -> list[Shape]:
+    """The shapes whose prefix starts (or, for inner ones, stands in) a long run of the text, in
+    table order (so that a specific shape, sk-ant-, wins over a general one, sk-)."""
+    found = {index for prefix, index in _INNER if prefix in lowered}
+    by_first_two = _BY_FIRST_TWO
+    for run in set(_RUN_RE.findall(lowered)):
+        if "/" in run or "=" in run:  # a token after a slash or an equals sign: key=ghp_..., /sk_live_...
+            starts = [run, *_PIECE_RE.split(run)[1:]]
+        elif run[0] in _ESCAPE_LETTERS:  # \\nghp_... in JSON: the n ends an escape
+            starts = [run, run[1:]]
+        else:
+            prefixes = by_first_two.get(run[:2])
+            if prefixes is not None:
+                found.update(index for prefix, index in prefixes if run.startswith(prefix))
+            continue
+        for start in starts:
+            for begin in (start, start[1:]) if start[:1] in _ESCAPE_LETTERS else (start,):
+                prefixes = by_first_two.get(begin[:2])
+                if prefixes is not None:
+                    found.update(index for prefix, index in prefixes if begin.startswith(prefix))
+    if not found:
+        return []
+    return [SHAPES[index] for index in sorted(found)]
+
+
+_ESCAPE_LETTERS = frozenset("ntr")
+
+
+def shape_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, kind) of every token shape in `text` (`lowered`: its ASCII-lowercased copy)."""
+    for shape in _candidate_shapes(text, lowered):
+        for match in shape.regex.finditer(text):
+            start, end = match.span(shape.group)
+            if shape.back:
+                limit = max(0, start - shape.back_max)
+                while start > limit and text[start - 1] in shape.back:
+                    start -= 1
+            if shape.check is not None and not shape.check(text[start:end]):
+                continue
+            yield start, end, shape.kind
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets announced by a fixed string: private keys, webhooks, signatures, cookies
+
+PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}?PRIVATE KEY(?: BLOCK)?-----")
+PEM_END_LITERAL = "-----END "
+PEM_MAX_BODY = 64 * 1024
+# An unterminated key (truncated output) is redacted as far as its base64 body goes.
+PEM_BODY_RE = re.compile(r"(?:(?:Proc-Type|DEK-Info|Comment|Version):[^\n\\]*+|[A-Za-z0-9+/=\s]|\\[nr])*+")
+_PUTTY_RE = re.compile(r"Private-Lines: *+[0-9]++\s*+((?:[A-Za-z0-9+/=]++(?:\s|\\n)*+)++)")
+
+# (literal that must occur, regex, group, kind)
+_ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str], ...] = (
+    (
+        "hooks.slack.com/",
+        re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,}+)"),
+        1,
+        "slack-webhook",
+    ),
+    ("/api/webhooks/", re.compile(r"/api/webhooks/([0-9]{5,}+/[A-Za-z0-9_\-]{20,}+)"), 1, "discord-webhook"),
+    ("webhook.office.com/", re.compile(r"webhook\.office\.com/webhookb2/([A-Za-z0-9@/\-]{40,}+)"), 1, "teams-webhook"),
+    (
+        "Key=",
+        re.compile(r"Key=(?:(?<=AccountKey=)|(?<=SharedAccessKey=))([^;\s\"'<>\\\[]{8,}+)"),
+        1,
+        "azure-account-key",
+    ),
+    ("sig=", re.compile(r"sig=(?<=[?&]sig=)([^&\s\"'<>\\]{10,}+)"), 1, "azure-sas-signature"),
+    ("X-Amz-", re.compile(r"X-Amz-(?:Signature|Security-Token)=([^&\s\"'<>\\]{16,}+)"), 1, "aws-signature"),
+    ("Private-Lines:", _PUTTY_RE, 1, "private-key"),
+)
+
+
+def announced_findings(text: str) -> Iterator[tuple[int, int, str]]:
+    hooks = "hook" in text
+    for literal, regex, group, kind in _ANNOUNCED:
+        if (hooks or "hook" not in literal) and literal in text:
+            for match in regex.finditer(text):
+                if value_class(match.group(group)) > Value.PLACEHOLDER:  # sig=REDACTED, AccountKey=...
+                    yield match.start(group), match.end(group), kind
+    if "PRIVATE KEY" in text:
+        yield from _pem_findings(text)
+
+
+def _pem_findings(text: str) -> Iterator[tuple[int, int, str]]:
+    covered_until = 0
+    next_end = -2  # cached position of the next "-----END " (-1: none left); keeps this linear
+    for begin in PEM_BEGIN_RE.finditer(text):
+        if begin.start() < covered_until:
+            continue
+        body_start = begin.end()
+        if next_end != -1 and next_end < body_start:
+            next_end = text.find(PEM_END_LITERAL, body_start)
+        if next_end != -1 and next_end - body_start <= PEM_MAX_BODY:
+            body_end = next_end
+        else:
+            body_match = PEM_BODY_RE.match(text, body_start)
+            body_end = body_match.end() if body_match else body_start
+        start, end = strip_span(text, body_start, body_end)
+        covered_until = body_end
+        if start < end and _is_key_body(text[start:end]):
+            yield start, end, "private-key"
+
+
+def _is_key_body(body: str) -> bool:
+    """Base64 with some variety, not a placeholder (XXXX..., "..."): a real key, a test key too."""
+    sample = body[:400]
+    return len(body) >= 32 and len(set(sample)) >= 16
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) past whitespace and literal \\n escapes at both ends."""
+    while start < end:
+        if text[start].isspace():
+            start += 1
+        elif text.startswith(("\\n", "\\r"), start) and start + 2 <= end:
+            start += 2
+        else:
+            break
+    while end > start:
+        if text[end - 1].isspace():
+            end -= 1
+        elif end - 2 >= start and text[end - 2] == "\\" and text[end - 1] in "nr":
+            end -= 2
+        else:
+            break
+    return start, end
