@@ -8,8 +8,8 @@ A trigger that cannot be read is moved to ``.nevo/rejected/`` with ``<name>.reas
 
 At Stop / SubagentStop / SessionEnd / PreCompact the session transcript is read from where the last
 read stopped (offsets live in the database, in the same transaction): failures that fire no hook
-(Edit's "String to replace not found") become occurrences, and a later successful call that plausibly
-fixes a failure is stored as the incident's recovery (that reading is in :mod:`nevo.monitor_transcripts`).
+(Edit's "String to replace not found") become occurrences, and what each failure taught is judged once
+(:mod:`nevo.lesson`) and stored (that reading is in :mod:`nevo.monitor_transcripts`).
 A SessionEnd also hands the transcript to the memory journal; new incidents go to the analyst when
 ``monitor.analyze_on_new`` is set.
 """
@@ -35,7 +35,7 @@ from nevo.fingerprint import Fingerprint, fingerprint
 from nevo.monitor_transcripts import ABANDONED_CALL_SECONDS as ABANDONED_CALL_SECONDS  # re-exported: it was here
 from nevo.monitor_transcripts import MAX_BETWEEN as MAX_BETWEEN  # re-exported
 from nevo.monitor_transcripts import NOT_A_FAILURE as NOT_A_FAILURE  # re-exported
-from nevo.monitor_transcripts import TranscriptScanning
+from nevo.monitor_transcripts import record_findings, scan_transcript
 from nevo.redact import redact, redact_obj
 from nevo.reports import write_due_reports
 from nevo.triggers import (
@@ -88,7 +88,7 @@ class RunResult:
         return dict(self.__dict__)
 
 
-class Monitor(TranscriptScanning):
+class Monitor:
     """Processes a workspace's triggers with one database connection (reuse it across passes)."""
 
     def __init__(
@@ -222,8 +222,28 @@ class Monitor(TranscriptScanning):
                 _text(payload.get("transcript_path")) if event != "SubagentStop" else ""
             )
             if transcript:
-                final = event == "SessionEnd"  # no call still open at the end of a session will ever answer
-                self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result, final=final)
+                final = event in ("SessionEnd", "SubagentStop")  # no call still open there will ever answer
+                agent = _text(payload.get("agent_type")) if event == "SubagentStop" else ""
+                root = str(self.workspace.root)
+                found = scan_transcript(
+                    self.db, Path(transcript).expanduser(), session_id, cwd, at, root=root, final=final, agent=agent
+                )
+                if found is not None:
+                    result.transcripts_read += 1
+                    for f in found.failures:
+                        self._count(
+                            f.tool,
+                            f.input,
+                            f.error,
+                            f.cwd,
+                            key=f.key,
+                            session_id=f.session_id,
+                            tool_use_id=f.tool_use_id,
+                            at=f.at,
+                            source="transcript",
+                            result=result,
+                        )
+                    result.recoveries += record_findings(self.db, found, iso(self.clock()))
             if event == "SessionEnd":
                 result.sessions_ended += 1
                 if transcript:
