@@ -21,6 +21,7 @@ decides again.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -475,7 +476,9 @@ def _guard(
         )
     if _secret(theirs.text) or harm.classify(theirs.text):
         return None
-    alone = actions("Bash", {"command": theirs.text}, failed.cwd or root, root)
+    # In place of the failed segment (where the failed call's `cd` left it), the fix's segment must do the same.
+    here = posixpath.join(root, mine.folder) if root and not mine.folder.startswith("/") else mine.folder
+    alone = actions("Bash", {"command": theirs.text}, here, root)
     if len(alone) == 1 and alone[0].folder == theirs.folder and len(_actions_of(fix, root)) == 1:
         return GuardSpec("Bash", match, "rewrite", theirs.text, cause)
     return GuardSpec("Bash", match, "deny", _command_of(fix), cause)  # it needs a `cd` first: say so, never rewrite

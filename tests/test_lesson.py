@@ -87,6 +87,16 @@ def test_a_guard_never_holds_a_segment_the_failed_call_did_not_have() -> None:
     assert appended.kind == "lesson" and appended.guard is None  # the install is not the failed call's
     cd = judge(failed, [bash("cd web && npm run build")], root="/w")
     assert cd.guard is not None and cd.guard.action == "deny" and cd.guard.match == "npm run build"
+    both_in_web = judge(
+        bash("cd web && npm run biuld", 'npm error Missing script: "biuld"', ok=False),
+        [bash("cd web && npm run build")],
+        root="/w",
+    )
+    assert both_in_web.guard is not None and (both_in_web.guard.match, both_in_web.guard.fix) == (
+        "npm run biuld",
+        "npm run build",
+    )
+    assert both_in_web.guard.cause.where == "web"
     plain = judge(failed, [bash("npm --prefix web run build")], root="/w")
     assert plain.guard is not None and (plain.guard.action, plain.guard.fix) == (
         "rewrite",
