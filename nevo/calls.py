@@ -71,6 +71,7 @@ class Action:
     verb: str = ""
     targets: tuple[str, ...] = ()
     folder: str = "."
+    stage: str = "."  # the folder the segment starts in (after any `cd`), before its own -C/--prefix
     env: tuple[str, ...] = ()  # NAME=value set in front of it
     runner: str = ""  # how it is run: npx, python3 -m, bash, .venv/bin/python, uv run
     options: tuple[str, ...] = ()
@@ -194,7 +195,7 @@ def _segment_action(segment: Segment, folder: str, exported: tuple[str, ...], ro
         else:
             break
         name = program_name(program)
-    base: dict[str, Any] = {"tool": "Bash", "folder": folder, "env": env, "text": segment.text}
+    base: dict[str, Any] = {"tool": "Bash", "folder": folder, "stage": folder, "env": env, "text": segment.text}
     if _PYTHON.match(name) or _PYTHON.match(posixpath.basename(program)) or re.search(r"/python3?$", program):
         return _python(program, args, runner, base, root)
     installed = program.startswith(("/", "~")) and posixpath.basename(posixpath.dirname(program)) in ("bin", "sbin")
@@ -329,7 +330,7 @@ def _make(args: list[str], runner: str, base: dict[str, Any], root: str) -> Acti
         else:
             targets.append(arg)
         index += 1
-    look = any(o in ("-n", "-p", "--dry-run", "--just-print", "-q", "--question") for o in options)
+    look = any(o in ("-p", "-q", "--question", "--print-data-base") for o in options)  # -n: a dry run of the same
     base = {**base, "folder": folder}
     return Action(
         intent="look" if look else "run",

@@ -106,12 +106,12 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             "env",
             rf"(?:environment variable|env var) {_Q}([A-Z][A-Z0-9_]+){_E} (?:is )?(?:not set|missing)",
         ),
+        ("unknown-option", "env", r"(?:invalid|illegal) option -- '?(\w)'?"),
         (
             "unknown-option",
             "env",
             rf"(?:unknown|unrecognized|invalid|illegal|unexpected) (?:option|argument|flag)[:\s]+{_Q}([^\s'`’]+)",
         ),
-        ("unknown-option", "env", r"(?:invalid|illegal) option -- '?(\w)'?"),
         ("unknown-command", "env", rf"(?:unknown|invalid) (?:command|subcommand)[:\s]+{_Q}([^\s'`’]+)"),
         ("missing-path", "env", rf"can't open file {_Q}([^'`’]+){_E}: \[Errno 2\]"),
         (

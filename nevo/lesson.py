@@ -375,6 +375,8 @@ def _lesson(
     why = _why(diagnosis, failed, root, relation.failed if relation else None)
     if fix_kind == "prepare":
         steps = " and ".join(f"`{_shown(p, root)}`" for p in prepare[-2:])
+        if why == "it fails here":
+            return f"Run {steps} before `{did}`: `{did}` fails here until it has run."
         return f"Run {steps} before `{did}`: without it, {why}."
     assert fix is not None
     return f"Use `{_fix_text(fix, root)}`, not `{did}`: {why}."
@@ -477,7 +479,7 @@ def _guard(
     if _secret(theirs.text) or harm.classify(theirs.text):
         return None
     # In place of the failed segment (where the failed call's `cd` left it), the fix's segment must do the same.
-    here = posixpath.join(root, mine.folder) if root and not mine.folder.startswith("/") else mine.folder
+    here = posixpath.join(root, mine.stage) if root and not mine.stage.startswith("/") else mine.stage
     alone = actions("Bash", {"command": theirs.text}, here, root)
     if len(alone) == 1 and alone[0].folder == theirs.folder and len(_actions_of(fix, root)) == 1:
         return GuardSpec("Bash", match, "rewrite", theirs.text, cause)

@@ -208,7 +208,7 @@ def _same_script(a: str, b: str) -> bool:
 def _relate_files(failed: Action, later: Action) -> Relation:
     if failed.intent != later.intent or not failed.targets or not later.targets:
         return NONE
-    a, b = failed.targets[0], later.targets[0]
+    a, b = _path_target(failed), _path_target(later)
     if failed.intent == "search" and failed.options[:1] != later.options[:1] and failed.tool == later.tool:
         return NONE  # another pattern: another search
     wider = failed.intent in ("list", "search") and (b == "." or a.startswith(b.rstrip("/") + "/"))
@@ -225,6 +225,15 @@ def _relate_files(failed: Action, later: Action) -> Relation:
         changed = ("options",) if failed.options != later.options else ()
         return Relation("how" if changed or tool_changed else "same", failed, later, changed)
     return Relation("word", failed, later, ("word",), (a, b))
+
+
+def _path_target(action: Action) -> str:
+    """The path a file action names: a file tool's path, or for ``stat -c %s x``/``head -20 x`` the last
+    argument that looks like a path, not a format or a count."""
+    if action.tool != "Bash" or len(action.targets) == 1:
+        return action.targets[0]
+    paths = [t for t in action.targets if "/" in t or re.search(r"\.\w{1,8}$", t)]
+    return paths[-1] if paths else action.targets[-1]
 
 
 def normalise_command(command: str) -> str:
