@@ -296,6 +296,7 @@ def _path_entry(workspace: Workspace, rule: Rule, spec: GuardSpec, proof: tuple[
     fix = _workspace_path(workspace, spec.fix) if spec.fix else ""
     if fix == match:
         raise GuardError("its fix names the same path as its match")
+    # The file's name: in the payload however the call spells the path (absolute, `./`, from a subfolder).
     needle = _needle((PurePosixPath(match).name,))
     reason = f"nevo {rule.id}: `{match}` does not exist here"
     reason += f"; the one that does is `{fix}`." if fix else "."

@@ -117,6 +117,7 @@ class _Reader:
         self.steps = 0
         self.depth = 0
         self.heredocs: list[tuple[str, bool]] = []
+        self.pushed: list[str | None] = []  # pushd's stack
         self.start_folder = folder
 
     def read(self) -> list[Segment]:
@@ -196,7 +197,7 @@ class _Reader:
             self.out.append(segment)
         if not self.s.startswith(_MAY_CD, tokens[0].start):
             return folder  # the common case, decided without splitting the segment into words
-        return _after_cd(segment)
+        return _after_cd(segment, self.pushed)
 
     # -- words --------------------------------------------------------------------------------------
     def _run(self, pos: int, tokens: list[Token], folder: str | None, keep: bool) -> int:
@@ -373,8 +374,9 @@ def _unquote(word: str) -> str:
     return word.replace("'", "").replace('"', "").replace("\\", "")
 
 
-def _after_cd(segment: Segment) -> str | None:
-    """The folder after this segment: changed by `cd DIR` / `pushd DIR`, unknown after one we cannot follow."""
+def _after_cd(segment: Segment, pushed: list[str | None]) -> str | None:
+    """The folder after this segment: changed by `cd DIR`, `pushd DIR` and `popd`; unknown after one that
+    cannot be followed."""
     folder, opener, closer = segment.folder, segment.opener, segment.closer
     words = [t for t in segment.tokens(8) if t.kind == WORD]
     index = 0
@@ -382,11 +384,15 @@ def _after_cd(segment: Segment) -> str | None:
         index += 1
     if index >= len(words) or words[index].text not in ("cd", "pushd", "popd"):
         return folder
-    args = words[index + 1 :]
-    if words[index].text == "popd" or folder is None or opener in ("|", "|&") or closer in ("|", "|&", "&"):
-        return None
-    if len(args) != 1 or not args[0].plain or args[0].text.startswith(("-", "~")):
+    program, args = words[index].text, words[index + 1 :]
+    if opener in ("|", "|&") or closer in ("|", "|&", "&"):
+        return None  # in a pipeline or in the background: a subshell, or not; do not guess
+    if program == "popd":
+        return pushed.pop() if pushed and not args else None
+    if folder is None or len(args) != 1 or not args[0].plain or args[0].text.startswith(("-", "+", "~")):
         return None  # `cd`, `cd -`, `cd $X`, `cd "a b"`, `cd ~`: not followed
+    if program == "pushd":
+        pushed.append(folder)
     return os.path.normpath(os.path.join(folder, args[0].text))
 
 

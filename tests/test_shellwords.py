@@ -144,7 +144,9 @@ def test_an_assignment_written_in_the_match_must_be_on_the_call() -> None:
         ('cd "my dir" && make', ["/w", None]),
         ("cd ~/x && make", ["/w", None]),
         ("cd web | make", ["/w", None]),
-        ("pushd web && make && popd && make", ["/w", "/w/web", "/w/web", None]),
+        ("pushd web && make && popd && make", ["/w", "/w/web", "/w/web", "/w"]),
+        ("pushd web; pushd api; popd; make; popd; make", ["/w", "/w/web", "/w/web/api", "/w/web", "/w/web", "/w"]),
+        ("popd; make", ["/w", None]),
         ("x=$(cd web && pwd) && make", ["/w", "/w/web", "/w", "/w"]),  # the inner ones first
         ("if cd web; then make; fi", ["/w", "/w/web", "/w/web"]),
     ],
