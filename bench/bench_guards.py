@@ -123,13 +123,22 @@ def bench_hook(runs: int) -> dict[str, dict[str, float]]:
             ),
             "1 MB command (rewrite)": (holds, payload(holds, "Bash", {"command": big}), True),
         }
-        series: dict[str, list[float]] = {name: [] for name in cases}
+        # What no hook can go below on this machine now: a shell, and the interpreter with what it imports.
+        floors = {
+            "floor: sh -c :": ["/bin/sh", "-c", ":"],
+            "floor: python3 -S -E, import json, re": [sys.executable, "-S", "-E", "-c", "import json, re"],
+        }
+        series: dict[str, list[float]] = {name: [] for name in [*cases, *floors]}
         for _ in range(runs):
             for name, (ws, data, acts) in cases.items():
                 elapsed, out = timed(ws, data)
                 assert bool(out.strip()) is acts, (name, out[:200])
                 series[name].append(elapsed)
-        sizes = {name: len(data) for name, (_, data, _) in cases.items()}
+            for name, command in floors.items():
+                started = time.perf_counter()
+                subprocess.run(command, check=True)
+                series[name].append((time.perf_counter() - started) * 1000)
+        sizes = {name: len(data) for name, (_, data, _) in cases.items()} | dict.fromkeys(floors, 0)
     return {
         name: {
             "median_ms": round(statistics.median(values), 2),

@@ -1,4 +1,5 @@
-"""nevo guard, the exact check behind hooks/guard (run as `python3 -S -E guard.py .nevo/guards.json`).
+"""nevo guard, the exact check behind hooks/guard (which imports it and calls ``main``; it also runs as
+`python3 -S -E guard.py .nevo/guards.json`).
 
 Only json, os and re are imported (here and in shellwords.py and causes.py beside it, copies of nevo's
 own modules), so the interpreter starts fast. Reads the PreToolUse payload on stdin and prints the hook
@@ -264,16 +265,18 @@ def clip(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def main() -> int:
+def main(table_path: str | None = None) -> int:
+    """Decide on the payload on stdin with the table at ``table_path`` (default: the first argument)."""
     try:
+        table_path = table_path or sys.argv[1]
         raw = sys.stdin.buffer.read(MAX_PAYLOAD + 1)
         if len(raw) > MAX_PAYLOAD:
             return 0
         payload = json.loads(raw)
-        data = causes.read_regular(sys.argv[1], MAX_TABLE)
+        data = causes.read_regular(table_path, MAX_TABLE)
         if not isinstance(payload, dict) or data is None:
             return 0
-        root = os.path.dirname(os.path.dirname(os.path.abspath(sys.argv[1])))  # <root>/.nevo/guards.json
+        root = os.path.dirname(os.path.dirname(os.path.abspath(table_path)))  # <root>/.nevo/guards.json
         decision, events = decide(payload, json.loads(data), root)
     except Exception:  # a guard must never block the agent: no output, the call proceeds
         return 0

@@ -428,3 +428,23 @@ def test_python_starts_only_when_a_needle_is_in_the_payload(installed: Workspace
     assert not marker.exists()
     assert rewritten(bash(installed, "npm run build")) == FIX
     assert marker.read_text() == "started\n"
+
+
+def test_the_hook_never_imports_from_the_project(installed: Workspace, tmp_path: Path) -> None:
+    """The project is the hook's working folder: a guard.py, causes.py or json.py there must not run."""
+    npm(installed.root)
+    guarded(installed)
+    marker = tmp_path / "imported"
+    for name in ("guard.py", "causes.py", "shellwords.py", "json.py", "os.py"):
+        (installed.root / name).write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    payload = {"tool_name": "Bash", "tool_input": {"command": "npm run build"}, "cwd": str(installed.root)}
+    done = subprocess.run(
+        [str(installed.hooks_dir / "guard")],
+        input=json.dumps(payload),
+        cwd=installed.root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert rewritten(json.loads(done.stdout)) == FIX
+    assert not marker.exists()
