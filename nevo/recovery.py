@@ -160,7 +160,9 @@ def _compare_targets(a: Action, b: Action) -> tuple[str, tuple[str, str]]:
     if a.family == "script" and first and second:
         if not _same_script(first[0], second[0]) and not similar(first[0], second[0]):
             return "none", ("", "")
-        renamed = not _same_script(first[0], second[0])
+        # Another path to the script is the word that was wrong (`sh build.sh` -> `sh scripts/build.sh`), even
+        # when it names the same file from deeper; only the very same path is the same script.
+        renamed = first[0].removeprefix("./") != second[0].removeprefix("./")
         rest_a, rest_b = first[1:], second[1:]
         alike = len(rest_a) == len(rest_b) and all(
             similar(x, y) or only_plans(x, y) for x, y in zip(rest_a, rest_b, strict=True)

@@ -229,3 +229,13 @@ def test_judging_a_session_is_fast_enough_for_the_monitor() -> None:
         replay(record)
     warm = calls._actions.cache_info()
     assert warm.misses == cold.misses and warm.hits > cold.hits
+
+
+def test_a_script_named_from_another_folder_is_the_word_that_was_wrong() -> None:
+    """`sh build.sh` fails (the script is in scripts/), `sh scripts/build.sh` works: the same runner on the
+    same file name from another folder is a fix, not the same call again (nevo demo's own mistake)."""
+    failed = Call("Bash", {"command": "sh build.sh"}, False, "Exit code 2\nsh: 0: cannot open build.sh: No such file")
+    verdict = judge(failed, [Call("Bash", {"command": "sh scripts/build.sh"}, True, "build ok")])
+    assert verdict.kind == "lesson" and verdict.fix == "sh scripts/build.sh", verdict.reason
+    assert verdict.guard is not None and verdict.guard.match == "sh build.sh"
+    assert verdict.guard.fix == "sh scripts/build.sh" and verdict.cause is not None
