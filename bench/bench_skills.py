@@ -3,14 +3,17 @@
 Real skills are read at run time from repositories fetched under /work/.mirror (never copied into nevo):
 - tuning part: anthropics/skills, anthropics/claude-code (its plugins' skills), obra/superpowers,
   vercel-labs/agent-skills, openai/skills;
-- held-out part: trailofbits/skills and getsentry/skills (two whole repositories, evaluated only at the end).
+- held-out part: trailofbits/skills and getsentry/skills (two whole repositories, evaluated only at the end);
+- second held-out part: UiPath/skills and hashicorp/agent-skills (fetched after the first held-out evaluation
+  led to fixes; evaluated once, after them).
 Unsafe skills are nevo's own writing: tests/data/unsafe_skills_tune.yaml (tuning) and
-bench/data/unsafe_skills_holdout.yaml (held-out, written apart with other phrasings).
+bench/data/unsafe_skills_holdout.yaml (held-out, written apart with other phrasings) and
+bench/data/unsafe_skills_holdout2.yaml (second held-out, written before the fixes the first one led to).
 
 Figures per part: real skills accepted (valid: no error) out of all, with every refusal and its errors; unsafe
 skills refused for what they do (an unsafe or secret error) out of all, with every miss.
 
-Run: python bench/bench_skills.py [--part tune|holdout|all] [--mirror /work/.mirror]. Prints JSON.
+Run: python bench/bench_skills.py [--part tune|holdout|holdout2|all] [--mirror /work/.mirror]. Prints JSON.
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ PARTS: dict[str, dict[str, Any]] = {
     "holdout": {
         "repos": {"trailofbits+skills": None, "getsentry+skills": None},
         "unsafe": ROOT / "bench" / "data" / "unsafe_skills_holdout.yaml",
+    },
+    # Fetched and written after the first held-out evaluation (which led to fixes, so it is no longer blind);
+    # evaluated once, after those fixes.
+    "holdout2": {
+        "repos": {"UiPath+skills": None, "hashicorp+agent-skills": None},
+        "unsafe": ROOT / "bench" / "data" / "unsafe_skills_holdout2.yaml",
     },
 }
 
@@ -108,7 +117,7 @@ def unsafe_skills(path: Path, scratch: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", choices=["tune", "holdout", "all"], default="tune")
+    parser.add_argument("--part", choices=["tune", "holdout", "holdout2", "all"], default="tune")
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     args = parser.parse_args()
     parts = list(PARTS) if args.part == "all" else [args.part]

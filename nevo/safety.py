@@ -164,7 +164,7 @@ def scan(text: str, *, context: str = RULE) -> list[SafetyFinding]:
 
 
 def _scan_skill(text: str) -> list[SafetyFinding]:
-    from nevo.safety_skill import SKILL_PATTERNS, SKILL_SENSES, flow_findings
+    from nevo.safety_skill import ATTACK_CONTEXT, SKILL_PATTERNS, SKILL_SENSES, context_of, flow_findings
 
     findings: list[SafetyFinding] = []
     seen: set[str] = set()
@@ -172,15 +172,20 @@ def _scan_skill(text: str) -> list[SafetyFinding]:
         if kind in seen:
             continue
         for match in pattern.finditer(text):
-            if _governed(text, match.start(), SKILL_SENSES):
+            start = match.start() + len(_LEAD.match(match.group(0)).group(0))  # the verb, not ", then "
+            if "order" in pattern.groupindex and match.group("order") and _on_comment_line(text, start):
+                continue  # "# not configured, skip hook": a script's comment says what the code does
+            if _governed(text, start, SKILL_SENSES):
                 continue
             if kind == "prompt-injection" and text[max(0, match.start() - 1) : match.start()] in ('"', "“"):
                 continue  # a quoted phrase: the skill names the words ("avoid 'ignore what the user said'")
+            if ATTACK_CONTEXT.search(context_of(text, match.start())):
+                continue  # an example of an attack in a skill about finding them
             findings.append(SafetyFinding(kind, _excerpt(text, match.start(), match.end())))
             seen.add(kind)
             break
     for kind, start, end in flow_findings(text):
-        if kind not in seen:
+        if kind not in seen and not ATTACK_CONTEXT.search(text[start:end]):
             findings.append(SafetyFinding(kind, _excerpt(text, start, end)))
             seen.add(kind)
     return findings
@@ -198,7 +203,15 @@ def _governed(text: str, start: int, senses: re.Pattern[str]) -> bool:
     return bool(named) and not _CLAUSE_BREAK.search(window[named[-1] :])
 
 
-_CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\b(?:then|and|but|so)\b", re.IGNORECASE)
+_LEAD = re.compile(r"[\s.:;!?,*-]*(?:\d+\.\s*)?(?:(?:then|first|and|just|simply)\s+)?", re.IGNORECASE)
+
+
+def _on_comment_line(text: str, start: int) -> bool:
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    return re.search(r"(?:^|\s)(?:#|//)\s", line) is not None
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:.!?]\s|\b(?:then|and|but|so)\b", re.IGNORECASE)
 
 
 def _excerpt(text: str, start: int, end: int) -> str:

@@ -57,6 +57,11 @@ _UPLOAD_FLAG = (
     r"(?:\s-F\s*[\"']?\w*=@|--form\s+[\"']?\w*=@|--data(?:-binary)?[=\s]\s*@|\s-d\s*@|\s-T\s|--upload-file\b)"
 )
 _USER = r"(?:the\s+)?(?:user|person|human|operator|developer)(?:'s|s')?"
+# "user input", "user-supplied data": what an application's users send, not the person at the keyboard
+_NOT_THE_PERSON = (
+    r"\s*(?:-|interface|agent|id|ids|name|names|data|inputs?|supplied|provided|controlled|generated|content"
+    r"|accounts?|records?|table|sessions?|roles?|permissions?|privileges?)"
+)
 
 SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -84,11 +89,11 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|homedir\(\)\s*,\s*[\"']{_CRED_PATH}|getenv\(\s*[\"']HOME[\"']\s*\)[^\n]{{0,40}}[\"']/?{_CRED_PATH}"
             # the whole environment
             # (a filter for one service's settings, `printenv | grep -i vercel`, is not a dump)
-            r"|(?-i:(?:\bprintenv|(?:^[ \t]*|`|\$\(|[;&|][ \t]*|\brun[ \t]+`?)env)[ \t]*(?:$|[>;&)`'\"]"
+            r"|(?-i:(?:\bprintenv|(?:^[ \t]*|(?<!``)`|\$\(|[;&|][ \t]*|\brun[ \t]+`?)env)[ \t]*(?:$|[>;&)`'\"]"
             r"|\|(?![ \t]*(?:grep|rg)[ \t]+(?:-\w+[ \t]+)*[\"']?\w*[\"']?[ \t]*(?:$|[|`)]))"
             r"|\|[ \t]*(?:grep|rg)[^\n|]{0,40}(?i:token|secret|key|pass|auth|cred)))"
             r"|\b(?:json\.dumps|print|str|repr|yaml\.dump|pprint)\(\s*os\.environ\s*[),]"
-            r"|JSON\.stringify\(\s*process\.env\s*[),]|/proc/[^/\s]+/environ\b"
+            r"|JSON\.stringify\(\s*process\.env\s*[),]|/proc/(?:[^/\s]+|\$\([^)\n]*\))/environ\b"
             # the cloud metadata service, the keychain, browser credential stores
             r"|169\.254\.169\.254|metadata\.google\.internal"
             r"|\bsecurity\s+(?:find|dump)-(?:generic-|internet-)?(?:password|keychain)|\bsecret-tool\s+lookup"
@@ -101,15 +106,15 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bgit\s+(?:-c\s+core\.hookspath\s*=|config\s+(?:--(?:global|local|system|worktree)\s+)?"
             r"core\.hookspath\s+(?!--)\S)|\bset\s+`?core\.hookspath\b"
-            r"|\bgit\s+(?:commit|push|merge|am|rebase|cherry-pick|revert)\b[^\n|;&]{0,400}?--no-verify\b"
-            r"|\bgit\s+commit\b[^\n|;&]{0,400}?\s-[a-zA-Z]*n[a-zA-Z]*\b|--no-verify\b"
+            r"|\bgit\s+(?:commit|push|merge|am|rebase|cherry-pick|revert)\b[^\n|;&]{0,400}?--no-verify(?![\w-])"
+            r"|\bgit\s+commit\b[^\n|;&]{0,400}?\s-[a-zA-Z]*n[a-zA-Z]*\b|--no-verify(?![\w-])"
             r"|\bdisableAllHooks\b[\"'`]?\s*[:=]\s*true|\bset\s+`?disableAllHooks\b"
             r"|(?-i:\bHUSKY=0\b|\bHUSKY_SKIP_HOOKS=|(?<![\w-])SKIP=[\w,-])"
             r"|\b(?:rm|mv|unlink|truncate|delete|remove|rename|move|chmod\s+(?:-\w+\s+)*(?:[ugoa]*-x|0?[0-7]?[0246][0246][0246]))\b"
             r"[^\n]{0,60}?\.git/hooks"
             r"|\bnevo\s+uninstall\b|\brm\s+(?:-\w+\s+)*[^\n]{0,100}?\.nevo\b"
             # removing (not editing: a skill may add a hook) Claude Code's settings, hooks, rules
-            r"|\b(?:rm|mv|move|moving|delete|deleting|remove|removing|rename|renaming|wipe|wiping|empty|emptying"
+            r"|\b(?:rm|mv|move|moving|delete|deleting|remove|removing|rename|renaming|wipe|wiping|empty\s+(?:out|the)|emptying"
             r"|truncate|comment\s+out)\b[^\n]{0,60}?"
             r"(?:\.claude/rules|\bCLAUDE\.md\b|\bAGENTS\.md\b|\.cursor/rules|\.claude/hooks|\.claude/settings[\w.-]*\.json"
             r"|(?<![\w/])\.nevo\b(?!/memory/inbox\.md))"
@@ -119,10 +124,10 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|hooks?)\s+(?:block|entry|entries|section|key|array|settings)"
             r"|>\s*\S*\.claude/settings[\w.-]*\.json"
             # an order: "disable the hooks", "1. Turn off the pre-commit hooks"
-            r"|(?:^|[.:;!?]\s+|^\s*(?:[-*]|\d+\.)\s+|\b(?:then|first|and|just|simply)\s+)"
+            r"|(?P<order>(?:^|[.:;!?,]\s+|^\s*(?:[-*]|\d+\.)\s+|\b(?:then|first|and|just|simply)\s+)"
             r"(?:disable|turn\s+off|bypass|skip|remove|delete|uninstall|kill)\s+(?:(?:all|the|any|your|its|their)\s+)*"
             r"(?:(?:git|pre-commit|pre-push|husky|nevo(?:'s)?|claude(?:\s+code)?(?:'s)?|project(?:'s)?|commit)\s+)*"
-            r"(?:hooks?|guards?)\b",
+            r"(?:hooks?|guards?)\b)",
             _IM,
         ),
     ),
@@ -136,6 +141,7 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|\b(?:tar|zip|7z)\b[^\n]{{0,200}}?(?:{_HOME}/\.(?:ssh|aws|gnupg)|(?<![\w.])\.env\b)[^\n]{{0,200}}?"
             rf"(?:\||&&|;)[^\n]{{0,100}}{_NET_SEND}"
             r"|\|\s*(?:nc|ncat|netcat|socat)\s+\S+\s+\d+|\b(?:nc|ncat|netcat)\s+\S+\s+\d+\s*<"
+            rf"|\b(?:cat|base64|gzip|tar\s+\S+)\s+[^\n|]{{0,40}}?{_SECRET_SOURCE}[^\n|]{{0,40}}\|\s*(?:\S+\s+)?{_NET_SEND}"
             r"|\b(?:scp|rsync)\b[^\n]{0,40}?\s(?:\.|\./|~|~/|\$HOME|/)(?:\s|$)[^\n]{0,100}?\S+@\S+:"
             r"|\b(?:dig|nslookup|host|ping)\b[^\n]{0,40}?\$\([^)\n]*\b(?:base64|xxd|cat|env|whoami|hostname)\b"
             r"|\b(?:send|upload|post|paste|copy|share|transmit|forward|exfiltrate|stream)\b[^.\n]{0,80}?"
@@ -150,9 +156,12 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "prompt-injection",
         re.compile(
-            r"\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,30}\b(?:previous|prior|above|earlier|all|"
+            # (not "ignore instructions embedded in the data": that is the defence against injection)
+            r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,30}\b(?:previous|prior|above|earlier|all|"
             r"existing|original|older?)\b[^.\n]{0,20}\b(?:instructions?|rules?|guidelines|guidance|directives?)\b"
-            r"|\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,30}?"
+            r"(?!\s+(?:embedded|found|contained|hidden|inside|within|in\s+(?:the\s+|any\s+)?(?:data|files?|code|content"
+            r"|output|results?|slices?|input|documents?|web|pages?|tool|issues?|comments?|pull|repo)))"
+            r"|\b(?:ignore|disregard|forget|override)\b[^.\n]{0,30}?"
             r"(?:\bCLAUDE\.md|\bAGENTS\.md|\.claude/rules|\bnevo(?:'s)?\s+rules)"
             # "treat earlier guidance as obsolete", "all previous instructions are now void"
             r"|\b(?:previous|prior|above|earlier|existing|original|older?)\s+(?:\w+\s+)?"
@@ -163,13 +172,17 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|earlier|so\s+far)\b"
             # the person
             rf"|\b(?:ignore|disregard|override|overrule|bypass)\s+(?:\w+\s+){{0,3}}?{_USER}\b"
-            r"(?!\s*(?:-|interface|agent|id|ids|name|names|data|input\s+field|accounts?|records?|table))"
-            rf"|\bregardless\s+of\s+(?:what\s+|whether\s+|any\s+)?{_USER}\b"
+            rf"(?!{_NOT_THE_PERSON})"
+            rf"|\bregardless\s+of\s+(?:what\s+|whether\s+|any\s+)?{_USER}\b(?!{_NOT_THE_PERSON})"
             rf"|\beven\s+(?:if|when|though)\s+{_USER}\s+(?:objects|disagrees|refuses|protests|insists|complains"
             r"|(?:says|asks|tells\s+you|tries|wants\s+you)\s+(?:you\s+)?(?:to\s+)?(?:stop|wait|cancel|abort|not|hold))"
             rf"|\b{_USER}\b[^.\n]{{0,80}}\b(?:proceed|continue|go\s+ahead|carry\s+on|do\s+it)\s+(?:anyway|regardless)\b"
             rf"|\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|notify|alert|let)\s+{_USER}(?:\s+know)?\b(?!\s+to\b)"
             rf"|\b(?:hide|conceal)\b[^.\n]{{0,40}}\bfrom\s+{_USER}"
+            rf"|\bwhatever\s+{_USER}\s+(?:says?|chooses?|wants?|asks?|prefers?|decides?|picks?)\b"
+            rf"|\b{_USER}\s+(?:should|must|will)\s+(?:not|never)\s+(?:find\s+out|know|notice|learn|see|be\s+told)\b"
+            rf"|\b(?:do\s+not|don'?t|never)\s+(?:stop|pause)\s+(?:for|when|if)\s+{_USER}"
+            r"|\b(?:do\s+not|don'?t|never)\s+follow\s+(?:the\s+user'?s?|their)\s+(?:choice|request|instructions?|wishes)"
             rf"|\bwithout\s+(?:telling|informing|notifying|alerting)\s+{_USER}"
             rf"|\bnever\s+mention\b[^.\n]{{0,60}}\b{_USER}"
             rf"|\b{_USER}\s+(?:instructions?|requests?|wishes|preferences|objections)\s+(?:do\s+not|don'?t|no\s+longer"
@@ -197,7 +210,8 @@ SKILL_SENSES = re.compile(
     r"\b(?:flag(?:s|ged)?|detect(?:s|ed)?|reports?|catch(?:es)?|spot|finds?|look(?:ing)?\s+for|search(?:ing)?\s+for"
     r"|grep(?:ping)?\s+for|scan(?:ning)?\s+for|check(?:ing)?\s+for|watch(?:ing)?\s+for|warn(?:s|ing)?\s+(?:about|on|against)"
     r"|blocks?|blocked|prevents?|refuses?|refused|den(?:y|ies|ied)|forbid(?:s|den)?|prohibit(?:s|ed)?"
-    r"|bad:|wrong:|insecure|dangerous|malicious|attackers?|red\s+flags?|anti-?patterns?|instead\s+of|rather\s+than)\b"
+    r"|bad:|wrong:|insecure|dangerous|malicious|attackers?|red\s+flags?|anti-?patterns?|instead\s+of|rather\s+than"
+    r"|attempts?\s+to|allow(?:s|ing))\b"
     r"|❌|🚫"
     # a purpose clause: "To remove a hook, edit ..." explains; "you need to remove ..." orders
     r"|(?:^|[.!?:]\s+|^\s*(?:[-*]|\d+\.)\s+)to\s+$|\b(?:how|in\s+order)\s+to\s+$",
@@ -276,7 +290,8 @@ def _saved_then_run(lines: list[str], offsets: list[int]) -> tuple[int, int] | N
             saved = match.group(1)
             if saved in ("-", "/dev/null") or saved.startswith("-"):
                 continue
-            name = re.escape(saved)
+            # the same file, with or without ./ (`-o ci-env.sh` ... `source ./ci-env.sh`)
+            name = r"(?:\./)?" + re.escape(saved.removeprefix("./"))
             ran = re.compile(
                 rf"(?:\b(?:{_SHELL}|python[\d.]*|node|perl|ruby|source|exec)\s+(?:-\w+\s+)*[\"']?{name}"
                 rf"|(?:^|[;&|]\s*|&&\s*)[\"']?{name}[\"']?\s*(?:$|[;&|])|(?<!\S)\.\s+{name})",
@@ -288,3 +303,34 @@ def _saved_then_run(lines: list[str], offsets: list[int]) -> tuple[int, int] | N
                 if ran.search(lines[other]):
                     return offsets[index], offsets[other + 1]
     return None
+
+
+# A skill about attacks shows them: an unsafe command next to these words (on its line, in its paragraph, or
+# in its code block and the lines that introduce it) is an example of what to find, not an order.
+ATTACK_CONTEXT = re.compile(
+    r"\b(?:attackers?|attack(?:s|ed)?|malicious|malware|exploit(?:s|ed|ation)?|vulnerab\w*|VULN\w*"
+    r"|dangerous|insecure|steal(?:s|ing)?|stolen|theft|exfiltrat\w*|backdoor\w*|compromis\w*|evil|threats?"
+    r"|injection|injected|adversar\w*|poison\w*|phishing|misaligned|red\s+flags?|ioc|yara)\b",
+    _I,
+)
+_FENCE_LINE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+
+
+def context_of(text: str, start: int) -> str:
+    """The text around a match that says what it is: inside a fenced block, the block and the two lines
+    before its fence; elsewhere, the paragraph up to the match's line (at most five lines back)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end == -1 else line_end
+    fences = [m.start() for m in _FENCE_LINE.finditer(text, 0, line_start)]
+    if len(fences) % 2 == 1:  # inside a fenced block
+        opening = fences[-1]
+        closing = _FENCE_LINE.search(text, line_end)
+        before = text.rfind("\n", 0, max(0, opening - 1))
+        before = text.rfind("\n", 0, max(0, before)) + 1 if before > 0 else 0
+        return text[before : closing.start() if closing else len(text)]
+    lines = text[:line_end].split("\n")
+    paragraph = [lines.pop()]
+    while lines and lines[-1].strip() and len(paragraph) < 6:
+        paragraph.insert(0, lines.pop())
+    return "\n".join(paragraph)

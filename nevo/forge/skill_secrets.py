@@ -46,13 +46,17 @@ SHAPED_KINDS = frozenset(
 )
 _PLACEHOLDER = re.compile(
     r"[xX]{4,}|\.\.\.|…|[<>{}]|\*{2,}|\$|%\w|example|sample|dummy|fake|placeholder|your|changeme|change_me"
-    r"|redacted|replace|insert|here|test|demo|abc|1234|0000|foo|bar|secret|passw|token|mykey|my[_-]"
+    r"|redacted|replace|insert|here|test|demo|abc|1234|0000|foo|bar|secret|p[a@]ss|p[a@]\$\$|token|mykey|my[_-]"
     r"|api[_-]?key|xyz|qwerty|letmein|admin123",
     re.IGNORECASE,
 )
 # A1B2C3D4..., 0123456789, abcdefgh: typed by a person to show a shape.
 _SEQUENCE = re.compile(r"(?:[A-Za-z]\d){4,}|(?:\d[A-Za-z]){4,}|0123456|123456789|abcdefg", re.IGNORECASE)
-_CODE = re.compile(r"[()\[\]=;]|::|->|\.\w+\(|^\w+\.\w+$|\s")
+_CODE = re.compile(r"[()\[\]=;]|::|->|\.\w+\(|^\w+(?:\.\w+)+$|\s")
+# words joined by separators (edited/backspaced/reformatted): prose, not a generated secret
+_WORDS = re.compile(r"[A-Za-z]+(?:[/_.-][A-Za-z]+)+")
+_FILE_NAME = re.compile(r"\.(?:json|ya?ml|toml|txt|env|pem|key|cfg|ini|conf|md|py|sh|js|ts)$", re.IGNORECASE)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MIN_ENTROPY = 3.0  # bits per character: generated secrets are ~4-6, words and identifiers ~2.5-3.5
 
 
@@ -74,11 +78,14 @@ def is_credential(value: str, kind: str) -> bool:
         body = re.sub(r"\s|\\n", "", value)
         return len(body) >= 200 and not _PLACEHOLDER.search(body) and "..." not in value
     if not value or _PLACEHOLDER.search(value) or _SEQUENCE.search(value):
-        return False
+        return False  # (before the trailing punctuation goes: "eyJhbGci..." is shortened on purpose)
+    value = value.rstrip(",;:.)]}\\ ")
     if kind in SHAPED_KINDS:
         return entropy(value) >= MIN_ENTROPY
-    if len(value) < 8 or _CODE.search(value):
+    if len(value) < 8 or _CODE.search(value) or _FILE_NAME.search(value):
         return False
+    if (_IDENTIFIER.fullmatch(value) or _WORDS.fullmatch(value)) and not any(c.isdigit() for c in value):
+        return False  # a name in code (RawBytes, DB_PASSWORD): generated secrets carry digits
     classes = sum(
         (
             any(c.islower() for c in value),

@@ -42,8 +42,15 @@ RESERVED_WORDS = ("anthropic", "claude")
 REQUIRED_SECTIONS = ("When to use", "Steps", "Gotchas learned the hard way", "How to verify")
 _XML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][\w-]*(?:\s[^<>]*)?>")
 # Relative references to the skill's own supporting files: folders Claude Code skills use, and markdown links.
-_FOLDER_REF = re.compile(r"(?<![\w./-])((?:scripts|references?|templates|assets|examples)/[\w.\-/]*[\w-])")
+_FOLDER_REF = re.compile(
+    r"(?<![\w./-])((?:(?:\$\{?CLAUDE_SKILL_DIR\}?|\{baseDir\}|\$\{?baseDir\}?)/)?"
+    r"(?:scripts|references?|templates|assets|examples|resources)/[\w.\-/]*[\w-])"
+)
 _LINK_REF = re.compile(r"\]\(([^)\s#]+)\)")
+# Claude Code and skill authors name the skill's own folder: ${CLAUDE_SKILL_DIR}/x, {baseDir}/x
+_SKILL_DIR_PREFIX = re.compile(r"^(?:\$\{?CLAUDE_SKILL_DIR\}?|\{baseDir\}|\$\{?baseDir\}?|\{skill_dir\})/")
+# A command in backticks (`uv run scripts/x.py --all`): its paths may be the project's, not the skill's.
+_COMMAND_SPAN = re.compile(r"`([^`\n]+)`")
 _FENCE = re.compile(r"^\s*(?:```|~~~)\s*([\w+-]*)")
 _EXAMPLE_FENCES = frozenset({"markdown", "md", "text", "txt", "plain", "tree"})
 _TREE = re.compile(r"[├└│]")
@@ -65,6 +72,7 @@ _TAMPERING = re.compile(
     re.IGNORECASE,
 )
 # Unsafe kinds that refuse a skill; skip-tests is a warning (a skill may run a test it expects to fail).
+_CODE_SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".rs", ".rb", ".java", ".yar", ".yara"})
 UNSAFE_ERRORS = frozenset(
     {"download-and-execute", "credential-read", "disable-hooks", "exfiltration", "prompt-injection"}
 )
@@ -227,14 +235,18 @@ def referenced_files(body: str) -> dict[str, bool]:
             continue
         if fence in _EXAMPLE_FENCES or _TREE.search(line) or _EXAMPLE_LINE.search(line):
             continue
+        commands = [span for span in _COMMAND_SPAN.finditer(line) if len(span.group(1).split()) > 1]
         for match in _FOLDER_REF.finditer(line):
-            path = match.group(1)
-            quoted = line[max(0, match.start() - 1) : match.start()] in ("`", "'", '"', "/")
+            path = _SKILL_DIR_PREFIX.sub("", match.group(1))
+            quoted = line[max(0, match.start() - 1) : match.start()] in ("`", "'", '"', "/", "}")
             if quoted or re.search(r"\.\w{1,5}$", path):
-                told = bool(_INSTRUCTED.search(line[: match.start()]))
+                in_command = any(span.start() < match.start() < span.end() for span in commands)
+                told = bool(_INSTRUCTED.search(line[: match.start()])) and not in_command
                 referenced[path] = referenced.get(path, False) or told
         for target in _LINK_REF.findall(line):
-            if not re.match(r"^(?:[a-z]+:|/|~|\$|#)", target):
+            target = _SKILL_DIR_PREFIX.sub("", target)
+            # a path, not a template's placeholder: [ISSUE-123](url)
+            if not re.match(r"^(?:[a-z]+:|/|~|\$|#|\{)", target) and re.search(r"[./]", target):
                 referenced[target] = True
     return referenced
 
@@ -305,6 +317,8 @@ def _content_problems(folder: Path, files: list[Path], report: _Report) -> None:
             continue  # binary assets: nothing the agent reads as instructions
         relative = path.relative_to(folder)
         for finding in scan(text, context=SKILL):
+            if finding.kind == "prompt-injection" and path.suffix in _CODE_SUFFIXES:
+                continue  # a program's strings are its data (a scanner's patterns), not words to the agent
             message = f"{relative}: unsafe ({finding.kind}): {finding.excerpt!r}"
             if finding.kind in UNSAFE_ERRORS:
                 report.error(message)
