@@ -172,7 +172,8 @@ def _scan_skill(text: str) -> list[SafetyFinding]:
         if kind in seen:
             continue
         for match in pattern.finditer(text):
-            start = match.start() + len(_LEAD.match(match.group(0)).group(0))  # the verb, not ", then "
+            lead = _LEAD.match(match.group(0))  # the verb, not ", then " before it
+            start = match.start() + (len(lead.group(0)) if lead else 0)
             if "order" in pattern.groupindex and match.group("order") and _on_comment_line(text, start):
                 continue  # "# not configured, skip hook": a script's comment says what the code does
             if _governed(text, start, SKILL_SENSES):
