@@ -75,6 +75,8 @@ def test_quality_run_json_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFi
         "test",
         "lint",
         "critique",
+        "refine",
+        "escalate",
         "arbiter",
     ]
     assert all({"name", "status", "duration_ms", "findings"} <= set(s) for s in result["stages"])

@@ -188,17 +188,25 @@ def deactivate(
 
 @quality_app.command("run")
 def quality_run(
-    files: Annotated[list[Path], typer.Argument(help="Python or shell files (their tests come along).")],
+    files: Annotated[list[Path], typer.Argument(help="Python or shell files, from the current directory.")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write REFINE's fixes into the files (shown as a diff otherwise).")
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the eight-stage pipeline over files; the files are never modified. Exit 1 unless approved.
+    """Run the eight stages over files in their project, the way you would run its checks. Exit 1 unless approved.
+
+    The checks run from the project's root with its own interpreter (.venv, uv, poetry, else nevo's) and
+    configuration, on the files and the tests that cover them. Your files are never modified: REFINE works in a
+    throwaway copy and shows the diff it would apply; --apply writes it. Relative FILES are taken from the
+    current directory.
 
     Example: nevo quality run src/calc.py --json
     """
     from nevo.quality import run_files
 
-    result = run_files(workspace_of(workspace), files)
+    result = run_files(workspace_of(workspace), [f.expanduser().absolute() for f in files], apply=apply)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -208,11 +216,11 @@ def quality_run(
             for finding in stage.findings:
                 console.print(f"  {stage.name}: {finding}", markup=False)
         console.print(f"verdict: {result.verdict} - {'; '.join(result.reasons)}", markup=False)
-        if result.refinements:
-            console.print(
-                "REFINE changed the scratch copies only; your files are as they were "
-                "(`python -m ruff check --fix` and `python -m ruff format` apply the same fixes)."
-            )
+        if result.applied:
+            console.print(f"REFINE's changes were written to: {', '.join(result.applied)}", markup=False)
+        elif result.diff:
+            console.print("REFINE would apply this (your files are as they were; --apply writes it):", markup=False)
+            console.print(result.diff, markup=False, highlight=False)
     if not result.approved:
         raise typer.Exit(1)
 

@@ -14,6 +14,9 @@ given.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import difflib
 import json
 import shutil
 import tempfile
@@ -29,6 +32,7 @@ from nevo.providers import ProviderError, Request, Response, load_agent
 from nevo.quality import checks
 from nevo.quality.checks import ToolOptions
 from nevo.quality.model import CHECK_STAGES, Finding, PipelineResult, StageResult, status_from
+from nevo.quality.project import Project, throwaway_copy
 from nevo.quality.review import ARBITER_SCHEMA, CRITIC_SCHEMA, PRINCIPLES, offline_arbiter, offline_critic
 from nevo.workspace import Workspace
 
@@ -50,6 +54,10 @@ class PipelineOptions:
     tools: ToolOptions | None = None
     scratch_parent: Path | None = None  # where the scratch folder goes (default: the system temp folder)
     keep_scratch: bool = False
+    # In the person's project (``nevo quality run``): the files are the project's, relative to its root;
+    # the checks run there and REFINE in a throwaway copy. None: an artifact written to a scratch folder.
+    project: Project | None = None
+    apply: bool = False  # write REFINE's changes into the project's files (only when the person asks)
 
 
 def collect_files(paths: Iterable[Path], project_root: Path | None = None) -> tuple[Path, dict[str, str]]:
@@ -80,9 +88,7 @@ def collect_files(paths: Iterable[Path], project_root: Path | None = None) -> tu
     if not unique:
         raise NevoError("no files to check", "name Python or shell files: nevo quality run src/x.py")
     if len(unique) > MAX_FILES:
-        raise NevoError(
-            f"{len(unique)} files is too many for one run (at most {MAX_FILES})", "name fewer files"
-        )
+        raise NevoError(f"{len(unique)} files is too many for one run (at most {MAX_FILES})", "name fewer files")
     root = Path(*_common_parts([_package_base(p) for p in unique]))
     files = {}
     for path in unique:
@@ -225,7 +231,13 @@ class Pipeline:
         self.validation_problems = validation_problems
         self.recorder = Recorder(db, subject, clock)
         self.stages: list[StageResult] = []
-        self.scratch = Path(tempfile.mkdtemp(prefix="nevo-quality-", dir=options.scratch_parent))
+        self.project = options.project
+        self.originals = dict(files)
+        self.copy: contextlib.ExitStack | None = None
+        if self.project is None:
+            self.scratch = Path(tempfile.mkdtemp(prefix="nevo-quality-", dir=options.scratch_parent))
+        else:
+            self.scratch = self.project.root  # read-only stages run in place; REFINE moves to a copy
 
     def record(self, result: StageResult) -> StageResult:
         self.stages.append(result)
@@ -234,6 +246,12 @@ class Pipeline:
 
     # -- stages -------------------------------------------------------------------------------------
     def write(self) -> StageResult:
+        if self.project is not None:
+            return StageResult(
+                "write",
+                "skipped",
+                note=f"{len(self.files)} file(s) checked where they are in {self.project.root}: nothing to write",
+            )
         started = time.monotonic()
         findings = []
         for relative, text in self.files.items():
@@ -295,6 +313,11 @@ class Pipeline:
     def refine(self, failing: list[StageResult], attempt: int) -> tuple[StageResult, bool, bool]:
         """Apply the feedback. Returns (result, anything changed, the provider rewrote files)."""
         started = time.monotonic()
+        if self.project is not None and self.copy is None:
+            # What writes works in a throwaway copy of the project: the person's files are never touched.
+            self.copy = contextlib.ExitStack()
+            self.scratch = self.copy.enter_context(throwaway_copy(self.project, self.options.scratch_parent))
+            self.tools = dataclasses.replace(self.tools, python_path=self._copy_roots())
         changed, problem = checks.ruff_fix(self.scratch, list(self.files), self.tools)
         findings: list[Finding] = []
         if problem:
@@ -316,16 +339,12 @@ class Pipeline:
                     (self.scratch / relative).write_text(text, encoding="utf-8")
                     revised.append(relative)
         except ProviderError as exc:
-            findings.append(
-                Finding(f"no revision from the provider: {exc}", code="provider", severity="warning")
-            )
+            findings.append(Finding(f"no revision from the provider: {exc}", code="provider", severity="warning"))
         touched = sorted(set(changed) | set(revised))
         note = (f"changed {', '.join(touched)}" if touched else "nothing could be changed") + (
             f" (ruff: {len(changed)}, revision: {len(revised)})"
         )
-        result = StageResult(
-            "refine", "passed" if touched else "failed", _ms(started), findings, attempt, note
-        )
+        result = StageResult("refine", "passed" if touched else "failed", _ms(started), findings, attempt, note)
         return self.record(result), bool(touched), bool(revised)
 
     def escalate(self, failing: list[StageResult], reason: str, refinements: int) -> int | None:
@@ -392,13 +411,19 @@ class Pipeline:
         try:
             return self._run(started)
         finally:
-            if not self.options.keep_scratch:
+            if self.copy is not None:
+                self.copy.close()
+            elif self.project is None and not self.options.keep_scratch:
                 shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _run(self, started: float) -> PipelineResult:
-        if self.record(self.write()).status != "passed":
+        if self.record(self.write()).status == "failed":
+            for name in (*CHECK_STAGES, "refine", "escalate", "arbiter"):
+                self.record(StageResult(name, "skipped", note="the artifact could not be written"))
             return self._finish("denied", ["the artifact could not be written"], 0, None, started)
         latest = {name: self.check(name, 0) for name in CHECK_STAGES}
+        if not any(s.status == "failed" for s in latest.values()):
+            self.record(StageResult("refine", "skipped", note="no check failed: nothing to refine"))
         refinements, escalation_id, escalation_reason = 0, None, ""
         while failing := [s for s in latest.values() if s.status == "failed"]:
             names = ", ".join(s.name for s in failing)
@@ -417,12 +442,13 @@ class Pipeline:
             # ruff's fixes cannot break types or tests: re-run what failed (lint always: cheap). A rewrite
             # by the provider can break anything: re-run every check.
             again = (
-                CHECK_STAGES
-                if rewritten
-                else [n for n in CHECK_STAGES if latest[n].status == "failed" or n == "lint"]
+                CHECK_STAGES if rewritten else [n for n in CHECK_STAGES if latest[n].status == "failed" or n == "lint"]
             )
             for name in again:
                 latest[name] = self.check(name, refinements)
+        if not escalation_reason:
+            note = "refinement fixed what failed" if refinements else "no check failed"
+            self.record(StageResult("escalate", "skipped", note=f"{note}: nothing for a person to decide"))
         decision, reasons = self.arbiter(escalation_reason, refinements)
         verdict = "escalated" if escalation_reason else ("approved" if decision == "approve" else "denied")
         return self._finish(verdict, reasons, refinements, escalation_id, started)
@@ -439,16 +465,57 @@ class Pipeline:
             self.recorder.run_id,
             escalation_id,
             self.subject,
+            diff=self._diff(),
         )
+        if self.project is not None and self.options.apply:
+            result.applied = self._apply()
         self.recorder.finish(result, _ms(started))
         return result
+
+    def _diff(self) -> str:
+        """What REFINE changed, as a unified diff against the files as they were (the project's own)."""
+        parts: list[str] = []
+        for relative, text in sorted(self.files.items()):
+            before = self.originals.get(relative, "")
+            if text != before:
+                parts.extend(
+                    difflib.unified_diff(
+                        before.splitlines(keepends=True),
+                        text.splitlines(keepends=True),
+                        f"a/{relative}",
+                        f"b/{relative}",
+                    )
+                )
+        return "".join(parts)
+
+    def _apply(self) -> list[str]:
+        """Write REFINE's changes into the project, file by file, only where the file is still as it was when
+        the run started (an edit made meanwhile is never overwritten)."""
+        assert self.project is not None
+        applied = []
+        for relative, text in sorted(self.files.items()):
+            target = self.project.root / relative
+            if text == self.originals.get(relative):
+                continue
+            try:
+                if target.read_text(encoding="utf-8") != self.originals[relative]:
+                    continue
+                target.write_text(text, encoding="utf-8")
+            except (OSError, KeyError):
+                continue
+            applied.append(relative)
+        return applied
+
+    def _copy_roots(self) -> tuple[Path, ...]:
+        """The copy's import roots first: its code, not the project's (an editable install points there)."""
+        assert self.project is not None
+        moved = [self.scratch / p.relative_to(self.project.root) for p in self.project.import_roots]
+        return (*moved, *self.tools.python_path)
 
     def _ask(self, agent: str, task: str, data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         if self.provider is None:
             return (offline_critic if agent == "critic" else offline_arbiter)(_offline_request(agent, data))
-        response = self.provider.complete(
-            Request(load_agent(agent, self.workspace), task, data, schema, 8192)
-        )
+        response = self.provider.complete(Request(load_agent(agent, self.workspace), task, data, schema, 8192))
         return response.output
 
     def _reload(self, changed: list[str]) -> None:
