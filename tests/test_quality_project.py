@@ -210,3 +210,14 @@ def test_the_json_of_a_run_carries_the_diff(tmp_path: Path) -> None:
     result = run_files(Workspace(root), [root / "src" / "shop" / "prices.py"])
     out = json.loads(json.dumps(result.to_json()))
     assert out["diff"] == "" and out["applied"] == [] and len(out["stages"]) == 8
+
+
+def test_a_projects_fix_setting_never_makes_lint_rewrite_its_files(tmp_path: Path) -> None:
+    """humanize's pyproject.toml says `fix = true`: a check in place must not apply it."""
+    root = shop(tmp_path / "shop")
+    (root / "pyproject.toml").write_text(PYPROJECT.replace("line-length = 100", "line-length = 100\nfix = true"))
+    untidy = PRICES.replace('"""Prices."""\n', '"""Prices."""\n\nimport os\n')
+    (root / "src" / "shop" / "prices.py").write_text(untidy)
+    result = run_gate(root, files=["src/shop/prices.py"])
+    assert any(f.code == "F401" for f in result.blocking)
+    assert (root / "src" / "shop" / "prices.py").read_text() == untidy

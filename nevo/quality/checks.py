@@ -250,6 +250,7 @@ def lint(root: Path, files: Sequence[str], options: ToolOptions) -> StageResult:
         "--no-cache",
         "--output-format=json",
         "--force-exclude",
+        "--no-fix",  # a project's `fix = true` must not make a check rewrite the person's files
         *_ruff_base(options),
         *py,
     ]
