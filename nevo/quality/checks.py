@@ -182,6 +182,7 @@ def typecheck(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
 
 # -- TEST -------------------------------------------------------------------------------------------
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PYTEST_FAILED = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<where>\S+?)(?: - (?P<msg>.*))?$")
 
 
@@ -195,7 +196,7 @@ def run_tests(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
     roots = [str(root)] if options.isolated else []
     python_path = os.pathsep.join([*roots, *(str(p) for p in options.python_path)])
     argv = [options.python or sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    argv += ["--no-header", "-rfE", "--tb=short"]
+    argv += ["--no-header", "-rfE", "--tb=short", "--color=no"]  # (a project's --color=yes hides FAILED lines)
     if options.isolated:
         argv.append(f"--rootdir={root}")  # in the project, pytest finds its configuration as it always does
     done = run_tool([*argv, *tests], root, options, {"PYTHONPATH": python_path, "PYTHONDONTWRITEBYTECODE": "1"})
@@ -203,7 +204,7 @@ def run_tests(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
     if problem:
         return StageResult("test", "error", _ms(started), note=problem)
     findings = []
-    for line in done.stdout.splitlines():
+    for line in _ANSI.sub("", done.stdout).splitlines():
         match = _PYTEST_FAILED.match(line.strip())
         if match:
             test_file, _, test_name = match["where"].partition("::")
