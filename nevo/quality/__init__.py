@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nevo.clock import Clock, system_clock
+from nevo.quality.artifact import collect_files
 from nevo.quality.checks import ToolOptions
 from nevo.quality.model import Finding, PipelineResult, StageResult
-from nevo.quality.pipeline import PipelineOptions, collect_files, run_pipeline
+from nevo.quality.pipeline import PipelineOptions, run_pipeline
 from nevo.quality.project import Project
 from nevo.workspace import Workspace
 
@@ -89,7 +90,7 @@ def project_files(paths: Sequence[Path]) -> tuple[Project, dict[str, str]]:
     """The project the paths are in, and the Python and shell files named (folders: the files in them),
     relative to its root."""
     from nevo.errors import NevoError
-    from nevo.quality.pipeline import MAX_FILE_BYTES, MAX_FILES
+    from nevo.quality.artifact import MAX_FILE_BYTES, MAX_FILES
     from nevo.quality.project import load_project
 
     chosen: list[Path] = []

@@ -20,8 +20,10 @@ from nevo.quality.model import CHECK_STAGES, Finding
 PRINCIPLES = (
     "Errors are handled or propagated, never swallowed: no bare `except:`, no `except ...: pass`.",
     "No secrets in code: tokens, keys and passwords come from the environment or a secret store.",
-    "Untrusted input never reaches a shell: no `shell=True`/`os.system` with a built command, no eval/exec of data.",
-    "No debugging leftovers: no breakpoint()/pdb, no print() debugging in library code, no TODO/FIXME left behind.",
+    "Untrusted input never reaches a shell: no `shell=True`/`os.system` with a built command,"
+    " no eval/exec of data.",
+    "No debugging leftovers: no breakpoint()/pdb, no print() debugging in library code,"
+    " no TODO/FIXME left behind.",
     "Public functions and classes say what they do (a docstring).",
     "Functions stay short enough to read in one sitting (at most 60 lines).",
     "Shell scripts stop on the first error (`set -e`) and never pipe a download into a shell.",
@@ -114,10 +116,14 @@ def _python_findings(path: str, text: str) -> Iterator[Finding]:
 
 
 def _docstring_findings(path: str, node: ast.stmt) -> Iterator[Finding]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith(
+        "_"
+    ):
         if ast.get_docstring(node) is None:
             kind = "class" if isinstance(node, ast.ClassDef) else "function"
-            yield Finding(f"public {kind} {node.name} has no docstring", path, node.lineno, "docstring", "warning")
+            yield Finding(
+                f"public {kind} {node.name} has no docstring", path, node.lineno, "docstring", "warning"
+            )
         if isinstance(node, ast.ClassDef):
             for member in node.body:
                 if (
@@ -160,7 +166,9 @@ def _call_findings(path: str, node: ast.Call, main_lines: set[int], is_test: boo
     if name in ("breakpoint", "pdb.set_trace", "ipdb.set_trace"):
         yield Finding(f"{name}() left in the code", path, node.lineno, "debugger")
     elif name == "print" and not is_test and node.lineno not in main_lines:
-        yield Finding("print() in library code: return the value or use logging", path, node.lineno, "print", "warning")
+        yield Finding(
+            "print() in library code: return the value or use logging", path, node.lineno, "print", "warning"
+        )
     elif name in ("eval", "exec") and not _is_literal(first):
         yield Finding(f"{name}() of a computed value runs whatever it is given", path, node.lineno, "eval")
     elif name in ("os.system", "os.popen") and not _is_literal(first):
@@ -206,9 +214,13 @@ def _shell_findings(path: str, text: str) -> Iterator[Finding]:
     for number, line in enumerate(text.splitlines(), 1):
         code = line.split("#", 1)[0] if not line.lstrip().startswith("#!") else ""
         if _PIPE_TO_SHELL.search(code):
-            yield Finding("a download is piped into a shell: download, check, then run", path, number, "download-exec")
+            yield Finding(
+                "a download is piped into a shell: download, check, then run", path, number, "download-exec"
+            )
         if re.search(r"\brm\s+-[a-z]*r[a-z]*f?\s+(/|\$[A-Za-z_]\w*)(\s|$)", code):
-            yield Finding('rm -r on / or an unquoted, unchecked variable: use "${VAR:?}"', path, number, "dangerous-rm")
+            yield Finding(
+                'rm -r on / or an unquoted, unchecked variable: use "${VAR:?}"', path, number, "dangerous-rm"
+            )
         if re.search(r"(^|[;&|]\s*)eval\s", code):
             yield Finding("eval runs its arguments as shell code", path, number, "eval", "warning")
         marker = _MARKER.search(line)
