@@ -25,7 +25,7 @@ from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
 from nevo.db import Database, open_database
 from nevo.errors import NevoError
-from nevo.novelty import NoveltyIndex, Verdict
+from nevo.novelty import NoveltyIndex, Verdict, judge_with_model
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.publish import Published, publish
 from nevo.redact import neutralise_trailers, redact, redact_obj
@@ -282,7 +282,7 @@ def _analyse_one(
     try:
         rule = proposal_to_rule(output, incident, book, clock)
         existing = book.active()
-        verdict = check_novelty(rule, existing)
+        verdict = check_novelty(rule, existing, provider)
         if verdict.verdict == "duplicate":
             best = verdict.matches[0]
             raise GateFailure("duplicate", f"duplicate of {best.id} (score {best.score:.2f})", best.id)
@@ -312,10 +312,14 @@ def _analyse_one(
     return outcome
 
 
-def check_novelty(rule: Rule, existing: list[Rule]) -> Verdict:
+def check_novelty(rule: Rule, existing: list[Rule], provider: Provider | MeteredProvider | None = None) -> Verdict:
+    """Offline by default; with a provider that is a model, the model judges the nearest rules."""
     keys = {r.id: guard_key(r.guard) for r in existing if r.guard}
     index = NoveltyIndex((r.id, r.text()) for r in existing)
-    return index.check(rule.text(), guard_key=guard_key(rule.guard), guard_keys={k: v for k, v in keys.items() if v})
+    key, keyed = guard_key(rule.guard), {k: v for k, v in keys.items() if v}
+    if provider is None:
+        return index.check(rule.text(), guard_key=key, guard_keys=keyed)
+    return judge_with_model(provider, index, rule.text(), guard_key=key, guard_keys=keyed)
 
 
 def guard_key(guard: dict[str, Any] | None) -> str | None:

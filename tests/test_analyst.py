@@ -537,7 +537,7 @@ def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -
         rule.trigger, rule.enforcement, rule.verification = "t", "e", "v"
         git(repo.root, "add", str(RuleBook(repo).write(rule)))
 
-    write("First web build", "2026-11-20T05:00:00Z", ["INC-a"])
+    write("First deploy", "2026-11-20T05:00:00Z", ["INC-a"])
     write("Second lint", "2026-11-21T04:00:00Z", ["INC-b"])
     write("Mine", "2026-11-21T04:30:00Z", [])  # written by hand: renumbered only by `nevo rules renumber`
     git(repo.root, "commit", "-qm", "a merge that brought the same number three times")
@@ -549,7 +549,7 @@ def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -
     [outcome] = report.outcomes
     assert outcome.rule_id == "PROJ-003"
     titles = {r.title: r.id for r in RuleBook(repo).rules()}
-    assert (titles["First web build"], titles["Second lint"], titles["Mine"]) == ("PROJ-001", "PROJ-002", "PROJ-001")
+    assert (titles["First deploy"], titles["Second lint"], titles["Mine"]) == ("PROJ-001", "PROJ-002", "PROJ-001")
     assert "renumber" in git(repo.root, "log", "-2", "--format=%s")
 
 

@@ -4,7 +4,7 @@ that :func:`nevo.lesson.judge` gives (one judgment, as in production), and the r
 from __future__ import annotations
 
 from nevo import incidents
-from nevo.db import open_database
+from nevo.db import Database, open_database
 from nevo.fingerprint import fingerprint
 from nevo.lesson import Call, judge
 from nevo.verdict import Verdict
@@ -40,24 +40,56 @@ def record_judged(
         ).incident_id
         if recovery is None:
             return incident_id, None
-        verdict = judge(
-            Call("Bash", {"command": command}, False, error, cwd=str(ws.root)),
-            [Call("Bash", {"command": recovery}, True, "", cwd=str(ws.root))],
-            root=str(ws.root),
+        verdict = store_judgment(
+            db,
+            ws,
+            key=key,
+            incident_id=incident_id,
+            session=session,
+            at=at,
+            command=command,
+            error=error,
+            recovery=recovery,
+            n=n,
         )
-        incidents.record_verdict(db, key, incident_id, session, at, verdict)
-        if verdict.kind in ("lesson", "work"):
-            incidents.record_recovery(
-                db,
-                incident_id,
-                incidents.Recovery(
-                    tool="Bash",
-                    input={"command": recovery},
-                    command=recovery,
-                    session_id=session,
-                    tool_use_id=f"t{n}-ok",
-                    at=at,
-                    failed_input={"command": command},
-                ),
-            )
     return incident_id, verdict
+
+
+def store_judgment(
+    db: Database,
+    ws: Workspace,
+    *,
+    key: str,
+    incident_id: str,
+    session: str,
+    at: str,
+    command: str,
+    error: str,
+    recovery: str,
+    agent: str = "",
+    n: int = 0,
+) -> Verdict:
+    """Inside the caller's transaction: judge the failed ``command`` against the ``recovery`` that followed it
+    and store the verdict (and, for a lesson or work, the recovery row) as the monitor does."""
+    verdict = judge(
+        Call("Bash", {"command": command}, False, error, cwd=str(ws.root)),
+        [Call("Bash", {"command": recovery}, True, "", cwd=str(ws.root))],
+        root=str(ws.root),
+        agent=agent,
+    )
+    incidents.record_verdict(db, key, incident_id, session, at, verdict)
+    if verdict.kind in ("lesson", "work"):
+        incidents.record_recovery(
+            db,
+            incident_id,
+            incidents.Recovery(
+                tool="Bash",
+                input={"command": recovery},
+                command=recovery,
+                session_id=session,
+                tool_use_id=f"t{n}-ok",
+                at=at,
+                failed_input={"command": command},
+            ),
+        )
+    return verdict
