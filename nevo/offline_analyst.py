@@ -20,7 +20,8 @@ from nevo.providers import Request, offline_handler
 from nevo.safety import scan
 from nevo.verdict import Verdict
 
-_TOOL_PREFIX = re.compile(r"^(?:Bash: )")
+# The verdict describes a call with its tool ("Bash: make build", "Read docs/a.md"); a trigger names it once.
+_TOOL_PREFIX = re.compile(r"^(?:Bash: |(?:Read|Edit|MultiEdit|Write|NotebookEdit|Glob|Grep) (?=\S))")
 MAX_QUOTE = 100  # characters of an error line quoted in a rule
 MAX_WORDS = 80  # words of an error line searched for commands (a longer line is cut there, then quoted clipped)
 

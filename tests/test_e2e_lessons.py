@@ -397,6 +397,8 @@ def test_each_mistake_makes_a_rule_that_names_the_fix_and_says_only_what_exists(
     rule = journey.rule(mistake.trigger)
     body = journey.body(rule)
     assert mistake.says in body, body
+    [trigger] = [line for line in journey.text(rule).splitlines() if line.startswith("trigger:")]
+    assert trigger.endswith(f" `{mistake.trigger}`"), trigger
     assert rule["enforcement"] == mistake.enforcement, rule
     compiled = [g for g in journey.guards if g["rule"] == rule["id"]]
     if mistake.enforcement == "context only":
