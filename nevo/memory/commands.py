@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from functools import lru_cache
 
 # Programs whose successful run says how this project is built, tested or checked, with the role it plays
 # when the subcommand does not say ("pytest" tests; "make" builds unless its target says otherwise).
@@ -129,6 +130,7 @@ def words_of(segment: str) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=4096)  # the same commands run in every session
 def command_head(command: str) -> str | None:
     """The reusable part of a build/test command (``pnpm test``, ``python -m pytest``, ``uv run pytest``), or
     None when the command is not one (``git status``, ``cat x``)."""

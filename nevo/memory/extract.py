@@ -124,9 +124,20 @@ def _docker_facts(words: list[str], segment: str, output: str, seq: int | None, 
     return [FactCandidate(c.text, c.category, c.source, seq, c.subject, c.value, c.replaces, c.at) for c in found]
 
 
+# Commands whose output may prove a version, port, host or path: everything else is skipped cheaply.
+_MAY_PROVE = re.compile(
+    r"(?:^|\s)(?:--?v(?:ersion)?|-V|version|show|ls|list|why|ps|which|where|type)(?:\s|$)|command\s+-v|"
+    r"\.(?:nvmrc|node-version|python-version|ruby-version)\b|\b(?:dev|serve|start|up|runserver|uvicorn|gunicorn|"
+    r"flask|storybook|preview|ssh|scp|rsync|psql|mysql|redis-cli|curl|http|ping|dig|nc|telnet|mongosh|kubectl|"
+    r"helm|sftp|remote)\b"
+)
+
+
 def facts_from_output(event: dict[str, Any]) -> list[FactCandidate]:
     """Durable facts a successful command's output proves: versions, ports, hosts, program paths."""
     command = str(event.get("target") or "")
+    if not _MAY_PROVE.search(command):
+        return []
     output = str(event.get("output") or "")
     seq = int(event["seq"]) if event.get("seq") is not None else None
     at = event.get("at")
@@ -199,8 +210,8 @@ def _port_fact(words: list[str], segment: str, output: str, seq: int | None, at:
     listening = _listening_port(output)
     if listening is None or not (command_head(segment) or _serves(words)):
         return None
-    port, _ = listening
-    service = _service_for(segment, output)
+    port, line = listening
+    service = service_of(segment) or service_of(line) or _service_for(segment, output)
     text = f"The {service} (`{segment[:60]}`) listens on port {port}"
     return FactCandidate(text, "environment", "output", seq, f"port:{service}", port, (), at)
 
@@ -284,7 +295,7 @@ def facts_from_commands(events: Sequence[dict[str, Any]]) -> list[FactCandidate]
 def lesson_text(verdict: Verdict) -> str:
     """A lesson as memory keeps it: nevo's words, the line that said what was wrong, and the fix."""
     parts = [verdict.lesson.strip() or f"{verdict.failed} failed; {verdict.fix} worked."]
-    error = verdict.error_line.strip()
+    error = re.sub(r"^(?:error:\s*)+", "", verdict.error_line.strip(), flags=re.IGNORECASE)
     if error and error.lower() not in parts[0].lower():
         parts.append(f"Error: {error[:120]}")
     if verdict.fix and verdict.fix not in parts[0]:

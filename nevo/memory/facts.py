@@ -145,7 +145,7 @@ def record_fact(db: Database, candidate: FactCandidate, origin: str, at: datetim
                 candidate.subject if value else None,
                 value,
                 json.dumps(list(candidate.replaces)) if value and candidate.replaces else None,
-                keywords(candidate.subject if value else None, category),
+                keywords(candidate.subject if value else None, category, value),
             ),
         )
         db.execute(
@@ -310,6 +310,7 @@ FACT_SCHEMA: dict[str, Any] = {
                     "seq": {"type": ["integer", "null"]},
                     "subject": {"type": ["string", "null"]},
                     "value": {"type": ["string", "null"]},
+                    "replaces": {"type": "array", "items": {"type": "string"}},
                 },
             },
         }

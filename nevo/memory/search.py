@@ -99,12 +99,18 @@ class Hit:
         return asdict(self)
 
 
-def relaxed_query(query: str) -> str | None:
-    """Any of the meaningful words of ``query`` (stopwords out), each quoted; None when that is no wider."""
+def query_terms(query: str) -> list[str]:
+    """The meaningful words of ``query`` (stopwords out), each quoted for FTS5."""
     words = [w for w in re.findall(r"[\w.@/+-]+", query.lower()) if w not in _STOPWORDS and len(w) > 1]
-    if len(words) < 2 and len(query.split()) < 2:
+    return [quote_fts(w) for w in dict.fromkeys(words)]
+
+
+def relaxed_query(query: str) -> str | None:
+    """Any of the meaningful words of ``query``; None when that is no wider than all of them."""
+    terms = query_terms(query)
+    if len(terms) < 2 and len(query.split()) < 2:
         return None
-    return " OR ".join(quote_fts(w) for w in dict.fromkeys(words)) or None
+    return " OR ".join(terms) or None
 
 
 def search(db: Database, query: str, *, limit: int = 20, sources: tuple[str, ...] = SOURCES) -> list[Hit]:
@@ -120,7 +126,8 @@ def search(db: Database, query: str, *, limit: int = 20, sources: tuple[str, ...
         found = [(row_id, 1.0, strict) for row_id in _ranked(db, source, strict, limit)]
         if relaxed and len(found) < limit:
             seen = {row_id for row_id, _, _ in found}
-            found += [(r, RELAXED_FACTOR, relaxed) for r in _ranked(db, source, relaxed, limit) if r not in seen]
+            wider = [r for r in _ranked(db, source, relaxed, limit * 3) if r not in seen]
+            found += [(r, RELAXED_FACTOR * share, relaxed) for r, share in _by_coverage(db, source, query, wider)]
         when = _when(db, source, [row_id for row_id, _, _ in found])
         newest = max((at for at, _ in when.values() if at), default=None)
         for position, (row_id, factor, match) in enumerate(found[:limit]):
@@ -136,6 +143,25 @@ def search(db: Database, query: str, *, limit: int = 20, sources: tuple[str, ...
             hits += _details(db, source, picked, {k[1]: m for k, m in matches.items() if k[0] == source})
     hits.sort(key=lambda hit: (-hit.score, hit.source, hit.id))
     return hits
+
+
+_TABLES = {"journal": "journal_fts", "narrative": "narratives_fts", "digest": "digests_fts", "fact": "facts_fts"}
+
+
+def _by_coverage(db: Database, source: str, query: str, ids: list[int]) -> list[tuple[int, float]]:
+    """Hits of the wider search ordered by how many of the query's words each holds (then by BM25, the order
+    given), with that share: a fact with "dev server port" beats one that only says "dev"."""
+    terms = query_terms(query)
+    if not ids or len(terms) < 2:
+        return [(row_id, 1.0) for row_id in ids]
+    table = _TABLES[source]
+    counts = dict.fromkeys(ids, 0)
+    marks = ",".join("?" * len(ids))
+    for term in terms:
+        for row in db.query(f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})", (term, *ids)):
+            counts[int(row["rowid"])] += 1
+    ordered = sorted(ids, key=lambda row_id: -counts[row_id])  # stable: BM25 order within a count
+    return [(row_id, counts[row_id] / len(terms)) for row_id in ordered]
 
 
 def _ranked(db: Database, source: str, match: str, limit: int) -> list[int]:

@@ -10,6 +10,7 @@ that mentions code (``No print() in library code``) is still read.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # -- sentences --------------------------------------------------------------------------------------
 
@@ -52,6 +53,36 @@ def looks_like_code(line: str) -> bool:
     prose = re.sub(r"`[^`]*`", "x", stripped)  # inline code counts as one word of prose
     words = re.findall(r"[A-Za-z]{2,}", prose)
     return len(_SYMBOLS.findall(prose)) > max(3, len(prose) // 12) or len(words) < 2
+
+
+# How people type to an agent: "pls dont touch", "u should", "plz". Read as if spelled out (the fact keeps the
+# person's own words).
+_INFORMAL = [
+    (re.compile(r"\b(do|does|did|is|are|was|were|should|would|could|must|have|has|ca|wo)nt\b", re.I), r"\1n't"),
+    (re.compile(r"\b(?:pls|plz|pleeease|pleas)\b", re.I), "please"),
+    (re.compile(r"\bu\b(?=\s+(?:should|must|need|can|have|always|never))", re.I), "you"),
+    (re.compile(r"\b(?:thx|ty)\b", re.I), "thanks"),
+]
+
+
+def spelled_out(sentence: str) -> str:
+    for pattern, replacement in _INFORMAL:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence.replace("can't", "cannot").replace("won't", "will not")
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence's parts that can each state something: after a preamble ("before you start: ..."), around a
+    dash ("... — no % formatting"), after "but" ("small thing, but f-strings only")."""
+    parts = [sentence]
+    for splitter in (_PREAMBLE, _DASH, _BUT):
+        parts = [piece.strip() for part in parts for piece in splitter.split(part) if piece.strip()]
+    return parts if len(parts) > 1 else [sentence]
+
+
+_PREAMBLE = re.compile(r"(?<=\w):\s+(?=[a-z])")
+_DASH = re.compile(r"\s+[—–-]{1,2}\s+")
+_BUT = re.compile(r"^(?:[\w\s]{2,40}),\s+but\s+", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
@@ -119,7 +150,11 @@ _USE_NOT = re.compile(
     r"\b(?:not|instead\s+of|rather\s+than|over|never)\b",
     re.IGNORECASE,
 )
-_ONLY = re.compile(r"^(?:please\s+)?only\s+(?:use|run|touch|edit|change|commit|push|deploy|write|call|import)\b", re.I)
+_ONLY = re.compile(
+    r"^(?:please\s+)?only\s+(?:use|run|touch|edit|change|commit|push|deploy|write|call|import)\b|"
+    r"^[\w.`-]+(?:\s+[\w.`-]+)?\s+only\b(?!\s+(?:if|when|once|after|for\s+now))",
+    re.IGNORECASE,
+)
 _TEMPORARY = re.compile(
     r"\b(?:for\s+now|this\s+time|right\s+now|for\s+the\s+moment|just\s+this\s+once|temporarily|for\s+today|"
     r"in\s+this\s+(?:pr|pull\s+request|change|task|ticket|branch|session|commit|file|function|test)|"
@@ -190,7 +225,8 @@ _OBSERVATION = re.compile(
     r"(?:fails?|crash\w*|errors?|breaks?|returns?|happens?|hangs?|shows?|times?\s+out|throws?|gives?|works?|passes?|"
     r"loads?|flakes?|panics?|exits?)\b|\b(?:it|this|that)\s+(?:should(?:n'?t)?|must)\b|"
     r"^(?:always|never)\s+(?:on|in|at|with|for|when|after|before|the|a|an|from|during)\b|"
-    r"\bshould(?:n'?t)?\s+(?:still\s+)?(?:work|be\s+fine|be\s+ok(?:ay)?|pass|compile|build|load|run\s+fine|be\s+enough)\b",
+    r"\bshould(?:n'?t)?\s+(?:still\s+)?(?:work|be\s+fine|be\s+ok(?:ay)?|pass|compile|build|load|run\s+fine|be\s+enough)\b|"
+    r"\b(?:users?|people|customers?|visitors?|members?|admins?|someone|they|swimmers?|buyers?|clients?)\s+should\b",
     re.IGNORECASE,
 )
 
@@ -205,9 +241,22 @@ _TASK_PREFIX = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def statement_category(sentence: str) -> str | None:
     """ "preference" (an instruction, preference, constraint or convention), "configuration" (how the project
-    is set up), "event" (something dated that matters for a while), or None (a task, a question, chat)."""
+    is set up), "event" (something dated that matters for a while), or None (a task, a question, chat). A
+    sentence of several clauses is what its most telling clause states."""
+    sentence = spelled_out(sentence)
+    parts = clauses(sentence)
+    if len(parts) > 1:
+        found = [_category(part) for part in parts]
+        for category in ("preference", "configuration", "event"):
+            if category in found:
+                return category
+    return _category(sentence)
+
+
+def _category(sentence: str) -> str | None:
     from nevo.memory.subjects import subject_of
 
     remembered = _REMEMBER.match(sentence)

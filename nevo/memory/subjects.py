@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,20 @@ _CANONICAL = {
 
 # The service a port or host belongs to, by the words people use for it.
 SERVICES = {
-    "dev server": ("dev server", "devserver", "frontend", "front-end", "vite", "webpack dev", "next dev", "ui", "web"),
-    "api": ("api", "backend", "back-end", "uvicorn", "gunicorn", "fastapi", "flask", "app server", "django"),
+    "dev server": (
+        "dev server",
+        "devserver",
+        "development server",
+        "frontend",
+        "front-end",
+        "vite",
+        "webpack dev",
+        "next dev",
+        "ui",
+        "web",
+    ),
+    "django": ("runserver", "manage.py runserver", "django dev server", "django"),
+    "api": ("api", "backend", "back-end", "uvicorn", "gunicorn", "fastapi", "flask", "app server"),
     "postgres": ("postgres", "postgresql", "database", "db", "psql", "pg"),
     "redis": ("redis", "cache"),
     "storybook": ("storybook",),
@@ -98,7 +111,8 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "example.com"}
 _NEGATION_BEFORE = re.compile(
     r"(?:\bnot|\bno|\binstead\s+of|\brather\s+than|\bfrom|\bno\s+longer(?:\s+use)?|\bstop(?:ped)?\s+using|"
     r"\bover|\bthan|\breplac(?:e|ed|ing)|\bdropp?(?:ed)?|\bditch(?:ed)?|\bremov(?:e|ed)|\binstead\s+of\s+using|"
-    r"\bn't\s+use|\bnot\s+use|\bnever\s+use|\bdon'?t\s+use|\bavoid)\b\W*(?:(?:the|a|an|our|using|plain|old|good\s+old)\W+)?$",
+    r"\bn't\s+use|\bnot\s+use|\bnever\s+use|\bdon'?t\s+use|\bavoid|\bdone\s+with|\b(?:moved|moving|migrated|switched)"
+    r"\s+away\s+from|\bgot\s+rid\s+of|\bget\s+rid\s+of|\boff\s+of|\bdump(?:ed)?|\bkill(?:ed)?|\bno\s+more)\b\W*(?:(?:the|a|an|our|using|plain|old|good\s+old)\W+)?$",
     re.IGNORECASE,
 )
 _CHOICE = re.compile(
@@ -127,7 +141,7 @@ def _word_at(text: str, word: str) -> list[int]:
 
 _NEGATION_AFTER = re.compile(
     r"^[\w.:/@-]*\W*(?:\w+\W+){0,1}(?:is|are|was|were|'s)\s+(?:now\s+)?(?:gone|retired|deprecated|dead|removed|"
-    r"being\s+retired|going\s+away|no\s+more|history|legacy)\b|^[\w.:/@-]*\W+(?:\w+\W+){0,3}?(?:anymore|no\s+longer)\b",
+    r"being\s+retired|going\s+away|no\s+more|history|legacy|out(?=\W*(?:,|;|$|we\b|now\b))|obsolete|banned)\b|^[\w.:/@-]*\W+(?:\w+\W+){0,3}?(?:anymore|no\s+longer)\b",
     re.IGNORECASE,
 )
 
@@ -185,7 +199,8 @@ def service_of(text: str, table: dict[str, tuple[str, ...]] = SERVICES) -> str |
 
 _PORT = re.compile(
     r"(?:\bport\s*(?:number\s*)?(?:is\s*|=\s*|:\s*|of\s*|to\s*|on\s*)?(?:now\s+)?|localhost:|127\.0\.0\.1:|"
-    r"0\.0\.0\.0:|\bon\s+:|\b(?:runs?|serves?|listens?|lives?|is|are|moved|now)\s+(?:now\s+)?(?:on|at|to)\s+:?"
+    r"0\.0\.0\.0:|\bon\s+:|\b(?:runs?|serves?|listens?|lives?|is|are|now)\s+(?:now\s+)?(?:on|at|to)\s+:?|"
+    r"\b(?:moved|changed|set|switched|put|bumped)\s+(?:[\w.-]+\s+){0,3}?(?:to|on)\s+(?:port\s+)?:?"
     r"(?=(?!19[89]\d|20\d\d)\d{4,5}\b))(\d{2,5})\b|\b(\d{4,5})\s+(?:is\s+)?(?:the\s+|our\s+)?(?:[\w-]+\s+){0,2}port\b",
     re.IGNORECASE,
 )
@@ -208,6 +223,7 @@ _KNOWN_VERSIONED = {
 _BACKTICKED = re.compile(r"`([^`\n]{2,120})`")
 
 
+@lru_cache(maxsize=8192)  # a sentence is classified several times (category, subject, narrative)
 def subject_of(text: str) -> Subject | None:
     """The subject of a prose statement (a user's prompt, an agent's decision, an inbox line), or None."""
     for finder in (_port_subject, _host_subject, _command_subject, _choice_subject, _version_subject, _path_subject):
@@ -225,7 +241,7 @@ def _port_subject(text: str) -> Subject | None:
     if not 10 <= int(port) <= 65535:
         return None
     # Any other port-like number in a port statement is the old one ("5174 now, 5173 clashes with ...").
-    others = re.findall(r"(?<![\d.:/-])(?!19[89]\d|20\d\d)(\d{4,5})(?![\d.])", text)
+    others = re.findall(r"(?<![\d.:/-])(?!19[89]\d|20\d\d)(\d{4,5})(?!\d|\.\d)", text)
     old = tuple(dict.fromkeys(p for p in others if p != port and 1024 <= int(p) <= 65535))
     return Subject(f"port:{service_of(text) or 'server'}", port, old)
 
@@ -336,13 +352,29 @@ _CATEGORY_WORDS = {
 }  # fmt: skip
 
 
-def keywords(subject: str | None, category: str) -> str:
-    """What is indexed with a fact's text: its category's and its subject's words."""
+_SERVICE_WORDS = {
+    "api": "api backend server", "django": "django dev server backend", "dev server": "dev server frontend",
+    "postgres": "postgres database db", "redis": "redis cache", "staging": "staging", "production": "production prod",
+}  # fmt: skip
+# The ecosystem a tool belongs to: "python linter", "js package manager" find the fact about ruff, pnpm.
+_ECOSYSTEM = {
+    "python": ("ruff", "flake8", "pylint", "black", "mypy", "pyright", "pytest", "tox", "nox", "uv", "poetry", "pip",
+               "pipenv", "pdm", "hatch", "conda", "alembic", "django", "celery", "uvicorn", "gunicorn", "isort"),
+    "javascript typescript node js": ("npm", "pnpm", "yarn", "bun", "eslint", "prettier", "jest", "vitest", "tsc",
+                                      "vite", "webpack", "playwright", "cypress", "biome", "next"),
+}  # fmt: skip
+
+
+def keywords(subject: str | None, category: str, value: str | None = None) -> str:
+    """What is indexed with a fact's text: its category's and its subject's words, and the ecosystem of the tool
+    it names."""
     words = [_CATEGORY_WORDS.get(category, category)]
     if subject:
         kind, _, what = subject.partition(":")
         words.append(_KIND_WORDS.get(kind, kind))
         what, _, scope = what.partition("@")
-        words.append(_ROLE_WORDS.get(what, what.replace("-", " ")))
+        words.append(_ROLE_WORDS.get(what) or _SERVICE_WORDS.get(what) or what.replace("-", " "))
         words.append(scope)
+        named = set(re.findall(r"[a-z][\w.-]*", f"{what} {value or ''}".lower()))
+        words += [ecosystem for ecosystem, tools in _ECOSYSTEM.items() if named & set(tools)]
     return " ".join(w for w in words if w)
