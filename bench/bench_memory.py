@@ -122,9 +122,7 @@ def _line(kind: str, content: object, session: str, cwd: str, at: datetime, uuid
     )
 
 
-def write_session(
-    path: Path, session: str, cwd: str, start: datetime, events: int, rng: random.Random
-) -> None:
+def write_session(path: Path, session: str, cwd: str, start: datetime, events: int, rng: random.Random) -> None:
     lines: list[str] = []
     at = start
     n = 0
@@ -216,9 +214,7 @@ def write_session(
                     }
                 ],
             )
-            body = "\n".join(
-                f"def {rng.choice(WORDS)}_{i}(x):\n    return x" for i in range(rng.randint(3, 15))
-            )
+            body = "\n".join(f"def {rng.choice(WORDS)}_{i}(x):\n    return x" for i in range(rng.randint(3, 15)))
             emit("user", [{"type": "tool_result", "tool_use_id": tool_id, "content": body}])
         elif roll < 0.92:
             module = rng.choice(MODULES)
@@ -261,9 +257,7 @@ def write_session(
     path.write_text("\n".join(lines[:events]) + "\n")
 
 
-def generate(
-    folder: Path, cwd: str, first_day: datetime, days: int, per_day: int, events: int, seed: int
-) -> int:
+def generate(folder: Path, cwd: str, first_day: datetime, days: int, per_day: int, events: int, seed: int) -> int:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -304,9 +298,7 @@ QUERIES = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--sessions-per-day", type=int, default=8)
     parser.add_argument("--events", type=int, default=120)
@@ -342,9 +334,7 @@ def main() -> None:
     first_s = time.perf_counter() - started
     assert first.ok, [s.error for s in first.steps if not s.ok]
 
-    generate(
-        folder, str(ws.root), first_day + timedelta(days=args.days), 1, args.sessions_per_day, args.events, 2
-    )
+    generate(folder, str(ws.root), first_day + timedelta(days=args.days), 1, args.sessions_per_day, args.events, 2)
     started = time.perf_counter()
     second = run_nightly(ws, night1 + timedelta(days=1))
     second_s = time.perf_counter() - started

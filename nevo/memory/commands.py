@@ -33,6 +33,8 @@ BUILD_TOOLS = {
     "dotnet": "build",
     "deno": "build",
     "ruff": "lint",
+    "golangci-lint": "lint",
+    "staticcheck": "lint",
     "flake8": "lint",
     "pylint": "lint",
     "eslint": "lint",
@@ -85,6 +87,11 @@ _KEEPS_SUBCOMMAND = set(
         "playwright",
     ]
 )
+# Subcommands that set up or ask rather than build or test: `pnpm install`, `go mod tidy`, `cargo version`.
+_SETUP_SUBCOMMANDS = frozenset(
+    ("run", "exec", "install", "add", "i", "ci", "remove", "uninstall", "update", "version", "env", "help", "mod",
+     "get", "list", "ls", "doc", "init", "config", "info", "outdated", "cache")
+)  # fmt: skip
 _ROLE_WORDS = (
     ("e2e", "e2e"),
     ("typecheck", "typecheck"),
@@ -170,13 +177,15 @@ def _head(words: list[str]) -> str | None:
     else:
         return None
     name = program[-1]
+    if rest and rest[0].startswith("-") and rest[0] in ("--version", "-v", "-V", "--help", "-h"):
+        return None
     if rest and name in _KEEPS_SUBCOMMAND and _SUBCOMMAND.fullmatch(rest[0]):
         if rest[0] in ("run", "exec") and len(rest) > 1 and _SUBCOMMAND.fullmatch(rest[1]):
             program += rest[:2]
-        elif rest[0] not in ("run", "exec", "install", "add", "i", "ci", "remove", "uninstall", "update"):
+        elif rest[0] not in _SETUP_SUBCOMMANDS:
             program.append(rest[0])
         else:
-            return None  # `pnpm install` is setup, not how the project is built or tested
+            return None  # `pnpm install`, `go mod tidy`, `cargo --version`: setup or a question, not the build
     return " ".join([*prefix, *program])
 
 

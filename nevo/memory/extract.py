@@ -85,9 +85,15 @@ _VERSION_IN_OUTPUT = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+){0,2}(?:[-+][\w.
 _PKG_SHOW = re.compile(r"^(?:pip3?|uv\s+pip|python3?\s+-m\s+pip)\s+show\s+([\w.-]+)", re.IGNORECASE)
 _PKG_LIST = re.compile(r"^(?:npm|pnpm|yarn)\s+(?:ls|list|why)\s+([@\w./-]+)", re.IGNORECASE)
 _DOT_VERSION_FILES = {".nvmrc": "node", ".node-version": "node", ".python-version": "python", ".ruby-version": "ruby"}
-_SERVING_LINE = re.compile(r"\b(?:local|listening|running|serving|started|ready|available|bound|server)\b", re.I)
+_SERVING_LINE = re.compile(
+    r"\b(?:local|listening|listen|running|serving|started|ready|available|bound|server)\b", re.IGNORECASE
+)
 _URL_PORT = re.compile(r"https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::\]|[\w.-]+):(\d{2,5})\b")
-_ON_PORT = re.compile(r"\b(?:on|at)\s+(?:port\s+)?:?(\d{2,5})\b|\bport\s+:?(\d{2,5})\b", re.I)
+_ON_PORT = re.compile(
+    r"\b(?:on|at)\s+(?:port\s+)?:?(\d{2,5})\b|\bport\s+:?(\d{2,5})\b|"
+    r"\b(?:addr|address|listen|bind)[=:\s]+\"?[\w.\[\]-]*:(\d{2,5})\b",  # logfmt / slog: addr=:8081
+    re.IGNORECASE,
+)
 
 
 def _listening_port(output: str) -> tuple[str, str] | None:
@@ -108,6 +114,13 @@ _REMOTE_COMMANDS = ("ssh", "scp", "rsync", "psql", "mysql", "redis-cli", "curl",
                     "telnet", "mongosh", "kubectl", "helm", "sftp", "git")  # fmt: skip
 
 
+def _compose_service(line: str) -> str:
+    """The service a ``docker compose ps`` row is about, from its container name ("orbit-nats-1" -> "nats")."""
+    name = line.split()[0] if line.split() else ""
+    parts = [p for p in re.split(r"[-_]", name) if p and not p.isdigit()]
+    return parts[-1] if len(parts) > 1 else (parts[0] if parts else "container")
+
+
 def _docker_facts(words: list[str], segment: str, output: str, seq: int | None, at: Any) -> list[FactCandidate]:
     """``docker compose ps`` / ``docker ps``: the port each service publishes."""
     if words[0] not in ("docker", "docker-compose", "podman") or "ps" not in words[:3]:
@@ -117,7 +130,7 @@ def _docker_facts(words: list[str], segment: str, output: str, seq: int | None, 
         published = _DOCKER_PORT.search(line)
         if published is None:
             continue
-        service = service_of(line) or "container"
+        service = service_of(line) or _compose_service(line)
         port = published.group(1)
         text = f"The {service} container publishes port {port} (`{segment[:40]}`)"
         found.append(FactCandidate(text, "environment", "output", None, f"port:{service}", port, (), at))
@@ -133,12 +146,18 @@ _MAY_PROVE = re.compile(
 )
 
 
+_LISTEN_HINT = re.compile(r"listen|Local:|running on|serving|started server|ready on", re.IGNORECASE)
+# Commands that show text rather than run a server: a "listening on 8000" they print is quoted, not proven.
+_SHOWS_TEXT = {"cat", "grep", "rg", "less", "more", "head", "tail", "sed", "awk", "echo", "printf", "git", "ls", "find",
+               "jq", "bat", "diff", "wc", "sort", "journalctl"}  # fmt: skip
+
+
 def facts_from_output(event: dict[str, Any]) -> list[FactCandidate]:
     """Durable facts a successful command's output proves: versions, ports, hosts, program paths."""
     command = str(event.get("target") or "")
-    if not _MAY_PROVE.search(command):
-        return []
     output = str(event.get("output") or "")
+    if not _MAY_PROVE.search(command) and not _LISTEN_HINT.search(output[:3000]):
+        return []
     seq = int(event["seq"]) if event.get("seq") is not None else None
     at = event.get("at")
     found: list[FactCandidate] = []
@@ -171,6 +190,19 @@ def _program(words: list[str]) -> str:
     return canonical(words[0].rsplit("/", 1)[-1])
 
 
+def _unwrapped(segment: str) -> str:
+    """A command without the runner around it (``poetry run python --version`` -> ``python --version``): the
+    evidence of a fact should not name a runner the project may drop."""
+    words = segment.split()
+    while len(words) > 2 and (words[0], words[1]) in _RUNNERS:
+        words = words[2:]
+    return " ".join(words)
+
+
+_RUNNERS = {("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
+            ("pnpm", "exec"), ("npm", "exec"), ("bun", "x")}  # fmt: skip
+
+
 def _version_fact(words: list[str], segment: str, output: str, seq: int | None, at: Any) -> FactCandidate | None:
     thing: str | None = None
     if words[-1] in _VERSION_FLAGS and 2 <= len(words) <= 7:
@@ -191,7 +223,7 @@ def _version_fact(words: list[str], segment: str, output: str, seq: int | None, 
     if match is None:
         return None
     version = match.group(1)
-    text = f"{thing} version is {version} (`{segment[:80]}`)"
+    text = f"{thing} version is {version} (`{_unwrapped(segment)[:80]}`)"
     return FactCandidate(text, "environment", "output", seq, f"version:{thing}", norm_value(version), (), at)
 
 
@@ -208,7 +240,7 @@ def _role_service(segment: str) -> str:
 
 def _port_fact(words: list[str], segment: str, output: str, seq: int | None, at: Any) -> FactCandidate | None:
     listening = _listening_port(output)
-    if listening is None or not (command_head(segment) or _serves(words)):
+    if listening is None or words[0] in _SHOWS_TEXT or "logs" in words[:3]:
         return None
     port, line = listening
     service = service_of(segment) or service_of(line) or _service_for(segment, output)

@@ -169,6 +169,7 @@ _SETUP = re.compile(
     r"set|configured|renamed|replaced|dropped|removed|retired|deprecated|deleted|added|introduced|adopted)\b|"
     r"\b(?:is|are)\s+(?:now\s+)?(?:built|written|deployed|hosted|managed|packaged|tested|run|served|configured|"
     r"kept|stored|generated)\s+(?:with|in|on|by|using|via|through|from)\b|"
+    r"\b(?:goes|go|lives|live|happens|happen|belongs|belong|runs|run)\s+(?:through|in|into|under|via|on)\b|"
     r"\b(?:this|the|our)\s+(?:project|repo|repository|codebase|app|service|team|stack|monorepo|backend|frontend)"
     r"\s+(?:now\s+)?(?:uses|is\s+using|runs\s+on|is\s+on|needs|requires|targets|depends\s+on|is\s+built\s+with)\b|"
     r"\bour\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|lives?|runs?|sits?)\b|"
@@ -297,7 +298,10 @@ def _is_instruction(sentence: str) -> bool:
     if _UNIVERSAL_SUBJECT.match(sentence) or _SCOPED_RULE.search(sentence):
         return True
     if _PROHIBITION.match(sentence):
-        return bool(_GENERIC_SCOPE.search(sentence)) or not _DEFINITE.search(sentence)
+        # The reason given after a comma ("..., that's what the pipeline is for") is not what is prohibited.
+        # "your laptop" in a prohibition is whichever laptop the agent is on, not one thing of this task.
+        main = re.sub(r"\byour\b", "a", sentence.split(",")[0], flags=re.IGNORECASE)
+        return bool(_GENERIC_SCOPE.search(sentence)) or not _DEFINITE.search(main)
     return _generic_imperative(sentence)
 
 

@@ -265,15 +265,13 @@ def _host_subject(text: str) -> Subject | None:
 
 
 def _command_subject(text: str) -> Subject | None:
-    from nevo.memory.commands import command_head, command_scope
+    from nevo.memory.commands import command_head, command_role, command_scope
 
     quoted = [q for q in _BACKTICKED.findall(text) if command_head(q)]
     if not quoted:
         return None
-    role = service_of(text, COMMAND_ROLES)
-    if role is None:
-        return None
     heads = [str(command_head(q)) for q in quoted]
+    role = service_of(text, COMMAND_ROLES) or command_role(heads[0])  # "Checks: `npm run check`": the command says
     positive = [h for q, h in zip(quoted, heads, strict=True) if not _negated(text, text.find(f"`{q}`"))]
     if not positive:
         return None
