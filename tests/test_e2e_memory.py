@@ -40,13 +40,14 @@ def nevo(ws: Path, config_dir: Path, *args: str) -> subprocess.CompletedProcess[
 def test_sessions_become_searchable_memory_and_reach_the_next_session(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
+    (ws / "test_ok.py").write_text("def test_ok():\n    assert True\n", encoding="utf-8")
     config_dir = tmp_path / "claude-config"
     assert nevo(ws, config_dir, "init").returncode == 0
 
     first_script = Script(
         [
             bash("nosuchtool-xyz test"),
-            bash("python3 -m pytest --version"),
+            bash("python3 -m pytest -q -p no:cacheprovider test_ok.py"),
             bash("python3 --version"),
             text("The suite runs with pytest. I'll use pytest fixtures rather than unittest classes for new tests."),
         ]
