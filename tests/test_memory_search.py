@@ -79,3 +79,38 @@ def test_a_question_with_words_the_memory_lacks_still_finds_what_it_has(installe
     assert search(db, "how big should commits be")[0].snippet == "Keep commits small, one change per commit."
     assert search(db, "commits preference")[0].snippet == "Keep commits small, one change per commit."
     assert search(db, "python formatter")[0].snippet == "Use `ruff format` instead of black."
+
+
+def test_an_existing_memory_is_migrated_to_stemmed_search_and_loses_only_its_self_made_lessons(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from nevo.db import Database, _statements, migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, _, sql in migrations():
+        if number < 7:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    conn.execute("INSERT INTO sessions (id, transcript_path, cwd) VALUES ('s1', '/t/s1.jsonl', '/home/me/shop')")
+    conn.execute(
+        "INSERT INTO journal (session_id, seq, kind, tool, command, output, has_result)"
+        " VALUES ('s1', 0, 'tool', 'Bash', 'make pdf', 'rendered 3 PDFs', 1)"
+    )
+    for text, source, category in (
+        ("Invoices render as PDFs with weasyprint.", "user", "configuration"),
+        ("`npm test` failed (npm: command not found); `pnpm test` worked instead.", "journal", "lesson"),
+    ):
+        conn.execute(
+            "INSERT INTO facts (hash, text, category, source, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (text, text, category, source, "2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"),
+        )
+    conn.close()
+    db = Database(path)
+    assert db.version >= 7
+    assert [h.snippet for h in search(db, "pdf") if h.source == "fact"] == ["Invoices render as PDFs with weasyprint."]
+    assert any("PDFs" in h.snippet for h in search(db, "pdf") if h.source == "journal")
+    assert db.scalar("SELECT COUNT(*) FROM facts WHERE source = 'journal'") == 0

@@ -248,11 +248,6 @@ def _port_fact(words: list[str], segment: str, output: str, seq: int | None, at:
     return FactCandidate(text, "environment", "output", seq, f"port:{service}", port, (), at)
 
 
-def _serves(words: list[str]) -> bool:
-    text = " ".join(words)
-    return bool(re.search(r"\b(?:dev|serve|start|up|runserver|uvicorn|gunicorn|flask\s+run|storybook|preview)\b", text))
-
-
 def _host_fact(words: list[str], segment: str, output: str, seq: int | None, at: Any) -> FactCandidate | None:
     program = words[0].rsplit("/", 1)[-1]
     if program not in _REMOTE_COMMANDS:

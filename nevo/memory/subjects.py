@@ -105,7 +105,6 @@ _TLDS = (
 )
 HOST = re.compile(rf"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?![./-]?\w)", re.IGNORECASE)
 IPV4 = re.compile(r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b")
-VERSION = re.compile(r"\bv?(\d+(?:\.\d+){1,3}(?:[-+.]?(?:rc|a|b|alpha|beta|post|dev)\.?\d*)?)\b")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "example.com"}
 
 _NEGATION_BEFORE = re.compile(
@@ -327,10 +326,6 @@ def _path_subject(text: str) -> Subject | None:
     if not thing or thing in ("it", "this", "that", "everything", "nothing") or len(thing.split()) > 4:
         return None
     return Subject(f"path:{thing}", norm_value(match.group(2)))
-
-
-def versions_in(text: str) -> list[str]:
-    return [norm_value(m.group(1)) for m in VERSION.finditer(text)]
 
 
 # Words a search may use for a fact that its own text lacks: its kind, its role, what the category means.

@@ -9,6 +9,10 @@ ALTER TABLE facts ADD COLUMN superseded_at TEXT;    -- when a newer value of the
 ALTER TABLE facts ADD COLUMN superseded_by INTEGER; -- the fact that holds that newer value (no FK: it may expire first)
 ALTER TABLE facts ADD COLUMN keywords TEXT;         -- words a search for it may use that its text lacks ("formatter")
 CREATE INDEX facts_subject ON facts(subject);
+-- Lessons memory used to decide itself from the journal (its own recovery finder, now gone: what a failure
+-- teaches is decided once, by the verdict): they may quote the wrong error line and absolute paths. Facts
+-- are derived state; the verdicts' lessons replace them.
+DELETE FROM facts WHERE source = 'journal' AND category = 'lesson';
 
 DROP TRIGGER journal_ai;
 DROP TRIGGER journal_ad;
