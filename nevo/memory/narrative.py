@@ -25,6 +25,7 @@ from nevo.providers import Request, offline_handler
 from nevo.verdict import Verdict
 
 MODEL_OUTPUT_CHARS = 240
+MODEL_TEXT_CHARS = 1200  # a prompt's statements come first; a model reads its head
 MAX_EVENTS_FOR_MODEL = 240  # the head and tail of a long session go to the model, not all of it
 CONDENSED_TEXT_CHARS = 3000  # what extraction reads of a prompt or message (the journal keeps 4,000)
 CONDENSED_OUTPUT_CHARS = 1500
