@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nevo.safety import _CHECKER, _SHELL, DOWNLOAD_AND_EXECUTE_COMMANDS
+from nevo.safety_words import _CHECKER, _SHELL, DOWNLOAD_AND_EXECUTE_COMMANDS
 
 _I = re.IGNORECASE
 _IM = re.IGNORECASE | re.MULTILINE
