@@ -257,7 +257,9 @@ def _analyse_one(
     threshold: int,
 ) -> Outcome:
     agent = load_agent("incident-analyst", workspace)
-    window = session_window(db, incident.id, str(workspace.root))
+    # The offline analyst reads only the verdict: no transcript is read for it (a long session, many incidents).
+    offline = getattr(provider, "name", "") == "offline"
+    window = None if offline else session_window(db, incident.id, str(workspace.root))
     data = gather(workspace, db, incident, book, window)
     request = Request(agent=agent, task=TASK, data=data, schema=SCHEMA, max_tokens=2048)
     try:
