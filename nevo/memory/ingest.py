@@ -271,9 +271,10 @@ def _session_root(db: Database, session_id: str) -> str | None:
 
 def lessons_of(db: Database, session_id: str) -> list[Verdict]:
     """What the session's failures taught, as the monitor stored it (``nevo.lesson`` decides; memory reads).
+    A sub-agent's lessons are its own (AGENT rules, kept with its definition), not the project's memory.
     A damaged stored verdict is reported and skipped: it must not cost the session its narrative."""
     try:
-        return [verdict for _, verdict in session_verdicts(db, session_id) if verdict.kind == "lesson"]
+        return [v for _, v in session_verdicts(db, session_id) if v.kind == "lesson" and not v.agent]
     except NevoError as exc:
         log.warning("the stored verdicts of session %s cannot be read (%s); its lessons are left out", session_id, exc)
         return []
