@@ -92,12 +92,15 @@ def proposal(body: str, guard: dict[str, str] | None) -> dict[str, Any]:
     }
 
 
+MOVED = "npm --prefix app run build"  # where the web app builds once the project moved it
+
+
 def test_a_rule_whose_failure_recurs_is_revised_in_a_commit_that_cites_the_recurrences(ruled: Workspace) -> None:
     incident_id = fail(ruled, "2026-11-22T09:00:00Z", "s1", 1)
-    fail(ruled, "2026-11-23T09:00:00Z", "s2", 2)
-    revised_guard = {"tool": "Bash", "command": "npm run build", "action": "rewrite", "fix": "make -C web build"}
+    fail(ruled, "2026-11-23T09:00:00Z", "s2", 2, recovery=MOVED)  # the newest recovery: the app moved
+    proposed_guard = {"tool": "Bash", "command": "npm run build", "action": "rewrite", "fix": "make -C web build"}
     provider = QueuedProvider(
-        proposal("Build the web app with `make -C web build`, not `npm run build`.", revised_guard)
+        proposal(f"The web app moved: build it with `{MOVED}`, not `npm run build`.", proposed_guard)
     )
     head = git(ruled.root, "rev-parse", "HEAD").strip()
 
@@ -107,17 +110,30 @@ def test_a_rule_whose_failure_recurs_is_revised_in_a_commit_that_cites_the_recur
     [request] = provider.requests
     assert request.data["rule_to_revise"]["id"] == "PROJ-001"
     assert request.data["evidence"]["recurrences_since"] == 2
+    assert request.data["verdict"]["fix"] == MOVED  # nevo's newest verdict, shown to the model
     rule = RuleBook(ruled).get("PROJ-001")
-    assert "make -C web build" in rule.body and rule.revised.startswith("2026-11-24")
+    assert MOVED in rule.body and rule.revised.startswith("2026-11-24")
     assert rule.created.startswith("2026-11-21") and rule.incidents == [incident_id]
     assert git(ruled.root, "rev-list", "--count", f"{head}..HEAD").strip() == "1"
     message = git(ruled.root, "log", "-1", "--format=%B")
     assert message.startswith("nevo: revise PROJ-001")
     assert "came back 2 time(s)" in message and incident_id in message and "session s2" in message
-    assert f"Before: {FIX}" not in message and "Before:" in message and "make -C web build" in message
+    assert f"Before: {FIX}" not in message and "Before:" in message and MOVED in message
     table = json.loads(guards.table_path(ruled).read_text())
-    # Published; a guard comes only from what nevo itself judged (the stored verdict), never from a proposal.
-    assert [g.get("fix") for g in table["guards"]] == [FIX]
+    # Published; the guard is nevo's judgment of the newest recovery (its words say the same), never the
+    # proposal's `make -C web build`.
+    assert [g.get("fix") for g in table["guards"]] == [MOVED] and rule.enforcement == "guard rewrite"
+
+
+def test_a_revision_whose_words_name_another_fix_than_its_guard_keeps_the_verdict_s_fix(ruled: Workspace) -> None:
+    """The model says `make -C web build`, nevo judged no such recovery: body and guard must not disagree."""
+    fail(ruled, "2026-11-22T09:00:00Z", "s1", 1)
+    fail(ruled, "2026-11-23T09:00:00Z", "s2", 2)
+    provider = QueuedProvider(proposal("Build the web app with `make -C web build`, not `npm run build`.", None))
+    run(ruled, provider, datetime(2026, 11, 24, tzinfo=UTC))
+    rule = RuleBook(ruled).get("PROJ-001")
+    assert FIX in rule.body and "make -C" not in rule.body + rule.title, rule
+    assert rule.guard is not None and rule.guard["fix"] == FIX and rule.enforcement == "guard rewrite"
     assert git(ruled.root, "status", "--porcelain", "--", ".claude/rules") == ""
 
     # Its counters start again from the revision: nothing to do until the failure comes back.
