@@ -37,6 +37,7 @@ _REMOTE = re.compile(r"^(?:[\w.+-]+@)?[\w.-]+:(?!//)|^rsync://|^(?:s3|gs|az)://"
 _SQL_DESTRUCTIVE = re.compile(
     r"\b(?:drop\s+(?:database|table|schema)|truncate\s+(?:table\s+)?\w|delete\s+from\s+\w+\s*(?:;|$))", re.I
 )
+_DATABASE_FILE = re.compile(r"\.(?:db|sqlite3?|mdb|accdb)$|(?:^|/)(?:pg_?data|mysql)(?:/|$)")
 _TEST_FILE = re.compile(r"^test_[^/]*\.py$|_test\.(?:py|go)$|\.(?:test|spec)\.[cm]?[jt]sx?$|_spec\.rb$|Test\.java$")
 _TEST_DIR = re.compile(r"(?:^|/)(?:tests?|specs?|__tests__)(?:/|$)")
 _DRY_RUN = frozenset(
@@ -54,6 +55,7 @@ _PLAN_OF = {
 }
 _SKIP_TESTS_WITH_VALUE = frozenset(
     {"-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--skip", "-t", "--testNamePattern"}
+    | {"--test-name-pattern", "--test-skip-pattern", "--testPathPattern", "--test-only"}
     | {"--testPathIgnorePatterns", "--grep", "--exclude", "--filter"}
 )
 _TEST_RUNNERS = frozenset(
@@ -75,6 +77,13 @@ _STRICT = frozenset(
     {"-Werror", "--strict", "--warnings-as-errors", "-Dwarnings", "--deny-warnings", "--fail-on-warning"}
 )
 _THRESHOLD = re.compile(r"^--?(?:cov-)?(?:fail[-_]under|min[-_a-z]*|max[-_a-z]*|threshold[-_a-z]*|[-_a-z]*threshold)$")
+# Words that silence warnings or turn a check off: -w, --cap-lints, -Wno-error, PRAGMA foreign_keys=OFF.
+_SILENCER = re.compile(
+    r"(?:^|[\s=\'\"])(?:--cap-lints|-Wno-error\S*|--no-strict\S*|--skip-checks?|--no-check\S*)(?:$|[\s\'\"])|"
+    r"^[A-Z]*FLAGS=(?:.*[\s\'\"])?-w(?:$|[\s\'\"])|"
+    r"\bforeign_keys\s*=\s*(?:off|0|false)\b|\bFOREIGN_KEY_CHECKS\s*=\s*0\b|\bcheck_constraints\s*=\s*(?:off|0)\b",
+    re.I,
+)
 _SILENCE_TAIL = re.compile(r"(?:\|\||;|\n)\s*(?:true|:|exit\s+0|echo\b[^;&|]*)\s*$")
 _EXIT_ZERO = frozenset({"--exit-zero", "--exit-code=0", "--no-fail", "--force-exclusion", "--no-exit-code"})
 _HOOK_ENV = re.compile(r"^(?:HUSKY|SKIP|PRE_COMMIT_ALLOW_NO_CONFIG|GIT_HOOKS|LEFTHOOK|OVERCOMMIT_DISABLE)=")
@@ -119,6 +128,24 @@ def classify(command: str, depth: int = 0) -> tuple[Finding, ...]:
             found.extend(classify(inner, depth + 1))
     if _SILENCE_TAIL.search(command.strip()):
         found.append(Finding("weakening", "ignores the failure (|| true)", command.strip()[-60:]))
+    return tuple(dict.fromkeys(found))
+
+
+def deletions(command: str) -> tuple[Finding, ...]:
+    """Deletions inside the workspace that lose what cannot be told apart from work: a whole folder (``rm -r``)
+    or a database file. Ordinary as commands (not in :func:`classify`), but a failure that "passed" once they
+    ran teaches nothing: the fix was to throw things away."""
+    found: list[Finding] = []
+    for s in segments(command):
+        if s.name not in ("rm", "unlink", "rmdir"):
+            continue
+        recursive = any(a in ("-r", "-R", "--recursive") or re.fullmatch(r"-[a-zA-Z]*[rR][a-zA-Z]*", a) for a in s.args)
+        for target in (a for a in s.args if not a.startswith("-")):
+            normal = posixpath.normpath(target.strip("'\""))
+            if recursive or s.name == "rmdir":
+                found.append(Finding("destructive", "deletes a folder and all it holds", s.text))
+            elif _DATABASE_FILE.search(normal):
+                found.append(Finding("destructive", "deletes a database file", s.text))
     return tuple(dict.fromkeys(found))
 
 
@@ -191,6 +218,10 @@ def _segment_findings(s: Segment) -> list[Finding]:
         add("weakening", "forces past a safety check (-f)")
     if _moves_test(s):
         add("weakening", "deletes or renames a test")
+    if name in ("make", "gmake") and any(
+        a == "--ignore-errors" or re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", a) for a in args
+    ):
+        add("weakening", "ignores the errors (make -i)")
     return out
 
 
@@ -359,6 +390,10 @@ def weakens(failed: str, fixed: str) -> tuple[Finding, ...]:
         found.append(Finding("weakening", "runs fewer tests (a test id)", fixed))
     if any(w in _STRICT for w in removed):
         found.append(Finding("weakening", "drops a strictness flag", fixed))
+    silenced = [w for w in added if _SILENCER.search(w)]
+    silenced += [w for w in added if w == "-w" and _compiles(fixed)]  # gcc -w: no warnings at all
+    if silenced:
+        found.append(Finding("weakening", f"silences warnings or turns a check off ({silenced[0][:40]})", fixed))
     lowered = _threshold_change(old, new)
     if lowered:
         found.append(Finding("weakening", f"lowers a threshold ({lowered})", fixed))
@@ -368,13 +403,20 @@ def weakens(failed: str, fixed: str) -> tuple[Finding, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _compiles(command: str) -> bool:
+    return any(s.name in _COMPILERS for s in segments(command))
+
+
+_COMPILERS = frozenset({"gcc", "g++", "cc", "c++", "clang", "clang++"})
+
+
 def only_plans(asked: str, done: str) -> bool:
     """``done`` only shows what ``asked`` would do (``apply`` -> ``plan``, ``up`` -> ``preview``)."""
     return done in _PLAN_OF.get(asked, ())
 
 
 def _words(command: str) -> list[str]:
-    return [w for s in segments(command) for w in (s.name, *s.args)]
+    return [w for s in segments(command) for w in (*s.env, s.name, *s.args)]
 
 
 def _test_words(command: str) -> list[str]:
@@ -384,7 +426,7 @@ def _test_words(command: str) -> list[str]:
         args = list(s.args)
         if s.name in ("python", "python3") and args[:1] == ["-m"] and len(args) > 1 and args[1] in _TEST_MODULES:
             found.extend(args[2:])
-        elif s.name in _TEST_RUNNERS:
+        elif s.name in _TEST_RUNNERS or (s.name in ("node", "deno", "bun") and "--test" in args):
             found.extend(args)
         elif s.name in ("npx", "pnpx", "bunx") and args and args[0] in _TEST_RUNNERS:
             found.extend(args[1:])
@@ -420,11 +462,22 @@ def _threshold_change(old: list[str], new: list[str]) -> str:
 
 
 def edit_weakens(old_text: str, new_text: str) -> str:
-    """What an edit adds that silences a check (``# noqa``, a skip marker, ``@ts-ignore``); '' when none."""
+    """What an edit adds that silences a check (``# noqa``, a skip marker, ``@ts-ignore``) or the threshold it
+    lowers (``fail_under = 85`` -> ``40``); '' when none."""
     for match in _SILENCING_EDIT.finditer(new_text):
         if match.group(0) not in old_text:
             return match.group(0).strip()
+    before = {m.group(1).lower(): m.group(2) for m in _SETTING.finditer(old_text)}
+    for match in _SETTING.finditer(new_text):
+        name, value = match.group(1).lower(), match.group(2)
+        if name in before and _THRESHOLD.match("--" + name.replace("_", "-")):
+            lower_is_weaker = "max" not in name
+            if (float(value) < float(before[name])) if lower_is_weaker else (float(value) > float(before[name])):
+                return f"{match.group(1)} {before[name]} -> {value}"
     return ""
+
+
+_SETTING = re.compile(r"([A-Za-z][\w-]*)\s*[=:]\s*[\"']?(\d+(?:\.\d+)?)")
 
 
 def deletes_or_moves_test(command: str) -> bool:

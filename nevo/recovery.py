@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -19,7 +20,7 @@ from nevo.calls import Action, actions, describe_call, place, relative_to
 from nevo.harm import only_plans
 from nevo.shell import segments
 
-__all__ = ["Action", "Relation", "actions", "describe_call", "only_narrows", "place", "relate", "relative_to"]
+__all__ = ["Action", "Clues", "Relation", "actions", "describe_call", "only_narrows", "place", "relate", "relative_to"]
 __all__ += ["segments", "similar"]  # segments: the shell's parse (bench_monitor clears its cache)
 
 # Words a project uses for the same job: a fix that swaps one for another changed the very word that was wrong.
@@ -56,6 +57,25 @@ class Relation:
 
 
 NONE = Relation("none")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*:/{1,2}(?:[^/@]*@)?([^/:]+)")
+
+
+@dataclass(frozen=True)
+class Clues:
+    """What the session says about a failed call's words, for relating later calls to it: ``named`` tells
+    whether a word is the one the error named as missing or wrong; ``seen`` whether a word appeared in what
+    the agent looked at since (the failed call's own output, listings, files read): "the one that exists"."""
+
+    named: Callable[[str], bool] = lambda word: False
+    seen: Callable[[str], bool] = lambda word: False
+
+    def replaces(self, old: str, new: str, exists: bool = False) -> bool:
+        """``new`` stands for ``old``: a close name or, with ``exists`` (for words that name a place, such as a
+        git remote, not a job), the one the agent saw exists in place of the one the error named."""
+        return similar(old, new) or (exists and self.named(old) and self.seen(new))
+
+
+NO_CLUES = Clues()
 
 
 @lru_cache(maxsize=16384)
@@ -68,6 +88,9 @@ def similar(failed: str, other: str) -> bool:
     a, b = failed.lower(), other.lower()
     if a == b:
         return True
+    host_a, host_b = _URL.match(a), _URL.match(b)
+    if host_a and host_b and host_a.group(1) != host_b.group(1):
+        return False  # another host is another target, whatever the path (api.example.com -> localhost)
     if "/" in a or "/" in b:
         head_a, name_a = posixpath.split(a)
         head_b, name_b = posixpath.split(b)
@@ -85,6 +108,8 @@ def _close(a: str, b: str) -> bool:
         return True
     if _numbered_or_lettered(stem_a, stem_b):
         return False  # test_a / test_b, step1 / step2, v1 / v2: siblings, not a misspelling of each other
+    if _transposed(a, b):
+        return True  # two neighbouring letters swapped: scr/src, stauts/status
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 3 and (long_.startswith(short) or long_.endswith(short)):
         return True
@@ -93,6 +118,13 @@ def _close(a: str, b: str) -> bool:
     if SequenceMatcher(None, a, b).ratio() >= 0.75:
         return True
     return any(a in group and b in group for group in SYNONYMS)
+
+
+def _transposed(a: str, b: str) -> bool:
+    if len(a) != len(b) or len(a) < 3:
+        return False
+    odd = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(odd) == 2 and odd[1] == odd[0] + 1 and a[odd[0]] == b[odd[1]] and a[odd[1]] == b[odd[0]]
 
 
 def _numbered_or_lettered(a: str, b: str) -> bool:
@@ -117,17 +149,25 @@ def _subsequence(short: str, long_: str) -> bool:
 # ---------------------------------------------------------------------------------------- relating calls
 
 
-def relate(failed: Action, later: Action) -> Relation:
-    """How ``later`` relates to ``failed``: see :class:`Relation`."""
+def relate(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
+    """How ``later`` relates to ``failed``: see :class:`Relation`. ``clues`` (what the error named, what the
+    agent saw since) let a word that is not close to the failed one count as its replacement."""
     file_like = ("read", "list", "search", "edit")
     if failed.intent in file_like or later.intent in file_like:
-        return _relate_files(failed, later)
-    if not _same_family(failed, later) or failed.intent != later.intent:
+        return _relate_files(failed, later, clues)
+    if not _same_family(failed, later):
+        return NONE
+    if failed.verb != later.verb and failed.verb and later.verb and clues.named(failed.verb):
+        # A subcommand the program does not know, spelled right later (`git stauts` -> `git status`).
+        if clues.replaces(failed.verb, later.verb) and failed.targets == later.targets:
+            return Relation("word", failed, later, ("word", *_manner(failed, later)), (failed.verb, later.verb))
+        return NONE
+    if failed.intent != later.intent:
         return NONE
     if failed.verb != later.verb and not (failed.family == "npm" and {failed.verb, later.verb} <= {"run", ""}):
         return NONE
     changed = _manner(failed, later)
-    kind, word = _compare_targets(failed, later)
+    kind, word = _compare_targets(failed, later, clues)
     if kind == "none":
         return NONE
     if kind == "equal":
@@ -155,10 +195,10 @@ def _manner(a: Action, b: Action) -> tuple[str, ...]:
     return tuple(changed)
 
 
-def _compare_targets(a: Action, b: Action) -> tuple[str, tuple[str, str]]:
+def _compare_targets(a: Action, b: Action, clues: Clues = NO_CLUES) -> tuple[str, tuple[str, str]]:
     first, second = list(a.targets), list(b.targets)
     if a.family == "script" and first and second:
-        if not _same_script(first[0], second[0]) and not similar(first[0], second[0]):
+        if not _same_script(first[0], second[0]) and not clues.replaces(first[0], second[0]):
             return "none", ("", "")
         # Another path to the script is the word that was wrong (`sh build.sh` -> `sh scripts/build.sh`), even
         # when it names the same file from deeper; only the very same path is the same script.
@@ -175,21 +215,24 @@ def _compare_targets(a: Action, b: Action) -> tuple[str, tuple[str, str]]:
     if not first:
         return "added", ("", "")
     if not second:
-        return "dropped", ("", "")
-    if a.family in ("npm", "make", "git", "cargo"):
-        if first[1:] != second[1:] and len(first) == len(second):
-            pairs = list(zip(first, second, strict=True))
-            odd = [(x, y) for x, y in pairs if x != y]
-            if len(odd) == 1 and similar(*odd[0]):
-                return "word", odd[0]
+        # Dropping the very word the error named is giving up on it (`make bench` -> `make`), not fixing it.
+        return ("none" if any(clues.named(w) for w in first) else "dropped"), ("", "")
+    if len(first) == len(second):  # one word swapped for another: the replacement must stand for it
+        odd = [(x, y) for x, y in zip(first, second, strict=True) if x != y]
+        # Another make target, script or bin is another job unless its name is close; a git word (a remote, a
+        # branch) names a place: the one that exists stands for the missing one.
+        if len(odd) == 1 and clues.replaces(*odd[0], exists=a.family == "git"):
+            return "word", odd[0]
+        if a.family in ("npm", "make", "git", "cargo") or len(odd) == 1:
             return "none", ("", "")
+    if a.family in ("npm", "make", "git", "cargo"):
         if first[0] != second[0]:
-            return (
-                ("word", (first[0], second[0]))
-                if similar(first[0], second[0]) and first[1:] == second[1:]
-                else ("none", ("", ""))
-            )
+            return "none", ("", "")
         return ("added" if len(second) > len(first) else "dropped"), ("", "")
+    if set(first) <= set(second):
+        return "added", ("", "")
+    if set(second) <= set(first):
+        return "dropped", ("", "")
     matched = [x for x in first if x in second or any(similar(x, y) for y in second)]
     if len(matched) * 2 < len(first) or not matched:
         return "none", ("", "")
@@ -207,25 +250,26 @@ def _same_script(a: str, b: str) -> bool:
     return a == b or a.endswith("/" + b) or b.endswith("/" + a)
 
 
-def _relate_files(failed: Action, later: Action) -> Relation:
+def _relate_files(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
     if failed.intent != later.intent or not failed.targets or not later.targets:
         return NONE
     a, b = _path_target(failed), _path_target(later)
-    if failed.intent == "search" and failed.options[:1] != later.options[:1] and failed.tool == later.tool:
-        return NONE  # another pattern: another search
-    wider = failed.intent in ("list", "search") and (b == "." or a.startswith(b.rstrip("/") + "/"))
-    if not (a == b or similar(a, b) or wider):
+    if failed.intent == "search" and failed.options[:1] != later.options[:1]:
+        return NONE  # another pattern: another search (the pattern comes first, for every searcher)
+    wider = failed.intent == "search" and (b == "." or a.startswith(b.rstrip("/") + "/"))
+    if not (a == b or clues.replaces(a, b) or wider):
         return NONE
-    tool_changed = failed.tool != later.tool or (failed.program != later.program and failed.tool == "Bash")
-    if wider and a != b and not similar(a, b):
+    # Another program on the same thing (`rg` -> `grep`, `cat` -> a Read) is another tool.
+    other = failed.tool != later.tool or (failed.tool == "Bash" and failed.family != later.family)
+    if wider and a != b and not clues.replaces(a, b):
         return Relation("how", failed, later, ("folder",))  # the same search from a folder that holds it
-    if failed.tool != later.tool:
+    if other:
         return Relation(
             "other-tool", failed, later, ("tool",) + (("word",) if a != b else ()), (a, b) if a != b else ("", "")
         )
     if a == b:
         changed = ("options",) if failed.options != later.options else ()
-        return Relation("how" if changed or tool_changed else "same", failed, later, changed)
+        return Relation("how" if changed else "same", failed, later, changed)
     return Relation("word", failed, later, ("word",), (a, b))
 
 
