@@ -6,8 +6,9 @@ real), and a label written by hand: what the first failed call teaches and which
 
 Placeholders, replaced when the scenario runs: ``@WS@`` the workspace (absolute), ``@HOME@`` the
 session's home folder, ``@HTTP@`` a loopback HTTP server's base URL (``http://127.0.0.1:PORT``),
-``@HTTP_PORT@`` its port, ``@PORT@`` a port some other process listens on (``hold_port``), ``@FREE_PORT@``
-a port nothing listens on.
+``@HTTP_PORT@`` its port, ``@HTTPS_PORT@`` a loopback HTTPS server for ``localhost`` with a self-signed
+certificate, ``@PORT@`` a port some other process listens on (``hold_port``), ``@FREE_PORT@`` a port nothing
+listens on.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class Scenario:
     agent: str = ""  # the calls run inside this project sub-agent
     home_git_identity: bool = True  # the session's home has a ~/.gitconfig with a name and email
     hold_port: bool = False  # another process listens on @PORT@ during the session
+    postgres: bool = False  # a PostgreSQL server runs (PGHOST/PGPORT/PGUSER set for setup and session)
+    background: str = ""  # a command run in the workspace during the session (it prints `ready` first)
     needs: tuple[str, ...] = ()  # programs that must be on PATH (else the scenario is skipped)
 
 
@@ -95,9 +98,10 @@ def B(command: str) -> list[dict[str, Any]]:
     return _tool("Bash", {"command": command, "description": command[:60]})
 
 
-def R(path: str) -> list[dict[str, Any]]:
-    """A Read of a path relative to the workspace (Claude Code gets it absolute, as the model sends it)."""
-    return _tool("Read", {"file_path": f"@WS@/{path}"})
+def R(path: str, **part: int) -> list[dict[str, Any]]:
+    """A Read of a path relative to the workspace (Claude Code gets it absolute, as the model sends it);
+    ``offset``/``limit`` read a part."""
+    return _tool("Read", {"file_path": f"@WS@/{path}", **part})
 
 
 def E(path: str, old: str, new: str, replace_all: bool = False) -> list[dict[str, Any]]:

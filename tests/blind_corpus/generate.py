@@ -24,20 +24,16 @@ import importlib
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from nevo.transcript import ToolCall, read_transcript
 from tests.blind_corpus.dsl import Scenario, X
+from tests.blind_corpus.services import Services, background, free_port, held_port
 from tests.support.claude import claude_version, run_claude
 from tests.support.fake_api import FakeMessagesAPI, count_assistant_tool_uses, text, tool
 
@@ -64,87 +60,6 @@ TREE_SKIP = {
     ".ruff_cache",
 }
 MAX_SNAPSHOT_TEXT = 4096
-
-
-# --- the loopback HTTP server the scenarios' curl calls reach ----------------------------------------
-
-
-class _Handler(BaseHTTPRequestHandler):
-    files: ClassVar[dict[str, bytes]] = {}
-
-    def do_GET(self) -> None:
-        body = self.files.get(self.path.split("?")[0])
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "text/plain")
-        self.end_headers()
-        self.wfile.write(body if body is not None else b"not found\n")
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b'{"stored": true}\n')
-
-    do_PUT = do_POST
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-INSTALL_SH = b"""#!/bin/sh
-# installs the `protogen` helper for this project
-mkdir -p "$HOME/.local/bin"
-printf '#!/bin/sh\\necho "protogen 2.3: generated $# files"\\n' > "$HOME/.local/bin/protogen"
-chmod +x "$HOME/.local/bin/protogen"
-echo "protogen installed to $HOME/.local/bin"
-"""
-
-
-@contextmanager
-def loopback_server() -> Iterator[int]:
-    _Handler.files = {
-        "/health": b'{"status": "ok"}\n',
-        "/install.sh": INSTALL_SH,
-        "/fix.sh": b"#!/bin/sh\ntouch .repaired\necho 'cache repaired'\n",
-        "/api/v1/items": b'[{"id": 1}]\n',
-    }
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def held_port(enabled: bool) -> Iterator[int]:
-    """A port another process listens on (the scenario's agent may free it: fuser -k, kill)."""
-    port = free_port()
-    if not enabled:
-        yield port
-        return
-    code = (
-        "import socket,time,sys\n"
-        "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-        f"s.bind(('127.0.0.1', {port})); s.listen(); print('ready', flush=True); time.sleep(300)\n"
-    )
-    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-    try:
-        yield port
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-        holder.wait(timeout=10)
 
 
 # --- one scenario -----------------------------------------------------------------------------------
@@ -252,7 +167,7 @@ def _snapshot(root: Path) -> dict[str, Any]:
     return tree
 
 
-def run_scenario(scenario: Scenario, set_name: str, http_port: int) -> tuple[dict[str, Any] | None, str]:
+def run_scenario(scenario: Scenario, set_name: str, services: Services) -> tuple[dict[str, Any] | None, str]:
     """(the sequence, '') or (None, why the scenario is broken)."""
     missing = [p for p in scenario.needs if shutil.which(p) is None]
     if missing:
@@ -270,13 +185,16 @@ def run_scenario(scenario: Scenario, set_name: str, http_port: int) -> tuple[dic
     tool_env = {
         "RUSTUP_HOME": os.environ.get("RUSTUP_HOME") or str(Path.home() / ".rustup"),
         "CARGO_HOME": str(BASE / "cargo-home"),
+        **(services.postgres() if scenario.postgres else {}),
     }
+    uses_https = "@HTTPS_PORT@" in json.dumps([scenario.steps, scenario.setup, str(scenario.files)])
     with held_port(scenario.hold_port) as port:
         values = {
             "@WS@": str(root),
             "@HOME@": str(home),
-            "@HTTP_PORT@": str(http_port),
-            "@HTTP@": f"http://127.0.0.1:{http_port}",
+            "@HTTP_PORT@": str(services.http_port),
+            "@HTTP@": f"http://127.0.0.1:{services.http_port}",
+            "@HTTPS_PORT@": str(services.https() if uses_https else 0),
             "@PORT@": str(port),
             "@FREE_PORT@": str(free_port()),
             "@BASE@": str(base),
@@ -294,7 +212,7 @@ def run_scenario(scenario: Scenario, set_name: str, http_port: int) -> tuple[dic
             script: list[Any] = [_delegating(steps)] * (len(steps) + 4)
         else:
             script = [*steps, text("done")]
-        with FakeMessagesAPI(script) as api:
+        with background(_substitute(scenario.background, values), root, env), FakeMessagesAPI(script) as api:
             run = run_claude(
                 root,
                 "Work on this project.",
@@ -405,10 +323,10 @@ def generate(set_name: str, only: list[str]) -> int:
     broken: list[str] = []
     _local_wheels()
     started = time.monotonic()
-    with loopback_server() as http_port:
+    with Services(BASE) as services:
         for number, scenario in enumerate(chosen, 1):
             try:
-                sequence, problem = run_scenario(scenario, set_name, http_port)
+                sequence, problem = run_scenario(scenario, set_name, services)
             except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
                 sequence, problem = None, f"{type(exc).__name__}: {exc}"
             status = "ok" if sequence else problem.splitlines()[0]
