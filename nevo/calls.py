@@ -136,6 +136,12 @@ def _bash(command: str, here: str, root: str) -> tuple[Action, ...]:
         if name == "export":
             exported.extend(a for a in segment.args if ASSIGNMENT.match(a))
             continue
+        if name in ("source", ".") and segment.args:
+            # Sourcing a file sets the stage, but the file is a thing it acts on: a wrong path is the mistake.
+            text = segment.text
+            path = place(segment.args[0], folder, root)
+            found.append(Action("Bash", "run", "source", targets=(path,), folder=folder, stage=folder, text=text))
+            continue
         if name in STAGE:
             continue
         if name in _SHELLS and "-c" in segment.args:
@@ -208,10 +214,15 @@ def _segment_action(segment: Segment, folder: str, exported: tuple[str, ...], ro
         return programs.find(args, runner, base, root)
     if name in _SEARCH:
         return programs.searcher(name, args, runner, base, root)
+    if name == "psql":
+        return programs.psql(args, runner, base, root)
     words = programs.valued_positional(name, args)
+    # What it reads from a file (`envsubst < config.tmpl`) is what it acts on, as much as its arguments.
+    words += [r[1:] for r in segment.redirects if r.startswith("<") and len(r) > 1 and not r.startswith("<<")]
     options = tuple(a for a in args if a not in words)
     verb = words.pop(0) if name in _SUBCOMMANDS and words else ""
-    intent = "look" if asks_help(args) or verb == "help" else _intent(name, verb, words)
+    listing = not words and args in (["-l"], ["--list"])  # `iconv -l`: what it knows, not its job
+    intent = "look" if asks_help(args) or verb == "help" or listing else _intent(name, verb, words)
     targets = tuple(place(p, folder, root) if _pathlike(p, intent) else p for p in words)
     if intent == "list" and not targets:
         targets = (folder,)  # `ls`, `tree -L 2`: the folder it runs in

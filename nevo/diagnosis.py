@@ -64,9 +64,13 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-branch", "env", rf"(?:couldn't find remote ref|Remote branch)\s+{_Q}([^\s'`’]+){_E}"),
         ("missing-branch", "env", rf"branch {_Q}([^'`’\s]+){_E} not found"),
         ("not-a-repo", "env", r"not a git repository"),
+        ("missing-database", "env", r"FATAL:\s+database \"([^\"]+)\" does not exist"),
+        ("missing-role", "env", r"FATAL:\s+role \"([^\"]+)\" does not exist"),
+        ("missing-table", "env", r"ERROR:\s+relation \"([^\"]+)\" does not exist"),
         ("unknown-command", "env", r"^git: '([\w.-]+)' is not a git command"),
         ("unknown-command", "env", rf"no such (?:sub)?command:? {_Q}([\w.-]+){_E}"),
         ("unknown-command", "env", r"^(?:npm (?:error|ERR!) )?Unknown command: \"([\w.-]+)\""),
+        ("unknown-command", "env", rf"invalid choice: {_Q}([\w.-]+){_E}"),  # argparse's subcommands and choices
         ("missing-path", "env", r"could not find `(Cargo\.toml)`"),
         ("missing-executable", "env", r"^(?:\S+: )?(?:line \d+: )?([\w.+-]+): command not found"),
         ("missing-executable", "env", r"^(?:\S+: )?\d+: ([\w.+-]+): not found$"),
@@ -74,7 +78,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-executable", "env", rf"env: {_Q}([\w.+-]+){_E}: No such file or directory"),
         ("missing-executable", "env", rf"(?:spawn|exec:) {_Q}?([\w.+-]+){_E}:? (?:ENOENT|executable file not found)"),
         ("not-executable", "env", r"^(?:\S+: )?(?:line \d+: )?(\S+): Permission denied$"),
-        ("missing-module", "env", rf"No module named {_Q}([\w.]+){_E}"),
+        ("missing-module", "env", rf"No module named {_Q}([\w.-]+){_E}"),
         (
             "run-as-module",
             "env",
@@ -139,6 +143,9 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-path", "env", rf"can't open file {_Q}([^'`’]+){_E}: \[Errno 2\]"),
         ("missing-path", "env", r"^(?:\S+ \(child\): )?([^\s:]+): Cannot open: No such file or directory"),
         ("missing-path", "env", r"Unable to access jarfile (\S+)"),
+        ("missing-path", "env", r"Could not open file or uri for loading \w+ from (\S+)"),
+        ("missing-path", "env", r"lstat ([^\s:]+): no such file or directory"),
+        ("missing-path", "env", r"cannot find or open ([^\s,]+),"),
         (
             "missing-path",
             "env",
@@ -153,8 +160,9 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             rf"(?: file| perl script)? {_Q}([^'`’:\s()\"]+){_E}(?=:|\s\(|\s*$)",
         ),
         ("missing-path", "env", rf"cannot create (?:regular file|directory) {_Q}([^'`’]+){_E}: No such file"),
-        ("missing-path", "env", rf"No such file or directory(?:, open)?:? {_Q}([^'`’\s]+){_E}"),
-        ("missing-path", "env", r"^(?:\S+: )?(?:line \d+: )?(?:cd: )?([^\s:]+): No such file or directory"),
+        ("missing-path", "env", r"can't stat ([^\s:]+) : No such file or directory"),  # zstd
+        ("missing-path", "env", rf"No such file or directory(?:, open)?:? {_Q}([^'`’\s-][^'`’\s]*){_E}"),
+        ("missing-path", "env", r"^(?:\S+: ){0,2}(?:line \d+: )?(?:cd: )?([^\s:]+): No such file or directory"),
         ("missing-path", "env", r"(?:file or directory|file|directory) not found: (\S+)"),
         ("missing-path", "env", rf"ENOENT: no such file or directory(?:, \w+)? {_Q}([^'\"`]+){_E}"),
         (
@@ -178,6 +186,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("compile-error", "work", r"\b(?:SyntaxError|IndentationError|TabError)\b|^error\[E\d+\]|error TS\d+"),
         ("compile-error", "work", r"^[^\s:]+:\d+(?::\d+)?: (?:fatal )?error: "),
         ("compile-error", "work", r"could not compile|^error: expected|mismatched types|cannot find value"),
+        # bash reading a script it cannot parse (dash's "Syntax error:" on a bash script is the wrong shell)
+        ("compile-error", "work", r"syntax error near unexpected token|syntax error: unexpected end of file"),
         (
             "lint",
             "work",
@@ -191,7 +201,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             "runtime-error",
             "work",
             # An exception by its class name (TypeError, java.lang.IllegalStateException), not a tool's "error:".
-            r"^(?:[\w$]+\.)*(?-i:[A-Z]\w*?(?:Error|Exception)): |^Traceback \(most recent call last\)|panicked at",
+            r"^(?:Exception in thread \"[^\"]*\" )?(?:[\w$]+\.)*(?-i:[A-Z]\w*?(?:Error|Exception)): |"
+            r"^Traceback \(most recent call last\)|panicked at",
         ),
     )
 )

@@ -23,6 +23,7 @@ ACCEPT = 1.6  # the least score for a later call to count as the fix
 _BASE = {"same": 3.0, "how": 3.0, "word": 2.6, "other-tool": 2.6, "added": 2.4, "dropped": 2.0}
 _EXPLORE, _EDIT, _PREPARE, _ELSE_FAILED, _MOVED_ON, _FINISHED = 0.95, 0.9, 0.95, 0.9, 0.6, 0.3
 LOOKING = frozenset({"read", "list", "search", "look"})
+LISTED = 0.7  # a replacement that is no close name, known only from what the session showed: weaker evidence
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,13 @@ def candidates(
     weight = 1.0
     attempts: set[int] = set()
     looked = [failed.output]  # what the agent saw since the failure: the error, listings, files read
-    clues = Clues(named=lambda word: _named(word, diagnosis.subject, root), seen=lambda word: _seen(word, looked))
+    clues = Clues(
+        named=lambda word: _named(word, diagnosis.subject, root),
+        seen=lambda word: _seen(word, looked),
+        offered=lambda word: _seen(word, looked[:1]),
+    )
+    own = {a.text for a in mine}
+    quiet = True  # nothing but looking around and other attempts at it so far
     for index, call in enumerate(chain):
         theirs = actions(call.tool, call.input, call.cwd or cwd, root)
         relation = _best_relation(mine, theirs, clues)
@@ -62,30 +69,34 @@ def candidates(
             score = _BASE[relation.kind] * weight
             if relation.kind == "word" and diagnosis.subject and names(relation.word[0], diagnosis.subject):
                 score += 0.3  # it changed the very word the error named
+            if "listed" in relation.changed:
+                # Not a close name: only what the session showed makes it the one meant, so only right after
+                # looking (the tool offered it, the agent looked, then ran it), at a lower score.
+                score = score * LISTED if quiet else 0.0
             if score >= ACCEPT:
-                extra = [a for a in theirs if a is not relation.fix and a.intent not in LOOKING]
+                # What the fix did besides (a segment the failed call had too is no extra: it is the same call).
+                extra = [a for a in theirs if a is not relation.fix and a.intent not in LOOKING and a.text not in own]
                 yield Candidate(index, relation, score, extra, set(attempts))
         if relation.related:
             attempts.add(index)
-        if call.ok and (call.tool in ("Read", "Glob", "Grep") or (theirs and all(a.intent in LOOKING for a in theirs))):
+        looking = call.tool in ("Read", "Glob", "Grep") or bool(theirs and all(a.intent in LOOKING for a in theirs))
+        if call.ok and looking:
             looked.append(call.output)
+        quiet = quiet and (looking or relation.related)
         weight *= _step(call, mine, theirs, relation)
 
 
 def superseded(candidates: Iterator[Candidate]) -> Iterator[Candidate]:
-    """The candidates, less one that only added or dropped words when the very same call worked later: that
-    one prepared the re-run (`cmake -S . -B build` before `cmake --build build` again), it did not replace it."""
-    waiting: list[Candidate] = []
+    """The candidates, the ones that only added or dropped words last: a later call that does the same thing
+    again, another way or with another word says more (`cmake --build build` again after `cmake -S . -B build`:
+    that one prepared it; `iconv -f CP1252 ...` after `iconv -l`: that one only listed)."""
+    weak: list[Candidate] = []
     for candidate in candidates:
         if candidate.relation.kind in ("added", "dropped"):
-            waiting.append(candidate)
-            continue
-        if candidate.relation.kind == "same":
-            waiting.clear()
-        yield from waiting
-        waiting.clear()
-        yield candidate
-    yield from waiting
+            weak.append(candidate)
+        else:
+            yield candidate
+    yield from weak
 
 
 def _named(word: str, subject: str, root: str) -> bool:
@@ -120,14 +131,22 @@ def _tokens(text: str) -> frozenset[str]:
 
 
 def _best_relation(mine: tuple[Action, ...], theirs: tuple[Action, ...], clues: Clues | None = None) -> Relation:
+    """The closest relation of a later call to the failed one; when the failed call did several things and the
+    later one did one of them again and changed another (`source .venv/...` for `source venv/...`, the same
+    `python` after it), the change is what answered the failure."""
     order = ("same", "how", "word", "other-tool", "added", "dropped")
     best = Relation("none")
+    changed = Relation("none")
     for failed in mine:
         for action in theirs:
             relation = relate(failed, action, clues) if clues is not None else relate(failed, action)
             if relation.related and (not best.related or order.index(relation.kind) < order.index(best.kind)):
                 best = relation
-    return best
+            if relation.kind in ("how", "word", "other-tool") and (
+                not changed.related or order.index(relation.kind) < order.index(changed.kind)
+            ):
+                changed = relation
+    return changed if best.kind == "same" and changed.related and len(mine) > 1 else best
 
 
 def _step(call: Call, mine: tuple[Action, ...], theirs: tuple[Action, ...], relation: Relation) -> float:

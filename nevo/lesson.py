@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from nevo import harm
+from nevo import harm, weakening
 from nevo.calls import Action, actions, describe_call, relative_to
 from nevo.diagnosis import Diagnosis, diagnose, error_line
 from nevo.followups import LOOKING, Call, Candidate, candidates, superseded
@@ -102,7 +102,10 @@ def _settle(
     prepare = [*_prepares(between, diagnosis, cwd, root), *(a.text for a in candidate.extra)]
     if relation.kind == "same":
         return _rerun(diagnosis, between, prepare, found, failed, root)
-    if diagnosis.klass == "work":
+    # A compile error that passed with other flags and no edit was how it is built (`g++ -std=c++20`, `javac -cp
+    # lib/x.jar`), not the code: the trap check above already refused flags that only silence it.
+    built_otherwise = diagnosis.kind == "compile-error" and relation.kind in ("how", "added") and not _edited(between)
+    if diagnosis.klass == "work" and not built_otherwise:
         return replace(
             found, kind="work", reason=f"the work itself failed ({diagnosis.kind}); `{fix_text}` ran after it"
         )
@@ -123,6 +126,10 @@ def _settle(
 
 
 _LOCAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:/{1,2})?(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0):(\d+)(?:/|$)")
+
+
+def _edited(calls: list[Call]) -> bool:
+    return any(c.ok and c.tool in ("Edit", "MultiEdit", "Write", "NotebookEdit") for c in calls)
 
 
 def _other_port(old: str, new: str) -> bool:
@@ -174,7 +181,7 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
             if finding.what not in before:
                 return "harmful", f"`{finding.segment[:80]}` is {finding.kind} ({finding.what}): never a lesson"
     if fix.tool == "Bash" and failed.tool == "Bash":
-        weaker = harm.weakens(_command_of(failed), _command_of(fix))
+        weaker = weakening.weakens(_command_of(failed), _command_of(fix))
         if weaker:
             return "weakened", f"the success only did less than was asked ({weaker[0].what})"
     for index, call in enumerate(between):
@@ -185,7 +192,7 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
             if found:
                 return "weakened", f"`{found[0].segment[:80]}` {found[0].what} before the success"
         elif call.tool in ("Edit", "MultiEdit", "Write"):
-            silenced = harm.edit_weakens(str(call.input.get("old_string") or ""), _new_text(call))
+            silenced = weakening.edit_weakens(str(call.input.get("old_string") or ""), _new_text(call))
             if silenced:
                 return "weakened", f"an edit silenced the check (`{silenced}`) instead of fixing what it found"
     return None

@@ -240,6 +240,43 @@ def searcher(name: str, args: list[str], runner: str, base: dict[str, Any], root
     return Action(intent="search", family=name, targets=targets, runner=runner, options=(pattern, *flags), **base)
 
 
+def psql(args: list[str], runner: str, base: dict[str, Any], root: str) -> Action:
+    """``psql``: the database and the command (or file) it runs are what it acts on; who and where it connects
+    as are how; ``-l`` only lists the databases."""
+    database, command = "", ""
+    options: list[str] = []
+    words: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        flag, eq, inline = arg.partition("=")
+        value = inline if eq else (args[index + 1] if index + 1 < len(args) else "")
+        takes = not eq and flag in _PSQL_VALUED
+        if flag in ("-d", "--dbname"):
+            database = value
+        elif flag in ("-c", "--command"):
+            command = value
+        elif flag in ("-f", "--file"):
+            command = place(value, base["folder"], root)
+        elif flag in _PSQL_VALUED:
+            options.append(f"{flag} {value}")
+        elif arg.startswith("-"):
+            options.append(arg)
+        else:
+            words.append(arg)
+        index += 2 if takes else 1
+    database = database or (words.pop(0) if words else "")
+    intent = "look" if {"-l", "--list"} & set(options) or asks_help(options) else "run"
+    targets = tuple(t for t in (database, command) if t)
+    return Action(intent=intent, family="psql", targets=targets, runner=runner, options=tuple(options), **base)
+
+
+_PSQL_VALUED = frozenset(
+    {"-d", "--dbname", "-c", "--command", "-f", "--file", "-U", "--username", "-h", "--host", "-p", "--port"}
+    | {"-v", "--set", "--variable", "-o", "--output", "-P", "--pset", "-F", "-R", "-T"}
+)
+
+
 def valued_positional(name: str, args: list[str]) -> list[str]:
     return positional(args, values=VALUED.get(name, frozenset()))
 

@@ -17,8 +17,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from nevo.calls import Action, actions, describe_call, place, relative_to
-from nevo.harm import only_plans
 from nevo.shell import segments
+from nevo.weakening import only_plans
 
 __all__ = ["Action", "Clues", "Relation", "actions", "describe_call", "only_narrows", "place", "relate", "relative_to"]
 __all__ += ["segments", "similar"]  # segments: the shell's parse (bench_monitor clears its cache)
@@ -68,14 +68,22 @@ class Clues:
 
     named: Callable[[str], bool] = lambda word: False
     seen: Callable[[str], bool] = lambda word: False
+    offered: Callable[[str], bool] = lambda word: False  # shown by the failed call's own output
 
-    def replaces(self, old: str, new: str, exists: bool = False) -> bool:
-        """``new`` stands for ``old``: a close name or, with ``exists`` (for words that name a place, such as a
-        git remote, not a job), the one the agent saw exists in place of the one the error named."""
-        return similar(old, new) or (exists and self.named(old) and self.seen(new))
+    def replaces(self, old: str, new: str, place: bool = False) -> bool:
+        """``new`` stands for ``old``: a close name; or, in place of the one the error named, one that exists:
+        for a word that names a place (a git remote, a database, a file it reads) any the agent saw, for one
+        that names a job (a target, a script, a subcommand) only one the tool itself offered in its error
+        (cargo's "available example targets: basic")."""
+        if similar(old, new):
+            return True
+        return self.named(old) and (self.seen(new) if place else self.offered(new))
 
 
 NO_CLUES = Clues()
+# Subcommands that do the same job (installing the dependencies): another of them is another way, not a word.
+_VERB_KIN = (frozenset({"ci", "install", "i"}),)
+_PLACES = frozenset({"git", "psql"})  # their words name places (remotes, branches, databases), not jobs
 
 
 @lru_cache(maxsize=16384)
@@ -155,24 +163,58 @@ def relate(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
     file_like = ("read", "list", "search", "edit")
     if failed.intent in file_like or later.intent in file_like:
         return _relate_files(failed, later, clues)
+    if _by_its_path(failed, later):
+        return Relation("how", failed, later, ("runner",))
     if not _same_family(failed, later):
         return NONE
-    if failed.verb != later.verb and failed.verb and later.verb and clues.named(failed.verb):
-        # A subcommand the program does not know, spelled right later (`git stauts` -> `git status`).
-        if clues.replaces(failed.verb, later.verb) and failed.targets == later.targets:
-            return Relation("word", failed, later, ("word", *_manner(failed, later)), (failed.verb, later.verb))
+    verb: tuple[str, ...] = ()
+    if failed.verb != later.verb and failed.verb and later.verb:
+        if clues.named(failed.verb):
+            # A subcommand the program does not know, spelled right later (`git stauts` -> `git status`).
+            if clues.replaces(failed.verb, later.verb) and failed.targets == later.targets:
+                changed = ("word", *_listed(failed.verb, later.verb), *_manner(failed, later))
+                return Relation("word", failed, later, changed, (failed.verb, later.verb))
+            return NONE
+        kin = any({failed.verb, later.verb} <= group for group in _VERB_KIN)
+        if not kin and not only_plans(failed.verb, later.verb):  # (plan for apply: the trap check names it)
+            return NONE
+        verb = ("verb",)
+    elif failed.intent != later.intent:
         return NONE
-    if failed.intent != later.intent:
+    if (
+        failed.verb != later.verb
+        and not verb
+        and not (failed.family == "npm" and {failed.verb, later.verb} <= {"run", ""})
+    ):
         return NONE
-    if failed.verb != later.verb and not (failed.family == "npm" and {failed.verb, later.verb} <= {"run", ""}):
-        return NONE
-    changed = _manner(failed, later)
+    changed = (*verb, *_manner(failed, later))
     kind, word = _compare_targets(failed, later, clues)
     if kind == "none":
         return NONE
     if kind == "equal":
         return Relation("how" if changed else "same", failed, later, changed)
-    return Relation(kind, failed, later, ("word", *changed) if kind == "word" else changed, word)
+    if kind == "word":
+        changed = ("word", *_listed(*word), *changed)
+    return Relation(kind, failed, later, changed, word)
+
+
+def _listed(old: str, new: str) -> tuple[str, ...]:
+    """``("listed",)`` when the replacement is not a close name: only the session showed it exists."""
+    return () if similar(old, new) else ("listed",)
+
+
+def _by_its_path(failed: Action, later: Action) -> bool:
+    """A program that was not found, run by its path (`deploy-check` -> `./bin/deploy-check`)."""
+    name = failed.program
+    return (
+        later.family == "script"
+        and failed.family not in ("script", "file")
+        and bool(name)
+        and "/" not in name
+        and bool(later.targets)
+        and posixpath.basename(later.targets[0]) == name
+        and tuple(failed.targets) == tuple(later.targets[1:])
+    )
 
 
 def _same_family(a: Action, b: Action) -> bool:
@@ -204,12 +246,20 @@ def _compare_targets(a: Action, b: Action, clues: Clues = NO_CLUES) -> tuple[str
         # when it names the same file from deeper; only the very same path is the same script.
         renamed = first[0].removeprefix("./") != second[0].removeprefix("./")
         rest_a, rest_b = first[1:], second[1:]
-        alike = len(rest_a) == len(rest_b) and all(
-            similar(x, y) or only_plans(x, y) for x, y in zip(rest_a, rest_b, strict=True)
-        )
-        if rest_a != rest_b and not alike:
+        if rest_a == rest_b:
+            return ("word", (first[0], second[0])) if renamed else ("equal", ("", ""))
+        if len(rest_a) == len(rest_b):  # the same script, an argument spelled otherwise (`migrations` -> `migrate`)
+            odd = [(x, y) for x, y in zip(rest_a, rest_b, strict=True) if x != y]
+            if not all(clues.replaces(x, y, place=_pathish(x)) or only_plans(x, y) for x, y in odd):
+                return "none", ("", "")
+            return "word", ((first[0], second[0]) if renamed else odd[0])
+        if renamed:
             return "none", ("", "")
-        return ("word", (first[0], second[0])) if renamed else ("equal", ("", ""))
+        if rest_b[: len(rest_a)] == rest_a:
+            return "added", ("", "")  # the argument it asked for (`bump.sh` -> `bump.sh 1.4.0`)
+        if rest_a[: len(rest_b)] == rest_b and not any(clues.named(w) for w in rest_a[len(rest_b) :]):
+            return "dropped", ("", "")
+        return "none", ("", "")
     if first == second:
         return "equal", ("", "")
     if not first:
@@ -217,14 +267,14 @@ def _compare_targets(a: Action, b: Action, clues: Clues = NO_CLUES) -> tuple[str
     if not second:
         # Dropping the very word the error named is giving up on it (`make bench` -> `make`), not fixing it.
         return ("none" if any(clues.named(w) for w in first) else "dropped"), ("", "")
-    if len(first) == len(second):  # one word swapped for another: the replacement must stand for it
+    if len(first) == len(second):  # words swapped for others: each replacement must stand for its word
         odd = [(x, y) for x, y in zip(first, second, strict=True) if x != y]
-        # Another make target, script or bin is another job unless its name is close; a git word (a remote, a
-        # branch) names a place: the one that exists stands for the missing one.
-        if len(odd) == 1 and clues.replaces(*odd[0], exists=a.family == "git"):
+        # Another make target, script or bin is another job unless its name is close; a git remote, a database,
+        # a file it reads name a place: the one that exists stands for the missing one.
+        place = a.family in _PLACES
+        if all(clues.replaces(x, y, place=place or _pathish(x)) for x, y in odd):
             return "word", odd[0]
-        if a.family in ("npm", "make", "git", "cargo") or len(odd) == 1:
-            return "none", ("", "")
+        return "none", ("", "")
     if a.family in ("npm", "make", "git", "cargo"):
         if first[0] != second[0]:
             return "none", ("", "")
@@ -242,6 +292,11 @@ def _compare_targets(a: Action, b: Action, clues: Clues = NO_CLUES) -> tuple[str
     if len(exact) == len(first):
         return "added", ("", "")
     return "word", (odd_a[0] if odd_a else "", odd_b[0] if odd_b else "")
+
+
+def _pathish(word: str) -> bool:
+    """A word that names a file (a folder in it, or an extension), not a job or a value."""
+    return "/" in word or bool(re.search(r"\.[A-Za-z]\w{0,7}$", word))
 
 
 def _same_script(a: str, b: str) -> bool:
@@ -302,7 +357,7 @@ ENVIRONMENTAL = re.compile(
 def only_narrows(failed: str, fixed: str) -> bool:
     """True when ``fixed`` is ``failed`` again, or ``failed`` with nothing but filters that run fewer tests or
     silence the failure added (the guard compiler refuses such rewrites)."""
-    from nevo.harm import weakens
+    from nevo.weakening import weakens
 
     if normalise_command(failed) == normalise_command(fixed):
         return True

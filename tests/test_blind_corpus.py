@@ -11,7 +11,7 @@ import pytest
 from nevo.verdict import Verdict
 from tests.blind_corpus import evaluate
 
-SETS = ["phase1"]
+SETS = ["phase1", "phase3"]
 
 
 @pytest.mark.parametrize("name", SETS)

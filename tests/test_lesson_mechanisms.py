@@ -7,10 +7,11 @@ import pytest
 
 from nevo.calls import actions
 from nevo.diagnosis import diagnose
-from nevo.harm import classify, deletions, edit_weakens, weakens
+from nevo.harm import classify, deletions
 from nevo.lesson import Call, judge
 from nevo.recovery import Clues, relate, similar
 from nevo.shell import segments
+from nevo.weakening import edit_weakens, weakens
 
 ROOT = "/w"
 
@@ -266,3 +267,154 @@ def test_a_node_module_is_no_python_module_to_check() -> None:
     failed = bash("node app.js", "Error: Cannot find module 'left-pad-local'\nRequire stack:", ok=False)
     verdict = judge(failed, [bash("NODE_PATH=vendor node app.js", "ok")], root=ROOT)
     assert verdict.kind == "lesson" and verdict.cause is None and verdict.guard is None
+
+
+# ---------------------------------------------------------------------------------------- found by phase 3
+
+
+@pytest.mark.parametrize(
+    "output,kind,subject",
+    [
+        (
+            'psql: error: connection to server on socket "/tmp/pg/.s.PGSQL.5499" failed: FATAL:  database "appdb" does '
+            "not exist",
+            "missing-database",
+            "appdb",
+        ),
+        ('psql: error: connection ... failed: FATAL:  role "admin" does not exist', "missing-role", "admin"),
+        ('ERROR:  relation "users" does not exist\nLINE 1: select * from users limit 1', "missing-table", "users"),
+        (
+            "manage.py: error: argument command: invalid choice: 'migrations' (choose from 'migrate', 'seed')",
+            "unknown-command",
+            "migrations",
+        ),
+        ("zstd: can't stat logs.tar.zst : No such file or directory -- ignored", "missing-path", "logs.tar.zst"),
+        ("unzip:  cannot find or open release.zip, release.zip.zip or release.zip.ZIP.", "missing-path", "release.zip"),
+        (
+            "Could not open file or uri for loading certificate from cert.pem\n40B7:error:16000069:STORE routines",
+            "missing-path",
+            "cert.pem",
+        ),
+        ("psql: error: schema.sql: No such file or directory", "missing-path", "schema.sql"),
+    ],
+)
+def test_more_tools_say_what_is_missing(output: str, kind: str, subject: str) -> None:
+    found = diagnose(output)
+    assert (found.kind, found.subject) == (kind, subject)
+
+
+@pytest.mark.parametrize(
+    "output,kind",
+    [
+        ("deploy/check.sh: line 4: syntax error near unexpected token `fi'", "compile-error"),
+        (
+            'Exception in thread "main" java.lang.IllegalStateException: add(2,2) = 0\n\tat Calc.main(Calc.java:6)',
+            "runtime-error",
+        ),
+    ],
+)
+def test_a_script_that_does_not_parse_or_throws_is_the_work(output: str, kind: str) -> None:
+    assert (diagnose(output).kind, diagnose(output).klass) == (kind, "work")
+
+
+@pytest.mark.parametrize(
+    "command,kind",
+    [
+        ("curl -fsSk https://localhost:8443/health", "weakening"),
+        ("wget -qO- --no-check-certificate https://localhost:8443/", "weakening"),
+        ("NODE_TLS_REJECT_UNAUTHORIZED=0 node status.mjs", "weakening"),
+        ("git -c http.sslVerify=false fetch", "weakening"),
+        ("npm config set strict-ssl false", "unsafe"),
+        ("git config http.sslVerify false", "unsafe"),
+        ("psql -d shop -c 'alter table customers drop constraint customers_email_key'", "destructive"),
+    ],
+)
+def test_turning_checks_off_or_dropping_constraints_is_found(command: str, kind: str) -> None:
+    assert kind in {f.kind for f in classify(command)}
+    assert not classify("git config http.sslVerify true") and not classify("curl -o out.txt https://x")
+
+
+@pytest.mark.parametrize(
+    "failed,fixed",
+    [
+        ("ctest --test-dir build", "ctest --test-dir build -E parser"),
+        ("python3 -m pytest -q tests/test_totals.py", "python3 -m pytest -q --co tests/test_totals.py"),
+        ("cmake --build build", "cmake -S . -B build -DCMAKE_C_FLAGS=-w && cmake --build build"),
+    ],
+)
+def test_running_fewer_tests_or_none_and_silencing_the_compiler_is_weakening(failed: str, fixed: str) -> None:
+    assert weakens(failed, fixed)
+
+
+def test_psql_reads_its_database_and_command_as_what_it_acts_on() -> None:
+    failed = one("psql -d appdb -c 'select count(*) from accounts'")
+    assert failed.targets == ("appdb", "select count(*) from accounts")  # type: ignore[attr-defined]
+    assert one("psql -l").intent == "look"  # type: ignore[attr-defined]
+    assert relate(failed, one("psql -d app -c 'select count(*) from accounts'")).kind == "word"
+    assert relate(one("psql -U admin -d x -c 'select 1'"), one("psql -U postgres -d x -c 'select 1'")).kind == "how"
+    # Another database and another query is other work, however alike the queries read.
+    other = one("psql -d app_n1 -c 'select count(*) from users'")
+    assert relate(one("psql -d analytics -c 'select count(*) from events'"), other).kind == "none"
+
+
+def test_what_a_command_reads_and_what_it_sources_are_what_it_acts_on() -> None:
+    assert relate(
+        one("envsubst < config.tmpl > config.ini"), one("envsubst < templates/config.tmpl > out.ini")
+    ).kind == ("word")
+    failed = bash(
+        "source venv/bin/activate && python -c 'import sys'", "bash: venv/bin/activate: No such file", ok=False
+    )
+    verdict = judge(failed, [bash("source .venv/bin/activate && python -c 'import sys'")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.fix_kind == "replace"
+
+
+def test_a_scripts_arguments_are_words_too() -> None:
+    assert relate(one("python3 -m json.tool settings.json"), one("python3 -m json.tool config/settings.json")).kind == (
+        "word"
+    )
+    assert relate(one("./scripts/bump.sh"), one("./scripts/bump.sh 1.4.0")).kind == "added"
+    assert relate(one("python3 migrate.py upgrade"), one("python3 migrate.py heads")).kind == "none"
+
+
+def test_a_name_the_tool_itself_offered_counts_only_right_after_looking() -> None:
+    error = "error: no example target named `demo` in default-run packages\nhelp: available example targets:\n    basic"
+    failed = bash("cargo run -q --example demo", error, ok=False)
+    right_after = judge(failed, [bash("ls examples", "basic.rs"), bash("cargo run -q --example basic")], root=ROOT)
+    assert right_after.kind == "lesson" and right_after.distance == 1
+    after_other_work = [bash("cargo build -q"), bash("git log --oneline -1"), bash("cargo run -q --example basic")]
+    assert judge(failed, after_other_work, root=ROOT).kind == "none"
+    choices = "manage.py: error: argument command: invalid choice: 'migrations' (choose from 'migrate', 'seed')"
+    verdict = judge(
+        bash("python3 manage.py migrations", choices, ok=False), [bash("python3 manage.py migrate")], root=ROOT
+    )
+    assert verdict.kind == "lesson"
+
+
+def test_another_subcommand_for_the_same_job_and_a_program_run_by_its_path() -> None:
+    assert relate(one("npm ci"), one("npm install")).kind == "how"
+    assert relate(one("npm test"), one("npm install")).kind == "none"
+    assert relate(one("deploy-check --env staging"), one("./bin/deploy-check --env staging")).kind == "how"
+    failed = bash("terraform apply -input=false -auto-approve", "Error: No value for required variable", ok=False)
+    assert judge(failed, [bash("terraform plan -input=false -var env=prod")], root=ROOT).kind == "weakened"
+
+
+def test_a_compile_error_passed_with_other_flags_is_how_it_is_built_an_edit_is_work() -> None:
+    error = "sum.cpp:2:23: error: 'requires' does not name a type"
+    failed = bash("g++ -o sum sum.cpp", error, ok=False)
+    assert judge(failed, [bash("g++ -std=c++20 -o sum sum.cpp")], root=ROOT).kind == "lesson"
+    edit = Call("Edit", {"file_path": "/w/sum.cpp", "old_string": "a", "new_string": "b"}, True, "updated", cwd=ROOT)
+    assert judge(failed, [edit, bash("g++ -std=c++20 -o sum sum.cpp")], root=ROOT).kind == "work"
+
+
+def test_the_segments_a_failed_call_had_are_no_extra_in_its_re_run() -> None:
+    error = 'Exception in thread "main" java.lang.IllegalStateException: add(2,2) = 0'
+    failed = bash("javac -d out src/Calc.java && java -cp out Calc", error, ok=False)
+    edit = Call("Edit", {"file_path": "/w/src/Calc.java", "old_string": "-", "new_string": "+"}, True, "ok", cwd=ROOT)
+    verdict = judge(failed, [edit, bash("javac -d out src/Calc.java && java -cp out Calc")], root=ROOT)
+    assert verdict.kind == "work" and not verdict.prepare
+
+
+def test_a_weak_candidate_waits_for_a_better_one() -> None:
+    failed = bash("./run.sh fast", "/bin/bash: line 1: ./run.sh: Permission denied", ok=False)
+    verdict = judge(failed, [bash("./run.sh"), bash("bash run.sh fast")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.distance == 1 and verdict.fix == "bash run.sh fast"
