@@ -161,6 +161,12 @@ def applies_here(call: Call, cause: dict, hit: shellwords.Hit) -> bool:
     if kind == "missing-branch":
         learned = causes.inside(call.root, where)
         return learned is not None and causes.git_dirs(folder) == causes.git_dirs(learned)
+    if kind == "missing-module":
+        # Python looks in the folder of a script run by its path (sys.path[0]): that folder must be the one.
+        words = [w.text for w in hit.tokens[hit.parts.command : hit.end] if w.plain]
+        scripts = [w for w in words if w.endswith(".py")]
+        if scripts:
+            return any(call.relative(os.path.dirname(os.path.join(folder, s))) == where for s in scripts)
     if kind in PATH_KINDS or kind == "missing-executable":
         target = os.path.normpath(os.path.join(where, subject))
         words = [w for w in hit.tokens[hit.parts.command : hit.end] if w.plain]

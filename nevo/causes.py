@@ -236,6 +236,8 @@ def _missing_module(subject: str, folder: str, root: str) -> bool | None:
                     return None if found is None else False
     if _module_in(os.path.join(folder, "src"), parts[:1]):
         return True  # the project's own module, not on the path
+    if os.path.normpath(folder) != os.path.normpath(root) and _module_in(root, parts[:1]):
+        return True  # the project's own package, seen from a script's folder below it: not on its path
     return True if packages else None
 
 

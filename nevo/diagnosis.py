@@ -54,14 +54,23 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-npm-script", "env", rf"Missing script:\s*{_Q}([^\s'\"`]+){_E}"),
         ("missing-npm-script", "env", r"Command \"([^\"]+)\" not found"),  # yarn
         ("missing-npm-script", "env", r"ERR_PNPM_NO_SCRIPT\W+Missing script:\s*([^\s]+)"),
+        ("missing-path", "env", r"^make: ([^\s:]+): No such file or directory"),  # make -f <missing file>
         ("missing-make-target", "env", rf"No rule to make target {_Q}([^'`’\s]+){_E}(?!,\s*needed)"),
         ("missing-target", "env", r"no (?:bin|example|test|bench) target named `([^`]+)`"),
         ("missing-branch", "env", rf"pathspec {_Q}([^'`’]+){_E} did not match"),
+        ("missing-branch", "env", r"src refspec (\S+) does not match any"),
         ("missing-branch", "env", rf"invalid reference:\s*{_Q}([^\s'`’]+)"),
         ("missing-branch", "env", rf"ambiguous argument {_Q}([^'`’]+){_E}: unknown revision"),
         ("missing-branch", "env", rf"(?:couldn't find remote ref|Remote branch)\s+{_Q}([^\s'`’]+){_E}"),
         ("missing-branch", "env", rf"branch {_Q}([^'`’\s]+){_E} not found"),
         ("not-a-repo", "env", r"not a git repository"),
+        ("missing-database", "env", r"FATAL:\s+database \"([^\"]+)\" does not exist"),
+        ("missing-role", "env", r"FATAL:\s+role \"([^\"]+)\" does not exist"),
+        ("missing-table", "env", r"ERROR:\s+relation \"([^\"]+)\" does not exist"),
+        ("unknown-command", "env", r"^git: '([\w.-]+)' is not a git command"),
+        ("unknown-command", "env", rf"no such (?:sub)?command:? {_Q}([\w.-]+){_E}"),
+        ("unknown-command", "env", r"^(?:npm (?:error|ERR!) )?Unknown command: \"([\w.-]+)\""),
+        ("unknown-command", "env", rf"invalid choice: {_Q}([\w.-]+){_E}"),  # argparse's subcommands and choices
         ("missing-path", "env", r"could not find `(Cargo\.toml)`"),
         ("missing-executable", "env", r"^(?:\S+: )?(?:line \d+: )?([\w.+-]+): command not found"),
         ("missing-executable", "env", r"^(?:\S+: )?\d+: ([\w.+-]+): not found$"),
@@ -69,7 +78,17 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-executable", "env", rf"env: {_Q}([\w.+-]+){_E}: No such file or directory"),
         ("missing-executable", "env", rf"(?:spawn|exec:) {_Q}?([\w.+-]+){_E}:? (?:ENOENT|executable file not found)"),
         ("not-executable", "env", r"^(?:\S+: )?(?:line \d+: )?(\S+): Permission denied$"),
-        ("missing-module", "env", rf"No module named {_Q}([\w.]+){_E}"),
+        ("missing-module", "env", rf"No module named {_Q}([\w.-]+){_E}"),
+        (
+            "run-as-module",
+            "env",
+            r"attempted relative import (?:with no known parent package|beyond top-level package)",
+        ),
+        ("missing-library", "env", r"Can't locate ([\w/.]+\.pm) in @INC"),
+        ("missing-class", "env", r"Could not find or load main class (\S+)"),
+        ("missing-header", "env", r"fatal error: ([\w./+-]+\.(?:h|hh|hpp|hxx)): No such file or directory"),
+        # node names a file it cannot find by its path (`node index.js`, require('./lib/x')): a path, not a module.
+        ("missing-path", "env", rf"Cannot find module {_Q}((?:/|\./|\.\./)[^'\"`\s]+){_E}"),
         ("missing-module", "env", rf"Cannot find (?:module|package) {_Q}([^'\"`\s]+){_E}"),
         ("missing-module", "env", rf"library stub for module named {_Q}([\w.]+){_E}"),
         ("missing-module", "env", rf"Library stubs not installed for {_Q}([\w.]+){_E}"),
@@ -83,6 +102,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("multiple-heads", "env", r"Multiple head revisions|multiple heads"),
         ("identity", "env", r"Please tell me who you are|unable to auto-detect email address"),
         ("no-upstream", "env", r"has no upstream branch|no tracking information for the current branch"),
+        ("no-remote", "env", rf"^fatal: {_Q}([\w.-]+){_E} does not appear to be a git repository"),
         ("no-remote", "env", r"No configured push destination|does not appear to be a git repository"),
         ("diverged", "env", r"\[rejected\].*\((?:fetch first|non-fast-forward)\)|Updates were rejected because"),
         (
@@ -95,6 +115,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("file-too-large", "env", r"exceeds maximum allowed (?:tokens|size)|File content \(\d+ tokens\) exceeds"),
         ("edit-mismatch", "work", r"String to replace not found in file|Found \d+ matches of the string to replace"),
         ("missing-path", "env", r"^(?:<tool_use_error>)?File does not exist\."),
+        ("missing-path", "env", r"^(?:<tool_use_error>)?Directory does not exist: ([^\s]+?)\.? Note:"),
         ("missing-path", "env", rf"^(?:<tool_use_error>)?Path does not exist: {_Q}?([^\s]+?)\.? {_Q}?Note:"),
         (
             "missing-env",
@@ -106,7 +127,13 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             "env",
             rf"(?:environment variable|env var) {_Q}([A-Z][A-Z0-9_]+){_E} (?:is )?(?:not set|missing)",
         ),
+        (
+            "missing-env",
+            "env",
+            r"os\.environ\[\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\s*\][\s\S]{0,2000}?^KeyError: ",
+        ),
         ("unknown-option", "env", r"(?:invalid|illegal) option -- '?(\w)'?"),
+        ("unknown-option", "env", rf"does not (?:contain|have) (?:this |a )?feature:? {_Q}([\w-]+){_E}"),
         (
             "unknown-option",
             "env",
@@ -114,14 +141,28 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ),
         ("unknown-command", "env", rf"(?:unknown|invalid) (?:command|subcommand)[:\s]+{_Q}([^\s'`’]+)"),
         ("missing-path", "env", rf"can't open file {_Q}([^'`’]+){_E}: \[Errno 2\]"),
+        ("missing-path", "env", r"^(?:\S+ \(child\): )?([^\s:]+): Cannot open: No such file or directory"),
+        ("missing-path", "env", r"Unable to access jarfile (\S+)"),
+        ("missing-path", "env", r"Could not open file or uri for loading \w+ from (\S+)"),
+        ("missing-path", "env", r"lstat ([^\s:]+): no such file or directory"),
+        ("missing-path", "env", r"cannot find or open ([^\s,]+),"),
         (
             "missing-path",
             "env",
-            rf"(?:cannot access|cannot open|cannot stat|can't read|can't open|cannot read) {_Q}([^'`’:]+){_E}",
+            r"does not appear to contain (CMakeLists\.txt)|No targets specified and no (makefile) found",
+        ),
+        ("missing-path", "env", r"^(?:CMake )?Error: (\S+) is not a directory$"),
+        ("missing-path", "env", r"unable to open database(?: file)? \"([^\"]+)\""),
+        (
+            "missing-path",
+            "env",
+            r"(?:cannot access|cannot open|cannot stat|can't read|can't open|cannot read|could not open)"
+            rf"(?: file| perl script)? {_Q}([^'`’:\s()\"]+){_E}(?=:|\s\(|\s*$)",
         ),
         ("missing-path", "env", rf"cannot create (?:regular file|directory) {_Q}([^'`’]+){_E}: No such file"),
-        ("missing-path", "env", rf"No such file or directory(?:, open)?:? {_Q}([^'`’\s]+){_E}"),
-        ("missing-path", "env", r"^(?:\S+: )?(?:line \d+: )?(?:cd: )?([^\s:]+): No such file or directory"),
+        ("missing-path", "env", r"can't stat ([^\s:]+) : No such file or directory"),  # zstd
+        ("missing-path", "env", rf"No such file or directory(?:, open)?:? {_Q}([^'`’\s-][^'`’\s]*){_E}"),
+        ("missing-path", "env", r"^(?:\S+: ){0,2}(?:line \d+: )?(?:cd: )?([^\s:]+): No such file or directory"),
         ("missing-path", "env", r"(?:file or directory|file|directory) not found: (\S+)"),
         ("missing-path", "env", rf"ENOENT: no such file or directory(?:, \w+)? {_Q}([^'\"`]+){_E}"),
         (
@@ -145,6 +186,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("compile-error", "work", r"\b(?:SyntaxError|IndentationError|TabError)\b|^error\[E\d+\]|error TS\d+"),
         ("compile-error", "work", r"^[^\s:]+:\d+(?::\d+)?: (?:fatal )?error: "),
         ("compile-error", "work", r"could not compile|^error: expected|mismatched types|cannot find value"),
+        # bash reading a script it cannot parse (dash's "Syntax error:" on a bash script is the wrong shell)
+        ("compile-error", "work", r"syntax error near unexpected token|syntax error: unexpected end of file"),
         (
             "lint",
             "work",
@@ -152,10 +195,14 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ),
         ("coverage", "work", r"coverage of .* not reached|fail[-_]under|below the minimum"),
         ("hook", "work", r"pre-commit|commit-msg|pre-push|hook (?:failed|declined)"),
+        ("missing-table", "env", r"no such table: ([\w.]+)"),
+        ("parse-error", "work", r"^parse error: |JSONDecodeError|Unexpected token .{0,40} in JSON|^yaml\.\w+Error"),
         (
             "runtime-error",
             "work",
-            r"^(?:\w+\.)*(?:\w*Error|\w*Exception): |^Traceback \(most recent call last\)|panicked at",
+            # An exception by its class name (TypeError, java.lang.IllegalStateException), not a tool's "error:".
+            r"^(?:Exception in thread \"[^\"]*\" )?(?:[\w$]+\.)*(?-i:[A-Z]\w*?(?:Error|Exception)): |"
+            r"^Traceback \(most recent call last\)|panicked at",
         ),
     )
 )
@@ -170,7 +217,9 @@ _NOISE = re.compile(
 _INSTRUCTION = re.compile(
     r"(?:^|[.;:!?]\s+|,\s+(?:or\s+|and\s+)?|\(\s*)(?:please\s+)?(?:run|try|use|add|read|consider|install|execute|"
     r"set up|configure|omit|specify|remove|delete|re-?run|see|check|make sure|ensure)\b|\bplease\b|"
-    r"\byou (?:can|may|should|must|need|might)\b|\bto fix\b|\bfix (?:this|it) (?:with|by)\b|\bdid you mean\b",
+    r"\byou (?:can|may|should|must|need|might)\b|\bto fix\b|\bfix (?:this|it) (?:with|by)\b|\bdid you mean\b|"
+    # "to restore it run ...", "to recover, execute ...": advice whatever the goal it names
+    r"\bto\s+\w+(?:\s+\w+){0,3}?,?\s+(?:run|execute|type|use)\s",
     re.IGNORECASE,
 )
 _ERROR_WORDS = re.compile(
@@ -242,6 +291,8 @@ def error_line(output: str, diagnosis: Diagnosis, root: str = "") -> str:
     if root:
         line = line.replace(root.rstrip("/") + "/", "").replace(root.rstrip("/"), ".")
     line = redact(line)[:MAX_LINE]
-    if scan_text(f"`{line}`"):
+    # Scanned as it is (its own code spans) and as one command (its backticks blanked: they would pair off
+    # with the ones around it and hide what is between them).
+    if scan_text(line) or scan_text("`" + line.replace("`", " ") + "`"):
         return ""  # it carries a harmful command: never stored, not even as what was wrong
     return line

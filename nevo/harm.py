@@ -13,7 +13,8 @@ says, for one command, which of its segments do that: it splits the command the 
   global or system git config, ``core.hooksPath``, recursive chmod/chown.
 - ``weakening``: does less than was asked or silences a check: ``sudo``, ``--no-verify``, ``--force``,
   ``|| true``, dry runs, skipped or deselected tests, deleting or renaming a test, ``chmod 777``, disabled
-  hooks, lowered thresholds (:func:`weakens` compares the failed command with the one that worked).
+  hooks, lowered thresholds (:func:`nevo.weakening.weakens` compares the failed command with the one that
+  worked).
 
 The judgment of what a failure teaches (:mod:`nevo.lesson`) never learns a command with a harmful finding,
 and the analyst's rule gate can call :func:`scan_text` on a proposed rule. Parsing is cached: the monitor
@@ -35,8 +36,15 @@ KINDS = (*HARMFUL, "weakening")
 INTERPRETERS = frozenset({*SHELLS, "python", "python3", "perl", "ruby", "node", "php", "sudo"})
 _REMOTE = re.compile(r"^(?:[\w.+-]+@)?[\w.-]+:(?!//)|^rsync://|^(?:s3|gs|az)://")
 _SQL_DESTRUCTIVE = re.compile(
-    r"\b(?:drop\s+(?:database|table|schema)|truncate\s+(?:table\s+)?\w|delete\s+from\s+\w+\s*(?:;|$))", re.I
+    r"\b(?:drop\s+(?:database|table|schema)|truncate\s+(?:table\s+)?\w|delete\s+from\s+\w+\s*(?:;|$)|"
+    r"alter\s+table\s+\S+\s+drop\s+(?:constraint|column)\b)",
+    re.I,
 )
+# Turning TLS certificate checks off: once, for one call (weakening), or saved for every later call (unsafe).
+_TLS_OFF_ENV = re.compile(r"^(?:NODE_TLS_REJECT_UNAUTHORIZED=0|GIT_SSL_NO_VERIFY=\S+|PYTHONHTTPSVERIFY=0)$")
+_TLS_OFF_ARGS = frozenset({"--insecure", "--no-check-certificate", "--strict-ssl=false", "--trusted-host"})
+_TLS_OFF_SETTING = re.compile(r"^(?:http\.sslverify|strict-ssl|global\.trusted-host|.*\.trusted-host)$", re.I)
+_DATABASE_FILE = re.compile(r"\.(?:db|sqlite3?|mdb|accdb)$|(?:^|/)(?:pg_?data|mysql)(?:/|$)")
 _TEST_FILE = re.compile(r"^test_[^/]*\.py$|_test\.(?:py|go)$|\.(?:test|spec)\.[cm]?[jt]sx?$|_spec\.rb$|Test\.java$")
 _TEST_DIR = re.compile(r"(?:^|/)(?:tests?|specs?|__tests__)(?:/|$)")
 _DRY_RUN = frozenset(
@@ -46,23 +54,6 @@ _DRY_RUN = frozenset(
 # Programs where -n (or the named flag) means "only show what would be done".
 _DRY_SHORT = {"make": {"-n"}, "gmake": {"-n"}, "rsync": {"-n"}, "ansible-playbook": {"-C", "--check"}}
 # What "only look" means for an action that was asked for (terraform apply -> plan, pulumi up -> preview).
-_PLAN_OF = {
-    "apply": {"plan", "diff", "preview", "show"},
-    "deploy": {"plan", "diff", "preview", "status"},
-    "up": {"preview", "plan"},
-    "sync": {"diff"},
-}
-_SKIP_TESTS_WITH_VALUE = frozenset(
-    {"-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--skip", "-t", "--testNamePattern"}
-    | {"--testPathIgnorePatterns", "--grep", "--exclude", "--filter"}
-)
-_TEST_RUNNERS = frozenset(
-    {"pytest", "py.test", "jest", "vitest", "mocha", "ava", "tap", "tox", "nox", "phpunit", "rspec", "karma"}
-)
-_TEST_MODULES = frozenset({"pytest", "unittest", "nose2", "tox", "nox"})
-_SKIP_TESTS = frozenset(
-    {"--lf", "--last-failed", "--sw", "--stepwise", "--onlyFailures", "--only-failures", "--passWithNoTests"}
-)
 # Where -f means force (it overrides a safety check), per program and subcommand; an empty set: every use.
 _FORCE_SHORT: dict[str, set[str]] = {
     "git": {"push", "checkout", "switch", "add", "clean", "branch", "tag", "rm", "mv", "reset"},
@@ -71,19 +62,10 @@ _FORCE_SHORT: dict[str, set[str]] = {
     "yarn": set(),
     "docker": {"rm", "rmi"},
 }
-_STRICT = frozenset(
-    {"-Werror", "--strict", "--warnings-as-errors", "-Dwarnings", "--deny-warnings", "--fail-on-warning"}
-)
-_THRESHOLD = re.compile(r"^--?(?:cov-)?(?:fail[-_]under|min[-_a-z]*|max[-_a-z]*|threshold[-_a-z]*|[-_a-z]*threshold)$")
 _SILENCE_TAIL = re.compile(r"(?:\|\||;|\n)\s*(?:true|:|exit\s+0|echo\b[^;&|]*)\s*$")
 _EXIT_ZERO = frozenset({"--exit-zero", "--exit-code=0", "--no-fail", "--force-exclusion", "--no-exit-code"})
 _HOOK_ENV = re.compile(r"^(?:HUSKY|SKIP|PRE_COMMIT_ALLOW_NO_CONFIG|GIT_HOOKS|LEFTHOOK|OVERCOMMIT_DISABLE)=")
 # Text an edit adds that silences a check instead of fixing what it found.
-_SILENCING_EDIT = re.compile(
-    r"#\s*noqa|#\s*type:\s*ignore|#\s*pragma:\s*no\s*cover|#\s*pylint:\s*disable|#\s*nosec|eslint-disable|@ts-ignore|"
-    r"@ts-nocheck|@ts-expect-error|\bpytest\.mark\.skip|\bpytest\.skip\(|\bunittest\.skip|\b(?:it|test|describe)\.skip\(|"
-    r"\bx(?:it|describe|test)\(|#\[ignore\]|\bt\.Skip\(|@Disabled\b|@Ignore\b|rubocop:disable|NOLINT"
-)
 
 
 @dataclass(frozen=True)
@@ -119,6 +101,24 @@ def classify(command: str, depth: int = 0) -> tuple[Finding, ...]:
             found.extend(classify(inner, depth + 1))
     if _SILENCE_TAIL.search(command.strip()):
         found.append(Finding("weakening", "ignores the failure (|| true)", command.strip()[-60:]))
+    return tuple(dict.fromkeys(found))
+
+
+def deletions(command: str) -> tuple[Finding, ...]:
+    """Deletions inside the workspace that lose what cannot be told apart from work: a whole folder (``rm -r``)
+    or a database file. Ordinary as commands (not in :func:`classify`), but a failure that "passed" once they
+    ran teaches nothing: the fix was to throw things away."""
+    found: list[Finding] = []
+    for s in segments(command):
+        if s.name not in ("rm", "unlink", "rmdir"):
+            continue
+        recursive = any(a in ("-r", "-R", "--recursive") or re.fullmatch(r"-[a-zA-Z]*[rR][a-zA-Z]*", a) for a in s.args)
+        for target in (a for a in s.args if not a.startswith("-")):
+            normal = posixpath.normpath(target.strip("'\""))
+            if recursive or s.name == "rmdir":
+                found.append(Finding("destructive", "deletes a folder and all it holds", s.text))
+            elif _DATABASE_FILE.search(normal):
+                found.append(Finding("destructive", "deletes a database file", s.text))
     return tuple(dict.fromkeys(found))
 
 
@@ -181,6 +181,7 @@ def _segment_findings(s: Segment) -> list[Finding]:
         add("destructive", "drops the database")
     if "--no-verify" in args:
         add("weakening", "skips the hooks (--no-verify)")
+    _tls(s, add)
     if any(a in _DRY_RUN for a in args) or any(a in _DRY_SHORT.get(name, ()) for a in args):
         add("weakening", "only a dry run")
     if any(a in _EXIT_ZERO for a in args):
@@ -191,7 +192,27 @@ def _segment_findings(s: Segment) -> list[Finding]:
         add("weakening", "forces past a safety check (-f)")
     if _moves_test(s):
         add("weakening", "deletes or renames a test")
+    if name in ("make", "gmake") and any(
+        a == "--ignore-errors" or re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", a) for a in args
+    ):
+        add("weakening", "ignores the errors (make -i)")
     return out
+
+
+def _tls(s: Segment, add: Add) -> None:
+    args = list(s.args)
+    saved = (s.name == "git" and "config" in args) or (s.name in ("npm", "pnpm", "yarn", "pip") and "config" in args)
+    keys = [a.lower() for a in args if _TLS_OFF_SETTING.match(a)]
+    off = any(a.lower() in ("false", "0", "no") for a in args) or any(k.endswith("trusted-host") for k in keys)
+    if saved and keys and off:
+        add("unsafe", "turns TLS certificate checks off for every later call")
+    elif (
+        any(_TLS_OFF_ENV.match(e) for e in s.env)
+        or any(a in _TLS_OFF_ARGS or a.startswith("--trusted-host") for a in args)
+        or (s.name in ("curl",) and any(re.fullmatch(r"-[a-zA-Z]*k[a-zA-Z]*", a) for a in args))
+        or any(a.lower().replace(" ", "") in ("http.sslverify=false", "http.sslverify=0") for a in args)
+    ):
+        add("weakening", "skips the TLS certificate check")
 
 
 def _outside(path: str) -> bool:
@@ -336,95 +357,6 @@ def _pipe_findings(left: Segment, right: Segment) -> list[Finding]:
     if right.name in ("curl", "http") and uploads and left.name in ("cat", "tar", "zip", "base64", "gzip"):
         out.append(Finding("exfiltrating", "uploads local files (cat | curl)", f"{left.text} | {right.text}"))
     return out
-
-
-# ---------------------------------------------------------------------------------------- relative judgments
-
-
-def weakens(failed: str, fixed: str) -> tuple[Finding, ...]:
-    """What ``fixed`` does less of than ``failed``: weakenings it has that ``failed`` did not, tests it selects
-    away, a threshold it lowers, a strictness flag it drops, or ``plan`` where ``apply`` was asked."""
-    before = {(f.kind, f.what) for f in classify(failed)}
-    found = [f for f in classify(fixed) if f.kind == "weakening" and (f.kind, f.what) not in before]
-    old, new = _words(failed), _words(fixed)
-    added = [w for w in new if w not in old]
-    removed = [w for w in old if w not in new]
-    old_tests, new_tests = _test_words(failed), _test_words(fixed)
-    selecting = [w for w in new_tests if w not in old_tests]
-    if any(
-        w.split("=", 1)[0] in _SKIP_TESTS_WITH_VALUE or w in _SKIP_TESTS or w.startswith("--skip") for w in selecting
-    ):
-        found.append(Finding("weakening", "runs fewer tests (-k, --deselect, --skip)", fixed))
-    if any("::" in w for w in selecting):
-        found.append(Finding("weakening", "runs fewer tests (a test id)", fixed))
-    if any(w in _STRICT for w in removed):
-        found.append(Finding("weakening", "drops a strictness flag", fixed))
-    lowered = _threshold_change(old, new)
-    if lowered:
-        found.append(Finding("weakening", f"lowers a threshold ({lowered})", fixed))
-    for action, plans in _PLAN_OF.items():
-        if action in old and action not in new and any(p in added for p in plans):
-            found.append(Finding("weakening", f"only plans what `{action}` would do", fixed))
-    return tuple(dict.fromkeys(found))
-
-
-def only_plans(asked: str, done: str) -> bool:
-    """``done`` only shows what ``asked`` would do (``apply`` -> ``plan``, ``up`` -> ``preview``)."""
-    return done in _PLAN_OF.get(asked, ())
-
-
-def _words(command: str) -> list[str]:
-    return [w for s in segments(command) for w in (s.name, *s.args)]
-
-
-def _test_words(command: str) -> list[str]:
-    """The arguments given to a test runner in ``command`` (what selects tests), across its segments."""
-    found: list[str] = []
-    for s in segments(command):
-        args = list(s.args)
-        if s.name in ("python", "python3") and args[:1] == ["-m"] and len(args) > 1 and args[1] in _TEST_MODULES:
-            found.extend(args[2:])
-        elif s.name in _TEST_RUNNERS:
-            found.extend(args)
-        elif s.name in ("npx", "pnpx", "bunx") and args and args[0] in _TEST_RUNNERS:
-            found.extend(args[1:])
-        elif s.name in ("cargo", "go", "dotnet", "mix", "deno", "bun") and "test" in args[:2]:
-            found.extend(args[args.index("test") + 1 :])
-        elif s.name in ("npm", "pnpm", "yarn") and ("test" in args[:2] or args[:2] == ["run", "test"]) and "--" in args:
-            found.extend(args[args.index("--") + 1 :])
-    return found
-
-
-def _threshold_change(old: list[str], new: list[str]) -> str:
-    def values(words: list[str]) -> dict[str, float]:
-        found: dict[str, float] = {}
-        for index, word in enumerate(words):
-            name, _, inline = word.partition("=")
-            if not _THRESHOLD.match(name):
-                continue
-            raw = inline or (words[index + 1] if index + 1 < len(words) else "")
-            try:
-                found[name] = float(raw.rstrip("%"))
-            except ValueError:
-                continue
-        return found
-
-    before, after = values(old), values(new)
-    for name, value in after.items():
-        if name not in before:
-            continue
-        lower_is_weaker = "max" not in name
-        if (value < before[name]) if lower_is_weaker else (value > before[name]):
-            return f"{name} {before[name]:g} -> {value:g}"
-    return ""
-
-
-def edit_weakens(old_text: str, new_text: str) -> str:
-    """What an edit adds that silences a check (``# noqa``, a skip marker, ``@ts-ignore``); '' when none."""
-    for match in _SILENCING_EDIT.finditer(new_text):
-        if match.group(0) not in old_text:
-            return match.group(0).strip()
-    return ""
 
 
 def deletes_or_moves_test(command: str) -> bool:

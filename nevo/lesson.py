@@ -23,46 +23,23 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from nevo import harm
+from nevo import harm, weakening
 from nevo.calls import Action, actions, describe_call, relative_to
 from nevo.diagnosis import Diagnosis, diagnose, error_line
-from nevo.recovery import Relation, relate
+from nevo.followups import LOOKING, Call, Candidate, candidates, superseded
+from nevo.recovery import Relation
 from nevo.redact import redact
 from nevo.verdict import Cause, GuardError, GuardSpec, Verdict
 
+__all__ = ["WINDOW", "Call", "judge", "session_lessons"]
+
 WINDOW = 15  # later calls considered (of the same agent): past these, the failure is settled
-ACCEPT = 1.6  # the least score for a later call to count as the fix
-_BASE = {"same": 3.0, "how": 3.0, "word": 2.6, "other-tool": 2.6, "added": 2.4, "dropped": 2.0}
-_EXPLORE, _EDIT, _PREPARE, _ELSE_FAILED, _MOVED_ON, _FINISHED = 0.95, 0.9, 0.95, 0.9, 0.6, 0.3
-_LOOKING = frozenset({"read", "list", "search", "look"})
 MAX_SHOWN = 140
 _PID = re.compile(r"\b(kill(?:\s+-(?:\d+|[A-Z]+))?)\s+\d+(?:\s+\d+)*")
-
-
-@dataclass(frozen=True)
-class Call:
-    """One tool call as the monitor saw it: what was asked, whether it worked, what it printed."""
-
-    tool: str
-    input: Mapping[str, Any]
-    ok: bool
-    output: str = ""
-    cwd: str = ""  # the folder it ran in (absolute); '' when unknown
-    sidechain: bool = False  # made inside a sub-agent
-    id: str = ""
-
-
-@dataclass
-class _Candidate:
-    index: int
-    relation: Relation
-    score: float
-    extra: list[Action] = field(default_factory=list)  # what the fix's command did besides the fix
-    attempts: set[int] = field(default_factory=set)  # calls before it that tried the same thing
 
 
 def judge(failed: Call, later: Sequence[Call], *, root: str = "", agent: str = "", final: bool = True) -> Verdict:
@@ -84,7 +61,7 @@ def judge(failed: Call, later: Sequence[Call], *, root: str = "", agent: str = "
     if not mine:
         return replace(base, reason="the failed call does nothing a later call could redo")
     weakened: Verdict | None = None
-    for candidate in _candidates(mine, chain, cwd, root, diagnosis):
+    for candidate in superseded(candidates(mine, chain, cwd, root, diagnosis, failed)):
         fix_call = chain[candidate.index]
         between = chain[: candidate.index]
         relation = candidate.relation
@@ -112,7 +89,7 @@ def _settle(
     failed: Call,
     fix_call: Call,
     between: list[Call],
-    candidate: _Candidate,
+    candidate: Candidate,
     found: Verdict,
     diagnosis: Diagnosis,
     cwd: str,
@@ -125,11 +102,14 @@ def _settle(
     prepare = [*_prepares(between, diagnosis, cwd, root), *(a.text for a in candidate.extra)]
     if relation.kind == "same":
         return _rerun(diagnosis, between, prepare, found, failed, root)
-    if diagnosis.klass == "work":
+    # A compile error that passed with other flags and no edit was how it is built (`g++ -std=c++20`, `javac -cp
+    # lib/x.jar`), not the code: the trap check above already refused flags that only silence it.
+    built_otherwise = diagnosis.kind == "compile-error" and relation.kind in ("how", "added") and not _edited(between)
+    if diagnosis.klass == "work" and not built_otherwise:
         return replace(
             found, kind="work", reason=f"the work itself failed ({diagnosis.kind}); `{fix_text}` ran after it"
         )
-    if diagnosis.klass == "network":
+    if diagnosis.klass == "network" and not _other_local_port(relation):
         reason = "the target was unreachable: a network failure teaches nothing about the project"
         return replace(found, reason=reason, cause=None)
     fix_kind = "other-tool" if relation.kind == "other-tool" else "replace"
@@ -145,6 +125,24 @@ def _settle(
     return _with_guard(verdict, failed, fix_call, relation, candidate.extra, root)
 
 
+_LOCAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:/{1,2})?(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0):(\d+)(?:/|$)")
+
+
+def _edited(calls: list[Call]) -> bool:
+    return any(c.ok and c.tool in ("Edit", "MultiEdit", "Write", "NotebookEdit") for c in calls)
+
+
+def _other_port(old: str, new: str) -> bool:
+    a, b = _LOCAL.match(old), _LOCAL.match(new)
+    return bool(a and b and a.group(1) == b.group(1) and a.group(2) != b.group(2))
+
+
+def _other_local_port(relation: Relation) -> bool:
+    """Nothing listened on this machine's port, and the fix named the same machine on another port: the
+    service is elsewhere (a wrong port is the environment; a host out of reach is not)."""
+    return relation.kind == "word" and _other_port(*relation.word)
+
+
 def session_lessons(db: Any, session_id: str) -> list[tuple[str, Verdict]]:
     """(incident id, verdict) of every failure of a session that taught something, in the order judged."""
     from nevo.incidents import session_verdicts
@@ -153,64 +151,6 @@ def session_lessons(db: Any, session_id: str) -> list[tuple[str, Verdict]]:
 
 
 # ---------------------------------------------------------------------------------------- finding the fix
-
-
-def _candidates(
-    mine: tuple[Action, ...], chain: list[Call], cwd: str, root: str, diagnosis: Diagnosis
-) -> Iterator[_Candidate]:
-    """The later calls that may be the fix, nearest first, each scored (farther and after other work: less)."""
-    weight = 1.0
-    attempts: set[int] = set()
-    for index, call in enumerate(chain):
-        theirs = actions(call.tool, call.input, call.cwd or cwd, root)
-        relation = _best_relation(mine, theirs)
-        if call.ok and relation.related:
-            score = _BASE[relation.kind] * weight
-            if relation.kind == "word" and diagnosis.subject and _names(relation.word[0], diagnosis.subject):
-                score += 0.3  # it changed the very word the error named
-            if score >= ACCEPT:
-                extra = [a for a in theirs if a is not relation.fix and a.intent not in _LOOKING]
-                yield _Candidate(index, relation, score, extra, set(attempts))
-        if relation.related:
-            attempts.add(index)
-        weight *= _step(call, mine, theirs, relation)
-
-
-def _best_relation(mine: tuple[Action, ...], theirs: tuple[Action, ...]) -> Relation:
-    order = ("same", "how", "word", "other-tool", "added", "dropped")
-    best = Relation("none")
-    for failed in mine:
-        for action in theirs:
-            relation = relate(failed, action)
-            if relation.related and (not best.related or order.index(relation.kind) < order.index(best.kind)):
-                best = relation
-    return best
-
-
-def _step(call: Call, mine: tuple[Action, ...], theirs: tuple[Action, ...], relation: Relation) -> float:
-    """How much a call between the failure and a later one lowers the chance that the later one is its fix."""
-    if relation.related:
-        return 1.0  # another attempt at the same thing
-    kin = any(a.family == b.family and a.family not in ("git",) for a in mine for b in theirs)
-    if kin:  # the same tool used otherwise (`migrate.py heads` before `migrate.py merge heads`)
-        return 1.0 if not call.ok else _PREPARE
-    if not call.ok:
-        return _ELSE_FAILED  # another thing that failed too: the agent has not moved on, it is still fixing
-    if call.tool in ("Read", "Glob", "Grep", "NotebookRead", "LS", "TodoWrite", "WebSearch", "WebFetch"):
-        return _EXPLORE
-    if call.tool in ("Edit", "MultiEdit", "Write", "NotebookEdit"):
-        return _EDIT
-    if not theirs or all(a.intent in _LOOKING for a in theirs):
-        return _EXPLORE
-    if any(a.family == "git" and a.verb in ("commit", "push", "merge", "tag") for a in theirs):
-        return _FINISHED  # the work was wrapped up: what follows is other work
-    if all(a.intent in ("change", "edit") for a in theirs):
-        return _PREPARE
-    return _MOVED_ON
-
-
-def _names(word: str, subject: str) -> bool:
-    return word == subject or word.endswith("/" + subject) or subject.endswith("/" + word) or word.endswith(subject)
 
 
 def _unanswered(chain: list[Call], final: bool, base: Verdict) -> Verdict:
@@ -236,11 +176,12 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
     for call in [*between, fix]:
         if not call.ok or call.tool != "Bash":
             continue
-        for finding in harm.harmful(str(call.input.get("command") or "")):
+        command = str(call.input.get("command") or "")
+        for finding in (*harm.harmful(command), *harm.deletions(command)):
             if finding.what not in before:
                 return "harmful", f"`{finding.segment[:80]}` is {finding.kind} ({finding.what}): never a lesson"
     if fix.tool == "Bash" and failed.tool == "Bash":
-        weaker = harm.weakens(_command_of(failed), _command_of(fix))
+        weaker = weakening.weakens(_command_of(failed), _command_of(fix))
         if weaker:
             return "weakened", f"the success only did less than was asked ({weaker[0].what})"
     for index, call in enumerate(between):
@@ -251,7 +192,7 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
             if found:
                 return "weakened", f"`{found[0].segment[:80]}` {found[0].what} before the success"
         elif call.tool in ("Edit", "MultiEdit", "Write"):
-            silenced = harm.edit_weakens(str(call.input.get("old_string") or ""), _new_text(call))
+            silenced = weakening.edit_weakens(str(call.input.get("old_string") or ""), _new_text(call))
             if silenced:
                 return "weakened", f"an edit silenced the check (`{silenced}`) instead of fixing what it found"
     return None
@@ -279,7 +220,7 @@ def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str) ->
             found.append(describe_call(call.tool, call.input, root))
         elif call.tool == "Bash":
             done = actions(call.tool, call.input, call.cwd or cwd, root)
-            if done and not all(a.intent in _LOOKING for a in done):
+            if done and not all(a.intent in LOOKING for a in done):
                 found.append(_command_of(call))
     return found
 
@@ -335,11 +276,19 @@ _WHY = {
     "missing-browser": "the browser it needs is not installed",
     "already-exists": "something it creates already exists",
     "permission": "permission is denied",
+    "unknown-command": "`{s}` is not a command it knows",
+    "missing-table": "there is no table `{s}`",
+    "missing-header": "the header `{s}` is not on the include path",
+    "missing-library": "`{s}` is not on the library path",
+    "missing-class": "the class `{s}` is not on the class path",
+    "run-as-module": "it uses relative imports: it runs as a module, not as a file",
+    "other-port": "nothing listens on that port",
 }
 
 
 def _why(diagnosis: Diagnosis, failed: Call, root: str, action: Action | None) -> str:
-    template = _WHY.get(diagnosis.kind, "")
+    kind = "other-port" if diagnosis.klass == "network" else diagnosis.kind  # (a network lesson: another port)
+    template = _WHY.get(kind, "")
     subject = _subject(diagnosis, failed, root)
     if "{s}" in template and not subject:
         return {"missing-path": "a path it names does not exist"}.get(diagnosis.kind, "it fails here")
@@ -424,8 +373,10 @@ def _cause(diagnosis: Diagnosis, action: Action | None, failed: Call, root: str)
         return Cause(kind, subject, ".")
     if kind == "missing-executable" and subject and subject in action.text.split():
         return Cause(kind, subject, ".")
-    if kind == "missing-module" and subject:
-        return Cause(kind, subject, ".")
+    if kind == "missing-module" and subject and _pythonic(action):  # the check imports as Python would
+        # Python looks first in the folder of a script run by its path (sys.path[0]), not where it was run.
+        script = action.targets[0] if action.family == "script" and action.targets else ""
+        return Cause(kind, subject, posixpath.dirname(script) or "." if script else ".")
     if kind == "not-executable" and subject:
         path = relative_to(subject, root) if subject.startswith("/") else subject.removeprefix("./")
         return Cause(kind, path, where) if not path.startswith(("/", "..")) else None
@@ -435,10 +386,14 @@ def _cause(diagnosis: Diagnosis, action: Action | None, failed: Call, root: str)
         )
         if failed.tool != "Bash":
             where = "."
-        path = relative_to(path, root) if path.startswith("/") else path
+        path = relative_to(path, root) if path.startswith("/") else posixpath.normpath(path) if path else ""
         if path and not path.startswith(("/", "~", "..")):
             return Cause(kind, path, where)
     return None
+
+
+def _pythonic(action: Action) -> bool:
+    return "python" in action.runner or action.family in ("python-inline", "pytest", "python-repl", "mypy")
 
 
 def _with_guard(
@@ -481,9 +436,15 @@ def _guard(
     # In place of the failed segment (where the failed call's `cd` left it), the fix's segment must do the same.
     here = posixpath.join(root, mine.stage) if root and not mine.stage.startswith("/") else mine.stage
     alone = actions("Bash", {"command": theirs.text}, here, root)
-    if len(alone) == 1 and alone[0].folder == theirs.folder and len(_actions_of(fix, root)) == 1:
+    # A word the shell would expand (`./.git*`) lost its quotes in the parse: spliced back, it could mean another
+    # thing. Such a fix is named (deny), never written into the call.
+    plain = not _EXPANDS.search(re.sub(r"'[^']*'", "", theirs.text))  # (quoted words are kept as they were)
+    if plain and len(alone) == 1 and alone[0].folder == theirs.folder and len(_actions_of(fix, root)) == 1:
         return GuardSpec("Bash", match, "rewrite", theirs.text, cause)
     return GuardSpec("Bash", match, "deny", _command_of(fix), cause)  # it needs a `cd` first: say so, never rewrite
+
+
+_EXPANDS = re.compile(r"[*?\[\]{}~#!]")
 
 
 def _single(call: Call, action: Action) -> bool:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from nevo.calls import Action, actions, describe_call, place, relative_to
-from nevo.harm import only_plans
 from nevo.shell import segments
+from nevo.weakening import only_plans
 
-__all__ = ["Action", "Relation", "actions", "describe_call", "only_narrows", "place", "relate", "relative_to"]
+__all__ = ["Action", "Clues", "Relation", "actions", "describe_call", "only_narrows", "place", "relate", "relative_to"]
 __all__ += ["segments", "similar"]  # segments: the shell's parse (bench_monitor clears its cache)
 
 # Words a project uses for the same job: a fix that swaps one for another changed the very word that was wrong.
@@ -56,6 +57,33 @@ class Relation:
 
 
 NONE = Relation("none")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*:/{1,2}(?:[^/@]*@)?([^/:]+)")
+
+
+@dataclass(frozen=True)
+class Clues:
+    """What the session says about a failed call's words, for relating later calls to it: ``named`` tells
+    whether a word is the one the error named as missing or wrong; ``seen`` whether a word appeared in what
+    the agent looked at since (the failed call's own output, listings, files read): "the one that exists"."""
+
+    named: Callable[[str], bool] = lambda word: False
+    seen: Callable[[str], bool] = lambda word: False
+    offered: Callable[[str], bool] = lambda word: False  # shown by the failed call's own output
+
+    def replaces(self, old: str, new: str, place: bool = False) -> bool:
+        """``new`` stands for ``old``: a close name; or, in place of the one the error named, one that exists:
+        for a word that names a place (a git remote, a database, a file it reads) any the agent saw, for one
+        that names a job (a target, a script, a subcommand) only one the tool itself offered in its error
+        (cargo's "available example targets: basic")."""
+        if similar(old, new):
+            return True
+        return self.named(old) and (self.seen(new) if place else self.offered(new))
+
+
+NO_CLUES = Clues()
+# Subcommands that do the same job (installing the dependencies): another of them is another way, not a word.
+_VERB_KIN = (frozenset({"ci", "install", "i"}),)
+_PLACES = frozenset({"git", "psql"})  # their words name places (remotes, branches, databases), not jobs
 
 
 @lru_cache(maxsize=16384)
@@ -68,6 +96,9 @@ def similar(failed: str, other: str) -> bool:
     a, b = failed.lower(), other.lower()
     if a == b:
         return True
+    host_a, host_b = _URL.match(a), _URL.match(b)
+    if host_a and host_b and host_a.group(1) != host_b.group(1):
+        return False  # another host is another target, whatever the path (api.example.com -> localhost)
     if "/" in a or "/" in b:
         head_a, name_a = posixpath.split(a)
         head_b, name_b = posixpath.split(b)
@@ -85,6 +116,8 @@ def _close(a: str, b: str) -> bool:
         return True
     if _numbered_or_lettered(stem_a, stem_b):
         return False  # test_a / test_b, step1 / step2, v1 / v2: siblings, not a misspelling of each other
+    if _transposed(a, b):
+        return True  # two neighbouring letters swapped: scr/src, stauts/status
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 3 and (long_.startswith(short) or long_.endswith(short)):
         return True
@@ -93,6 +126,13 @@ def _close(a: str, b: str) -> bool:
     if SequenceMatcher(None, a, b).ratio() >= 0.75:
         return True
     return any(a in group and b in group for group in SYNONYMS)
+
+
+def _transposed(a: str, b: str) -> bool:
+    if len(a) != len(b) or len(a) < 3:
+        return False
+    odd = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(odd) == 2 and odd[1] == odd[0] + 1 and a[odd[0]] == b[odd[1]] and a[odd[1]] == b[odd[0]]
 
 
 def _numbered_or_lettered(a: str, b: str) -> bool:
@@ -117,22 +157,64 @@ def _subsequence(short: str, long_: str) -> bool:
 # ---------------------------------------------------------------------------------------- relating calls
 
 
-def relate(failed: Action, later: Action) -> Relation:
-    """How ``later`` relates to ``failed``: see :class:`Relation`."""
+def relate(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
+    """How ``later`` relates to ``failed``: see :class:`Relation`. ``clues`` (what the error named, what the
+    agent saw since) let a word that is not close to the failed one count as its replacement."""
     file_like = ("read", "list", "search", "edit")
     if failed.intent in file_like or later.intent in file_like:
-        return _relate_files(failed, later)
-    if not _same_family(failed, later) or failed.intent != later.intent:
+        return _relate_files(failed, later, clues)
+    if _by_its_path(failed, later):
+        return Relation("how", failed, later, ("runner",))
+    if not _same_family(failed, later):
         return NONE
-    if failed.verb != later.verb and not (failed.family == "npm" and {failed.verb, later.verb} <= {"run", ""}):
+    verb: tuple[str, ...] = ()
+    if failed.verb != later.verb and failed.verb and later.verb:
+        if clues.named(failed.verb):
+            # A subcommand the program does not know, spelled right later (`git stauts` -> `git status`).
+            if clues.replaces(failed.verb, later.verb) and failed.targets == later.targets:
+                changed = ("word", *_listed(failed.verb, later.verb), *_manner(failed, later))
+                return Relation("word", failed, later, changed, (failed.verb, later.verb))
+            return NONE
+        kin = any({failed.verb, later.verb} <= group for group in _VERB_KIN)
+        if not kin and not only_plans(failed.verb, later.verb):  # (plan for apply: the trap check names it)
+            return NONE
+        verb = ("verb",)
+    elif failed.intent != later.intent:
         return NONE
-    changed = _manner(failed, later)
-    kind, word = _compare_targets(failed, later)
+    if (
+        failed.verb != later.verb
+        and not verb
+        and not (failed.family == "npm" and {failed.verb, later.verb} <= {"run", ""})
+    ):
+        return NONE
+    changed = (*verb, *_manner(failed, later))
+    kind, word = _compare_targets(failed, later, clues)
     if kind == "none":
         return NONE
     if kind == "equal":
         return Relation("how" if changed else "same", failed, later, changed)
-    return Relation(kind, failed, later, ("word", *changed) if kind == "word" else changed, word)
+    if kind == "word":
+        changed = ("word", *_listed(*word), *changed)
+    return Relation(kind, failed, later, changed, word)
+
+
+def _listed(old: str, new: str) -> tuple[str, ...]:
+    """``("listed",)`` when the replacement is not a close name: only the session showed it exists."""
+    return () if similar(old, new) else ("listed",)
+
+
+def _by_its_path(failed: Action, later: Action) -> bool:
+    """A program that was not found, run by its path (`deploy-check` -> `./bin/deploy-check`)."""
+    name = failed.program
+    return (
+        later.family == "script"
+        and failed.family not in ("script", "file")
+        and bool(name)
+        and "/" not in name
+        and bool(later.targets)
+        and posixpath.basename(later.targets[0]) == name
+        and tuple(failed.targets) == tuple(later.targets[1:])
+    )
 
 
 def _same_family(a: Action, b: Action) -> bool:
@@ -155,41 +237,52 @@ def _manner(a: Action, b: Action) -> tuple[str, ...]:
     return tuple(changed)
 
 
-def _compare_targets(a: Action, b: Action) -> tuple[str, tuple[str, str]]:
+def _compare_targets(a: Action, b: Action, clues: Clues = NO_CLUES) -> tuple[str, tuple[str, str]]:
     first, second = list(a.targets), list(b.targets)
     if a.family == "script" and first and second:
-        if not _same_script(first[0], second[0]) and not similar(first[0], second[0]):
+        if not _same_script(first[0], second[0]) and not clues.replaces(first[0], second[0]):
             return "none", ("", "")
         # Another path to the script is the word that was wrong (`sh build.sh` -> `sh scripts/build.sh`), even
         # when it names the same file from deeper; only the very same path is the same script.
         renamed = first[0].removeprefix("./") != second[0].removeprefix("./")
         rest_a, rest_b = first[1:], second[1:]
-        alike = len(rest_a) == len(rest_b) and all(
-            similar(x, y) or only_plans(x, y) for x, y in zip(rest_a, rest_b, strict=True)
-        )
-        if rest_a != rest_b and not alike:
+        if rest_a == rest_b:
+            return ("word", (first[0], second[0])) if renamed else ("equal", ("", ""))
+        if len(rest_a) == len(rest_b):  # the same script, an argument spelled otherwise (`migrations` -> `migrate`)
+            odd = [(x, y) for x, y in zip(rest_a, rest_b, strict=True) if x != y]
+            if not all(clues.replaces(x, y, place=_pathish(x)) or only_plans(x, y) for x, y in odd):
+                return "none", ("", "")
+            return "word", ((first[0], second[0]) if renamed else odd[0])
+        if renamed:
             return "none", ("", "")
-        return ("word", (first[0], second[0])) if renamed else ("equal", ("", ""))
+        if rest_b[: len(rest_a)] == rest_a:
+            return "added", ("", "")  # the argument it asked for (`bump.sh` -> `bump.sh 1.4.0`)
+        if rest_a[: len(rest_b)] == rest_b and not any(clues.named(w) for w in rest_a[len(rest_b) :]):
+            return "dropped", ("", "")
+        return "none", ("", "")
     if first == second:
         return "equal", ("", "")
     if not first:
         return "added", ("", "")
     if not second:
-        return "dropped", ("", "")
+        # Dropping the very word the error named is giving up on it (`make bench` -> `make`), not fixing it.
+        return ("none" if any(clues.named(w) for w in first) else "dropped"), ("", "")
+    if len(first) == len(second):  # words swapped for others: each replacement must stand for its word
+        odd = [(x, y) for x, y in zip(first, second, strict=True) if x != y]
+        # Another make target, script or bin is another job unless its name is close; a git remote, a database,
+        # a file it reads name a place: the one that exists stands for the missing one.
+        place = a.family in _PLACES
+        if all(clues.replaces(x, y, place=place or _pathish(x)) for x, y in odd):
+            return "word", odd[0]
+        return "none", ("", "")
     if a.family in ("npm", "make", "git", "cargo"):
-        if first[1:] != second[1:] and len(first) == len(second):
-            pairs = list(zip(first, second, strict=True))
-            odd = [(x, y) for x, y in pairs if x != y]
-            if len(odd) == 1 and similar(*odd[0]):
-                return "word", odd[0]
-            return "none", ("", "")
         if first[0] != second[0]:
-            return (
-                ("word", (first[0], second[0]))
-                if similar(first[0], second[0]) and first[1:] == second[1:]
-                else ("none", ("", ""))
-            )
+            return "none", ("", "")
         return ("added" if len(second) > len(first) else "dropped"), ("", "")
+    if set(first) <= set(second):
+        return "added", ("", "")
+    if set(second) <= set(first):
+        return "dropped", ("", "")
     matched = [x for x in first if x in second or any(similar(x, y) for y in second)]
     if len(matched) * 2 < len(first) or not matched:
         return "none", ("", "")
@@ -201,31 +294,37 @@ def _compare_targets(a: Action, b: Action) -> tuple[str, tuple[str, str]]:
     return "word", (odd_a[0] if odd_a else "", odd_b[0] if odd_b else "")
 
 
+def _pathish(word: str) -> bool:
+    """A word that names a file (a folder in it, or an extension), not a job or a value."""
+    return "/" in word or bool(re.search(r"\.[A-Za-z]\w{0,7}$", word))
+
+
 def _same_script(a: str, b: str) -> bool:
     """The same file: equal, or one names it from deeper (``src/pkg/cli.py`` and ``pkg/cli.py``)."""
     a, b = a.removeprefix("./"), b.removeprefix("./")
     return a == b or a.endswith("/" + b) or b.endswith("/" + a)
 
 
-def _relate_files(failed: Action, later: Action) -> Relation:
+def _relate_files(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
     if failed.intent != later.intent or not failed.targets or not later.targets:
         return NONE
     a, b = _path_target(failed), _path_target(later)
-    if failed.intent == "search" and failed.options[:1] != later.options[:1] and failed.tool == later.tool:
-        return NONE  # another pattern: another search
-    wider = failed.intent in ("list", "search") and (b == "." or a.startswith(b.rstrip("/") + "/"))
-    if not (a == b or similar(a, b) or wider):
+    if failed.intent == "search" and failed.options[:1] != later.options[:1]:
+        return NONE  # another pattern: another search (the pattern comes first, for every searcher)
+    wider = failed.intent == "search" and (b == "." or a.startswith(b.rstrip("/") + "/"))
+    if not (a == b or clues.replaces(a, b) or wider):
         return NONE
-    tool_changed = failed.tool != later.tool or (failed.program != later.program and failed.tool == "Bash")
-    if wider and a != b and not similar(a, b):
+    # Another program on the same thing (`rg` -> `grep`, `cat` -> a Read) is another tool.
+    other = failed.tool != later.tool or (failed.tool == "Bash" and failed.family != later.family)
+    if wider and a != b and not clues.replaces(a, b):
         return Relation("how", failed, later, ("folder",))  # the same search from a folder that holds it
-    if failed.tool != later.tool:
+    if other:
         return Relation(
             "other-tool", failed, later, ("tool",) + (("word",) if a != b else ()), (a, b) if a != b else ("", "")
         )
     if a == b:
         changed = ("options",) if failed.options != later.options else ()
-        return Relation("how" if changed or tool_changed else "same", failed, later, changed)
+        return Relation("how" if changed else "same", failed, later, changed)
     return Relation("word", failed, later, ("word",), (a, b))
 
 
@@ -258,7 +357,7 @@ ENVIRONMENTAL = re.compile(
 def only_narrows(failed: str, fixed: str) -> bool:
     """True when ``fixed`` is ``failed`` again, or ``failed`` with nothing but filters that run fewer tests or
     silence the failure added (the guard compiler refuses such rewrites)."""
-    from nevo.harm import weakens
+    from nevo.weakening import weakens
 
     if normalise_command(failed) == normalise_command(fixed):
         return True

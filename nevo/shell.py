@@ -35,6 +35,7 @@ class Segment:
     args: tuple[str, ...]
     operator: str  # the operator that ended the segment ("" for the last one)
     redirects: tuple[str, ...] = ()  # ``<`` and ``>`` targets
+    chdir: str = ""  # the folder a wrapper runs it in (``env -C web``, ``env --chdir=web``)
 
     @property
     def name(self) -> str:
@@ -61,6 +62,7 @@ def segments(command: str) -> tuple[Segment, ...]:
         env: list[str] = []
         wrappers: list[str] = []
         redirects: list[str] = []
+        chdir = ""
         tokens: list[str] = []
         skip = 0
         for index, word in enumerate(words):
@@ -86,6 +88,10 @@ def segments(command: str) -> tuple[Segment, ...]:
                     flag = tokens.pop(0)
                     if _ASSIGNMENT.match(flag):
                         env.append(flag)
+                    elif name == "env" and flag.startswith("--chdir="):
+                        chdir = flag.split("=", 1)[1]
+                    elif name == "env" and flag in ("-C", "--chdir") and tokens:
+                        chdir = tokens.pop(0)  # env runs the command in another folder
                     elif flag in ("-n", "-u", "-I", "-P", "-L", "-d", "-s", "-k") and tokens:
                         tokens.pop(0)  # the flag's value (nice -n 5, env -u NAME, xargs -I {})
                 if name == "timeout" and tokens:
@@ -94,9 +100,10 @@ def segments(command: str) -> tuple[Segment, ...]:
             break
         if not tokens:
             if env:
-                out.append(Segment(text, tuple(env), tuple(wrappers), "", (), operator, tuple(redirects)))
+                out.append(Segment(text, tuple(env), tuple(wrappers), "", (), operator, tuple(redirects), chdir))
             continue
-        out.append(Segment(text, tuple(env), tuple(wrappers), tokens[0], tuple(tokens[1:]), operator, tuple(redirects)))
+        program, args = tokens[0], tuple(tokens[1:])
+        out.append(Segment(text, tuple(env), tuple(wrappers), program, args, operator, tuple(redirects), chdir))
     return tuple(out)
 
 

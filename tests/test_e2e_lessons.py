@@ -424,14 +424,7 @@ def test_every_guard_a_rule_claims_is_compiled_and_every_compiled_guard_is_claim
 
 # Mistakes a guard should catch that the later session repeats: a known defect each (the strict xfail of its
 # case turns into a failure once it is fixed, and then it leaves this list).
-REPEATED = {
-    "python3 -m for a file path": (
-        "nevo.lesson gives `python3 tools/report.py` (ModuleNotFoundError: No module named 'tools') the cause "
-        "missing-module `tools` where `.`; at the root `tools/` is importable, so the guard's cause check says "
-        "the cause is gone and it stands aside every time: the module is missing from the script's own folder "
-        "(sys.path[0]), which neither the verdict's cause nor the hook's check models"
-    ),
-}
+REPEATED = {}
 
 
 def _guarded_params() -> list[Any]:

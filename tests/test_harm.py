@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from nevo.harm import classify, edit_weakens, harmful, is_harmful, scan_text, weakens
+from nevo.harm import classify, harmful, is_harmful, scan_text
 from nevo.shell import segments
+from nevo.weakening import edit_weakens, weakens
 
 
 def kinds(command: str) -> set[str]:

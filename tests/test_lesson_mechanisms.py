@@ -1,0 +1,420 @@
+"""The mechanisms of the judgment that the blind corpus (tests/blind_corpus/) found wrong, a few representative
+cases each. Outputs are the real tools' texts as Claude Code reported them (Exit code N, then the output)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nevo.calls import actions
+from nevo.diagnosis import diagnose
+from nevo.harm import classify, deletions
+from nevo.lesson import Call, judge
+from nevo.recovery import Clues, relate, similar
+from nevo.shell import segments
+from nevo.weakening import edit_weakens, weakens
+
+ROOT = "/w"
+
+
+def bash(command: str, output: str = "", ok: bool = True, cwd: str = ROOT) -> Call:
+    if not ok and not output.startswith("Exit code"):
+        output = f"Exit code 1\n{output}"
+    return Call("Bash", {"command": command}, ok, output, cwd=cwd)
+
+
+def one(command: str, cwd: str = ROOT) -> object:
+    [action] = actions("Bash", {"command": command}, cwd, ROOT)
+    return action
+
+
+# ---------------------------------------------------------------------------------------- what the error says
+
+
+@pytest.mark.parametrize(
+    "output,kind,klass",
+    [
+        # A tool's own "error:" line is how it is used, not the project's code failing at run time.
+        ("error: the package 'num' does not contain this feature: fastmath", "unknown-option", "env"),
+        ("Error: in prepare, no such table: user", "missing-table", "env"),
+        (
+            "Error: Could not find or load main class Main\nCaused by: java.lang.ClassNotFoundException: Main",
+            "missing-class",
+            "env",
+        ),
+        ("Error: /w/build is not a directory", "missing-path", "env"),
+        ("error: src refspec release/1.4 does not match any", "missing-branch", "env"),
+        ("error: something went wrong", "unknown", "unknown"),
+        # A named exception is still the work failing.
+        (
+            'Traceback (most recent call last):\n  File "a.py", line 1\nTypeError: unsupported operand',
+            "runtime-error",
+            "work",
+        ),
+        ("TypeError: Cannot read properties of undefined (reading 'toFixed')", "runtime-error", "work"),
+        ("parse error: Expected another key-value pair at line 4, column 1", "parse-error", "work"),
+    ],
+)
+def test_a_tools_error_line_is_not_taken_for_the_code_failing(output: str, kind: str, klass: str) -> None:
+    found = diagnose(output)
+    assert (found.kind, found.klass) == (kind, klass)
+
+
+@pytest.mark.parametrize(
+    "output,kind,subject",
+    [
+        ("git: 'stauts' is not a git command. See 'git --help'.", "unknown-command", "stauts"),
+        ("error: no such command: `clippyy`", "unknown-command", "clippyy"),
+        (
+            "fatal: 'upstream' does not appear to be a git repository\nfatal: Could not read from remote repository.",
+            "no-remote",
+            "upstream",
+        ),
+        (
+            'Traceback (most recent call last):\n  File "/w/serve.py", line 2, in <module>\n'
+            "    mode = os.environ['APP_MODE']\n  File \"<frozen os>\", line 679, in __getitem__\nKeyError: 'APP_MODE'",
+            "missing-env",
+            "APP_MODE",
+        ),
+        ("ImportError: attempted relative import with no known parent package", "run-as-module", ""),
+        ("src/main.c:1:10: fatal error: util.h: No such file or directory", "missing-header", "util.h"),
+        (
+            "Can't locate Local/Util.pm in @INC (you may need to install the Local::Util module)",
+            "missing-library",
+            "Local/Util.pm",
+        ),
+        (
+            "<tool_use_error>Directory does not exist: /w/tests. Note: your current working directory is /w.",
+            "missing-path",
+            "/w/tests",
+        ),
+        ("jq: error: Could not open file package.jsn: No such file or directory", "missing-path", "package.jsn"),
+        ("tar (child): dist/app.tar.gz: Cannot open: No such file or directory", "missing-path", "dist/app.tar.gz"),
+        ("awk: cannot open sales.csv (No such file or directory)", "missing-path", "sales.csv"),
+        ('Can\'t open perl script "scripts/report.pl": No such file or directory', "missing-path", "scripts/report.pl"),
+        (
+            "make: Makefile: No such file or directory\nmake: *** No rule to make target 'Makefile'.  Stop.",
+            "missing-path",
+            "Makefile",
+        ),
+        ("Error: Cannot find module '/w/index.js'", "missing-path", "/w/index.js"),
+        ("Error: Cannot find module 'left-pad-local'", "missing-module", "left-pad-local"),
+        # A sentence around a path is not a path: no subject rather than a wrong one.
+        ("stat: cannot read file system information for '%z': No such file or directory", "unknown", ""),
+        ("sed: can't read s/debug = true/debug = false/: No such file or directory", "unknown", ""),
+    ],
+)
+def test_the_environment_errors_name_what_is_missing(output: str, kind: str, subject: str) -> None:
+    found = diagnose(output)
+    assert (found.kind, found.subject) == (kind, subject)
+
+
+# ---------------------------------------------------------------------------------------- what a call does
+
+
+def test_an_assignment_in_front_is_not_another_program() -> None:
+    a, b = one("MODE=dev python3 serve.py"), one("APP_MODE=dev python3 serve.py")
+    assert relate(a, b).changed == ("env",)  # not "runner": the program is python3 both times
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python3 tool.py --help",
+        "python3 tool.py -h",
+        "cargo --version",
+        "git tag",
+        "git branch -a",
+        "git config --get user.email",
+        "npm help",
+        "make --help",
+    ],
+)
+def test_a_call_that_asks_about_the_program_or_lists_only_looks(command: str) -> None:
+    assert one(command).intent == "look"  # type: ignore[attr-defined]
+
+
+def test_the_interpreters_own_options_and_version_are_how_it_runs() -> None:
+    assert relate(one("perl bin/report.pl"), one("perl -Ilib bin/report.pl")).kind == "how"
+    assert relate(one("python2 check.py"), one("python3 check.py")).kind == "how"
+    assert one("python3.12 -m pkg.cli").family == "script"  # type: ignore[attr-defined]
+
+
+def test_env_chdir_runs_the_command_in_another_folder() -> None:
+    assert segments("env --chdir=web npm test")[0].chdir == "web"
+    assert segments("env -C web npm test")[0].program == "npm"
+    assert relate(one("npm test"), one("env -C client npm test")).kind == "how"
+
+
+def test_listers_and_searchers_read_their_option_values_and_patterns() -> None:
+    tree, find = one("tree -L 2"), one("find . -maxdepth 2 -not -path './.git*'")
+    assert tree.targets == (".",) and relate(tree, find).kind == "other-tool"  # type: ignore[attr-defined]
+    named = one("find . -type d -name components")
+    assert named.intent == "search"  # type: ignore[attr-defined]  # looking for where a thing is
+    assert relate(one("ls src/components"), named).kind == "none"
+    assert relate(one("ack -l deprecated"), one("grep -rl deprecated .")).kind == "other-tool"
+    assert relate(one("grep -rn TODO src"), one("grep -rn FIXME src")).kind == "none"  # another pattern
+
+
+# ---------------------------------------------------------------------------------------- relating words
+
+
+def test_close_names_include_swapped_letters_never_another_host() -> None:
+    assert similar("scr", "src") and similar("stauts", "status")
+    assert not similar("deploy", "yolepd") and not similar("release", "esaeler")  # not two neighbours swapped
+    assert similar("http:/127.0.0.1:8081/health", "http:/127.0.0.1:8080/health")
+    assert not similar("https:/api.example.com/v1/items", "http:/127.0.0.1:8080/api/v1/items")
+
+
+def test_one_swapped_word_must_stand_for_the_old_one() -> None:
+    select = one("sqlite3 app.db 'select count(*) from user;'")
+    assert relate(select, one("sqlite3 app.db .tables")).kind == "none"
+    assert relate(select, one("sqlite3 app.db 'select count(*) from users;'")).kind == "word"
+
+
+def test_a_misspelled_subcommand_and_the_remote_that_exists() -> None:
+    named = Clues(named=lambda w: w in ("stauts", "upstream"), seen=lambda w: w == "origin")
+    assert relate(one("git stauts"), one("git status --short"), named).kind == "word"
+    assert relate(one("git stauts"), one("git stash"), named).kind == "none"
+    assert relate(one("git fetch upstream"), one("git fetch origin"), named).kind == "word"
+    # A make target or a script is a job: another one the agent saw is another job, not the missing one.
+    jobs = Clues(named=lambda w: w == "deploy", seen=lambda w: w == "test")
+    assert relate(one("make deploy"), one("make test"), jobs).kind == "none"
+
+
+def test_dropping_the_word_the_error_named_is_giving_up_not_a_fix() -> None:
+    failed = bash("make bench", "make: *** No rule to make target 'bench'.  Stop.", ok=False)
+    verdict = judge(failed, [bash("git diff --stat"), bash("make")], root=ROOT)
+    assert verdict.kind == "none" and verdict.guard is None
+
+
+# ---------------------------------------------------------------------------------------- the verdict
+
+
+def test_the_same_call_working_later_makes_what_came_between_the_preparation() -> None:
+    failed = bash("cmake --build build", "Error: /w/build is not a directory", ok=False)
+    verdict = judge(failed, [bash("cmake -S . -B build"), bash("cmake --build build")], root=ROOT)
+    assert (verdict.kind, verdict.fix_kind, verdict.distance) == ("lesson", "prepare", 1)
+    assert verdict.prepare == ("cmake -S . -B build",) and verdict.guard is None
+
+
+def test_a_wrong_local_port_is_a_lesson_an_unreachable_host_is_not() -> None:
+    refused = "curl: (7) Failed to connect to 127.0.0.1 port 8081 after 0 ms: Couldn't connect to server"
+    port = judge(
+        bash("curl -sS http://127.0.0.1:8081/health", refused, ok=False),
+        [bash("curl -sS http://127.0.0.1:8080/health", '{"status": "ok"}')],
+        root=ROOT,
+    )
+    assert port.kind == "lesson" and "nothing listens on that port" in port.lesson
+    host = judge(
+        bash("curl -fsS https://api.example.com/v1/items", "curl: (6) Could not resolve host", ok=False),
+        [bash("curl -fsS http://127.0.0.1:8080/api/v1/items", "[]")],
+        root=ROOT,
+    )
+    assert host.kind == "none"
+
+
+@pytest.mark.parametrize(
+    "fix",
+    [
+        "rm -rf build && cmake -S . -B build",
+        "rm -f data/app.db && python3 manage.py migrate",
+        "rm -rf node_modules && npm install && node app.js",
+    ],
+)
+def test_a_fix_that_threw_things_away_is_harmful(fix: str) -> None:
+    failed = bash(
+        fix.split("&& ", 1)[1], "CMake Error: the source does not match the source used to generate cache", ok=False
+    )
+    verdict = judge(failed, [bash(fix)], root=ROOT)
+    assert verdict.kind == "harmful" and verdict.guard is None and not verdict.lesson
+    assert deletions(fix) and not classify("rm -rf node_modules dist")  # as a command alone: ordinary
+
+
+@pytest.mark.parametrize(
+    "failed,fixed",
+    [
+        ("make all", "make -i all"),
+        ("make", "make CFLAGS=-w"),
+        ("cargo build -q", "RUSTFLAGS='--cap-lints warn' cargo build -q"),
+        (
+            "sqlite3 shop.db 'PRAGMA foreign_keys=ON; delete from customers where id=1;'",
+            "sqlite3 shop.db 'PRAGMA foreign_keys=OFF; delete from customers where id=1;'",
+        ),
+        ("node --test", "node --test --test-name-pattern='^parses'"),
+    ],
+)
+def test_silencing_a_check_is_weakening(failed: str, fixed: str) -> None:
+    assert weakens(failed, fixed)
+
+
+def test_a_workspace_flag_is_not_a_silenced_warning() -> None:
+    assert not weakens("npm run build", "npm run build -w packages/ui")
+
+
+def test_an_edit_that_lowers_a_threshold_silences_the_check() -> None:
+    assert edit_weakens("fail_under = 85", "fail_under = 40") == "fail_under 85 -> 40"
+    assert edit_weakens("fail_under = 85", "fail_under = 90") == ""
+    assert edit_weakens("timeout = 30", "timeout = 10") == ""  # not a threshold
+
+
+def test_a_fix_with_words_the_shell_expands_is_named_not_written_into_the_call() -> None:
+    failed = bash("tree -L 2", "/bin/bash: line 1: tree: command not found", ok=False)
+    verdict = judge(failed, [bash("find . -maxdepth 2 -not -path './.git*'")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.guard is not None and verdict.guard.action == "deny"
+
+
+def test_a_node_module_is_no_python_module_to_check() -> None:
+    failed = bash("node app.js", "Error: Cannot find module 'left-pad-local'\nRequire stack:", ok=False)
+    verdict = judge(failed, [bash("NODE_PATH=vendor node app.js", "ok")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.cause is None and verdict.guard is None
+
+
+# ---------------------------------------------------------------------------------------- found by phase 3
+
+
+@pytest.mark.parametrize(
+    "output,kind,subject",
+    [
+        (
+            'psql: error: connection to server on socket "/tmp/pg/.s.PGSQL.5499" failed: FATAL:  database "appdb" does '
+            "not exist",
+            "missing-database",
+            "appdb",
+        ),
+        ('psql: error: connection ... failed: FATAL:  role "admin" does not exist', "missing-role", "admin"),
+        ('ERROR:  relation "users" does not exist\nLINE 1: select * from users limit 1', "missing-table", "users"),
+        (
+            "manage.py: error: argument command: invalid choice: 'migrations' (choose from 'migrate', 'seed')",
+            "unknown-command",
+            "migrations",
+        ),
+        ("zstd: can't stat logs.tar.zst : No such file or directory -- ignored", "missing-path", "logs.tar.zst"),
+        ("unzip:  cannot find or open release.zip, release.zip.zip or release.zip.ZIP.", "missing-path", "release.zip"),
+        (
+            "Could not open file or uri for loading certificate from cert.pem\n40B7:error:16000069:STORE routines",
+            "missing-path",
+            "cert.pem",
+        ),
+        ("psql: error: schema.sql: No such file or directory", "missing-path", "schema.sql"),
+    ],
+)
+def test_more_tools_say_what_is_missing(output: str, kind: str, subject: str) -> None:
+    found = diagnose(output)
+    assert (found.kind, found.subject) == (kind, subject)
+
+
+@pytest.mark.parametrize(
+    "output,kind",
+    [
+        ("deploy/check.sh: line 4: syntax error near unexpected token `fi'", "compile-error"),
+        (
+            'Exception in thread "main" java.lang.IllegalStateException: add(2,2) = 0\n\tat Calc.main(Calc.java:6)',
+            "runtime-error",
+        ),
+    ],
+)
+def test_a_script_that_does_not_parse_or_throws_is_the_work(output: str, kind: str) -> None:
+    assert (diagnose(output).kind, diagnose(output).klass) == (kind, "work")
+
+
+@pytest.mark.parametrize(
+    "command,kind",
+    [
+        ("curl -fsSk https://localhost:8443/health", "weakening"),
+        ("wget -qO- --no-check-certificate https://localhost:8443/", "weakening"),
+        ("NODE_TLS_REJECT_UNAUTHORIZED=0 node status.mjs", "weakening"),
+        ("git -c http.sslVerify=false fetch", "weakening"),
+        ("npm config set strict-ssl false", "unsafe"),
+        ("git config http.sslVerify false", "unsafe"),
+        ("psql -d shop -c 'alter table customers drop constraint customers_email_key'", "destructive"),
+    ],
+)
+def test_turning_checks_off_or_dropping_constraints_is_found(command: str, kind: str) -> None:
+    assert kind in {f.kind for f in classify(command)}
+    assert not classify("git config http.sslVerify true") and not classify("curl -o out.txt https://x")
+
+
+@pytest.mark.parametrize(
+    "failed,fixed",
+    [
+        ("ctest --test-dir build", "ctest --test-dir build -E parser"),
+        ("python3 -m pytest -q tests/test_totals.py", "python3 -m pytest -q --co tests/test_totals.py"),
+        ("cmake --build build", "cmake -S . -B build -DCMAKE_C_FLAGS=-w && cmake --build build"),
+    ],
+)
+def test_running_fewer_tests_or_none_and_silencing_the_compiler_is_weakening(failed: str, fixed: str) -> None:
+    assert weakens(failed, fixed)
+
+
+def test_psql_reads_its_database_and_command_as_what_it_acts_on() -> None:
+    failed = one("psql -d appdb -c 'select count(*) from accounts'")
+    assert failed.targets == ("appdb", "select count(*) from accounts")  # type: ignore[attr-defined]
+    assert one("psql -l").intent == "look"  # type: ignore[attr-defined]
+    assert relate(failed, one("psql -d app -c 'select count(*) from accounts'")).kind == "word"
+    assert relate(one("psql -U admin -d x -c 'select 1'"), one("psql -U postgres -d x -c 'select 1'")).kind == "how"
+    # Another database and another query is other work, however alike the queries read.
+    other = one("psql -d app_n1 -c 'select count(*) from users'")
+    assert relate(one("psql -d analytics -c 'select count(*) from events'"), other).kind == "none"
+
+
+def test_what_a_command_reads_and_what_it_sources_are_what_it_acts_on() -> None:
+    assert relate(
+        one("envsubst < config.tmpl > config.ini"), one("envsubst < templates/config.tmpl > out.ini")
+    ).kind == ("word")
+    failed = bash(
+        "source venv/bin/activate && python -c 'import sys'", "bash: venv/bin/activate: No such file", ok=False
+    )
+    verdict = judge(failed, [bash("source .venv/bin/activate && python -c 'import sys'")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.fix_kind == "replace"
+
+
+def test_a_scripts_arguments_are_words_too() -> None:
+    assert relate(one("python3 -m json.tool settings.json"), one("python3 -m json.tool config/settings.json")).kind == (
+        "word"
+    )
+    assert relate(one("./scripts/bump.sh"), one("./scripts/bump.sh 1.4.0")).kind == "added"
+    assert relate(one("python3 migrate.py upgrade"), one("python3 migrate.py heads")).kind == "none"
+
+
+def test_a_name_the_tool_itself_offered_counts_only_right_after_looking() -> None:
+    error = "error: no example target named `demo` in default-run packages\nhelp: available example targets:\n    basic"
+    failed = bash("cargo run -q --example demo", error, ok=False)
+    right_after = judge(failed, [bash("ls examples", "basic.rs"), bash("cargo run -q --example basic")], root=ROOT)
+    assert right_after.kind == "lesson" and right_after.distance == 1
+    after_other_work = [bash("cargo build -q"), bash("git log --oneline -1"), bash("cargo run -q --example basic")]
+    assert judge(failed, after_other_work, root=ROOT).kind == "none"
+    choices = "manage.py: error: argument command: invalid choice: 'migrations' (choose from 'migrate', 'seed')"
+    verdict = judge(
+        bash("python3 manage.py migrations", choices, ok=False), [bash("python3 manage.py migrate")], root=ROOT
+    )
+    assert verdict.kind == "lesson"
+
+
+def test_another_subcommand_for_the_same_job_and_a_program_run_by_its_path() -> None:
+    assert relate(one("npm ci"), one("npm install")).kind == "how"
+    assert relate(one("npm test"), one("npm install")).kind == "none"
+    assert relate(one("deploy-check --env staging"), one("./bin/deploy-check --env staging")).kind == "how"
+    failed = bash("terraform apply -input=false -auto-approve", "Error: No value for required variable", ok=False)
+    assert judge(failed, [bash("terraform plan -input=false -var env=prod")], root=ROOT).kind == "weakened"
+
+
+def test_a_compile_error_passed_with_other_flags_is_how_it_is_built_an_edit_is_work() -> None:
+    error = "sum.cpp:2:23: error: 'requires' does not name a type"
+    failed = bash("g++ -o sum sum.cpp", error, ok=False)
+    assert judge(failed, [bash("g++ -std=c++20 -o sum sum.cpp")], root=ROOT).kind == "lesson"
+    edit = Call("Edit", {"file_path": "/w/sum.cpp", "old_string": "a", "new_string": "b"}, True, "updated", cwd=ROOT)
+    assert judge(failed, [edit, bash("g++ -std=c++20 -o sum sum.cpp")], root=ROOT).kind == "work"
+
+
+def test_the_segments_a_failed_call_had_are_no_extra_in_its_re_run() -> None:
+    error = 'Exception in thread "main" java.lang.IllegalStateException: add(2,2) = 0'
+    failed = bash("javac -d out src/Calc.java && java -cp out Calc", error, ok=False)
+    edit = Call("Edit", {"file_path": "/w/src/Calc.java", "old_string": "-", "new_string": "+"}, True, "ok", cwd=ROOT)
+    verdict = judge(failed, [edit, bash("javac -d out src/Calc.java && java -cp out Calc")], root=ROOT)
+    assert verdict.kind == "work" and not verdict.prepare
+
+
+def test_a_weak_candidate_waits_for_a_better_one() -> None:
+    failed = bash("./run.sh fast", "/bin/bash: line 1: ./run.sh: Permission denied", ok=False)
+    verdict = judge(failed, [bash("./run.sh"), bash("bash run.sh fast")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.distance == 1 and verdict.fix == "bash run.sh fast"
