@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nevo.db import Database, Row, open_database
+from nevo import store as shared_store
+from nevo.db import Database, Row
 from nevo.errors import NevoError
 from nevo.fingerprint import Fingerprint
 from nevo.verdict import Verdict
@@ -104,37 +105,21 @@ def record_failure(
     failed_input: dict[str, Any],
     loop_threshold: int,
     agent_type: str = "",
+    tally: Tally | None = None,
 ) -> Recorded:
     """Count one failure (call inside a transaction). Idempotent per ``key``: a replay changes nothing.
-    ``agent_type``: the sub-agent it happened in ('' in the main session)."""
+    ``agent_type``: the sub-agent it happened in ('' in the main session). With ``tally`` the incident's
+    counters are updated when the batch ends (:func:`apply_tally`, which says which incidents became loops);
+    without, at once."""
     existing = db.one("SELECT incident_id FROM occurrences WHERE key = ?", (key,))
     if existing is not None:
         return Recorded(existing["incident_id"], counted=False, is_new=False)
-    row = db.one("SELECT id, is_loop FROM incidents WHERE fingerprint = ?", (fp.digest,))
-    is_new = row is None
-    if row is None:
-        incident_id = new_incident_id(db, fp.digest, at)
-        db.execute(
-            "INSERT INTO incidents (id, fingerprint, tool, command, error_class, normalized_error, sample,"
-            " count, first_seen, last_seen, session_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0)",
-            (
-                incident_id,
-                fp.digest,
-                fp.tool,
-                fp.command,
-                fp.error_class,
-                fp.normalized_error,
-                json.dumps(sample, ensure_ascii=False, sort_keys=True),
-                at,
-                at,
-            ),
-        )
-        was_loop = False
-    else:
-        incident_id, was_loop = row["id"], bool(row["is_loop"])
-    db.execute(
+    batch = tally if tally is not None else Tally()
+    incident_id, is_new = batch.incident_of(db, fp, at, sample)
+    # ON CONFLICT: a monitor elsewhere (or beside this one) may have counted the same call since the check.
+    cursor = db.execute(
         "INSERT INTO occurrences (key, incident_id, session_id, tool_use_id, at, source, tool, input, agent_type)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
         (
             key,
             incident_id,
@@ -147,21 +132,118 @@ def record_failure(
             agent_type,
         ),
     )
-    in_session = int(
-        db.scalar(
-            "SELECT COUNT(*) FROM occurrences WHERE session_id = ? AND incident_id = ?",
-            (session_id, incident_id),
+    if not cursor.rowcount:
+        return Recorded(incident_id, counted=False, is_new=False)
+    batch.entries.append((incident_id, session_id, at))
+    if tally is not None:
+        return Recorded(incident_id, counted=True, is_new=is_new)
+    loops = apply_tally(db, batch, loop_threshold)
+    return Recorded(incident_id, counted=True, is_new=is_new, became_loop=incident_id in loops)
+
+
+@dataclass
+class Tally:
+    """The counter updates of a batch of failures, applied when the batch ends (:func:`apply_tally`, in its
+    transaction): once per incident, in id order. On a shared store an incident's row is then locked only for
+    the end of a batch, not all of it, and monitors on several machines counting the same failures never
+    wait on each other in a circle. ``mark``/``undo`` drop what one trigger added when it is rolled back."""
+
+    entries: list[tuple[str, str, str]] = field(default_factory=list)  # (incident id, session id, at)
+    known: dict[str, str] = field(default_factory=dict)  # fingerprint digest -> incident id, in this batch
+
+    def mark(self) -> int:
+        return len(self.entries)
+
+    def undo(self, mark: int) -> None:
+        del self.entries[mark:]
+        self.known.clear()  # an incident opened by the trigger rolled back is gone with it
+
+    def incident_of(self, db: Database, fp: Fingerprint, at: str, sample: dict[str, Any]) -> tuple[str, bool]:
+        """The incident of ``fp`` (opened when there is none) and whether it was opened now."""
+        if fp.digest in self.known:
+            return self.known[fp.digest], False
+        row = db.one("SELECT id FROM incidents WHERE fingerprint = ?", (fp.digest,))
+        if row is not None:
+            self.known[fp.digest] = row["id"]
+            return row["id"], False
+        incident_id, is_new = _open_incident(db, fp, at, sample)
+        self.known[fp.digest] = incident_id
+        return incident_id, is_new
+
+
+def _open_incident(db: Database, fp: Fingerprint, at: str, sample: dict[str, Any]) -> tuple[str, bool]:
+    """Open the incident of ``fp``. Two writers at once (two machines on one shared store): one opens it, the
+    other finds it; an id another fingerprint took meanwhile makes this one pick the next id."""
+    for _ in range(16):
+        incident_id = new_incident_id(db, fp.digest, at)
+        cursor = db.execute(
+            "INSERT INTO incidents (id, fingerprint, tool, command, error_class, normalized_error, sample,"
+            " count, first_seen, last_seen, session_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0)"
+            " ON CONFLICT DO NOTHING",
+            (
+                incident_id,
+                fp.digest,
+                fp.tool,
+                fp.command,
+                fp.error_class,
+                fp.normalized_error,
+                json.dumps(sample, ensure_ascii=False, sort_keys=True),
+                at,
+                at,
+            ),
         )
-    )
-    is_loop = bool(session_id) and in_session >= loop_threshold
-    db.execute(
-        "UPDATE incidents SET count = count + 1, first_seen = min(first_seen, ?),"
-        " last_seen = max(last_seen, ?),"
-        " session_count = session_count + ?, is_loop = max(is_loop, ?),"
-        " report_written = CASE WHEN ? THEN 0 ELSE report_written END WHERE id = ?",
-        (at, at, 1 if in_session == 1 else 0, int(is_loop), int(is_loop and not was_loop), incident_id),
-    )
-    return Recorded(incident_id, counted=True, is_new=is_new, became_loop=is_loop and not was_loop)
+        if cursor.rowcount:
+            return incident_id, True
+        row = db.one("SELECT id FROM incidents WHERE fingerprint = ?", (fp.digest,))
+        if row is not None:
+            return row["id"], False
+    raise NevoError(f"could not open an incident for fingerprint {fp.digest[:16]}", "run the monitor again")
+
+
+def apply_tally(db: Database, tally: Tally, loop_threshold: int) -> list[str]:
+    """Apply a batch's counter updates (call inside its transaction, after its occurrences were inserted):
+    count, first and last seen, sessions, loops. Returns the incidents that became loops.
+
+    Per incident, in id order: the first UPDATE takes the row (on PostgreSQL, its lock until the commit), so
+    the occurrences counted next include every other batch that touched this incident and committed; a
+    session is new to the incident when all its occurrences of it are this batch's."""
+    groups: dict[str, tuple[int, str, str, dict[str, int]]] = {}
+    for incident_id, session_id, at in tally.entries:
+        count, first, last, sessions = groups.get(incident_id, (0, at, at, {}))
+        sessions[session_id] = sessions.get(session_id, 0) + 1
+        groups[incident_id] = (count + 1, min(first, at), max(last, at), sessions)
+    loops = []
+    for incident_id in sorted(groups):
+        count, first, last, sessions = groups[incident_id]
+        db.execute(
+            "UPDATE incidents SET count = count + ?,"
+            " first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END,"
+            " last_seen = CASE WHEN last_seen < ? THEN ? ELSE last_seen END WHERE id = ?",
+            (count, first, first, last, last, incident_id),
+        )
+        was_loop = bool(db.scalar("SELECT is_loop FROM incidents WHERE id = ?", (incident_id,)))
+        marks = ",".join("?" * len(sessions))
+        totals = {
+            str(r["session_id"]): int(r["n"])
+            for r in db.query(
+                "SELECT session_id, COUNT(*) AS n FROM occurrences"
+                f" WHERE incident_id = ? AND session_id IN ({marks}) GROUP BY session_id",
+                (incident_id, *sessions),
+            )
+        }
+        new_sessions = sum(1 for session, own in sessions.items() if totals.get(session, 0) == own)
+        became_loop = not was_loop and any(session and totals.get(session, 0) >= loop_threshold for session in sessions)
+        if new_sessions or became_loop:
+            db.execute(
+                "UPDATE incidents SET session_count = session_count + ?,"
+                " is_loop = CASE WHEN ? <> 0 THEN 1 ELSE is_loop END,"
+                " report_written = CASE WHEN ? <> 0 THEN 0 ELSE report_written END WHERE id = ?",
+                (new_sessions, int(became_loop), int(became_loop), incident_id),
+            )
+        if became_loop:
+            loops.append(incident_id)
+    tally.entries.clear()
+    return loops
 
 
 def new_incident_id(db: Database, digest: str, at: str) -> str:
@@ -185,8 +267,9 @@ def record_recovery(db: Database, incident_id: str, recovery: Recovery) -> bool:
     """Store the recovery of an incident (call inside a transaction). The first one found is kept: it is
     what fixed the failure the first time. Returns True when it was stored."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO recoveries (incident_id, tool, input, command, session_id, tool_use_id, at,"
-        " failed_input, failed_tool_use_id, steps_between) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO recoveries (incident_id, tool, input, command, session_id, tool_use_id, at,"
+        " failed_input, failed_tool_use_id, steps_between) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (incident_id) DO NOTHING",
         (
             incident_id,
             recovery.tool,
@@ -379,16 +462,16 @@ def load_incidents(workspace: Workspace, status: str | None = None) -> list[Inci
     """``nevo incidents``: every incident of a workspace, most frequent first, then most recent."""
     if status is not None and status not in STATUSES:
         raise NevoError(f"unknown incident status {status!r}", f"use one of: {', '.join(STATUSES)}")
-    if not workspace.db_path.exists():
+    if not workspace.db_path.exists() and not shared_store.configured(workspace):
         return []
-    with open_database(workspace) as db:
+    with shared_store.open_store(workspace) as db:
         return list_incidents(db, status)
 
 
 def incident_details(workspace: Workspace, incident_id: str) -> dict[str, Any]:
     """``nevo incidents show ID``: the incident, its recovery and every occurrence, as plain data."""
-    if workspace.db_path.exists():
-        with open_database(workspace) as db:
+    if workspace.db_path.exists() or shared_store.configured(workspace):
+        with shared_store.open_store(workspace) as db:
             incident = get_incident(db, incident_id)
             if incident is not None:
                 details = incident.to_json()
