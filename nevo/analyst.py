@@ -13,6 +13,7 @@ lock, that queue, deprecating and renumbering) are in :mod:`nevo.rule_ops`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from nevo import agent_rules
 from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
-from nevo.db import Database, open_database
+from nevo.db import Database
 from nevo.errors import NevoError
 from nevo.novelty import NoveltyIndex, Verdict
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
@@ -45,6 +46,7 @@ from nevo.rule_ops import pending_path as pending_path  # re-exported
 from nevo.rule_ops import renumber_rules as renumber_rules  # re-exported
 from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
+from nevo.store import claim, has_table, local_of, machine_id, opened, release, reserve_number
 from nevo.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -135,10 +137,9 @@ def analyze_ready(
     import nevo.offline_analyst  # noqa: F401 - registers the offline incident-analyst
 
     config = load_config(workspace)
-    own_db = db is None
-    database = db if db is not None else open_database(workspace)
     report = AnalysisReport()
-    try:
+    with contextlib.ExitStack() as stack:
+        database = db if db is not None else stack.enter_context(opened(workspace, config))
         # One analyst at a time (the monitor's and the user's): two would pick the same number.
         with analyst_lock(workspace):
             report.pending_committed = commit_pending(workspace, database, clock)
@@ -148,17 +149,22 @@ def analyze_ready(
             except NevoError as exc:  # git itself failed: the files are renumbered, `nevo status` shows it
                 log.warning("renumbering colliding rules: %s", exc.message)
             chosen = provider if provider is not None else make_provider(workspace, config, database, clock=clock)
-            book = RuleBook(workspace)
+            # On a shared store, other machines analyse too: an incident is claimed before it is analysed,
+            # and a rule number is reserved there before it is used.
+            machine = machine_id(workspace)
+            book = RuleBook(workspace, reserve=lambda prefix, least: reserve_number(database, prefix, least, machine))
             changed = bool(report.pending_committed or report.renumbered)
             for incident in ready_incidents(database, config)[:limit]:
-                outcome = _analyse_one(workspace, database, chosen, book, incident, clock)
+                if not claim(database, incident.id, machine):
+                    continue  # another machine analyses it, or has analysed it since the list was read
+                try:
+                    outcome = _analyse_one(workspace, database, chosen, book, incident, clock)
+                finally:
+                    release(database, incident.id, machine)
                 report.outcomes.append(outcome)
                 changed = changed or outcome.verdict in ("committed", "written", "pending")
             if changed:
                 report.published = publish(workspace)
-    finally:
-        if own_db:
-            database.close()
     return report
 
 
@@ -233,11 +239,11 @@ def transcript_excerpt(db: Database, incident: store.Incident, before: int = 3, 
     from nevo.transcript import read_transcript
 
     try:
-        sessions = db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sessions'")
-        if not sessions:
+        local = local_of(db)  # the journal (sessions) is local, also when the incidents are shared
+        if local is None or not has_table(local, "sessions"):
             return []
         for occurrence in store.occurrences(db, incident.id)[:3]:
-            row = db.one("SELECT transcript_path FROM sessions WHERE id = ?", (occurrence.session_id,))
+            row = local.one("SELECT transcript_path FROM sessions WHERE id = ?", (occurrence.session_id,))
             if row is None or not row["transcript_path"] or not Path(row["transcript_path"]).is_file():
                 continue
             calls = read_transcript(Path(row["transcript_path"])).calls
