@@ -18,11 +18,37 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 PG_MISSING = "needs PostgreSQL server binaries (apt-get install postgresql; .ci/run installs it)"
+REQUIRE_ENV = "NEVO_REQUIRE_POSTGRES"  # set (by .ci/run): missing binaries fail the tests instead of skipping them
 _ROLE = "nevo"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One throwaway server for the whole run (it starts in a few seconds); tests take a database each."""
+    if postgres_binaries() is None:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but the PostgreSQL tests cannot run: {PG_MISSING}")
+        pytest.skip(PG_MISSING)
+    server = PostgresServer.start_new()
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> str:
+    """The URL of a fresh database on the session's server: every test has its own (isolation)."""
+    pg_server.ensure_running()  # a test that stopped the server and failed before starting it again
+    return pg_server.create_database(f"t_{uuid.uuid4().hex[:16]}")
 
 
 def postgres_binaries() -> Path | None:
@@ -81,7 +107,15 @@ class PostgresServer:
             shutil.chown(folder, user=run_as, group=None)
         server = cls(bin_dir, folder, _free_port(), run_as)
         server._run(
-            "initdb", "-D", str(server.data_dir), "-U", _ROLE, "--auth=trust", "-E", "UTF8", "--no-locale",
+            "initdb",
+            "-D",
+            str(server.data_dir),
+            "-U",
+            _ROLE,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
             "--no-sync",
         )
         server.start()
@@ -90,11 +124,29 @@ class PostgresServer:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "120", "-l", str(self.folder / "log"),
-                  "-o", options, "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-t",
+            "120",
+            "-l",
+            str(self.folder / "log"),
+            "-o",
+            options,
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "120", "-m", "fast", "stop", optional=True)
+
+    def running(self) -> bool:
+        return self._run("pg_ctl", "-D", str(self.data_dir), "status", optional=True).returncode == 0
+
+    def ensure_running(self) -> None:
+        if not self.running():
+            self.start()
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", _ROLE, name)
@@ -110,13 +162,12 @@ class PostgresServer:
     def __exit__(self, *exc: object) -> None:
         self.destroy()
 
-    def _run(self, program: str, *args: str, optional: bool = False) -> None:
+    def _run(self, program: str, *args: str, optional: bool = False) -> subprocess.CompletedProcess[str]:
         command = [str(self.bin_dir / program), *args]
         if self.run_as:
             command = ["runuser", "-u", self.run_as, "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=self.folder)
         if done.returncode != 0 and not optional:
             log = (self.folder / "log").read_text(errors="replace")[-2000:] if (self.folder / "log").exists() else ""
-            raise RuntimeError(
-                f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}\n{log}"
-            )
+            raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}\n{log}")
+        return done
