@@ -1,9 +1,11 @@
 """The incident store: one incident per fingerprint, every occurrence counted exactly once.
 
-Only this module writes the ``incidents``, ``occurrences``, ``recoveries`` and ``transcript_offsets``
-tables (schema: ``migrations/0002_incidents.sql``). Writers (``record_failure``, ``record_recovery``)
-run inside the caller's transaction, so the monitor can commit a whole batch of triggers at once and
-delete the trigger files only after that commit. Everything stored here is already redacted.
+Only this module (with :mod:`nevo.counting`, its batch writer) writes the ``incidents``, ``occurrences``,
+``recoveries`` and ``transcript_offsets`` tables (schema: ``migrations/0002_incidents.sql``). Writers
+(``record_failure``, ``record_recovery``) run inside the caller's transaction, so the monitor can commit a
+whole batch of triggers at once and delete the trigger files only after that commit. Everything stored here
+is already redacted. ``db`` is the handle for the shared tables (:mod:`nevo.store`): the local SQLite, or a
+team's PostgreSQL; the SQL is the same on both.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nevo import store as shared_store
+from nevo.counting import Tally, apply_tally
+from nevo.counting import write_pending as write_pending  # re-exported: the monitor calls it through here
 from nevo.db import Database, Row
 from nevo.errors import NevoError
 from nevo.fingerprint import Fingerprint
@@ -108,72 +112,52 @@ def record_failure(
     tally: Tally | None = None,
 ) -> Recorded:
     """Count one failure (call inside a transaction). Idempotent per ``key``: a replay changes nothing.
-    ``agent_type``: the sub-agent it happened in ('' in the main session). With ``tally`` the incident's
-    counters are updated when the batch ends (:func:`apply_tally`, which says which incidents became loops);
-    without, at once."""
-    existing = db.one("SELECT incident_id FROM occurrences WHERE key = ?", (key,))
-    if existing is not None:
-        return Recorded(existing["incident_id"], counted=False, is_new=False)
+    ``agent_type``: the sub-agent it happened in ('' in the main session).
+
+    With ``tally`` (the monitor's batch) the occurrence is written and the incident's counters updated when
+    the batch ends (:func:`apply_tally`: one statement for all rows, which says which incidents became loops
+    and how many calls turned out counted before, :attr:`Tally.late_duplicates`); ``counted`` is then
+    provisional. Without, all at once."""
     batch = tally if tally is not None else Tally()
-    incident_id, is_new = batch.incident_of(db, fp, at, sample)
-    # ON CONFLICT: a monitor elsewhere (or beside this one) may have counted the same call since the check.
-    cursor = db.execute(
-        "INSERT INTO occurrences (key, incident_id, session_id, tool_use_id, at, source, tool, input, agent_type)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-        (
-            key,
-            incident_id,
-            session_id,
-            tool_use_id,
-            at,
-            source,
-            fp.tool,
-            json.dumps(failed_input, ensure_ascii=False, sort_keys=True),
-            agent_type,
-        ),
+    if key in batch.pending:  # the same call twice in this batch (the hook and the transcript)
+        return Recorded(batch.pending[key][1], counted=False, is_new=False)
+    incident_id, is_new = batch.known.get(fp.digest), False
+    if incident_id is None:
+        # Was this call counted already (the hook and the transcript both saw it; a replay)? Then nothing
+        # happens, also no incident for a fingerprint that differs. Else its fingerprint's incident, if any.
+        row = db.one(
+            "SELECT (SELECT incident_id FROM occurrences WHERE key = ?) AS counted_in,"
+            " (SELECT id FROM incidents WHERE fingerprint = ?) AS incident_id",
+            (key, fp.digest),
+        )
+        if row is not None and row["counted_in"] is not None:
+            return Recorded(row["counted_in"], counted=False, is_new=False)
+        incident_id = row["incident_id"] if row is not None else None
+        if incident_id is None:
+            incident_id, is_new = _open_incident(db, fp, at, sample)
+        batch.known[fp.digest] = incident_id
+    batch.pending[key] = (
+        key,
+        incident_id,
+        session_id,
+        tool_use_id,
+        at,
+        source,
+        fp.tool,
+        json.dumps(failed_input, ensure_ascii=False, sort_keys=True),
+        agent_type,
     )
-    if not cursor.rowcount:
-        return Recorded(incident_id, counted=False, is_new=False)
-    batch.entries.append((incident_id, session_id, at))
     if tally is not None:
         return Recorded(incident_id, counted=True, is_new=is_new)
     loops = apply_tally(db, batch, loop_threshold)
-    return Recorded(incident_id, counted=True, is_new=is_new, became_loop=incident_id in loops)
-
-
-@dataclass
-class Tally:
-    """The counter updates of a batch of failures, applied when the batch ends (:func:`apply_tally`, in its
-    transaction): once per incident, in id order. On a shared store an incident's row is then locked only for
-    the end of a batch, not all of it, and monitors on several machines counting the same failures never
-    wait on each other in a circle. ``mark``/``undo`` drop what one trigger added when it is rolled back."""
-
-    entries: list[tuple[str, str, str]] = field(default_factory=list)  # (incident id, session id, at)
-    known: dict[str, str] = field(default_factory=dict)  # fingerprint digest -> incident id, in this batch
-
-    def mark(self) -> int:
-        return len(self.entries)
-
-    def undo(self, mark: int) -> None:
-        del self.entries[mark:]
-        self.known.clear()  # an incident opened by the trigger rolled back is gone with it
-
-    def incident_of(self, db: Database, fp: Fingerprint, at: str, sample: dict[str, Any]) -> tuple[str, bool]:
-        """The incident of ``fp`` (opened when there is none) and whether it was opened now."""
-        if fp.digest in self.known:
-            return self.known[fp.digest], False
-        row = db.one("SELECT id FROM incidents WHERE fingerprint = ?", (fp.digest,))
-        if row is not None:
-            self.known[fp.digest] = row["id"]
-            return row["id"], False
-        incident_id, is_new = _open_incident(db, fp, at, sample)
-        self.known[fp.digest] = incident_id
-        return incident_id, is_new
+    counted = not batch.late_duplicates
+    return Recorded(incident_id, counted=counted, is_new=is_new and counted, became_loop=incident_id in loops)
 
 
 def _open_incident(db: Database, fp: Fingerprint, at: str, sample: dict[str, Any]) -> tuple[str, bool]:
     """Open the incident of ``fp``. Two writers at once (two machines on one shared store): one opens it, the
     other finds it; an id another fingerprint took meanwhile makes this one pick the next id."""
+    shared_store.one_opener_at_a_time(db)
     for _ in range(16):
         incident_id = new_incident_id(db, fp.digest, at)
         cursor = db.execute(
@@ -198,52 +182,6 @@ def _open_incident(db: Database, fp: Fingerprint, at: str, sample: dict[str, Any
         if row is not None:
             return row["id"], False
     raise NevoError(f"could not open an incident for fingerprint {fp.digest[:16]}", "run the monitor again")
-
-
-def apply_tally(db: Database, tally: Tally, loop_threshold: int) -> list[str]:
-    """Apply a batch's counter updates (call inside its transaction, after its occurrences were inserted):
-    count, first and last seen, sessions, loops. Returns the incidents that became loops.
-
-    Per incident, in id order: the first UPDATE takes the row (on PostgreSQL, its lock until the commit), so
-    the occurrences counted next include every other batch that touched this incident and committed; a
-    session is new to the incident when all its occurrences of it are this batch's."""
-    groups: dict[str, tuple[int, str, str, dict[str, int]]] = {}
-    for incident_id, session_id, at in tally.entries:
-        count, first, last, sessions = groups.get(incident_id, (0, at, at, {}))
-        sessions[session_id] = sessions.get(session_id, 0) + 1
-        groups[incident_id] = (count + 1, min(first, at), max(last, at), sessions)
-    loops = []
-    for incident_id in sorted(groups):
-        count, first, last, sessions = groups[incident_id]
-        db.execute(
-            "UPDATE incidents SET count = count + ?,"
-            " first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END,"
-            " last_seen = CASE WHEN last_seen < ? THEN ? ELSE last_seen END WHERE id = ?",
-            (count, first, first, last, last, incident_id),
-        )
-        was_loop = bool(db.scalar("SELECT is_loop FROM incidents WHERE id = ?", (incident_id,)))
-        marks = ",".join("?" * len(sessions))
-        totals = {
-            str(r["session_id"]): int(r["n"])
-            for r in db.query(
-                "SELECT session_id, COUNT(*) AS n FROM occurrences"
-                f" WHERE incident_id = ? AND session_id IN ({marks}) GROUP BY session_id",
-                (incident_id, *sessions),
-            )
-        }
-        new_sessions = sum(1 for session, own in sessions.items() if totals.get(session, 0) == own)
-        became_loop = not was_loop and any(session and totals.get(session, 0) >= loop_threshold for session in sessions)
-        if new_sessions or became_loop:
-            db.execute(
-                "UPDATE incidents SET session_count = session_count + ?,"
-                " is_loop = CASE WHEN ? <> 0 THEN 1 ELSE is_loop END,"
-                " report_written = CASE WHEN ? <> 0 THEN 0 ELSE report_written END WHERE id = ?",
-                (new_sessions, int(became_loop), int(became_loop), incident_id),
-            )
-        if became_loop:
-            loops.append(incident_id)
-    tally.entries.clear()
-    return loops
 
 
 def new_incident_id(db: Database, digest: str, at: str) -> str:

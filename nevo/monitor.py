@@ -127,6 +127,7 @@ class Monitor(TranscriptScanning):
         self.db = db
         self.local = local if local is not None else db
         self._tally = store.Tally()
+        self._known: dict[str, str] = {}  # fingerprint digest -> incident id, committed (kept across batches)
         self.clock = clock
         self.loop_threshold = int(config.get("monitor.loop_threshold"))
         self.max_payload_bytes = int(config.get("monitor.max_payload_bytes"))
@@ -181,16 +182,12 @@ class Monitor(TranscriptScanning):
     def _process_batch_once(self, paths: list[Path], should_stop: Callable[[], bool], result: RunResult) -> RunResult:
         done: list[Path] = []
         ended: list[str] = []
-        self._tally = store.Tally()
-        with self.db.transaction():
-            for path in paths:
-                if should_stop():
-                    result.stopped_early = True
-                    break
-                if self._process_one(path, result, ended):
-                    done.append(path)
-            # The incidents' counters, once per incident, in id order, at the end of the batch.
-            result.loops.extend(store.apply_tally(self.db, self._tally, self.loop_threshold))
+        self._tally = store.Tally(known=self._known)
+        try:
+            self._run_batch(paths, should_stop, result, done, ended)
+        except BaseException:
+            self._known.clear()  # incidents this batch opened were rolled back with it
+            raise
         # Committed: now the side effects that may repeat harmlessly, then the triggers go.
         for transcript_path in ended:
             self._ingest_session(transcript_path, result)
@@ -199,6 +196,21 @@ class Monitor(TranscriptScanning):
             path.unlink(missing_ok=True)
         result.processed += len(done)
         return result
+
+    def _run_batch(
+        self, paths: list[Path], should_stop: Callable[[], bool], result: RunResult, done: list[Path], ended: list[str]
+    ) -> None:
+        with self.db.transaction():
+            for path in paths:
+                if should_stop():
+                    result.stopped_early = True
+                    break
+                if self._process_one(path, result, ended):
+                    done.append(path)
+            # The occurrences and the incidents' counters, once per incident, in id order, at the end.
+            result.loops.extend(store.apply_tally(self.db, self._tally, self.loop_threshold))
+            result.counted -= self._tally.late_duplicates  # counted before: replays found when written
+            result.duplicates += self._tally.late_duplicates
 
     def _process_one(self, path: Path, result: RunResult, ended: list[str]) -> bool:
         """Apply one trigger inside the batch's transaction. True: delete it after commit; False: it was
@@ -215,6 +227,8 @@ class Monitor(TranscriptScanning):
             self._reject(path, _unforeseen("could not be read", exc), result)
             return False
         effect, ended_here = RunResult(), list[str]()
+        if payload.get("hook_event_name") in TRANSCRIPT_EVENTS:
+            store.write_pending(self.db, self._tally)  # a transcript's reading looks at this batch's failures
         self.db.execute("SAVEPOINT one_trigger")
         mark = self._tally.mark()
         try:
@@ -350,6 +364,8 @@ class Monitor(TranscriptScanning):
             agent_type=agent_type or self._scan_agent,
             tally=self._tally,
         )
+        if source == "transcript":  # the reading goes on to look for this failure's recovery: written now
+            store.write_pending(self.db, self._tally)
         if not recorded.counted:
             result.duplicates += 1
             return

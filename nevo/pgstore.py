@@ -36,6 +36,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # SQLSTATEs after which the same work, run again, succeeds: deadlock, serialization failure (class 40), a lock
 # wait past lock_timeout, a unique key another writer took first.
 _CONFLICT_STATES = ("40001", "40P01", "55P03", "23505")
+_SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE|ROLLBACK\s+TO)(?:\s+SAVEPOINT)?\s+(\w+)\s*$", re.IGNORECASE)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -155,6 +156,9 @@ class PgDatabase:
         self.local = local
         self._conn: psycopg.Connection[Any] | None = None
         self._in_transaction = False
+        self._deferred: list[str] = []  # savepoint statements not sent yet (see _savepoint)
+        self._careful = False  # the next transaction sends its savepoints (one was rolled back to)
+        self._real_savepoints = False
         self._needs_migration = migrate
         if connect:
             _ = self.conn
@@ -266,10 +270,11 @@ class PgDatabase:
         except psycopg.Error as exc:
             self._raise(exc, "cannot be reached")
         self._in_transaction = True
+        self._real_savepoints, self._careful = self._careful, False
         try:
             yield self
             try:
-                conn.execute("COMMIT")
+                self._send("COMMIT", ())
             except psycopg.Error as exc:
                 self._raise(exc, "did not confirm the commit")
         except BaseException:
@@ -277,8 +282,10 @@ class PgDatabase:
             raise
         finally:
             self._in_transaction = False
+            self._deferred.clear()
 
     def _rollback(self) -> None:
+        self._deferred.clear()
         conn = self._conn
         if conn is None or conn.closed or conn.broken:
             return  # the server went away: it rolled back by itself
@@ -288,15 +295,63 @@ class PgDatabase:
             conn.close()  # the connection died meanwhile; the next use opens a new one
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        savepoint = _SAVEPOINT.match(sql) if self._in_transaction and not params else None
         try:
-            return self.conn.execute(translate(sql), tuple(params))
+            if savepoint:
+                return self._savepoint(savepoint.group(1).split()[0].upper(), savepoint.group(2))
+            return self._send(translate(sql), _text_safe(params))
         except psycopg.Error as exc:
             self._raise(exc)
 
+    def _send(self, statement: str, params: tuple[Any, ...]) -> psycopg.Cursor[Any]:
+        """Run one statement, after the savepoint statements waiting for it, in one round trip (pipeline)."""
+        conn = self.conn
+        if not self._deferred:
+            return conn.execute(statement, params)
+        waiting, self._deferred = self._deferred, []
+        with conn.pipeline():
+            for control in waiting:
+                conn.execute(control)
+            cursor = conn.execute(statement, params)
+        return cursor
+
+    def _savepoint(self, verb: str, name: str) -> psycopg.Cursor[Any]:
+        """The monitor takes a savepoint around every trigger and almost never goes back to one; on a server
+        each would cost a round trip (and most of a trigger's time). So a transaction sends none: when one
+        is rolled back to, the whole transaction is (:class:`StoreConflict`, which the monitor answers by
+        running the batch again), and the transaction after it sends them, each with the statement that
+        follows it (a pipeline), so that trigger's effect alone is undone."""
+        if not self._real_savepoints:
+            if verb == "ROLLBACK":
+                self._careful = True
+                raise StoreConflict(
+                    f"one trigger's effect had to be undone alone in {self.redacted_url}: the batch is run again"
+                    " with savepoints",
+                    "run it again (the monitor does by itself)",
+                )
+            return self._idle_cursor()
+        unsent = bool(self._deferred) and self._deferred[-1] == f"SAVEPOINT {name}"
+        if verb == "SAVEPOINT":
+            self._deferred.append(f"SAVEPOINT {name}")
+        elif verb == "RELEASE":
+            if unsent:
+                self._deferred.pop()
+            else:
+                self._deferred.append(f"RELEASE {name}")
+        elif not unsent:  # ROLLBACK TO a savepoint something ran after: now
+            return self._send(f"ROLLBACK TO {name}", ())
+        return self._idle_cursor()
+
+    def _idle_cursor(self) -> psycopg.Cursor[Any]:
+        """What ``execute`` returns for a statement that was not sent (nothing to read in it)."""
+        return self.conn.cursor()
+
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        if self._deferred:
+            self._send("SELECT 1", ())  # what waits goes first
         cursor = self.conn.cursor()
         try:
-            cursor.executemany(translate(sql), [tuple(row) for row in rows])
+            cursor.executemany(translate(sql), [_text_safe(row) for row in rows])
         except psycopg.Error as exc:
             self._raise(exc)
         return cursor
@@ -364,6 +419,12 @@ class PgDatabase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _text_safe(params: Sequence[Any]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL, which SQLite stores: a tool's output with one would fail to ship
+    forever. It becomes U+FFFD (the replacement character), as an unreadable byte does elsewhere."""
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params)
 
 
 def _clean(text: str, url: str) -> str:

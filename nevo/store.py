@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 ENV_URL = "NEVO_STORE_URL"
 SCHEMES = ("postgresql", "postgres")
+OPENERS_LOCK = 0x6E65766F01  # pg_advisory_xact_lock key: one transaction opening incidents at a time
 STALE_CLAIM_SECONDS = 1800  # an analysis claim older than this was left by a machine that died: it expires
 
 
@@ -324,6 +325,15 @@ def claim(db: Any, incident_id: str, machine: str, stale_seconds: int = STALE_CL
     if not is_shared(db):
         return True
     return bool(db.claim(incident_id, machine, stale_seconds))
+
+
+def one_opener_at_a_time(db: Any) -> None:
+    """Before a transaction opens an incident on a shared store: wait until no other transaction that opened
+    one is still under way. Two monitors opening the same new incidents in different orders would otherwise
+    wait on each other's uncommitted rows (a deadlock the server breaks only after a second). Nothing to do
+    on the local SQLite: one writer at a time there."""
+    if is_shared(db):
+        db.execute("SELECT pg_advisory_xact_lock(?)", (OPENERS_LOCK,))
 
 
 def release(db: Any, incident_id: str, machine: str) -> None:
