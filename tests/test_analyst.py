@@ -17,6 +17,7 @@ from nevo.providers import ProviderError, Request, Response, load_agent
 from nevo.publish import publish
 from nevo.rules import RuleBook
 from nevo.rules import overview as rules_overview
+from nevo.store import open_store
 from nevo.workspace import Workspace
 from tests.conftest import git
 
@@ -38,7 +39,7 @@ def record(
     at: str = "2026-11-21T04:00:00Z",
 ) -> str:
     fp = fingerprint("Bash", {"command": command}, error, str(ws.root))
-    with open_database(ws) as db, db.transaction():
+    with open_store(ws) as db, db.transaction():
         incident_id = ""
         for n in range(times):
             incident_id = incidents.record_failure(
@@ -70,8 +71,11 @@ def record(
     return incident_id
 
 
-@pytest.fixture
-def repo(installed: Workspace) -> Workspace:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def repo(installed: Workspace, request: pytest.FixtureRequest) -> Workspace:
+    """A git repository with nevo installed; its incidents in the local SQLite or a PostgreSQL shared store."""
+    if request.param == "postgresql":
+        request.getfixturevalue("monkeypatch").setenv("NEVO_STORE_URL", request.getfixturevalue("pg_url"))
     git(installed.root, "init", "-q", "-b", "main")
     git(installed.root, "add", ".")
     git(installed.root, "commit", "-qm", "base")
@@ -101,7 +105,7 @@ def test_a_recovered_incident_becomes_a_committed_rule_with_a_guard(repo: Worksp
     message = git(repo.root, "log", "-1", "--format=%B")
     assert incident_id in message and "npm --prefix web run build" in message and "Rules checked" in message
     assert git(repo.root, "diff", "--cached", "--name-only").split() == ["staged.txt"]
-    with open_database(repo) as db:
+    with open_store(repo) as db:
         assert incidents.get_incident(db, incident_id).status == "analysed"  # type: ignore[union-attr]
         row = db.one("SELECT verdict, rule_id, provider FROM analyses")
         assert tuple(row) == ("committed", "PROJ-001", "offline")  # type: ignore[arg-type]
@@ -189,7 +193,7 @@ def test_an_unsafe_proposal_is_rejected_and_logged(repo: Workspace) -> None:
     [outcome] = analyst.analyze_ready(repo, provider=provider, clock=CLOCK).outcomes
     assert outcome.verdict == "rejected" and "download-and-execute" in outcome.reason
     assert RuleBook(repo).rules() == []
-    with open_database(repo) as db:
+    with open_store(repo) as db:
         assert db.scalar("SELECT verdict FROM analyses WHERE incident_id = ?", (incident_id,)) == "rejected"
     # The evidence reached the provider as data, with the existing rules and the incident.
     assert provider.requests[0].data["incident"]["id"] == incident_id
@@ -215,7 +219,7 @@ def test_a_provider_failure_leaves_the_incident_for_later(repo: Workspace) -> No
         repo, provider=ScriptedProvider(ProviderError("timeout")), clock=CLOCK
     ).outcomes
     assert outcome.verdict == "provider-error"
-    with open_database(repo) as db:
+    with open_store(repo) as db:
         assert incidents.get_incident(db, incident_id).status == "new"  # type: ignore[union-attr]
     [again] = analyst.analyze_ready(repo, clock=CLOCK).outcomes  # offline this time
     assert again.verdict == "committed"

@@ -356,3 +356,59 @@ def test_llm_calls_are_metered_for_the_team(tmp_path: Path, pg_url: str) -> None
         provider.complete(request)
         with pytest.raises(ProviderCapReached):  # the cap is the team's: 3,000 tokens across both machines
             provider.complete(request)
+
+
+def test_text_with_a_nul_ships_to_postgresql(tmp_path: Path, pg_url: str) -> None:
+    [clone] = team(tmp_path, pg_url, 1, analyze=False)
+    trigger = fail(clone, 0, 1)
+    payload = json.loads(trigger.read_text())
+    payload["tool_input"]["command"] = "cat build.log\x00"
+    payload["error"] = "Exit code 1\nbinary output: \x00\x01 end"
+    trigger.write_text(json.dumps(payload))
+    result = process_pending(clone)
+    assert (result.counted, result.rejected) == (1, [])
+    with PgDatabase(pg_url) as db:
+        row = db.one("SELECT command, normalized_error, sample FROM incidents")
+    assert row is not None
+    text = row["command"] + row["normalized_error"]
+    assert "\x00" not in text and "\ufffd" in text  # PostgreSQL text holds no NUL: the replacement character
+    assert json.loads(row["sample"])["error"].endswith("\x00\x01 end")  # inside JSON it is escaped, and kept
+
+
+def test_a_watcher_started_while_the_server_is_down_ships_once_it_is_back(
+    tmp_path: Path, pg_url: str, pg_server: PostgresServer
+) -> None:
+    import threading
+    import time
+
+    from nevo.watch import watch
+
+    [clone] = team(tmp_path, pg_url, 1, analyze=False)
+    passes: list[Any] = []
+    stop, ready = threading.Event(), threading.Event()
+    pg_server.stop()
+    try:
+        fail(clone, 0, 1)
+        thread = threading.Thread(
+            target=watch, args=(clone, stop), kwargs={"rescan_seconds": 0.2, "ready": ready, "on_pass": passes.append}
+        )
+        thread.start()
+        assert ready.wait(60), "the watcher did not start"
+        deadline = time.monotonic() + 60
+        while not any("cannot be reached" in w for p in passes for w in p.warnings) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any("cannot be reached" in w for p in passes for w in p.warnings), "no pass said the store is down"
+        assert thread.is_alive() and len(list(clone.triggers_dir.glob("*.json"))) == 1
+    finally:
+        pg_server.ensure_running()
+    try:
+        fail(clone, 0, 2)
+        deadline = time.monotonic() + 60
+        while sum(p.counted for p in passes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sum(p.counted for p in passes) == 2
+    finally:
+        stop.set()
+        thread.join(60)
+    assert [count for count, _, _ in totals(pg_url)["incidents"].values()] == [2]
+    assert store.unreachable(clone) is None
