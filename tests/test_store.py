@@ -199,3 +199,22 @@ def test_init_says_when_the_store_cannot_be_reached(workspace: Workspace) -> Non
     said = " ".join(done.stdout.split())  # rich folds long lines
     assert "warning: the shared store postgresql://nevo:***@127.0.0.1:" in said and "cannot be reached" in said
     assert SECRET not in done.stdout
+
+
+@pytest.mark.parametrize("runner", ["nevo monitor --once", "the run at session end"])
+def test_while_the_store_is_out_of_reach_ended_sessions_still_reach_memory(installed: Workspace, runner: str) -> None:
+    from tests.test_monitor import TranscriptWriter
+
+    _unreachable(installed)
+    transcript = TranscriptWriter(installed.root / "5e55-10n.jsonl", session="5e55-10n")
+    transcript.bash("t1", "make dist", "make: *** No rule to make target 'dist'.  Stop.", code=2)
+    transcript.bash("t2", "make -C src dist", "built")
+    end = installed.triggers_dir / "000000000300-1.json"
+    end.write_text(json.dumps(transcript.stop_payload("SessionEnd")), encoding="utf-8")
+    if runner == "nevo monitor --once":
+        assert _nevo(installed, "monitor", "--once").returncode == 0
+    else:
+        assert run_once(installed).error is None
+    with Database(installed.db_path) as local:
+        assert local.scalar("SELECT COUNT(*) FROM journal WHERE session_id = '5e55-10n'") == 2  # the two calls
+    assert end.exists()  # the trigger waits for the store: its failures are counted there later
