@@ -224,7 +224,7 @@ def _value_problems(config: Config) -> list[str]:
             problems.append(f"`{dotted}` must be one of {', '.join(choices)}, not {value!r}")
     url = str(config.get("store.url") or "").strip()
     if url:
-        from nevo.store import url_problem
+        from nevo.store_base import url_problem
 
         problem = url_problem(url)
         if problem:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nevo.db import Database
-from nevo.store import StoreConflict
+from nevo.store_base import StoreConflict
 
 
 @dataclass

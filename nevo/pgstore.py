@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 
 import psycopg
 
-from nevo.store import StoreConflict, StoreUnavailable, redact_url
+from nevo.store_base import StoreConflict, StoreUnavailable, redact_url
 
 CONNECT_TIMEOUT_SECONDS = 3
 LOCK_TIMEOUT = "30s"  # a row another machine holds this long is a stuck writer: give up, retry later

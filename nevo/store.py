@@ -19,36 +19,27 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from nevo.errors import NevoError
 from nevo.fsutil import atomic_write_text
+from nevo.store_base import ENV_URL as ENV_URL  # re-exported: the store's pieces are used through here
+from nevo.store_base import StoreConflict as StoreConflict
+from nevo.store_base import StoreUnavailable as StoreUnavailable
+from nevo.store_base import check_url, redact_url
+from nevo.store_base import url_problem as url_problem
 from nevo.workspace import Workspace
 
 if TYPE_CHECKING:
     from nevo.config import Config
     from nevo.db import Database
 
-ENV_URL = "NEVO_STORE_URL"
-SCHEMES = ("postgresql", "postgres")
 OPENERS_LOCK = 0x6E65766F01  # pg_advisory_xact_lock key: one transaction opening incidents at a time
 STALE_CLAIM_SECONDS = 1800  # an analysis claim older than this was left by a machine that died: it expires
-
-
-class StoreUnavailable(NevoError, sqlite3.OperationalError):
-    """The shared store cannot be reached, or went away in the middle: what was under way rolled back. An
-    ``sqlite3.OperationalError`` too, so the monitor keeps the batch's triggers as it does when SQLite is busy."""
-
-
-class StoreConflict(NevoError, sqlite3.OperationalError):
-    """Another writer got in the way (a deadlock, a unique key taken first); the transaction rolled back and
-    running it again succeeds."""
 
 
 # -- which store --------------------------------------------------------------------------------------
@@ -66,41 +57,6 @@ def store_url(workspace: Workspace, config: Config | None = None, env: Mapping[s
 
         config = load_config(workspace)
     return str(config.get("store.url") or "").strip()
-
-
-def check_url(url: str, where: str) -> None:
-    """Raise when ``url`` is not a PostgreSQL URL (the error shows it without its password)."""
-    problem = url_problem(url)
-    if problem:
-        raise NevoError(f"{where}: {problem}", 'use postgresql://user@host:5432/dbname (or "" for the local SQLite)')
-
-
-def url_problem(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        return f"{redact_url(url)!r} is not a URL ({exc})"
-    if parts.scheme not in SCHEMES:
-        return f"{redact_url(url)!r} is not a PostgreSQL URL (it must start with postgresql://)"
-    return None
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password (in the user part or a ``password=`` parameter), for logs and status."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if parts.password is not None:
-            user = parts.username or ""
-            host = netloc.rsplit("@", 1)[1]
-            netloc = f"{user}:***@{host}"
-        query = parts.query
-        if query:
-            pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-            query = urlencode(pairs, safe="*")
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return "<a store URL that cannot be parsed>"
 
 
 def open_store(workspace: Workspace, config: Config | None = None, *, migrate: bool = True) -> Database:
