@@ -168,6 +168,15 @@ def store_check(workspace: Workspace) -> Check:
     from nevo.pgstore import PgDatabase, latest_version
 
     shown = store.redact_url(url)
+    committed = str(load_config(workspace).get("store.url") or "")
+    if committed and store.redact_url(committed) != committed:  # config.yaml is meant to be committed
+        return Check(
+            "store",
+            False,
+            f"store.url in {workspace.config_path} holds a password ({store.redact_url(committed)})",
+            "config.yaml is committed with the project: keep the password out of it (NEVO_STORE_URL in the "
+            "environment, or ~/.pgpass) and remove it from the file and from git history",
+        )
     try:
         with PgDatabase(url, migrate=False) as db:
             version = db.version

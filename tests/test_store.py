@@ -140,14 +140,17 @@ def test_rows_read_like_sqlite_rows() -> None:
 # -- a store that cannot be reached ---------------------------------------------------------------------
 
 
-def _unreachable(workspace: Workspace) -> str:
-    url = f"postgresql://nevo:{SECRET}@127.0.0.1:{_free_port()}/team"  # nothing listens there
-    _set_url(workspace, url)
+@pytest.fixture
+def unreachable(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A store where nothing listens, with a password, in the environment (where a password belongs)."""
+    url = f"postgresql://nevo:{SECRET}@127.0.0.1:{_free_port()}/team"
+    monkeypatch.setenv(store.ENV_URL, url)
     return url
 
 
-def test_an_unreachable_store_keeps_every_trigger_and_the_monitor_exits_0(installed: Workspace) -> None:
-    _unreachable(installed)
+def test_an_unreachable_store_keeps_every_trigger_and_the_monitor_exits_0(
+    installed: Workspace, unreachable: str
+) -> None:
     kept = [_trigger(installed, f"00000000010{i}-1.json", f"toolu_{i}") for i in range(3)]
     done = _nevo(installed, "monitor", "--once")
     assert done.returncode == 0, done.stderr
@@ -172,8 +175,7 @@ def test_an_unreachable_store_keeps_every_trigger_and_the_monitor_exits_0(instal
         assert SECRET not in output
 
 
-def test_the_run_at_session_end_records_a_warning_not_an_error(installed: Workspace) -> None:
-    _unreachable(installed)
+def test_the_run_at_session_end_records_a_warning_not_an_error(installed: Workspace, unreachable: str) -> None:
     trigger = _trigger(installed, "000000000200-1.json", "toolu_bg")
     record = run_once(installed)
     assert record.error is None and record.triggers == 0
@@ -191,9 +193,8 @@ def test_a_bad_url_in_the_environment_is_a_clear_error(installed: Workspace) -> 
     assert SECRET not in done.stdout + done.stderr
 
 
-def test_init_says_when_the_store_cannot_be_reached(workspace: Workspace) -> None:
+def test_init_says_when_the_store_cannot_be_reached(workspace: Workspace, unreachable: str) -> None:
     init(workspace)
-    _unreachable(workspace)
     done = _nevo(workspace, "init")
     assert done.returncode == 0, done.stderr
     said = " ".join(done.stdout.split())  # rich folds long lines
@@ -202,10 +203,11 @@ def test_init_says_when_the_store_cannot_be_reached(workspace: Workspace) -> Non
 
 
 @pytest.mark.parametrize("runner", ["nevo monitor --once", "the run at session end"])
-def test_while_the_store_is_out_of_reach_ended_sessions_still_reach_memory(installed: Workspace, runner: str) -> None:
+def test_while_the_store_is_out_of_reach_ended_sessions_still_reach_memory(
+    installed: Workspace, runner: str, unreachable: str
+) -> None:
     from tests.test_monitor import TranscriptWriter
 
-    _unreachable(installed)
     transcript = TranscriptWriter(installed.root / "5e55-10n.jsonl", session="5e55-10n")
     transcript.bash("t1", "make dist", "make: *** No rule to make target 'dist'.  Stop.", code=2)
     transcript.bash("t2", "make -C src dist", "built")
@@ -218,3 +220,12 @@ def test_while_the_store_is_out_of_reach_ended_sessions_still_reach_memory(insta
     with Database(installed.db_path) as local:
         assert local.scalar("SELECT COUNT(*) FROM journal WHERE session_id = '5e55-10n'") == 2  # the two calls
     assert end.exists()  # the trigger waits for the store: its failures are counted there later
+
+
+def test_doctor_flags_a_password_in_the_committed_config(installed: Workspace) -> None:
+    from nevo.doctor import store_check
+
+    _set_url(installed, f"postgresql://nevo:{SECRET}@127.0.0.1:1/team")
+    check = store_check(installed).as_dict()
+    assert not check["ok"] and "holds a password" in check["detail"] and "~/.pgpass" in check["fix"]
+    assert SECRET not in json.dumps(check)
