@@ -1,7 +1,10 @@
-"""Memory benchmark: a synthetic year of Claude Code sessions, ingested, consolidated and searched.
+"""Memory benchmark: a synthetic year of Claude Code sessions, ingested, consolidated and searched; and what
+memory answers about a realistic month (planted facts, changed values, expiring events).
 
     python bench/bench_memory.py                 # 365 days x 8 sessions x 120 events (the target)
     python bench/bench_memory.py --days 30       # a quicker look
+    python bench/bench_memory.py --month         # the tuning month and the held-out month (bench/memory_eval.py)
+    python bench/bench_memory.py --month --verdicts stand-in   # lessons from the generator's truth
 
 Generates transcripts in Claude Code's jsonl format (user prompts, assistant text, tool_use and
 tool_result lines, some failures followed by a fix) under a temporary CLAUDE_CONFIG_DIR, then measures:
@@ -119,9 +122,7 @@ def _line(kind: str, content: object, session: str, cwd: str, at: datetime, uuid
     )
 
 
-def write_session(
-    path: Path, session: str, cwd: str, start: datetime, events: int, rng: random.Random
-) -> None:
+def write_session(path: Path, session: str, cwd: str, start: datetime, events: int, rng: random.Random) -> None:
     lines: list[str] = []
     at = start
     n = 0
@@ -213,9 +214,7 @@ def write_session(
                     }
                 ],
             )
-            body = "\n".join(
-                f"def {rng.choice(WORDS)}_{i}(x):\n    return x" for i in range(rng.randint(3, 15))
-            )
+            body = "\n".join(f"def {rng.choice(WORDS)}_{i}(x):\n    return x" for i in range(rng.randint(3, 15)))
             emit("user", [{"type": "tool_result", "tool_use_id": tool_id, "content": body}])
         elif roll < 0.92:
             module = rng.choice(MODULES)
@@ -258,9 +257,7 @@ def write_session(
     path.write_text("\n".join(lines[:events]) + "\n")
 
 
-def generate(
-    folder: Path, cwd: str, first_day: datetime, days: int, per_day: int, events: int, seed: int
-) -> int:
+def generate(folder: Path, cwd: str, first_day: datetime, days: int, per_day: int, events: int, seed: int) -> int:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -301,15 +298,20 @@ QUERIES = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--sessions-per-day", type=int, default=8)
     parser.add_argument("--events", type=int, default=120)
     parser.add_argument("--searches", type=int, default=400)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
+    parser.add_argument("--month", action="store_true", help="measure recall, warm memory, staleness on two months")
+    parser.add_argument("--verdicts", choices=("pipeline", "stand-in"), default="pipeline")
     args = parser.parse_args()
+    if args.month:
+        from memory_eval import evaluate_months  # bench/ is on sys.path when this file runs
+
+        print(json.dumps(evaluate_months(args.verdicts, keep=args.keep), indent=2))
+        return
 
     base = Path(tempfile.mkdtemp(prefix="nevo-bench-memory-"))
     config_dir = base / "claude"
@@ -332,9 +334,7 @@ def main() -> None:
     first_s = time.perf_counter() - started
     assert first.ok, [s.error for s in first.steps if not s.ok]
 
-    generate(
-        folder, str(ws.root), first_day + timedelta(days=args.days), 1, args.sessions_per_day, args.events, 2
-    )
+    generate(folder, str(ws.root), first_day + timedelta(days=args.days), 1, args.sessions_per_day, args.events, 2)
     started = time.perf_counter()
     second = run_nightly(ws, night1 + timedelta(days=1))
     second_s = time.perf_counter() - started

@@ -26,10 +26,9 @@ from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
 from nevo.db import Database
 from nevo.errors import NevoError
-from nevo.novelty import NoveltyIndex, Verdict
+from nevo.novelty import NoveltyIndex, Verdict, judge_with_model
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.publish import Published, publish
-from nevo.recovery import is_environmental, is_test_failure, only_narrows, recovery_is_lesson
 from nevo.redact import neutralise_trailers, redact, redact_obj
 from nevo.rule_ops import (
     Outcome,
@@ -118,8 +117,14 @@ class GateFailure(Exception):
 
 
 def ready_incidents(db: Database, config: Config) -> list[store.Incident]:
+    """New incidents whose stored verdict teaches a lesson, or seen often enough; never ones whose verdict
+    says they were the work itself (a failing test being fixed) or a retry."""
     threshold = int(config.get("analyst.recurrence_threshold"))
-    ready = [i for i in store.list_incidents(db, status="new") if has_lesson(i) or i.count >= threshold]
+    ready = [
+        i
+        for i in store.list_incidents(db, status="new")
+        if has_lesson(i) or (i.count >= threshold and (i.verdict is None or i.verdict.kind not in ("work", "retry")))
+    ]
     ready.sort(key=lambda i: (i.first_seen, i.id))
     return ready
 
@@ -172,16 +177,8 @@ def analyze_ready(
 
 
 def has_lesson(incident: store.Incident) -> bool:
-    """Whether the incident's recovery teaches something: for Bash not the same command again, not a
-    narrower re-run (``-k``, a test id, ``--no-verify``), and not a failing test that was then fixed."""
-    recovery = incident.recovery
-    if recovery is None:
-        return False
-    if incident.tool != "Bash" or recovery.tool != "Bash":
-        return True
-    return recovery_is_lesson(
-        _failed_command(incident), recovery.command, incident.error_class, incident.normalized_error
-    )
+    """Whether what the incident's failures taught (the verdict :mod:`nevo.lesson` stored) is a lesson."""
+    return incident.teaches
 
 
 def _failed_command(incident: store.Incident) -> str:
@@ -213,10 +210,11 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
             "is_loop": incident.is_loop,
         },
         "recovery": None,
+        "verdict": incident.verdict.to_json() if incident.verdict is not None else None,
         "transcript_excerpt": transcript_excerpt(db, incident),
     }
-    if incident.recovery is not None and not has_lesson(incident):
-        data["recovery_ignored"] = "a re-run of the same command, a narrower one, or a fixed test: no lesson"
+    if incident.verdict is not None and not has_lesson(incident):
+        data["recovery_ignored"] = f"{incident.verdict.kind}: {incident.verdict.reason}"
     elif incident.recovery is not None:
         data["recovery"] = {
             "tool": incident.recovery.tool,
@@ -290,7 +288,7 @@ def _analyse_one(
     try:
         rule = proposal_to_rule(output, incident, book, clock)
         existing = book.active()
-        verdict = check_novelty(rule, existing)
+        verdict = check_novelty(rule, existing, provider)
         if verdict.verdict == "duplicate":
             best = verdict.matches[0]
             raise GateFailure("duplicate", f"duplicate of {best.id} (score {best.score:.2f})", best.id)
@@ -320,10 +318,14 @@ def _analyse_one(
     return outcome
 
 
-def check_novelty(rule: Rule, existing: list[Rule]) -> Verdict:
+def check_novelty(rule: Rule, existing: list[Rule], provider: Provider | MeteredProvider | None = None) -> Verdict:
+    """Offline by default; with a provider that is a model, the model judges the nearest rules."""
     keys = {r.id: guard_key(r.guard) for r in existing if r.guard}
     index = NoveltyIndex((r.id, r.text()) for r in existing)
-    return index.check(rule.text(), guard_key=guard_key(rule.guard), guard_keys={k: v for k, v in keys.items() if v})
+    key, keyed = guard_key(rule.guard), {k: v for k, v in keys.items() if v}
+    if provider is None:
+        return index.check(rule.text(), guard_key=key, guard_keys=keyed)
+    return judge_with_model(provider, index, rule.text(), guard_key=key, guard_keys=keyed)
 
 
 def guard_key(guard: dict[str, Any] | None) -> str | None:
@@ -373,27 +375,23 @@ def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: Rul
     )
 
 
-def _guard_for(incident: store.Incident, guard: dict[str, str] | None) -> dict[str, str] | None:
-    """Guards are for environment and usage errors (a missing script, a wrong folder or flag): never for
-    a failing test, and never a rewrite that only narrows the command (``-k``, a test id, ``|| true``)."""
-    if guard is None:
+def _guard_for(incident: store.Incident, guard: dict[str, str] | None) -> dict[str, Any] | None:
+    """A guard comes only from the stored verdict (a lesson with a machine-checkable cause, judged safe);
+    a provider's proposed ``guard`` is never used as is: the verdict's is."""
+    del guard  # the provider may propose one; only the verdict decides
+    verdict = incident.verdict
+    if verdict is None or not verdict.teaches or verdict.guard is None:
         return None
-    if is_test_failure(_failed_command(incident), incident.error_class, incident.normalized_error):
-        return None
-    if is_test_failure(guard["command"], incident.error_class, incident.normalized_error):
-        return None
-    if guard["action"] == "rewrite" and only_narrows(guard["command"], guard["fix"]):
-        return None
-    if guard["action"] == "rewrite" and not is_environmental(incident.error_class, incident.normalized_error):
-        return None  # e.g. a compile error fixed by editing code: a rewrite would only hide the next one
-    return guard
+    return verdict.guard.to_rule_meta()
 
 
 def valid_guard(guard: Any) -> dict[str, str] | None:
-    """A guard is kept only when it is exact: a known tool, a literal command, and a fix for a rewrite."""
+    """A provider's proposed guard, when it is exact (a known tool, a literal command, a fix for a rewrite)
+    and free of secrets; the rule's guard still comes only from the verdict (:func:`_guard_for`)."""
     if not isinstance(guard, dict):
         return None
-    tool, command = str(guard.get("tool") or ""), " ".join(str(guard.get("command") or "").split())
+    tool = str(guard.get("tool") or "")
+    command = " ".join(str(guard.get("command") or guard.get("match") or "").split())
     action, fix = str(guard.get("action") or ""), " ".join(str(guard.get("fix") or "").split())
     if tool not in GUARD_TOOLS or not command or action not in ("rewrite", "deny") or len(command) > 300:
         return None

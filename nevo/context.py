@@ -34,15 +34,19 @@ def sections(workspace: Workspace) -> list[tuple[str, str]]:
     return parts
 
 
+EMPTY_MEMORY_LINE = "_Nothing learned yet._"  # what a warm memory file holds before it holds anything
+
+
 def memory_context(workspace: Workspace) -> str:
-    """The warm memory as context text (without the files' own headers); '' when there is none."""
+    """The warm memory as context text (without the files' own headers); '' when there is none. The user's
+    instructions come first: they matter most."""
     parts: list[str] = []
-    for name, title in (("MEMORY.md", "Project"), ("USER.md", "The user's preferences")):
+    for name, title in (("USER.md", "The user's instructions and preferences"), ("MEMORY.md", "Project")):
         path = workspace.memory_dir / name
         if not path.is_file():
             continue
         body = path.read_text(encoding="utf-8").split("\n", 1)[-1].strip()
-        if body:
+        if body and body != EMPTY_MEMORY_LINE:
             parts.append(f"### {title}\n{body.replace('## ', '#### ')}")
     return "\n\n".join(parts)
 

@@ -1,11 +1,11 @@
 """The incident store: one incident per fingerprint, every occurrence counted exactly once.
 
 Only this module (with :mod:`nevo.counting`, its batch writer) writes the ``incidents``, ``occurrences``,
-``recoveries`` and ``transcript_offsets`` tables (schema: ``migrations/0002_incidents.sql``). Writers
-(``record_failure``, ``record_recovery``) run inside the caller's transaction, so the monitor can commit a
-whole batch of triggers at once and delete the trigger files only after that commit. Everything stored here
-is already redacted. ``db`` is the handle for the shared tables (:mod:`nevo.store`): the local SQLite, or a
-team's PostgreSQL; the SQL is the same on both.
+``recoveries``, ``verdicts`` and ``transcript_offsets`` tables (schema: ``migrations/0002_incidents.sql``,
+``0006_verdicts.sql``, ``0008_judge_offsets.sql``). Writers (``record_failure``, ``record_recovery``) run
+inside the caller's transaction, so the monitor can commit a whole batch of triggers at once and delete the
+trigger files only after that commit. Everything stored here is already redacted. ``db`` is the handle for
+the shared tables (:mod:`nevo.store`): the local SQLite, or a team's PostgreSQL; the SQL is the same on both.
 """
 
 from __future__ import annotations
@@ -67,10 +67,16 @@ class Incident:
     status: str
     is_loop: bool
     recovery: Recovery | None = None
+    verdict: Verdict | None = None  # what its failures taught: a lesson when one did, else the latest verdict
+
+    @property
+    def teaches(self) -> bool:
+        return self.verdict is not None and self.verdict.teaches
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "recovery"}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("recovery", "verdict")}
         out["recovery"] = None if self.recovery is None else dict(self.recovery.__dict__)
+        out["verdict"] = None if self.verdict is None else self.verdict.to_json()
         return out
 
 
@@ -242,6 +248,12 @@ def session_verdicts(db: Database, session_id: str) -> list[tuple[str, Verdict]]
     return [(r["incident_id"], Verdict.from_json(_json(r["verdict"], None))) for r in rows]
 
 
+def occurrence_incident(db: Database, key: str) -> str | None:
+    """The incident an occurrence (by key) was counted against; None when it was not counted."""
+    row = db.one("SELECT incident_id FROM occurrences WHERE key = ?", (key,))
+    return None if row is None else str(row["incident_id"])
+
+
 def incident_verdicts(db: Database, incident_id: str) -> list[Verdict]:
     """Every stored verdict of an incident's failures, lessons first, then the most recent."""
     rows = db.query(
@@ -249,28 +261,6 @@ def incident_verdicts(db: Database, incident_id: str) -> list[Verdict]:
         (incident_id,),
     )
     return [Verdict.from_json(_json(r["verdict"], None)) for r in rows]
-
-
-@dataclass(frozen=True)
-class OpenFailure:
-    """A failure in a session that no later call has recovered yet (input for recovery matching)."""
-
-    incident_id: str
-    tool: str
-    tool_use_id: str
-    input: dict[str, Any]
-    at: str
-
-
-def open_failures(db: Database, session_id: str) -> list[OpenFailure]:
-    """This session's failures whose incident has no recovery yet, oldest first."""
-    rows = db.query(
-        "SELECT o.incident_id, o.tool, o.tool_use_id, o.input, o.at FROM occurrences o"
-        " WHERE o.session_id = ? AND o.recovered = 0"
-        " AND NOT EXISTS (SELECT 1 FROM recoveries r WHERE r.incident_id = o.incident_id) ORDER BY o.id",
-        (session_id,),
-    )
-    return [OpenFailure(r["incident_id"], r["tool"], r["tool_use_id"], _json(r["input"], {}), r["at"]) for r in rows]
 
 
 def mark_recovered(db: Database, session_id: str, incident_id: str) -> None:
@@ -282,6 +272,16 @@ def mark_recovered(db: Database, session_id: str, incident_id: str) -> None:
 
 def transcript_offset(db: Database, path: str) -> int:
     return int(db.scalar("SELECT read_offset FROM transcript_offsets WHERE path = ?", (path,)) or 0)
+
+
+def judge_offset(db: Database, path: str) -> int | None:
+    """Where the line of the transcript's earliest failure not settled yet starts (None: every one is)."""
+    value = db.scalar("SELECT judge_offset FROM transcript_offsets WHERE path = ?", (path,))
+    return None if value is None else int(value)
+
+
+def set_judge_offset(db: Database, path: str, offset: int | None) -> None:
+    db.execute("UPDATE transcript_offsets SET judge_offset = ? WHERE path = ?", (offset, path))
 
 
 def set_transcript_offset(db: Database, path: str, offset: int, session_id: str, at: str) -> None:
@@ -347,7 +347,9 @@ def count_since(db: Database, fingerprint_or_id: str, since_iso: str) -> int:
 _SELECT = (
     "SELECT i.*, r.tool AS r_tool, r.input AS r_input, r.command AS r_command, r.session_id AS r_session_id,"
     " r.tool_use_id AS r_tool_use_id, r.at AS r_at, r.failed_input AS r_failed_input,"
-    " r.failed_tool_use_id AS r_failed_tool_use_id, r.steps_between AS r_between"
+    " r.failed_tool_use_id AS r_failed_tool_use_id, r.steps_between AS r_between,"
+    " (SELECT v.verdict FROM verdicts v WHERE v.incident_id = i.id"
+    "  ORDER BY v.kind = 'lesson' DESC, v.at DESC, v.key LIMIT 1) AS v_verdict"
     " FROM incidents i LEFT JOIN recoveries r ON r.incident_id = i.id"
 )
 
@@ -381,7 +383,18 @@ def _incident(row: Row) -> Incident:
         status=row["status"],
         is_loop=bool(row["is_loop"]),
         recovery=recovery,
+        verdict=_stored_verdict(row["v_verdict"]),
     )
+
+
+def _stored_verdict(text: str | None) -> Verdict | None:
+    """A stored verdict read back; a damaged one is reported as none rather than trusted or fatal."""
+    if not text:
+        return None
+    try:
+        return Verdict.from_json(_json(text, None))
+    except NevoError:
+        return None
 
 
 def _json(text: str | None, default: Any) -> Any:

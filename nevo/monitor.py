@@ -8,8 +8,8 @@ A trigger that cannot be read is moved to ``.nevo/rejected/`` with ``<name>.reas
 
 At Stop / SubagentStop / SessionEnd / PreCompact the session transcript is read from where the last
 read stopped (offsets live in the database, in the same transaction): failures that fire no hook
-(Edit's "String to replace not found") become occurrences, and a later successful call that plausibly
-fixes a failure is stored as the incident's recovery (that reading is in :mod:`nevo.monitor_transcripts`).
+(Edit's "String to replace not found") become occurrences, and what each failure taught is judged once
+(:mod:`nevo.lesson`) and stored (that reading is in :mod:`nevo.monitor_transcripts`).
 A SessionEnd also hands the transcript to the memory journal. A failure inside a sub-agent keeps the
 agent's type (the payload's ``agent_type``; at SubagentStop, the agent whose transcript is read).
 
@@ -42,7 +42,7 @@ from nevo.fingerprint import Fingerprint, fingerprint
 from nevo.monitor_transcripts import ABANDONED_CALL_SECONDS as ABANDONED_CALL_SECONDS  # re-exported: it was here
 from nevo.monitor_transcripts import MAX_BETWEEN as MAX_BETWEEN  # re-exported
 from nevo.monitor_transcripts import NOT_A_FAILURE as NOT_A_FAILURE  # re-exported
-from nevo.monitor_transcripts import TranscriptScanning
+from nevo.monitor_transcripts import record_findings, scan_transcript
 from nevo.redact import redact, redact_obj
 from nevo.reports import write_due_reports
 from nevo.store import (
@@ -107,7 +107,7 @@ class RunResult:
         return dict(self.__dict__)
 
 
-class Monitor(TranscriptScanning):
+class Monitor:
     """Processes a workspace's triggers with one database connection (reuse it across passes)."""
 
     def __init__(
@@ -133,7 +133,6 @@ class Monitor(TranscriptScanning):
         self.max_payload_bytes = int(config.get("monitor.max_payload_bytes"))
         self.analyze_on_new = bool(config.get("monitor.analyze_on_new")) if analyze is None else analyze
         self.batch_size = BATCH_SIZE
-        self._scan_agent = ""  # the sub-agent whose transcript is being read (SubagentStop)
 
     # -- the pass --------------------------------------------------------------------------------
     def process_pending(self, should_stop: Callable[[], bool] = lambda: False) -> RunResult:
@@ -220,6 +219,8 @@ class Monitor(TranscriptScanning):
             payload = read_payload(path, self.max_payload_bytes)
             at = _mtime_iso(path) or iso(self.clock())
         except UnreadableTrigger as exc:
+            if "'NevoGuard'" in exc.reason:  # a guard's evidence (hooks/guard.py), not counted yet: consumed
+                return True
             self._reject(path, exc.reason, result)
             return False
         except FileNotFoundError:
@@ -255,9 +256,7 @@ class Monitor(TranscriptScanning):
         ended.extend(ended_here)
         return True
 
-    def _apply(
-        self, name: str, payload: dict[str, Any], at: str, result: RunResult, ended: list[str]
-    ) -> None:
+    def _apply(self, name: str, payload: dict[str, Any], at: str, result: RunResult, ended: list[str]) -> None:
         event = payload["hook_event_name"]
         session_id = _text(payload.get("session_id"))
         cwd = _text(payload.get("cwd")) or None
@@ -307,17 +306,32 @@ class Monitor(TranscriptScanning):
             )
         elif event in TRANSCRIPT_EVENTS:
             transcript = _text(payload.get("agent_transcript_path")) if event == "SubagentStop" else ""
-            transcript = transcript or (
-                _text(payload.get("transcript_path")) if event != "SubagentStop" else ""
-            )
+            transcript = transcript or (_text(payload.get("transcript_path")) if event != "SubagentStop" else "")
             if transcript:
-                final = event == "SessionEnd"  # no call still open at the end of a session will ever answer
-                # A sub-agent's transcript: its failures are that agent's (an AGENT rule may follow).
-                self._scan_agent = _text(payload.get("agent_type")) if event == "SubagentStop" else ""
-                try:
-                    self._scan_transcript(Path(transcript).expanduser(), session_id, cwd, at, result, final=final)
-                finally:
-                    self._scan_agent = ""
+                final = event in ("SessionEnd", "SubagentStop")  # no call still open there will ever answer
+                agent = _text(payload.get("agent_type")) if event == "SubagentStop" else ""
+                root = str(self.workspace.root)
+                found = scan_transcript(
+                    self.db, Path(transcript).expanduser(), session_id, cwd, at, root=root, final=final, agent=agent
+                )
+                if found is not None:
+                    result.transcripts_read += 1
+                    for f in found.failures:
+                        self._count(
+                            f.tool,
+                            f.input,
+                            f.error,
+                            f.cwd,
+                            key=f.key,
+                            session_id=f.session_id,
+                            tool_use_id=f.tool_use_id,
+                            at=f.at,
+                            source="transcript",
+                            agent_type=agent,
+                            result=result,
+                        )
+                    store.write_pending(self.db, self._tally)  # the verdicts are stored against these failures
+                    result.recoveries += record_findings(self.db, found, iso(self.clock()))
             if event == "SessionEnd":
                 result.sessions_ended += 1
                 if transcript:
@@ -362,11 +376,9 @@ class Monitor(TranscriptScanning):
             sample=sample,
             failed_input=safe_input,
             loop_threshold=self.loop_threshold,
-            agent_type=agent_type or self._scan_agent,
+            agent_type=agent_type,
             tally=self._tally,
         )
-        if source == "transcript":  # the reading goes on to look for this failure's recovery: written now
-            store.write_pending(self.db, self._tally)
         if not recorded.counted:
             result.duplicates += 1
             return

@@ -1,153 +1,161 @@
 """Is a proposed rule new? ``duplicate`` | ``related`` | ``novel``, with the closest rules and scores.
 
-No embedding model is available offline, so similarity is lexical but careful about it:
-- words are lowercased, stop words dropped, suffixes trimmed ("running" -> "run") and common synonyms
-  folded ("execute"/"invoke" -> "run", "verify"/"ensure" -> "check", "folder"/"directory" -> "dir");
-- character 4-grams of the folded text catch near-spellings and compound words;
-- code spans (text in backticks: commands, paths) are compared on their own: two rules about the
-  same command are very likely about the same thing, while the same program with another subcommand
-  (`cargo test` / `cargo clippy`) makes neighbours, never duplicates.
-The score is a weighted mix of the three (Dice coefficients); thresholds were tuned on the labelled
-paraphrases in tests/data/paraphrases.json (bench/bench_rules.py prints precision and recall).
-Features of the existing rules are computed once per :class:`NoveltyIndex`, so a check against
-1,000 rules is a few milliseconds.
+Offline (the default) the comparison is lexical, on words made comparable first:
+- numbers written as words become digits ("three" = "3", "at least three" = "3 or more"), abbreviations and
+  the profession's synonyms fold to one word (repo = repository, folder = directory, delete = remove; the
+  table and why it is a table: nevo.novelty_words), and every word is stemmed by the Snowball English
+  stemmer (snowballstemmer);
+- the score mixes the overlap of those words (Dice), how much of the shorter rule the longer one contains,
+  and character 4-grams (near-spellings, compounds);
+- the same shape on another object is related, never a duplicate: two rules that agree on everything but a
+  word or two on each side ("never commit to main" / "never commit to develop", "fetch instead of node-fetch"
+  / "WebSocket instead of ws"), or the same command with other arguments (`rm -rf build/` / `rm -rf dist/`),
+  or the same program with another subcommand (`cargo test` / `cargo clippy`).
+With a model, :func:`judge_with_model` asks it (duplicate of, related to, or distinct from the nearest rules)
+and falls back to the offline verdict when the provider fails. Thresholds were tuned on the tuning part of
+tests/data/paraphrases_public.json (pairs written from public rule sets, split by source repository);
+bench/bench_novelty.py prints precision and recall on both parts. Features of the existing rules are
+computed once per :class:`NoveltyIndex`, so a check against 1,000 rules is a few milliseconds.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any, Protocol
 
-DUPLICATE_AT = 0.52
-RELATED_AT = 0.28
-WEIGHTS = (0.5, 0.3, 0.2)  # words, character n-grams, code spans
+import snowballstemmer
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "to",
-        "of",
-        "in",
-        "on",
-        "for",
-        "with",
-        "and",
-        "or",
-        "is",
-        "are",
-        "be",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "when",
-        "whenever",
-        "before",
-        "after",
-        "always",
-        "never",
-        "must",
-        "should",
-        "do",
-        "does",
-        "don't",
-        "not",
-        "no",
-        "any",
-        "all",
-        "you",
-        "your",
-        "use",
-        "using",
-        "instead",
-        "than",
-        "then",
-        "there",
-        "here",
-        "by",
-        "as",
-        "at",
-        "from",
-        "into",
-        "so",
-        "if",
-        "only",
-        "first",
-        "sure",
-        "make",
-        "per",
-        "via",
-        "e.g.",
-        "i.e.",
-        "etc",
-        "also",
-        "just",
-        "one",
-        "can",
-        "will",
-        "may",
-        "need",
-        "needs",
-    ]
-)
-# Folded to the first word of each group.
-_SYNONYM_GROUPS = (
-    "run execute invoke call launch start trigger",
-    "check verify ensure confirm validate test-that inspect",
-    "install add setup set-up provision",
-    "remove delete rm erase drop",
-    "fail error break crash broken failure",
-    "dir directory folder",
-    "file files",
-    "read open view look",
-    "edit modify change update alter patch",
-    "create make new generate",
-    "package dependency dependencies library module lib",
-    "command cmd",
-    "venv virtualenv virtual-environment environment env",
-    "build compile",
-    "test tests spec specs pytest",
-    "branch branches",
-    "commit commits",
-    "missing absent nonexistent non-existent",
-    "script scripts",
-    "path paths location",
-    "prefer favor favour choose",
-    "before prior first",
-)
+from nevo.novelty_words import NUMBER_WORDS, PHRASES, STOP_WORDS, SYNONYM_GROUPS
+
+DUPLICATE_AT = 0.34
+RELATED_AT = 0.18
+WEIGHTS = (0.45, 0.35, 0.2)  # word overlap, containment of the shorter, character n-grams
+MAX_SUBSTITUTED = 3  # at most this many words differ on each side for "the same shape on another object"
+
+GENERIC_WEIGHT = 0.25
+# Verbs and nouns of any instruction (keep, add, file, value): two rules sharing only them share little.
+_STEMMER = snowballstemmer.stemmer("english")
 _SYNONYMS: dict[str, str] = {}
-for _group in _SYNONYM_GROUPS:
-    _words = _group.split()
-    for _word in _words:
-        _SYNONYMS[_word] = _words[0]
-
-_WORD = re.compile(r"[a-z0-9][a-z0-9_]*")
+for _line in SYNONYM_GROUPS:
+    _words = _line.split()
+    for _word in _words:  # the word and its stem: "install" and "installed" (-> "instal") fold alike
+        _SYNONYMS.setdefault(_word, _words[0])
+        _SYNONYMS.setdefault(_STEMMER.stemWord(_word), _words[0])
+_WORD = re.compile(r"[a-z0-9][a-z0-9_+#.:/@-]*[a-z0-9+#]|[a-z0-9]")
 _CODE = re.compile(r"`([^`]+)`")
+_PHRASE = re.compile("|".join(re.escape(p) for p in sorted(PHRASES, key=len, reverse=True)))
+# A token that names a thing (a version, a path, a package, a flag): two rules that differ in one are
+# about different things.
+_NAMED = re.compile(r"[\d./:@_#+-]|^[a-z]+js$")
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Stemming-lite: enough to fold plurals and verb forms without a dictionary."""
+    """One word as novelty compares it: number words as digits, synonyms and abbreviations folded, stemmed."""
+    word = word.lower().strip(".:")
+    if word in NUMBER_WORDS:
+        return str(NUMBER_WORDS[word])
     if word in _SYNONYMS:
         return _SYNONYMS[word]
-    stripped = False
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
-            word, stripped = word[: -len(suffix)] + keep, True
-            break
-    if stripped and len(word) > 3 and word[-1] == word[-2] and word[-1] in "bdgmnprt":  # running -> run
-        word = word[:-1]
-    if len(word) > 4 and word.endswith("e"):  # activate / activated -> activat
-        word = word[:-1]
-    return _SYNONYMS.get(word, word)
+    if _NAMED.search(word):
+        return word  # node-fetch, requirements.txt, v1.2: names, not English
+    stemmed = _STEMMER.stemWord(word)
+    return _SYNONYMS.get(stemmed, stemmed)
+
+
+_GENERIC = frozenset(
+    stem(w)
+    for w in [
+        "keep",
+        "use",
+        "add",
+        "put",
+        "make",
+        "give",
+        "get",
+        "set",
+        "write",
+        "follow",
+        "prefer",
+        "replace",
+        "run",
+        "name",
+        "move",
+        "extract",
+        "handle",
+        "return",
+        "define",
+        "mark",
+        "apply",
+        "provide",
+        "include",
+        "consider",
+        "need",
+        "want",
+        "let",
+        "go",
+        "take",
+        "place",
+        "file",
+        "files",
+        "code",
+        "value",
+        "values",
+        "way",
+        "thing",
+        "things",
+        "case",
+        "type",
+        "types",
+        "part",
+        "top",
+        "time",
+        "proper",
+        "properly",
+        "correct",
+        "good",
+        "right",
+        "specific",
+        "existing",
+        "custom",
+        "other",
+        "new",
+        "avoid",
+        "check",
+    ]
+)
+
+
+def normalise(text: str) -> str:
+    """Lowercase, with the phrases the tables know joined (``pull request`` -> ``pull_request``) and
+    compound numbers added up (``twenty five`` -> ``25``)."""
+    lowered = text.lower().replace("’", "'")
+    lowered = _PHRASE.sub(lambda m: f" {PHRASES[m.group(0)]} ", lowered)
+    return re.sub(
+        r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[ -]"
+        r"(one|two|three|four|five|six|seven|eight|nine)\b",
+        lambda m: str(NUMBER_WORDS[m.group(1)] + NUMBER_WORDS[m.group(2)]),
+        lowered,
+    )
+
+
+def sequence(text: str) -> tuple[str, ...]:
+    """The compared words in their order (the order tells a reworded rule from the same one on another
+    object)."""
+    found = []
+    for token in _WORD.findall(normalise(text)):
+        if token in STOP_WORDS or (len(token) < 2 and not token.isdigit()):
+            continue
+        found.append(stem(token))
+    return tuple(found)
 
 
 def words(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
+    return frozenset(sequence(text))
 
 
 def char_ngrams(folded: str, n: int = 4) -> frozenset[str]:
@@ -155,36 +163,45 @@ def char_ngrams(folded: str, n: int = 4) -> frozenset[str]:
     return frozenset(squeezed[i : i + n] for i in range(len(squeezed) - n + 1))
 
 
+_SHORT_FLAG = re.compile(r"^-[a-z]$", re.IGNORECASE)
+_VALUE_FLAGS = frozenset({"--prefix", "--cwd", "--dir", "--file", "-c", "-p", "-f", "-w", "-d", "-u", "-h"})
+_LOOKS_LIKE_VALUE = re.compile(r"[./=]|^\d+$")
+
+
 def actions(text: str) -> frozenset[tuple[str, str]]:
     """(program, subcommand) of each code span: `npm --prefix web run build` -> ("npm", "run build")."""
-    found = set()
+    return frozenset((program, sub) for program, sub, _ in _commands(text))
+
+
+def _commands(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(program, subcommand, arguments) of each code span that looks like a command."""
+    found = []
     for span in _CODE.findall(text):
         tokens = span.lower().split()
         if not tokens:
             continue
-        words_only = []
+        words_only: list[str] = []
+        arguments: list[str] = []
         skip_next = False
         for index, token in enumerate(tokens[1:], start=1):
             if skip_next:
                 skip_next = False
+                arguments.append(token)
                 continue
             if token.startswith("-"):
                 # The value of `--prefix web`, `-C src`, `-f dev.yml`, `-p 8080`: `docker compose -f dev.yml up`
-                # is ("docker", "compose up"). A short flag's next word is its value when it looks like one
-                # (a file, a path, a number), so `command -v tool0` keeps `tool0`.
+                # is ("docker", "compose up"). A short flag's next word is its value when it looks like one.
                 following = tokens[index + 1] if index + 1 < len(tokens) else ""
                 skip_next = token in _VALUE_FLAGS or (
                     bool(_SHORT_FLAG.match(token)) and bool(_LOOKS_LIKE_VALUE.search(following))
                 )
                 continue
+            if _LOOKS_LIKE_VALUE.search(token) and len(words_only) >= 1:
+                arguments.append(token)  # a path, a file, a number: the object, not the subcommand
+                continue
             words_only.append(token)
-        found.add((tokens[0], " ".join(words_only[:2])))
-    return frozenset(found)
-
-
-_SHORT_FLAG = re.compile(r"^-[a-z]$", re.IGNORECASE)
-_VALUE_FLAGS = frozenset({"--prefix", "--cwd", "--dir", "--file", "-c", "-p", "-f", "-w"})  # spans are lowercased
-_LOOKS_LIKE_VALUE = re.compile(r"[./=]|^\d+$")
+        found.append((tokens[0], " ".join(words_only[:2]), tuple(arguments + words_only[2:])))
+    return found
 
 
 def code_tokens(text: str) -> frozenset[str]:
@@ -198,34 +215,87 @@ class Features:
     grams: frozenset[str]
     code: frozenset[str]
     actions: frozenset[tuple[str, str]]
+    commands: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    sequence: tuple[str, ...] = ()
+    generic: frozenset[str] = frozenset()
+    mass: float = 0.0
 
 
 def features(text: str) -> Features:
-    folded_words = sorted(words(text))
+    ordered = sequence(text)
+    folded = sorted(set(ordered))
     return Features(
-        frozenset(folded_words), char_ngrams(" ".join(folded_words)), code_tokens(text), actions(text)
+        frozenset(folded),
+        char_ngrams(" ".join(folded)),
+        code_tokens(text),
+        actions(text),
+        tuple(_commands(text)),
+        ordered,
+        frozenset(folded) & _GENERIC,
+        _mass(folded),
     )
 
 
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+def _weight(word: str) -> float:
+    return GENERIC_WEIGHT if word in _GENERIC else 1.0
+
+
+def _mass(words: Iterable[str]) -> float:
+    return sum(_weight(w) for w in words)
+
+
+def _dice(a: frozenset[Any], b: frozenset[Any]) -> float:
     if not a or not b:
         return 0.0
     return 2 * len(a & b) / (len(a) + len(b))
 
 
+def _weighted_overlap(a: Features, b: Features) -> tuple[float, float]:
+    """(Dice, containment of the shorter) of the two word sets, where the words every instruction uses
+    (keep, add, file, value) count for less than the things a rule is about; containment is damped for
+    very short rules (two words prove little)."""
+    if not a.words or not b.words:
+        return 0.0, 0.0
+    shared = a.words & b.words
+    mass = len(shared) - (1 - GENERIC_WEIGHT) * len(shared & a.generic)
+    shorter = min(a.mass, b.mass)
+    return 2 * mass / (a.mass + b.mass), mass / shorter * min(1.0, shorter / 3)
+
+
+def same_shape_other_object(a: Features, b: Features) -> bool:
+    """The same rule about another thing: the two say the same words in the same order but for one
+    stretch of at most three words on each side ("never commit to main" / "never commit to develop",
+    "mock network requests in component tests" / "mock the clock in component tests"); or the same
+    command run on another object (`rm -rf build/` / `rm -rf dist/`); or another subcommand of one
+    program (`cargo test` / `cargo clippy`). A reworded rule moves its words around instead."""
+    numbers_a = {w for w in a.words if w.isdigit()}
+    numbers_b = {w for w in b.words if w.isdigit()}
+    if numbers_a and numbers_b and numbers_a != numbers_b:
+        return True  # "at most 50 characters" / "at most 72 characters": another limit, another rule
+    if a.sequence and b.sequence and a.words != b.words:
+        blocks = SequenceMatcher(None, a.sequence, b.sequence, autojunk=False).get_opcodes()
+        changed = [(tag, i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in blocks if tag != "equal"]
+        same = sum(i2 - i1 for tag, i1, i2, _, _ in blocks if tag == "equal")
+        if len(changed) == 1 and same >= 2:
+            tag, removed, added = changed[0]
+            if tag == "replace" and max(removed, added) <= MAX_SUBSTITUTED and same >= max(removed, added):
+                return True  # one stretch swapped: another object
+    for program, sub, arguments in a.commands:
+        for other_program, other_sub, other_arguments in b.commands:
+            if program == other_program and sub == other_sub and arguments != other_arguments:
+                return not any(command in b.commands for command in a.commands)
+    return _other_subcommand(a.actions, b.actions)
+
+
 def similarity(a: Features, b: Features) -> float:
-    w_words, w_grams, w_code = WEIGHTS
-    word_score = _dice(a.words, b.words)
-    gram_score = _dice(a.grams, b.grams)
-    if a.code and b.code:
-        code_score = _dice(a.code, b.code)
-        score = w_words * word_score + w_grams * gram_score + w_code * code_score
-        if a.code == b.code:  # the very same command: a strong signal whatever the wording
-            score = max(score, 0.45 + 0.5 * score)
-        elif _other_subcommand(a.actions, b.actions):  # `cargo test` vs `cargo clippy`: neighbours
-            score = min(score, DUPLICATE_AT - 0.01)
-        return min(score, 1.0)
-    return (w_words * word_score + w_grams * gram_score) / (w_words + w_grams)
+    w_words, w_contain, w_grams = WEIGHTS
+    dice, contained = _weighted_overlap(a, b)
+    score = w_words * dice + w_contain * contained + w_grams * _dice(a.grams, b.grams)
+    if a.code and a.code == b.code:  # the very same command: a strong signal whatever the wording
+        score = max(score, 0.45 + 0.5 * score)
+    if score >= DUPLICATE_AT and same_shape_other_object(a, b):  # (only then: it is the slow part)
+        score = DUPLICATE_AT - 0.01
+    return min(score, 1.0)
 
 
 def _other_subcommand(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
@@ -244,19 +314,27 @@ class Match:
 class Verdict:
     verdict: str  # duplicate | related | novel
     matches: list[Match] = field(default_factory=list)
+    reason: str = ""  # the model's, when a model judged
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "verdict": self.verdict,
             "matches": [{"id": m.id, "score": round(m.score, 3)} for m in self.matches],
         }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 class NoveltyIndex:
     """Precomputed features of the existing rules; :meth:`check` scores a proposal against all of them."""
 
     def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
-        self.entries = [(rule_id, features(text)) for rule_id, text in entries]
+        self.texts: dict[str, str] = {}
+        self.entries = []
+        for rule_id, text in entries:
+            self.texts[rule_id] = text
+            self.entries.append((rule_id, features(text)))
 
     def check(
         self,
@@ -289,3 +367,57 @@ class NoveltyIndex:
 
 def check(text: str, rules: Iterable[tuple[str, str]]) -> Verdict:
     return NoveltyIndex(rules).check(text)
+
+
+# -- with a model ---------------------------------------------------------------------------------------
+
+
+class Completes(Protocol):
+    def complete(self, request: Any) -> Any: ...
+
+
+JUDGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "verdict": {"enum": ["duplicate", "related", "distinct"]},
+        "rule_id": {"type": "string", "description": "the existing rule it duplicates or relates to"},
+        "reason": {"type": "string"},
+    },
+    "required": ["verdict", "reason"],
+}
+JUDGE_PROMPT = (
+    "You compare a proposed rule for a coding agent with existing rules. `duplicate`: it asks for the same "
+    "thing as one existing rule, in other words (paraphrase, synonyms, numbers written differently). "
+    "`related`: same subject or the same shape on another object (another branch, folder, database, package, "
+    "command), so both rules are needed. `distinct`: anything else. Name the rule_id you compared it with."
+)
+JUDGE_TASK = "Is the proposed rule a duplicate of, related to, or distinct from these existing rules?"
+
+
+def judge_with_model(
+    provider: Completes, index: NoveltyIndex, text: str, *, top: int = 8, **check_args: Any
+) -> Verdict:
+    """Ask the model whether ``text`` duplicates, relates to, or is distinct from the nearest existing rules
+    (the offline check picks the candidates and is the answer when the provider fails or answers nonsense).
+    The rules are quoted as data; the verdict is checked against the candidates."""
+    from nevo.providers import AgentSpec, ProviderError, Request
+
+    offline = index.check(text, top=top, **check_args)
+    candidates = [m.id for m in offline.matches]
+    if not candidates or getattr(provider, "name", "") == "offline":
+        return offline  # nothing to compare with, or no model to ask
+    # Asked even when the offline check says novel: a paraphrase that shares few words is what it misses.
+    data = {"proposed": text, "existing": [{"id": i, "rule": index.texts[i]} for i in candidates]}
+    agent = AgentSpec("novelty-judge", "Compares a proposed rule with existing ones.", "haiku", JUDGE_PROMPT)
+    try:
+        output = provider.complete(Request(agent, JUDGE_TASK, data, JUDGE_SCHEMA, 512)).output
+    except ProviderError:
+        return offline
+    verdict = {"duplicate": "duplicate", "related": "related", "distinct": "novel"}.get(str(output.get("verdict")))
+    if verdict is None:
+        return offline
+    rule_id = str(output.get("rule_id") or "")
+    if verdict != "novel" and rule_id not in candidates:
+        return offline  # a verdict about a rule it was not shown is not a verdict
+    matches = sorted(offline.matches, key=lambda m: (m.id != rule_id, -m.score))
+    return Verdict(verdict, matches, str(output.get("reason") or "")[:300])

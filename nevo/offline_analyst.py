@@ -1,45 +1,24 @@
 """The ``incident-analyst`` agent without a model: deterministic, no network, and genuinely useful.
 
-With a recovery (the call that worked after the failure, in the same session) the rule is the
-difference between the two: "When running the web build, use `npm --prefix web run build`, not
-`npm run build` (fails: npm: missing script build)", with a guard that rewrites the failing command
-to the one that worked. Without one, the error class gives a sensible precaution (a missing module:
-check the virtualenv; a missing command: check it is installed; a missing file: check the path).
+It renders the rule from the stored verdict (:mod:`nevo.lesson` decided, once, what the failure taught):
+the body is the verdict's lesson, in nevo's words; the guard is the verdict's guard, or none; and the
+enforcement says only what exists ("guard rewrite" or "guard deny" when the verdict carries a guard, else
+"context only"). Without a lesson (a failure seen often, nothing in the session answered it) the error
+class gives a sensible precaution (a missing module: check the virtualenv; a missing command: check it is
+installed; a missing file: check the path), never a command copied from the tool's output.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
-from pathlib import Path
 from typing import Any
 
+from nevo.diagnosis import statement
+from nevo.errors import NevoError
 from nevo.providers import Request, offline_handler
-from nevo.recovery import recovery_is_lesson
-from nevo.redact import redact
+from nevo.verdict import Verdict
 
-_FLAG = re.compile(r"^-")
-
-
-def _words(command: str) -> list[str]:
-    try:
-        return shlex.split(command)
-    except ValueError:
-        return command.split()
-
-
-def _purpose(failed: str, recovery: str, cwd: str | None) -> str:
-    """What the agent was trying to do, in a few words. When the fix points the same command at a folder
-    of the project (`npm run build` -> `npm --prefix web run build`, `make build` -> `make -C src build`)
-    it is "the web build"; otherwise the failed command itself."""
-    failed_words = _words(failed)
-    subject = next((w for w in reversed(failed_words) if not _FLAG.match(w) and "/" not in w), "")
-    extra = [w.strip("/") for w in _words(recovery) if w not in failed_words and not _FLAG.match(w)]
-    folder = next((w for w in extra if w and cwd and "/" not in w and (Path(cwd) / w).is_dir()), "")
-    if subject and folder and folder != subject:
-        return f"the {folder} {subject}"
-    shown = " ".join(failed_words[:4]) or failed
-    return f"`{shown}`" if shown else "this command"
+_TOOL_PREFIX = re.compile(r"^(?:Bash: )")
 
 
 def _sample(incident: dict[str, Any]) -> dict[str, Any]:
@@ -47,13 +26,17 @@ def _sample(incident: dict[str, Any]) -> dict[str, Any]:
     return sample if isinstance(sample, dict) else {}
 
 
-def _error_summary(incident: dict[str, Any]) -> str:
+def _error_summary(incident: dict[str, Any], verdict: Verdict | None) -> str:
+    """What was wrong, in a few words: the verdict's error line (safe already), else nevo's error class,
+    else the first statement of the error; never advice the output gave."""
+    if verdict is not None and verdict.error_line:
+        return verdict.error_line[:100]
     text = str(incident.get("error_class") or "").strip()
-    if not text or re.fullmatch(r"exit \d+", text):
-        source = str(incident.get("normalized_error") or _sample(incident).get("error") or "")
-        lines = [ln.strip() for ln in source.splitlines()]
-        text = next((ln for ln in lines if ln and not ln.lower().startswith("exit code")), text)
-    return text[:100]
+    if text and not re.fullmatch(r"exit \d+", text):
+        return statement(text)[:100] or "it fails"
+    source = str(incident.get("normalized_error") or _sample(incident).get("error") or "")
+    lines = [ln for ln in source.splitlines() if ln.strip() and not ln.lower().startswith("exit code")]
+    return next((s for s in (statement(ln) for ln in lines) if s), text or "it fails")[:100]
 
 
 def _category(error_class: str, has_recovery: bool) -> str:
@@ -65,32 +48,30 @@ def _category(error_class: str, has_recovery: bool) -> str:
     return "missing-knowledge" if has_recovery else "process-gap"
 
 
-def _from_recovery(incident: dict[str, Any], recovery: dict[str, Any]) -> dict[str, Any]:
-    failed = str(incident.get("command") or "").strip()
-    fixed = str(recovery.get("command") or "").strip()
+def from_verdict(incident: dict[str, Any], verdict: Verdict) -> dict[str, Any]:
+    """The rule a lesson makes: its words are the verdict's, its guard the verdict's (or none)."""
     tool = str(incident.get("tool") or "Bash")
-    error = _error_summary(incident)
-    purpose = _purpose(failed, fixed, str(_sample(incident).get("cwd") or "") or None)
-    fingerprint = str(incident.get("fingerprint", ""))[:12]
-    if purpose.startswith("the "):
-        body = f"When running {purpose}, use `{fixed}`, not `{failed}` (fails here: {error})."
-        title = f"Use `{fixed}` for {purpose}"
+    failed = _TOOL_PREFIX.sub("", verdict.failed)
+    fix = verdict.fix
+    if verdict.fix_kind == "prepare" and verdict.prepare:
+        title = f"Run `{verdict.prepare[-1]}` before `{failed}`"
+    elif tool != "Bash" and verdict.guard is not None:
+        title = f"Use `{verdict.guard.fix}`, not `{verdict.guard.match}`"
     else:
-        body = f"Use `{fixed}` instead of `{failed}` in this project (`{failed}` fails here: {error})."
-        title = f"Use `{fixed}`, not `{failed}`"
-    guard = None
-    if tool == "Bash" and recovery.get("tool", "Bash") == "Bash" and failed and fixed and failed != fixed:
-        # recovery_is_lesson held (analyse_offline checked): an environment or usage error with a real fix
-        guard = {"tool": "Bash", "command": failed, "action": "rewrite", "fix": fixed}
+        title = f"Use `{fix}`, not `{failed}`"
+    fingerprint = str(incident.get("fingerprint", ""))[:12]
+    guard = verdict.guard.to_rule_meta() if verdict.guard is not None else None
+    enforcement = f"guard {verdict.guard.action}" if verdict.guard is not None else "context only"
+    kind = str(verdict.extra.get("error") or "")
+    category = "environment" if kind in ("missing-executable", "missing-module", "port-in-use") else None
     return {
-        "root_cause": f"`{failed}` does not work in this project ({error}); `{fixed}` does the same job and "
-        "succeeded right after it in the same session.",
-        "category": _category(error, True),
+        "root_cause": verdict.reason,
+        "category": category or ("tool-misuse" if tool != "Bash" else "missing-knowledge"),
         "rule": {
             "title": title[:80],
-            "body": body,
+            "body": verdict.lesson,
             "trigger": f"PreToolUse {tool} `{failed}`",
-            "enforcement": "guard rewrite" if guard else "context only",
+            "enforcement": enforcement,
             "verification": f"incident fingerprint {fingerprint} does not recur",
         },
         "guard": guard,
@@ -102,15 +83,13 @@ _BY_ERROR_CLASS: tuple[tuple[str, str, str, str], ...] = (
     (
         r"file modified since read",
         "Re-read a file that changed",
-        "When a file changed since you read it (a formatter, a build, another tool), Read it again before "
-        "editing it.",
+        "When a file changed since you read it (a formatter, a build, another tool), Read it again before editing it.",
         "tool-misuse",
     ),
     (
         r"file too large to read",
         "Read large files in parts",
-        "Read large files in parts (offset and limit), or search them with Grep instead of reading them "
-        "whole.",
+        "Read large files in parts (offset and limit), or search them with Grep instead of reading them whole.",
         "tool-misuse",
     ),
     (
@@ -177,7 +156,7 @@ _BY_ERROR_CLASS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _from_error_class(incident: dict[str, Any]) -> dict[str, Any]:
+def _from_error_class(incident: dict[str, Any], verdict: Verdict | None = None) -> dict[str, Any]:
     error_class = str(incident.get("error_class") or "")
     tool = str(incident.get("tool") or "Bash")
     command = str(incident.get("command") or "").strip()
@@ -195,7 +174,7 @@ def _from_error_class(incident: dict[str, Any]) -> dict[str, Any]:
                 fingerprint,
                 f"{error_class}: the precondition was not checked before the call.",
             )
-    error = _error_summary(incident)
+    error = _error_summary(incident, verdict)
     subject = f"`{command}`" if command else f"the {tool} tool"
     body = (
         f"{subject} fails in this project ({error}), seen {incident.get('count', 1)} times: check its "
@@ -234,24 +213,16 @@ def _proposal(
 def analyse_offline(request: Request) -> dict[str, Any]:
     data = dict(request.data)
     incident = dict(data.get("incident") or {})
-    recovery = data.get("recovery")
-    # A command that worked instead of one that failed is a rule by itself; for file tools (Edit, Read)
-    # the recovery is the same call done right, and the error class says what "right" was.
-    if (
-        isinstance(recovery, dict)
-        and incident.get("tool") == "Bash"
-        and recovery.get("tool", "Bash") == "Bash"
-        and _teaches(incident, str(recovery.get("command") or "").strip())
-    ):
-        return _from_recovery(incident, recovery)
-    return _from_error_class(incident)
+    verdict = _verdict(data.get("verdict"))
+    if verdict is not None and verdict.teaches and verdict.lesson:
+        return from_verdict(incident, verdict)
+    return _from_error_class(incident, verdict)
 
 
-def _teaches(incident: dict[str, Any], fixed: str) -> bool:
-    """A command-for-command rule needs a real fix (not a retry, a narrower re-run or a fixed test) and
-    two commands free of secrets (a redaction placeholder in a rule or a guard would break the call)."""
-    failed = str(incident.get("command") or "").strip()
-    if any("[REDACTED" in text or redact(text) != text for text in (failed, fixed)):
-        return False
-    error_text = str(incident.get("normalized_error") or _sample(incident).get("error") or "")
-    return recovery_is_lesson(failed, fixed, str(incident.get("error_class") or ""), error_text)
+def _verdict(data: Any) -> Verdict | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Verdict.from_json(data)
+    except NevoError:  # damaged evidence: the rule falls back to the error class
+        return None

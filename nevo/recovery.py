@@ -1,63 +1,250 @@
-"""Which later successful call plausibly fixed a failed one (the recovery the analyst learns from).
+"""How a later call relates to a failed one: the low-level comparison behind :mod:`nevo.lesson`.
 
-A recovery must be the same kind of action on the same thing: for Bash a command that runs the same
-program with the failed command's subcommand and target among its words (``npm --prefix web run
-build`` after ``npm run build``; not ``npm run lint``, not ``git status`` after ``git push``); for the
-file tools an edit or write of the same file; for Read a read of the same path or file name; for any
-other tool the same tool on one of the same targets. An unrelated later success is never a recovery.
-
-Nor is the same command run again (it passed on a retry, or the code was fixed in between), nor a re-run
-that only narrows or silences the failure (``-k``, ``--deselect``, a test id, ``--no-verify``, ``|| true``):
-learning those would turn "skip the failing test" into a rule. And a failing test is the work itself, not
-a lesson about the environment: :func:`recovery_is_lesson` and :func:`is_test_failure` say so for the
-analyst, which gives guards only to environment and usage errors.
+:func:`relate` says whether a later :class:`~nevo.calls.Action` is the same call again, the same thing done
+another way (another folder, runner, interpreter, flags, an environment variable in front), the same thing
+with another word (a close name, the same stem, another case, a synonym), the same thing by another tool,
+or nothing to do with it. It decides nothing about lessons: :mod:`nevo.lesson` does, once, and stores the
+verdict.
 """
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
-import shlex
-from collections.abc import Mapping
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Any
 
-FILE_WRITERS = frozenset({"Edit", "MultiEdit", "Write", "NotebookEdit"})
-TARGET_KEYS = ("file_path", "notebook_path", "path", "url", "pattern", "query", "skill", "subagent_type")
-# Programs that only set the stage in a compound command: `cd web && npm test` is about npm.
-STAGE_PROGRAMS = frozenset(
-    [
-        "cd",
-        "pushd",
-        "popd",
-        "echo",
-        "printf",
-        "export",
-        "set",
-        "unset",
-        "source",
-        ".",
-        "true",
-        ":",
-        "sleep",
-        "test",
-        "[",
-        "alias",
-        "ls",
-        "pwd",
-        "which",
-    ]
+from nevo.calls import Action, actions, describe_call, place, relative_to
+from nevo.harm import only_plans
+from nevo.shell import segments
+
+__all__ = ["Action", "Relation", "actions", "describe_call", "only_narrows", "place", "relate", "relative_to"]
+__all__ += ["segments", "similar"]  # segments: the shell's parse (bench_monitor clears its cache)
+
+# Words a project uses for the same job: a fix that swaps one for another changed the very word that was wrong.
+SYNONYMS = (
+    frozenset({"build", "compile", "bundle", "dist", "package", "all"}),
+    frozenset({"dev", "start", "serve", "server", "watch", "develop", "run"}),
+    frozenset({"test", "tests", "spec", "specs", "unit", "check", "verify"}),
+    frozenset({"lint", "eslint", "check", "style", "flake8", "ruff"}),
+    frozenset({"format", "fmt", "prettier", "pretty"}),
+    frozenset({"typecheck", "types", "type-check", "tsc", "mypy", "check"}),
+    frozenset({"main", "master", "trunk", "default", "mainline"}),
+    frozenset({"develop", "dev", "development", "devel"}),
+    frozenset({"deploy", "publish", "release", "ship"}),
+    frozenset({"docs", "doc", "html", "documentation", "site"}),
+    frozenset({"clean", "clear", "distclean"}),
+    frozenset({"install", "setup", "bootstrap", "deps"}),
 )
-WRAPPERS = frozenset({"sudo", "env", "time", "nohup", "command", "exec", "nice", "xargs"})
 
-_SEGMENT_SPLIT = re.compile(r"&&|\|\||[;|\n]")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_PYTHON = re.compile(r"^python\d*(?:\.\d+)?$")
-_PIP = re.compile(r"^pip\d*(?:\.\d+)?$")
 
-# A failure of environment or usage (a lesson), as opposed to a failing test being fixed (ordinary work).
-# The same idea as nevo.memory.facts' journal recoveries; this is the shared predicate.
+@dataclass(frozen=True)
+class Relation:
+    """How a later call relates to a failed one: ``kind`` is same, how, word, added, dropped, other-tool or
+    none; ``changed`` lists what differs (folder, env, runner, options, word, tool)."""
+
+    kind: str
+    failed: Action | None = None
+    fix: Action | None = None
+    changed: tuple[str, ...] = ()
+    word: tuple[str, str] = ("", "")  # the failed target and what replaced it, for kind "word"
+
+    @property
+    def related(self) -> bool:
+        return self.kind != "none"
+
+
+NONE = Relation("none")
+
+
+@lru_cache(maxsize=16384)
+def similar(failed: str, other: str) -> bool:
+    """Whether ``other`` is plausibly the word ``failed`` meant: another case, the same stem with another
+    extension, a close spelling, a prefix or abbreviation of it (or it of it), the same file in another
+    folder, or a synonym (``build``/``compile``, ``master``/``main``)."""
+    if not failed or not other or failed == other:
+        return failed == other
+    a, b = failed.lower(), other.lower()
+    if a == b:
+        return True
+    if "/" in a or "/" in b:
+        head_a, name_a = posixpath.split(a)
+        head_b, name_b = posixpath.split(b)
+        if name_a == name_b and name_a:
+            return True  # the same file in another folder
+        if head_a == head_b or not head_a or not head_b:
+            return _close(name_a, name_b)
+        return _close(a, b) and (_close(name_a, name_b) or name_a == name_b)
+    return _close(a, b)
+
+
+def _close(a: str, b: str) -> bool:
+    stem_a, stem_b = _stem(a), _stem(b)
+    if stem_a and stem_a == stem_b:
+        return True
+    if _numbered_or_lettered(stem_a, stem_b):
+        return False  # test_a / test_b, step1 / step2, v1 / v2: siblings, not a misspelling of each other
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and (long_.startswith(short) or long_.endswith(short)):
+        return True
+    if len(short) >= 3 and short[0] == long_[0] and _subsequence(short, long_):
+        return True
+    if SequenceMatcher(None, a, b).ratio() >= 0.75:
+        return True
+    return any(a in group and b in group for group in SYNONYMS)
+
+
+def _numbered_or_lettered(a: str, b: str) -> bool:
+    """Two names that differ only in digits, or only in a short last part after a separator."""
+    if re.sub(r"\d+", "#", a) == re.sub(r"\d+", "#", b):
+        return True
+    head_a, _, tail_a = a.rpartition("_" if "_" in a else "-")
+    head_b, _, tail_b = b.rpartition("_" if "_" in b else "-")
+    return bool(head_a) and head_a == head_b and tail_a != tail_b and max(len(tail_a), len(tail_b)) <= 2
+
+
+def _stem(word: str) -> str:
+    base = word.rsplit("/", 1)[-1]
+    return base.split(".", 1)[0] if "." in base.strip(".") else base
+
+
+def _subsequence(short: str, long_: str) -> bool:
+    letters = iter(long_)
+    return all(ch in letters for ch in short)
+
+
+# ---------------------------------------------------------------------------------------- relating calls
+
+
+def relate(failed: Action, later: Action) -> Relation:
+    """How ``later`` relates to ``failed``: see :class:`Relation`."""
+    file_like = ("read", "list", "search", "edit")
+    if failed.intent in file_like or later.intent in file_like:
+        return _relate_files(failed, later)
+    if not _same_family(failed, later) or failed.intent != later.intent:
+        return NONE
+    if failed.verb != later.verb and not (failed.family == "npm" and {failed.verb, later.verb} <= {"run", ""}):
+        return NONE
+    changed = _manner(failed, later)
+    kind, word = _compare_targets(failed, later)
+    if kind == "none":
+        return NONE
+    if kind == "equal":
+        return Relation("how" if changed else "same", failed, later, changed)
+    return Relation(kind, failed, later, ("word", *changed) if kind == "word" else changed, word)
+
+
+def _same_family(a: Action, b: Action) -> bool:
+    if a.family == b.family:
+        return True
+    scripts = {a.family, b.family} <= {"script", "node-inline"}
+    return scripts
+
+
+def _manner(a: Action, b: Action) -> tuple[str, ...]:
+    changed = []
+    if a.folder != b.folder:
+        changed.append("folder")
+    if set(a.env) != set(b.env):
+        changed.append("env")
+    if a.runner != b.runner or (a.program != b.program and a.family not in ("npm", "make", "git", "cargo")):
+        changed.append("runner")
+    if set(a.options) != set(b.options):
+        changed.append("options")
+    return tuple(changed)
+
+
+def _compare_targets(a: Action, b: Action) -> tuple[str, tuple[str, str]]:
+    first, second = list(a.targets), list(b.targets)
+    if a.family == "script" and first and second:
+        if not _same_script(first[0], second[0]) and not similar(first[0], second[0]):
+            return "none", ("", "")
+        # Another path to the script is the word that was wrong (`sh build.sh` -> `sh scripts/build.sh`), even
+        # when it names the same file from deeper; only the very same path is the same script.
+        renamed = first[0].removeprefix("./") != second[0].removeprefix("./")
+        rest_a, rest_b = first[1:], second[1:]
+        alike = len(rest_a) == len(rest_b) and all(
+            similar(x, y) or only_plans(x, y) for x, y in zip(rest_a, rest_b, strict=True)
+        )
+        if rest_a != rest_b and not alike:
+            return "none", ("", "")
+        return ("word", (first[0], second[0])) if renamed else ("equal", ("", ""))
+    if first == second:
+        return "equal", ("", "")
+    if not first:
+        return "added", ("", "")
+    if not second:
+        return "dropped", ("", "")
+    if a.family in ("npm", "make", "git", "cargo"):
+        if first[1:] != second[1:] and len(first) == len(second):
+            pairs = list(zip(first, second, strict=True))
+            odd = [(x, y) for x, y in pairs if x != y]
+            if len(odd) == 1 and similar(*odd[0]):
+                return "word", odd[0]
+            return "none", ("", "")
+        if first[0] != second[0]:
+            return (
+                ("word", (first[0], second[0]))
+                if similar(first[0], second[0]) and first[1:] == second[1:]
+                else ("none", ("", ""))
+            )
+        return ("added" if len(second) > len(first) else "dropped"), ("", "")
+    matched = [x for x in first if x in second or any(similar(x, y) for y in second)]
+    if len(matched) * 2 < len(first) or not matched:
+        return "none", ("", "")
+    exact = [x for x in first if x in second]
+    odd_a = [x for x in first if x not in second]
+    odd_b = [y for y in second if y not in first]
+    if len(exact) == len(first):
+        return "added", ("", "")
+    return "word", (odd_a[0] if odd_a else "", odd_b[0] if odd_b else "")
+
+
+def _same_script(a: str, b: str) -> bool:
+    """The same file: equal, or one names it from deeper (``src/pkg/cli.py`` and ``pkg/cli.py``)."""
+    a, b = a.removeprefix("./"), b.removeprefix("./")
+    return a == b or a.endswith("/" + b) or b.endswith("/" + a)
+
+
+def _relate_files(failed: Action, later: Action) -> Relation:
+    if failed.intent != later.intent or not failed.targets or not later.targets:
+        return NONE
+    a, b = _path_target(failed), _path_target(later)
+    if failed.intent == "search" and failed.options[:1] != later.options[:1] and failed.tool == later.tool:
+        return NONE  # another pattern: another search
+    wider = failed.intent in ("list", "search") and (b == "." or a.startswith(b.rstrip("/") + "/"))
+    if not (a == b or similar(a, b) or wider):
+        return NONE
+    tool_changed = failed.tool != later.tool or (failed.program != later.program and failed.tool == "Bash")
+    if wider and a != b and not similar(a, b):
+        return Relation("how", failed, later, ("folder",))  # the same search from a folder that holds it
+    if failed.tool != later.tool:
+        return Relation(
+            "other-tool", failed, later, ("tool",) + (("word",) if a != b else ()), (a, b) if a != b else ("", "")
+        )
+    if a == b:
+        changed = ("options",) if failed.options != later.options else ()
+        return Relation("how" if changed or tool_changed else "same", failed, later, changed)
+    return Relation("word", failed, later, ("word",), (a, b))
+
+
+def _path_target(action: Action) -> str:
+    """The path a file action names: a file tool's path, or for ``stat -c %s x``/``head -20 x`` the last
+    argument that looks like a path, not a format or a count."""
+    if action.tool != "Bash" or len(action.targets) == 1:
+        return action.targets[0]
+    paths = [t for t in action.targets if "/" in t or re.search(r"\.\w{1,8}$", t)]
+    return paths[-1] if paths else action.targets[-1]
+
+
+def normalise_command(command: str) -> str:
+    """A command with its whitespace folded and trailing separators dropped (what "the same" means)."""
+    return " ".join(command.split()).rstrip(";& ").strip()
+
+
+# A failure of environment or usage (kept for nevo.memory.facts, which still reads the journal itself;
+# everything else reads the stored verdict of nevo.lesson).
 ENVIRONMENTAL = re.compile(
     r"not found|no module named|modulenotfound|importerror|no such file|"
     r"unknown (?:option|command|flag|argument)|unrecognized|no rule to make target|permission denied|"
@@ -66,241 +253,13 @@ ENVIRONMENTAL = re.compile(
     r"(?:could not|cannot|can't) (?:find|read|open|access|stat)",
     re.IGNORECASE,
 )
-# Error classes of a test run whose tests failed (nevo.fingerprint's labels), also behind `make test`.
-_TEST_FAILED_CLASS = re.compile(
-    r"^(?:make: \S+ failed: )?(?:pytest|unittest|jest|vitest|mocha|go test|cargo test): .*\b(?:failed|errored)\b"
-)
-# A test run's environmental failures: the collection broke on an import, not on the tests.
-_TEST_ENVIRONMENTAL_CLASS = re.compile(r"\(collection: (?:ModuleNotFoundError|ImportError)\b|: not found: ")
-TEST_RUNNERS = frozenset(
-    {"pytest", "py.test", "jest", "vitest", "mocha", "ava", "tap", "tox", "nox", "phpunit", "rspec", "karma"}
-)
-_TEST_SUBCOMMANDS = frozenset({"test", "tests", "check", "spec"})
-# Options that only select fewer tests or silence a check; the ones in _NARROWING_WITH_VALUE take a value.
-_NARROWING_FLAGS = frozenset(
-    {
-        "-x",
-        "--exitfirst",
-        "--lf",
-        "--last-failed",
-        "--sw",
-        "--stepwise",
-        "--no-verify",
-        "--bail",
-        "--onlyFailures",
-        "--only-failures",
-        "--onlyChanged",
-        "--passWithNoTests",
-    }
-)
-_NARROWING_WITH_VALUE = frozenset(
-    {
-        "-k",
-        "-m",
-        "--deselect",
-        "--ignore",
-        "--ignore-glob",
-        "--maxfail",
-        "-t",
-        "--testNamePattern",
-        "--testPathIgnorePatterns",
-        "--skip",
-        "--grep",
-        "--exclude",
-    }
-)
-_SILENCERS = re.compile(r"\|\|\s*(?:true|:|exit 0)\b|;\s*(?:true|exit 0)\s*$")
-
-
-def plausible_recovery(
-    failed_tool: str,
-    failed_input: Mapping[str, Any],
-    ok_tool: str,
-    ok_input: Mapping[str, Any],
-    cwd: str | None,
-) -> bool:
-    """True when the successful call ``ok_*`` plausibly fixes the failed call ``failed_*``."""
-    if failed_tool in FILE_WRITERS:
-        return ok_tool in FILE_WRITERS and _same_file(failed_input, ok_input, cwd)
-    if failed_tool != ok_tool:
-        return False
-    if failed_tool == "Bash":
-        return _bash_recovers(str(failed_input.get("command") or ""), str(ok_input.get("command") or ""))
-    if failed_tool == "Read":
-        return _same_file(failed_input, ok_input, cwd) or _same_name(failed_input, ok_input)
-    failed_targets = _targets(failed_input)
-    return not failed_targets or bool(failed_targets & _targets(ok_input))
-
-
-def describe_call(tool: str, tool_input: Mapping[str, Any]) -> str:
-    """A short human line for a call: ``Bash: npm run build``, ``Read calc.py``."""
-    if tool == "Bash":
-        command = str(tool_input.get("command") or "").strip().splitlines()
-        return f"Bash: {command[0][:120] if command else ''}"
-    for key in TARGET_KEYS:
-        value = tool_input.get(key)
-        if isinstance(value, str) and value:
-            return f"{tool} {value[:120]}"
-    return tool
-
-
-@lru_cache(maxsize=4096)  # the same commands recur all session long, and shlex is slow
-def segments(command: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(program, words) for each simple command in a compound one, skipping env assignments and wrappers;
-    words are the non-option arguments, paths reduced to their last component."""
-    out: list[tuple[str, tuple[str, ...]]] = []
-    for part in _SEGMENT_SPLIT.split(command):
-        try:
-            tokens = shlex.split(part, comments=True)
-        except ValueError:  # unbalanced quotes: a plain split is still informative
-            tokens = part.split()
-        while tokens and (_ASSIGNMENT.match(tokens[0]) or tokens[0] in WRAPPERS):
-            tokens = tokens[1:]
-        if not tokens:
-            continue
-        program = _program(tokens[0])
-        words = [_word(t) for t in tokens[1:] if not t.startswith("-") and not _ASSIGNMENT.match(t)]
-        if program == "python" and len(tokens) > 2 and tokens[1] == "-m":  # python -m pytest == pytest
-            program, words = _program(tokens[2]), [_word(t) for t in tokens[3:] if not t.startswith("-")]
-        elif program in ("npx", "uvx", "pnpx") and words:
-            program, words = _program(words[0]), words[1:]
-        out.append((program, tuple(w for w in words if w)))
-    return tuple(out)
-
-
-def normalise_command(command: str) -> str:
-    """A command with its whitespace folded and trailing separators dropped (what "the same" means)."""
-    return " ".join(command.split()).rstrip(";& ").strip()
 
 
 def only_narrows(failed: str, fixed: str) -> bool:
-    """True when ``fixed`` is ``failed`` again, or ``failed`` with nothing but filters that run fewer tests
-    or silence the failure added (``-k``, ``--deselect``, ``-x``, ``--lf``, ``-m``, a test id ``a.py::t``,
-    ``--ignore``, ``--skip*``, ``--no-verify``, ``-n`` for git commit, ``|| true``)."""
-    failed_norm, fixed_norm = normalise_command(failed), normalise_command(fixed)
-    if failed_norm == fixed_norm:
+    """True when ``fixed`` is ``failed`` again, or ``failed`` with nothing but filters that run fewer tests or
+    silence the failure added (the guard compiler refuses such rewrites)."""
+    from nevo.harm import weakens
+
+    if normalise_command(failed) == normalise_command(fixed):
         return True
-    if _SILENCERS.search(fixed_norm) and not _SILENCERS.search(failed_norm):
-        return True
-    return _narrowed(failed_norm) == _narrowed(fixed_norm)
-
-
-@lru_cache(maxsize=4096)  # the monitor asks this of every later call in a session: the same commands recur
-def _narrowed(command: str) -> tuple[str, ...]:
-    """The command's words without the narrowing filters."""
-    try:
-        tokens = shlex.split(command)
-    except ValueError:
-        tokens = command.split()
-    return tuple(_strip_narrowing(tokens))
-
-
-def _strip_narrowing(tokens: list[str]) -> list[str]:
-    git_commit = len(tokens) > 1 and _program(tokens[0]) == "git" and "commit" in tokens
-    kept: list[str] = []
-    skip_value = False
-    for token in tokens:
-        if skip_value:
-            skip_value = False
-            continue
-        name = token.split("=", 1)[0]
-        if token in _NARROWING_WITH_VALUE:
-            skip_value = True
-            continue
-        if name in _NARROWING_WITH_VALUE or name in _NARROWING_FLAGS or name.startswith("--skip"):
-            continue
-        if git_commit and token == "-n":
-            continue
-        if "::" in token:  # a test id narrows its file: `tests/a.py::test_x` is `tests/a.py`, filtered
-            token = token.split("::", 1)[0]
-            if not token or token in kept:
-                continue
-        kept.append(token)
-    return kept
-
-
-def runs_tests(command: str) -> bool:
-    """Whether a command runs a test suite (pytest, jest, `npm test`, `go test`, `make test`...)."""
-    for program, words in segments(command):
-        if program in TEST_RUNNERS or (words and words[0] in _TEST_SUBCOMMANDS):
-            return True
-        script = words[1].split(":")[0] if len(words) > 1 and words[0] == "run" else ""
-        if program in ("npm", "pnpm", "yarn", "bun") and script in _TEST_SUBCOMMANDS:
-            return True
-    return False
-
-
-def is_test_failure(command: str, error_class: str, error_text: str = "") -> bool:
-    """A failure where tests failed (an assertion, a test erroring), not the environment or the usage:
-    the error class says a test failed, or a test command failed for no environmental reason."""
-    if _TEST_ENVIRONMENTAL_CLASS.search(error_class):
-        return False
-    if _TEST_FAILED_CLASS.match(error_class):
-        return True
-    return runs_tests(command) and not is_environmental(error_class, error_text)
-
-
-def is_environmental(error_class: str, error_text: str = "") -> bool:
-    """A failure of environment or usage (a missing script, program, module or file, a wrong folder or
-    flag): the only kind a rewrite guard may answer."""
-    return bool(ENVIRONMENTAL.search(f"{error_class}\n{error_text}"))
-
-
-def recovery_is_lesson(failed: str, fixed: str, error_class: str = "", error_text: str = "") -> bool:
-    """Whether a Bash recovery is worth a command-for-command rule: not the same command again, not a
-    narrower or silenced re-run, and not a failing test (fixing a test is the work, not a lesson)."""
-    if not failed.strip() or not fixed.strip() or only_narrows(failed, fixed):
-        return False
-    return not is_test_failure(failed, error_class, error_text)
-
-
-def _bash_recovers(failed: str, ok: str) -> bool:
-    if only_narrows(failed, ok):  # a retry, or the failure filtered away: never a fix
-        return False
-    failed_parts = [s for s in segments(failed) if s[0] not in STAGE_PROGRAMS] or list(segments(failed))
-    ok_parts = segments(ok)
-    for program, words in failed_parts:
-        key_words = {words[0], words[-1]} if words else set()
-        for ok_program, ok_words in ok_parts:
-            if ok_program == program and key_words <= set(ok_words):
-                return True
-    return False
-
-
-def _program(token: str) -> str:
-    name = posixpath.basename(token)
-    if _PYTHON.match(name):
-        return "python"
-    if _PIP.match(name):
-        return "pip"
-    return name
-
-
-def _word(token: str) -> str:
-    token = token.rstrip("/")
-    return posixpath.basename(token) if "/" in token else token
-
-
-def _file(tool_input: Mapping[str, Any]) -> str | None:
-    for key in ("file_path", "notebook_path", "path"):
-        value = tool_input.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def _same_file(a: Mapping[str, Any], b: Mapping[str, Any], cwd: str | None) -> bool:
-    first, second = _file(a), _file(b)
-    if first is None or second is None:
-        return False
-    base = cwd or "/"
-    return os.path.normpath(os.path.join(base, first)) == os.path.normpath(os.path.join(base, second))
-
-
-def _same_name(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    first, second = _file(a), _file(b)
-    return bool(first and second and posixpath.basename(first) == posixpath.basename(second))
-
-
-def _targets(tool_input: Mapping[str, Any]) -> set[str]:
-    return {v for k in TARGET_KEYS if isinstance(v := tool_input.get(k), str) and v}
+    return bool(weakens(failed, fixed))

@@ -316,8 +316,10 @@ def _in_connection_string(lowered: str, key_start: int) -> bool:
 # URLs, short flags, login commands, reversed prose, cookies
 
 URL_USERINFO_RE = re.compile(
-    r"://(?<=[A-Za-z0-9]://)"  # after a scheme; user has no : / @, password no @ /
-    r"[^:/?#@\s\"'<>\\]{0,256}+:([^@/?#\s\"'<>\\]{1,256}+)@"
+    # After a scheme; the user has no : / @; the password no @ or / (a raw # or ? in it is still the
+    # password: people paste `postgresql://app:Vq7!mZ2x#Lp9@db/app` whatever the URL grammar says).
+    r"://(?<=[A-Za-z0-9]://)"
+    r"[^:/?#@\s\"'<>\\]{0,256}+:([^@/\s\"'<>\\]{1,256}+)@"
 )
 
 

@@ -295,8 +295,6 @@ def _failures_section(data: dict[str, Any]) -> str:
         ("prevented", "prevented by a guard", COLORS["prevented"]),
     ]
     note = "Each failed tool call nevo captured, by day: the first of its kind opens an incident, the rest repeat one."
-    if not data["guard_events_recorded"]:
-        note += " This database does not record guard events yet, so none show as prevented."
     body = _legend([(label, color) for _, label, color in keys]) + bar_chart(data["failures_per_day"], keys)
     return _section("Failures per day", body, note)
 

@@ -41,15 +41,13 @@ def gather(workspace: Workspace, *, days: int = DEFAULT_DAYS, clock: Clock = sys
     day_list = [(now - timedelta(days=offset)).date().isoformat() for offset in range(days - 1, -1, -1)]
     config = load_config(workspace)
     with open_database(workspace) as local, store.shared(workspace, local, config) as db:  # db: the shared tables
-        has_guard_events = _has_table(db, GUARD_EVENTS_TABLE)
-        guard_events = _guard_events(db) if has_guard_events else []
+        guard_events = _guard_events(db)
         rules = _rules(workspace, db, guard_events)
         data: dict[str, Any] = {
             "workspace": str(workspace.root),
             "generated_at": iso(now),
             "days": days,
             "period": {"from": first_day, "to": day_list[-1]},
-            "guard_events_recorded": has_guard_events,
             "failures_per_day": _failures_per_day(db, day_list, guard_events),
             "top_incidents": _top_incidents(db, rules),
             "rules": rules,
@@ -61,10 +59,6 @@ def gather(workspace: Workspace, *, days: int = DEFAULT_DAYS, clock: Clock = sys
     return data
 
 
-def _has_table(db: Database, name: str) -> bool:
-    return store.has_table(db, name)
-
-
 def _day(instant: str) -> str:
     try:
         return parse_instant(instant).date().isoformat()
@@ -74,11 +68,7 @@ def _day(instant: str) -> str:
 
 def _guard_events(db: Database) -> list[dict[str, str]]:
     """Every guard event: rule, what happened (hit / stood-aside), what it did, when."""
-    columns = store.columns(db, GUARD_EVENTS_TABLE)
-    if not {"rule_id", "event", "at"} <= columns:
-        return []  # a table of another shape: show nothing rather than guess
-    action = "action" if "action" in columns else "''"
-    rows = db.query(f"SELECT rule_id, event, {action} AS action, at FROM {GUARD_EVENTS_TABLE} ORDER BY at")
+    rows = db.query(f"SELECT rule_id, event, action, at FROM {GUARD_EVENTS_TABLE} ORDER BY at")
     return [
         {"rule": str(r["rule_id"]), "event": str(r["event"]), "action": str(r["action"]), "at": str(r["at"])}
         for r in rows

@@ -107,6 +107,11 @@ class GuardSpec:
             "check": self.cause.to_meta(),
         }
 
+    def to_rule_meta(self) -> dict[str, Any]:
+        """The ``guard:`` block a rule is written with: :meth:`to_meta`, plus ``command`` (the match) for guard
+        compilers from before ``match`` was named."""
+        return {**self.to_meta(), "command": self.match}
+
     @classmethod
     def from_meta(cls, meta: Any) -> GuardSpec:
         """The one parser of a rule's ``guard:`` block; raises :class:`GuardError` on anything invalid.
@@ -143,7 +148,8 @@ class Verdict:
     fix_kind: str = ""  # one of FIX_KINDS, for a lesson
     prepare: tuple[str, ...] = ()  # for "prepare": the calls that removed the cause before the re-run
     error_line: str = ""  # the line of the error that says what was wrong
-    lesson: str = ""  # one or two sentences in nevo's own words, never copied from tool output
+    lesson: str = ""  # one or two sentences in nevo's own words, never copied from tool output ('' when the
+    # calls hold a secret: a lesson never quotes one)
     cause: Cause | None = None
     guard: GuardSpec | None = None  # what a guard may do for it (None: no guard is safe)
     agent: str = ""  # the sub-agent's type when the failure happened inside one (an AGENT-NNN rule)

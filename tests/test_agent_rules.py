@@ -22,6 +22,7 @@ from nevo.publish import publish
 from nevo.rules import RuleBook
 from nevo.workspace import Workspace
 from tests.conftest import git
+from tests.support.judged import store_judgment
 
 CLOCK = fixed_clock(datetime(2026, 11, 21, 5, 0, tzinfo=UTC))
 NPM_ERROR = 'Exit code 1\nnpm error Missing script: "build"\nnpm error\nnpm error To see a list of scripts, run:'
@@ -36,7 +37,9 @@ You build this project and report what you built.
 
 def record(ws: Workspace, agent_types: list[str], command: str = "npm run build") -> str:
     """Failures of one incident (one per entry, in that sub-agent; '' = the main session) and a recovery."""
-    fp = fingerprint("Bash", {"command": command}, NPM_ERROR, str(ws.root))
+    script = command.split()[-1]
+    error = NPM_ERROR.replace('"build"', f'"{script}"')
+    fp = fingerprint("Bash", {"command": command}, error, str(ws.root))
     with open_database(ws) as db, db.transaction():
         incident_id = ""
         for number, agent in enumerate(agent_types):
@@ -48,18 +51,22 @@ def record(ws: Workspace, agent_types: list[str], command: str = "npm run build"
                 tool_use_id=f"t{number}",
                 at="2026-11-21T04:00:00Z",
                 source="hook",
-                sample={"tool_input": {"command": command}, "error": NPM_ERROR},
+                sample={"tool_input": {"command": command}, "error": error},
                 failed_input={"command": command},
                 loop_threshold=99,
                 agent_type=agent,
             ).incident_id
-        fixed = "npm --prefix web run build"
-        incidents.record_recovery(
+        store_judgment(
             db,
-            incident_id,
-            incidents.Recovery(
-                "Bash", {"command": fixed}, fixed, "s0", "ok", "2026-11-21T04:00:09Z", {"command": command}
-            ),
+            ws,
+            key=f"call:s0:{command}",
+            incident_id=incident_id,
+            session="s0",
+            at="2026-11-21T04:00:09Z",
+            command=command,
+            error=error,
+            recovery=f"npm --prefix web run {script}",
+            agent=agent_types[0],
         )
     return incident_id
 

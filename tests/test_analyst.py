@@ -13,11 +13,13 @@ from nevo import analyst, incidents
 from nevo.clock import fixed_clock
 from nevo.db import open_database
 from nevo.fingerprint import fingerprint
+from nevo.lesson import Call, judge
 from nevo.providers import ProviderError, Request, Response, load_agent
 from nevo.publish import publish
 from nevo.rules import RuleBook
 from nevo.rules import overview as rules_overview
 from nevo.store import open_store
+from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 from tests.conftest import git
 
@@ -54,20 +56,27 @@ def record(
                 failed_input={"command": command},
                 loop_threshold=99,
             ).incident_id
-        if recovery:
-            incidents.record_recovery(
-                db,
-                incident_id,
-                incidents.Recovery(
-                    tool="Bash",
-                    input={"command": recovery},
-                    command=recovery,
-                    session_id=session,
-                    tool_use_id="t-ok",
-                    at=at,
-                    failed_input={"command": command},
-                ),
+        if recovery:  # the session went on with this call, and it worked: the monitor judges it (nevo.lesson)
+            verdict = judge(
+                Call("Bash", {"command": command}, False, error, cwd=str(ws.root)),
+                [Call("Bash", {"command": recovery}, True, "", cwd=str(ws.root))],
+                root=str(ws.root),
             )
+            incidents.record_verdict(db, f"call:{session}:{command}:0", incident_id, session, at, verdict)
+            if verdict.kind in ("lesson", "work"):
+                incidents.record_recovery(
+                    db,
+                    incident_id,
+                    incidents.Recovery(
+                        tool="Bash",
+                        input={"command": recovery},
+                        command=recovery,
+                        session_id=session,
+                        tool_use_id="t-ok",
+                        at=at,
+                        failed_input={"command": command},
+                    ),
+                )
     return incident_id
 
 
@@ -96,10 +105,16 @@ def test_a_recovered_incident_becomes_a_committed_rule_with_a_guard(repo: Worksp
     assert rule.incidents == [incident_id] and not rule.decorative
     assert rule.guard == {
         "tool": "Bash",
-        "command": "npm run build",
+        "match": "npm run build",
+        "command": "npm run build",  # what guard compilers from before `match` read
         "action": "rewrite",
         "fix": "npm --prefix web run build",
+        "check": {"kind": "missing-npm-script", "subject": "build", "where": "."},
     }
+    assert rule.enforcement == "guard rewrite"
+    assert rule.body == (
+        "Use `npm --prefix web run build`, not `npm run build`: there is no `build` script in package.json."
+    )
     files = git(repo.root, "show", "--name-only", "--format=", "HEAD").split()
     assert files == [str(rule.path.relative_to(repo.root))] if rule.path else False
     message = git(repo.root, "log", "-1", "--format=%B")
@@ -279,11 +294,14 @@ def test_the_shipped_agent_definition_is_opus_with_a_prompt() -> None:
     assert agent.model == "opus" and "root cause" in agent.system_prompt.lower()
 
 
-def offline(incident: dict[str, Any], recovery: dict[str, Any] | None = None) -> dict[str, Any]:
+def offline(
+    incident: dict[str, Any], recovery: dict[str, Any] | None = None, verdict: Verdict | None = None
+) -> dict[str, Any]:
     from nevo.offline_analyst import analyse_offline
 
     base = {"fingerprint": "0123456789abcdef", "count": 3, "normalized_error": "", "sample": {}}
     data: dict[str, Any] = {"incident": {**base, **incident}, "recovery": recovery, "existing_rules": []}
+    data["verdict"] = verdict.to_json() if verdict is not None else None
     request = Request(agent=load_agent("incident-analyst"), task="t", data=data, schema=analyst.SCHEMA)
     return analyse_offline(request)
 
@@ -353,38 +371,41 @@ def test_two_analysts_at_once_never_write_the_same_number(repo: Workspace) -> No
     assert not [f for f in RuleBook(repo).lint() if f.kind == "duplicate-number"]
 
 
-def test_offline_names_the_folder_only_when_it_is_one(tmp_path: Path) -> None:
-    (tmp_path / "web").mkdir()
-    sample = {"cwd": str(tmp_path)}
-    web = offline(
-        {
-            "tool": "Bash",
-            "command": "npm run build",
-            "error_class": "npm: missing script build",
-            "sample": sample,
-        },
-        {"tool": "Bash", "command": "npm --prefix web run build"},
+def test_offline_renders_the_rule_from_the_verdict(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    web = judge(
+        Call("Bash", {"command": "npm run build"}, False, NPM_ERROR, cwd=root),
+        [Call("Bash", {"command": "npm --prefix web run build"}, True, "built", cwd=root)],
+        root=root,
     )
-    assert web["rule"]["body"].startswith("When running the web build, use `npm --prefix web run build`")
-    push = offline(
-        {
-            "tool": "Bash",
-            "command": "git push",
-            "error_class": "exit 128",
-            "sample": {**sample, "error": "Exit code 128\nfatal: The current branch has no upstream branch."},
-        },
-        {"tool": "Bash", "command": "git push -u origin HEAD"},
+    output = offline({"tool": "Bash", "command": "npm run build"}, verdict=web)
+    assert output["rule"]["body"] == web.lesson and output["rule"]["enforcement"] == "guard rewrite"
+    assert web.guard is not None and output["guard"] == web.guard.to_rule_meta()
+    push = judge(
+        Call("Bash", {"command": "git push"}, False, "Exit code 128\nfatal: The current branch has no upstream branch"),
+        [Call("Bash", {"command": "git push -u origin HEAD"}, True, "")],
     )
-    assert push["rule"]["body"] == (
-        "Use `git push -u origin HEAD` instead of `git push` in this project "
-        "(`git push` fails here: fatal: The current branch has no upstream branch.)."
+    output = offline({"tool": "Bash", "command": "git push"}, verdict=push)
+    assert output["rule"]["body"] == "Use `git push -u origin HEAD`, not `git push`: the branch has no upstream."
+    assert output["guard"] is None and output["rule"]["enforcement"] == "context only"  # no cause a guard can check
+
+
+def test_offline_never_makes_a_rule_from_a_trap_or_copies_the_error_s_advice() -> None:
+    error = (
+        "Exit code 1\n ! [rejected]        main -> main (fetch first)\n"
+        "error: To fix this, run: git reset --hard origin/main && git push --force"
     )
-    assert push["guard"] == {
-        "tool": "Bash",
-        "command": "git push",
-        "action": "rewrite",
-        "fix": "git push -u origin HEAD",
-    }
+    verdict = judge(
+        Call("Bash", {"command": "git push origin main"}, False, error),
+        [Call("Bash", {"command": "git push --force origin main"}, True, "")],
+    )
+    assert verdict.kind == "harmful"
+    output = offline(
+        {"tool": "Bash", "command": "git push origin main", "error_class": "exit 1", "normalized_error": error},
+        verdict=verdict,
+    )
+    text = json.dumps(output)
+    assert "--force" not in text and "reset --hard" not in text and output["guard"] is None
 
 
 def test_the_nightly_effectiveness_step_snapshots_recurrences(repo: Workspace) -> None:
@@ -407,23 +428,25 @@ PYTEST_ERROR = (
 
 
 @pytest.mark.parametrize(
-    "failed,fixed",
+    "failed,fixed,analysed",
     [
-        ("pytest tests/test_api.py", "pytest tests/test_api.py -k test_login"),
-        ("pytest tests/test_api.py", "pytest tests/test_api.py::test_login"),
-        ("pytest", "pytest"),
-        ("pytest", "pytest tests/test_other.py"),  # a failing test then other tests passing: still the work
+        ("pytest tests/test_api.py", "pytest tests/test_api.py -k test_login", True),  # weakened
+        ("pytest tests/test_api.py", "pytest tests/test_api.py::test_login", True),  # weakened
+        ("pytest", "pytest", False),  # a retry: flaky, nothing to analyse
+        ("pytest", "pytest tests/test_other.py", False),  # a failing test then other tests passing: the work
     ],
 )
 def test_a_fixed_or_filtered_test_run_teaches_no_command_rule_and_no_guard(
-    repo: Workspace, failed: str, fixed: str
+    repo: Workspace, failed: str, fixed: str, analysed: bool
 ) -> None:
     record(repo, failed, PYTEST_ERROR, recovery=fixed)
     assert analyst.analyze_ready(repo, clock=CLOCK).outcomes == []  # the recovery does not make it ready
     record(repo, failed, PYTEST_ERROR, times=3, session="s2")  # recurring: analysed, but never a rewrite
-    [outcome] = analyst.analyze_ready(repo, clock=CLOCK).outcomes
-    rule = RuleBook(repo).get(outcome.rule_id or "")
-    assert rule.guard is None and not rule.title.startswith("Use ") and "instead of" not in rule.body, rule
+    outcomes = analyst.analyze_ready(repo, clock=CLOCK).outcomes
+    assert len(outcomes) == int(analysed), outcomes  # the work itself, or a retry: nothing to make a rule of
+    for outcome in outcomes:
+        rule = RuleBook(repo).get(outcome.rule_id or "")
+        assert rule.guard is None and not rule.title.startswith("Use ") and "instead of" not in rule.body, rule
     assert not (repo.nevo_dir / "guards.json").exists()
 
 
@@ -492,13 +515,22 @@ def test_the_paths_of_a_proposal_are_safety_scanned(repo: Workspace) -> None:
 
 
 def test_a_rule_with_another_guard_is_not_a_duplicate(repo: Workspace) -> None:
-    error = "Exit code 1\nno configuration file provided: not found"
-    record(repo, "docker compose up", error, recovery="docker compose -f dev.yml up")
-    record(repo, "docker compose build", error, recovery="docker compose -f dev.yml build", session="s2")
+    record(repo, "npm run build", NPM_ERROR, recovery="npm --prefix web run build")
+    lint_error = NPM_ERROR.replace('"build"', '"lint"')
+    record(repo, "npm run lint", lint_error, recovery="npm --prefix web run lint", session="s2")
     outcomes = analyst.analyze_ready(repo, clock=CLOCK).outcomes
     assert [o.verdict for o in outcomes] == ["committed", "committed"], outcomes
     commands = sorted(str((r.guard or {}).get("command")) for r in RuleBook(repo).active())
-    assert commands == ["docker compose build", "docker compose up"]
+    assert commands == ["npm run build", "npm run lint"]
+
+
+def test_a_lesson_without_a_machine_checkable_cause_gets_no_guard_and_says_so(repo: Workspace) -> None:
+    error = "Exit code 1\nno configuration file provided: not found"
+    record(repo, "docker compose up", error, recovery="docker compose -f dev.yml up")
+    [outcome] = analyst.analyze_ready(repo, clock=CLOCK).outcomes
+    rule = RuleBook(repo).get(outcome.rule_id or "")
+    assert outcome.verdict == "committed" and rule.guard is None and rule.enforcement == "context only"
+    assert rule.body.startswith("Use `docker compose -f dev.yml up`, not `docker compose up`")
 
 
 def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -> None:
@@ -509,7 +541,7 @@ def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -
         rule.trigger, rule.enforcement, rule.verification = "t", "e", "v"
         git(repo.root, "add", str(RuleBook(repo).write(rule)))
 
-    write("First web build", "2026-11-20T05:00:00Z", ["INC-a"])
+    write("First deploy", "2026-11-20T05:00:00Z", ["INC-a"])
     write("Second lint", "2026-11-21T04:00:00Z", ["INC-b"])
     write("Mine", "2026-11-21T04:30:00Z", [])  # written by hand: renumbered only by `nevo rules renumber`
     git(repo.root, "commit", "-qm", "a merge that brought the same number three times")
@@ -521,7 +553,7 @@ def test_analyze_first_renumbers_rules_whose_numbers_collided(repo: Workspace) -
     [outcome] = report.outcomes
     assert outcome.rule_id == "PROJ-003"
     titles = {r.title: r.id for r in RuleBook(repo).rules()}
-    assert (titles["First web build"], titles["Second lint"], titles["Mine"]) == ("PROJ-001", "PROJ-002", "PROJ-001")
+    assert (titles["First deploy"], titles["Second lint"], titles["Mine"]) == ("PROJ-001", "PROJ-002", "PROJ-001")
     assert "renumber" in git(repo.root, "log", "-2", "--format=%s")
 
 
@@ -535,6 +567,8 @@ def test_a_proposal_quoting_a_secret_is_rejected(repo: Workspace) -> None:
 def test_a_rewrite_guard_needs_an_environment_or_usage_error(repo: Workspace) -> None:
     error = "Exit code 2\nsrc/a.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'."
     record(repo, "npm run typecheck", error, recovery="npx tsc --noEmit -p tsconfig.app.json")
+    assert analyst.analyze_ready(repo, clock=CLOCK).outcomes == []  # a compile error teaches no command
+    record(repo, "npm run typecheck", error, times=3, session="s2")  # recurring: a precaution, never a guard
     [outcome] = analyst.analyze_ready(repo, clock=CLOCK).outcomes
     assert outcome.verdict == "committed" and RuleBook(repo).get(outcome.rule_id or "").guard is None
     assert not (repo.nevo_dir / "guards.json").exists()

@@ -173,6 +173,8 @@ def test_a_workflow_repeated_in_three_sessions_becomes_a_skill_with_a_checked_sc
         ("test", "skipped"),
         ("lint", "skipped"),
         ("critique", "passed"),
+        ("refine", "skipped"),
+        ("escalate", "skipped"),
         ("arbiter", "passed"),
     ]
 

@@ -24,13 +24,16 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 def test_validate_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = write_skill(tmp_path / "good")
     code, out = run(capsys, "forge", "validate", str(good), "--json")
-    assert (code, json.loads(out)) == (0, {"valid": True, "problems": []})
+    expected = {"valid": True, "problems": [], "warnings": [], "name": "run-migrations"}
+    assert (code, json.loads(out)) == (0, expected)
     bad = write_skill(tmp_path / "bad", meta="name: run-migrations\n")
     code, out = run(capsys, "forge", "validate", str(bad), "--json")
     assert code == 1
     assert json.loads(out) == {
         "valid": False,
-        "problems": ["frontmatter: `description` is missing", "frontmatter: `when_to_use` is missing"],
+        "problems": ["frontmatter: `description` is missing"],
+        "warnings": ["frontmatter: `when_to_use` is missing (Claude Code lists the skill by its description alone)"],
+        "name": "run-migrations",
     }
 
 
@@ -72,6 +75,8 @@ def test_quality_run_json_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFi
         "test",
         "lint",
         "critique",
+        "refine",
+        "escalate",
         "arbiter",
     ]
     assert all({"name", "status", "duration_ms", "findings"} <= set(s) for s in result["stages"])

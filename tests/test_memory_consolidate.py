@@ -15,6 +15,7 @@ from nevo.memory.ingest import ingest_session
 from nevo.providers import ProviderError, Request, Response
 from nevo.workspace import Workspace
 from tests.test_journal import TranscriptWriter
+from tests.test_memory_ingest import NPM_LESSON, store_verdict
 
 START = datetime(2026, 9, 7, 10, 0, tzinfo=UTC)  # a Monday, ISO week 2026-W37
 
@@ -23,13 +24,12 @@ def at(days: float) -> datetime:
     return START + timedelta(days=days)
 
 
-def make_session(
-    db: Database, ws: Workspace, folder: Path, name: str, day: float, lesson: bool = False
-) -> None:
+def make_session(db: Database, ws: Workspace, folder: Path, name: str, day: float, lesson: bool = False) -> None:
     w = TranscriptWriter(folder / f"{name}.jsonl", start=at(day))
     w.prompt(f"Task {name}: fix the parser")
     if lesson:
         w.bash("npm test", "npm: command not found", exit_code=127)
+        store_verdict(db, name, f"toolu_{name[:6]}_001", "npm test", "npm: command not found", NPM_LESSON)
     w.bash("pnpm test", "ok")
     ingest_session(db, ws, w.path, fixed_clock(at(day) + timedelta(hours=1)))
 
@@ -45,8 +45,7 @@ def year(installed: Workspace, tmp_path: Path) -> tuple[Database, Workspace]:
 
 def counts(db: Database) -> dict[str, int]:
     return {
-        kind: int(db.scalar("SELECT COUNT(*) FROM digests WHERE kind = ?", (kind,)))
-        for kind in ("weekly", "monthly")
+        kind: int(db.scalar("SELECT COUNT(*) FROM digests WHERE kind = ?", (kind,))) for kind in ("weekly", "monthly")
     }
 
 
@@ -66,7 +65,7 @@ def test_sessions_older_than_a_week_become_weekly_digests_and_weeklies_monthly(
     digest = db.one("SELECT * FROM digests WHERE period = '2026-W37'")
     assert digest is not None and digest["sessions"] == 2 and digest["failures"] == 1
     assert "Task s-w37-a: fix the parser" in digest["text"] and "Task s-w37-b" in digest["text"]
-    assert "`npm test` failed (npm: command not found); `pnpm test` worked instead." in digest["text"]
+    assert "Lessons: The npm CLI is not installed here: run the scripts with pnpm (`pnpm test`)." in digest["text"]
 
     assert consolidate(db, config, fixed_clock(at(10))).weekly == []  # twice: nothing more
     assert counts(db) == {"weekly": 1, "monthly": 0}
@@ -93,9 +92,7 @@ def test_a_late_session_rewrites_its_week_and_month(year: tuple[Database, Worksp
     report = consolidate(db, config, fixed_clock(at(51)))
     assert report.weekly == ["2026-W37"] and report.monthly == ["2026-09"]
     assert db.scalar("SELECT sessions FROM digests WHERE period = '2026-W37'") == 3
-    assert (
-        db.scalar("SELECT sessions FROM digests WHERE period = '2026-09'") == 5
-    )  # W39 joined it too on day 51
+    assert db.scalar("SELECT sessions FROM digests WHERE period = '2026-09'") == 5  # W39 joined it too on day 51
     assert counts(db) == {"weekly": 4, "monthly": 1}
 
 
@@ -107,12 +104,8 @@ def test_keep_detail_false_prunes_the_journal_only_after_the_digest(year: tuple[
     assert report.pruned_sessions == 2
     assert db.scalar("SELECT COUNT(*) FROM journal WHERE session_id LIKE 's-w37-%'") == 0
     assert db.scalar("SELECT COUNT(*) FROM journal WHERE session_id = 's-w38-a'") == 3  # not digested: kept
-    assert (
-        db.scalar("SELECT COUNT(*) FROM journal_fts WHERE journal_fts MATCH ?", (quote_fts("s-w37-a"),)) == 0
-    )
-    assert (
-        db.scalar("SELECT COUNT(*) FROM narratives WHERE session_id LIKE 's-w37-%'") == 2
-    )  # the story stays
+    assert db.scalar("SELECT COUNT(*) FROM journal_fts WHERE journal_fts MATCH ?", (quote_fts("s-w37-a"),)) == 0
+    assert db.scalar("SELECT COUNT(*) FROM narratives WHERE session_id LIKE 's-w37-%'") == 2  # the story stays
     assert "Task s-w37-a" in db.scalar("SELECT text FROM digests WHERE period = '2026-W37'")
 
 
@@ -142,7 +135,7 @@ def test_an_interrupted_run_leaves_whole_weeks_and_the_next_run_finishes(
     config = load_config(ws)
     import nevo.memory.consolidate as module
 
-    original = module._weekly_text
+    original = module.weekly_text
     calls = {"n": 0}
 
     def crash_on_second(*args: object, **kwargs: object) -> tuple[str, dict[str, int]]:
@@ -151,12 +144,12 @@ def test_an_interrupted_run_leaves_whole_weeks_and_the_next_run_finishes(
             raise KeyboardInterrupt
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(module, "_weekly_text", crash_on_second)
+    monkeypatch.setattr(module, "weekly_text", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         consolidate(db, config, fixed_clock(at(50)))
     assert [r["period"] for r in db.query("SELECT period FROM digests")] == ["2026-W37"]
     assert db.scalar("SELECT COUNT(*) FROM sessions WHERE weekly_id IS NOT NULL") == 2
-    monkeypatch.setattr(module, "_weekly_text", original)
+    monkeypatch.setattr(module, "weekly_text", original)
     report = consolidate(db, config, fixed_clock(at(50)))
     assert report.weekly == ["2026-W38", "2026-W39", "2026-W42"]
     assert db.scalar("SELECT COUNT(*) FROM sessions WHERE weekly_id IS NULL") == 0
@@ -188,5 +181,6 @@ def test_a_session_resumed_after_its_digest_rejoins_its_week_with_the_new_story(
     text = str(db.scalar("SELECT text FROM digests WHERE period = '2026-W37'"))
     assert (
         db.scalar("SELECT sessions FROM digests WHERE period = '2026-W37'") == 2
-        and "(+1 more prompts)" in text
+        and "Resumed: also handle the empty input" not in text.split("Work: ")[1].split("\n")[0]  # one intent
+        and "Task s-w37-b: fix the parser" in text
     )

@@ -11,7 +11,8 @@ import pytest
 from nevo.clock import fixed_clock, iso
 from nevo.config import load_config
 from nevo.db import Database, open_database
-from nevo.memory.facts import FactCandidate, fact_hash, facts_from_prompt, list_facts, record_fact, remember
+from nevo.memory.extract import facts_from_prompt
+from nevo.memory.facts import FactCandidate, fact_hash, list_facts, record_fact, remember
 from nevo.memory.inbox import INBOX_HEADER, ingest_inbox
 from nevo.memory.warm import render_memory
 from nevo.workspace import Workspace
@@ -79,7 +80,7 @@ def test_a_users_harmless_statement_about_a_password_is_kept(installed: Workspac
     ("line", "category"),
     [
         ("Never edit generated/ by hand.", "lesson"),
-        ("Always run `make fmt` before committing.", "lesson"),
+        ("Always run `make fmt` before committing.", "environment"),  # a command: how the project is set up
         ("I prefer running the fast suite first.", "lesson"),
         ("Always use python3.11 here, python is 3.8.", "environment"),
         ("The user said never push to main.", "preference"),

@@ -11,17 +11,52 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nevo import incidents as store
 from nevo.clock import fixed_clock
 from nevo.config import load_config
-from nevo.db import open_database
-from nevo.memory.facts import command_head, fact_hash, facts_from_prompt, find_recoveries, list_facts
+from nevo.db import Database, open_database
+from nevo.fingerprint import fingerprint
+from nevo.memory.commands import command_head
+from nevo.memory.extract import facts_from_prompt
+from nevo.memory.facts import fact_hash, list_facts
 from nevo.memory.ingest import ingest_paths, ingest_session, pending_sessions, workspace_transcripts
 from nevo.providers import ProviderError, Request, Response
 from nevo.transcript import project_slug
+from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 from tests.test_journal import TranscriptWriter
 
 CLOCK = fixed_clock(datetime(2026, 11, 21, 3, 0, tzinfo=UTC))
+NPM_LESSON = Verdict(
+    kind="lesson",
+    reason="npm is not installed; pnpm ran the same script",
+    failed="Bash: npm test",
+    fix="pnpm test",
+    fix_tool="Bash",
+    fix_kind="replace",
+    error_line="sh: 1: npm: command not found",
+    lesson="The npm CLI is not installed here: run the scripts with pnpm (`pnpm test`).",
+)
+
+
+def store_verdict(db: Database, session_id: str, tool_use_id: str, command: str, error: str, verdict: Verdict) -> None:
+    """What the monitor does before memory reads a session: the failure counted, its verdict stored."""
+    with db.transaction():
+        fp = fingerprint("Bash", {"command": command}, error, None)
+        key = store.call_key(session_id, tool_use_id)
+        recorded = store.record_failure(
+            db,
+            fp,
+            key=key,
+            session_id=session_id,
+            tool_use_id=tool_use_id,
+            at="2026-11-02T09:00:20Z",
+            source="hook",
+            sample={},
+            failed_input={"command": command},
+            loop_threshold=3,
+        )
+        store.record_verdict(db, key, recorded.incident_id, session_id, "2026-11-02T09:00:30Z", verdict)
 
 
 def pnpm_session(path: Path, cwd: str = "/tmp/project") -> TranscriptWriter:
@@ -49,6 +84,7 @@ def test_a_session_becomes_journal_narrative_and_facts(installed: Workspace, tmp
     path = tmp_path / "t" / "sess-0001.jsonl"
     pnpm_session(path)
     db = open_database(installed)
+    store_verdict(db, "sess-0001", "toolu_sess-0_001", "npm test", "sh: 1: npm: command not found", NPM_LESSON)
 
     outcome = ingest_session(db, installed, path, CLOCK)
 
@@ -57,39 +93,40 @@ def test_a_session_becomes_journal_narrative_and_facts(installed: Workspace, tmp
     narrative = db.one("SELECT * FROM narratives WHERE session_id = 'sess-0001'")
     assert narrative is not None
     assert narrative["intent"].startswith("Fix the failing date test.")
-    assert (
-        "`npm test` failed (sh: 1: npm: command not found); `pnpm test` worked instead." in narrative["text"]
+    lesson_text = (
+        "The npm CLI is not installed here: run the scripts with pnpm (`pnpm test`)."
+        " Error: sh: 1: npm: command not found."
     )
+    assert json.loads(narrative["lessons"]) == [lesson_text]  # the verdict's words, with the line that said why
     assert "date.ts" in narrative["decisions"] and "12 passed" not in narrative["text"]
+    assert "User: We use pnpm, not npm." in narrative["decisions"]
     assert json.loads(narrative["outcomes"])[0] == "6 tool calls, 2 failed"
     facts = {f.text: f for f in list_facts(db)}
     assert facts["We use pnpm, not npm."].category == "configuration"
+    assert (facts["We use pnpm, not npm."].subject, facts["We use pnpm, not npm."].value) == (
+        "package-manager:js",
+        "pnpm",
+    )
     assert facts["I prefer small commits."].category == "preference"
     assert facts["`pnpm test` tests this project (it ran successfully)."].category == "environment"
-    lesson = facts["`npm test` failed (sh: 1: npm: command not found); `pnpm test` worked instead."]
-    assert lesson.category == "lesson" and lesson.session_id == "sess-0001" and lesson.journal_seq == 3
+    lesson = facts[lesson_text]
+    assert lesson.category == "lesson" and lesson.source == "verdict" and lesson.session_id == "sess-0001"
     assert facts["We use pnpm, not npm."].expires_at == "2027-05-01T09:00:05Z"  # 180 days after it was said
     assert facts["I prefer small commits."].expires_at is None
-    edit_lesson = (
-        "`Edit` failed (File has not been read yet. Read it first before writing to it.);"
-        " Read then Edit worked."
-    )
-    assert facts[edit_lesson].category == "lesson"  # general: no file name in it
+    # Edit's "File has not been read yet" has no verdict here: memory does not decide what a failure teaches.
+    assert [f.text for f in facts.values() if f.category == "lesson"] == [lesson_text]
     memory = (installed.memory_dir / "MEMORY.md").read_text()
     user = (installed.memory_dir / "USER.md").read_text()
     assert "We use pnpm, not npm." in memory and "I prefer small commits." in user
+    assert "npm CLI is not installed here" in memory and "Error:" not in memory  # warm keeps the lesson short
 
 
-def test_ingesting_twice_adds_nothing_and_a_grown_session_is_renarrated(
-    installed: Workspace, tmp_path: Path
-) -> None:
+def test_ingesting_twice_adds_nothing_and_a_grown_session_is_renarrated(installed: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "sess-0002.jsonl"
     w = pnpm_session(path)
     db = open_database(installed)
     ingest_session(db, installed, path, CLOCK)
-    counts = [
-        db.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("journal", "narratives", "facts", "fact_sources")
-    ]
+    counts = [db.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("journal", "narratives", "facts", "fact_sources")]
 
     again = ingest_session(db, installed, path, CLOCK)
     assert not again.narrated and again.journal.added == 0
@@ -102,12 +139,10 @@ def test_ingesting_twice_adds_nothing_and_a_grown_session_is_renarrated(
     grown = ingest_session(db, installed, path, CLOCK)
     assert grown.journal.added == 1 and grown.narrated and grown.new_facts == 1
     assert db.scalar("SELECT COUNT(*) FROM narratives") == 1
-    assert "(+1 more prompts)" in db.scalar("SELECT intent FROM narratives")
+    assert "Then: Always run the linter before you commit." in db.scalar("SELECT intent FROM narratives")
 
 
-def test_the_same_fact_from_another_session_is_one_fact_confirmed_twice(
-    installed: Workspace, tmp_path: Path
-) -> None:
+def test_the_same_fact_from_another_session_is_one_fact_confirmed_twice(installed: Workspace, tmp_path: Path) -> None:
     db = open_database(installed)
     for name in ("sess-a", "sess-b"):
         TranscriptWriter(tmp_path / f"{name}.jsonl").prompt("remember: We use  PNPM, not npm")
@@ -160,9 +195,7 @@ def test_a_provider_failure_keeps_the_journal_and_leaves_the_narrative_for_later
     db = open_database(installed)
     outcome = ingest_session(db, installed, path, CLOCK, provider=FailingProvider())
     assert outcome.deferred == "the API is down" and not outcome.narrated
-    assert (
-        db.scalar("SELECT COUNT(*) FROM journal") == 9 and db.scalar("SELECT COUNT(*) FROM narratives") == 0
-    )
+    assert db.scalar("SELECT COUNT(*) FROM journal") == 9 and db.scalar("SELECT COUNT(*) FROM narratives") == 0
     assert pending_sessions(db) == ["sess-0003"]
     later = ingest_session(db, installed, path, CLOCK)
     assert later.narrated and pending_sessions(db) == []
@@ -189,7 +222,7 @@ def test_with_a_model_the_agents_get_the_redacted_journal_and_user_statements_ar
 @pytest.mark.parametrize(
     ("sentence", "category"),
     [
-        ("Remember: the staging DB is on port 5433", "environment"),
+        ("Remember: the staging DB is on port 5433", "configuration"),
         ("remember that deploys happen on Fridays", "configuration"),
         ("Always use tabs in Makefiles.", "preference"),
         ("never push to main", "preference"),
@@ -215,47 +248,33 @@ def test_ordinary_prompts_state_no_facts() -> None:
         ("cd web && pnpm test --watch=false", "pnpm test"),
         ("npm run build", "npm run build"),
         ("CI=1 cargo test --all", "cargo test"),
+        ("uv run pytest -x tests", "uv run pytest"),
+        ("npx playwright test", "npx playwright test"),
         ("make", "make"),
+        ("pnpm install", None),
         ("ls -la", None),
         ("python script.py", None),
+        ("cat >> notes.md <<'EOF'\n- run `make test` && `pnpm lint`\nEOF", None),
     ],
 )
 def test_build_and_test_commands_are_recognised(command: str, head: str | None) -> None:
     assert command_head(command) == head
 
 
-def test_a_failing_test_fixed_by_editing_code_is_not_a_lesson() -> None:
-    events = [
-        {
-            "seq": 0,
-            "kind": "tool",
-            "tool": "Bash",
-            "target": "pytest tests/a.py",
-            "error": True,
-            "output": "E   AssertionError: assert 2 == 3",
-        },
-        {
-            "seq": 1,
-            "kind": "tool",
-            "tool": "Bash",
-            "target": "pytest tests/a.py -x",
-            "error": False,
-            "output": "ok",
-        },
-    ]
-    assert find_recoveries(events) == []
-    events[0]["output"] = (
-        "ERROR: usage: pytest [options]\npytest: error: unrecognized arguments: --frobnicate"
-    )
-    assert [r.fixed for r in find_recoveries(events)] == ["pytest tests/a.py -x"]
-
-
-def test_a_command_that_merely_passed_on_retry_is_not_a_lesson() -> None:
-    events = [
-        {"seq": 0, "kind": "tool", "tool": "Bash", "target": "pytest", "error": True, "output": "1 failed"},
-        {"seq": 1, "kind": "tool", "tool": "Bash", "target": "pytest", "error": False, "output": "ok"},
-    ]
-    assert find_recoveries(events) == []
+def test_a_failure_teaches_only_what_its_stored_verdict_says(installed: Workspace, tmp_path: Path) -> None:
+    """Memory never re-decides what a failure teaches: a failure with no verdict, or with a verdict that is
+    not a lesson (a failing test fixed by editing code), leaves no lesson."""
+    db = open_database(installed)
+    w = TranscriptWriter(tmp_path / "sess-work.jsonl")
+    w.prompt("Fix the parser test.")
+    w.bash("pytest tests/test_parser.py", "E   AssertionError: assert 2 == 3", exit_code=1)
+    w.call("Edit", {"file_path": "/tmp/project/src/parser.py", "old_string": "a", "new_string": "b"})
+    w.bash("pytest tests/test_parser.py", "1 passed")
+    work = Verdict(kind="work", reason="a failing test fixed by editing code")
+    store_verdict(db, "sess-work", "toolu_sess-w_001", "pytest tests/test_parser.py", "assert 2 == 3", work)
+    ingest_session(db, installed, w.path, CLOCK)
+    assert [f for f in list_facts(db) if f.category == "lesson"] == []
+    assert json.loads(str(db.scalar("SELECT lessons FROM narratives"))) == []
 
 
 def test_backfill_defaults_to_this_workspaces_transcripts(installed: Workspace, tmp_path: Path) -> None:

@@ -79,9 +79,7 @@ def test_stop_hook_active_never_loops(installed: Workspace, tmp_path: Path) -> N
     assert not (installed.memory_dir / "nudged" / "s-loop").exists()
 
 
-def test_a_short_session_is_not_nudged_but_a_recovered_failure_is(
-    installed: Workspace, tmp_path: Path
-) -> None:
+def test_a_short_session_is_not_nudged_but_a_recovered_failure_is(installed: Workspace, tmp_path: Path) -> None:
     quiet = busy_transcript(tmp_path / "s-quiet.jsonl", 3)
     assert run_stop(installed, payload(quiet, "s-quiet")).stdout == ""
     recovered = busy_transcript(tmp_path / "s-fixed.jsonl", 4, recovered=True)
@@ -130,16 +128,12 @@ def test_recovery_is_seen_before_the_last_result_is_written_and_a_final_failure_
     assert json.loads(run_stop(installed, payload(racing.path, "s-race")).stdout)["decision"] == "block"
 
     failing = TranscriptWriter(tmp_path / "s-fail.jsonl")
-    failing.prompt("go").bash("echo ok").bash(
-        "nosuchtool test", "nosuchtool: command not found", exit_code=127
-    )
+    failing.prompt("go").bash("echo ok").bash("nosuchtool test", "nosuchtool: command not found", exit_code=127)
     failing.path.write_text(failing.path.read_text().replace('": ', '":').replace(', "', ',"'))
     assert run_stop(installed, payload(failing.path, "s-fail")).stdout == ""  # nothing recovered yet
 
 
-def test_the_temp_file_is_unpredictable_and_never_follows_a_planted_link(
-    installed: Workspace, tmp_path: Path
-) -> None:
+def test_the_temp_file_is_unpredictable_and_never_follows_a_planted_link(installed: Workspace, tmp_path: Path) -> None:
     """Another user could plant /tmp/nevo-stop-<pid> -> a file of yours: the hook must not write through it."""
     import os
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,60 +15,109 @@ from nevo.db import Database, open_database
 from nevo.memory.facts import FactCandidate, list_facts, prune_expired, remember
 from nevo.memory.fitness import list_snapshots, take_snapshot
 from nevo.memory.inbox import INBOX_HEADER, ingest_inbox
-from nevo.memory.ingest import ingest_session
 from nevo.memory.search import search
-from nevo.memory.warm import render_memory, render_warm, warm_context
+from nevo.memory.warm import EMPTY_LINE, MEMORY_HEADER, USER_HEADER, render_memory, render_warm, warm_context
 from nevo.workspace import Workspace
-from tests.test_journal import TranscriptWriter
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
 
-def add(
-    db: Database, ws: Workspace, text: str, category: str, origin: str = "s1", at: datetime = NOW
-) -> None:
+def add(db: Database, ws: Workspace, text: str, category: str, origin: str = "s1", at: datetime = NOW) -> None:
     with db.transaction():
         remember(db, FactCandidate(text, category, "user"), origin, at, load_config(ws))
+
+
+def fact(
+    db: Database,
+    ws: Workspace,
+    text: str,
+    category: str,
+    source: str = "user",
+    *,
+    origin: str = "s1",
+    at: datetime = NOW,
+    subject: str | None = None,
+    value: str | None = None,
+) -> None:
+    with db.transaction():
+        candidate = FactCandidate(text, category, source, subject=subject, value=value)
+        remember(db, candidate, origin, at, load_config(ws))
+
+
+def distinct_sentences(count: int, seed: int) -> list[str]:
+    """Sentences that share few words (near-duplicates would be merged, which is not what is tested here)."""
+    rng = random.Random(seed)
+    vocabulary = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "si", "tu") for b in range(60)]
+    return [" ".join(rng.sample(vocabulary, 8)).capitalize() + "." for _ in range(count)]
 
 
 def test_warm_memory_stays_within_budget_whatever_the_number_of_facts(installed: Workspace) -> None:
     db = open_database(installed)
     config = load_config(installed)
     with db.transaction():
-        for index in range(600):
-            remember(
-                db,
-                FactCandidate(
-                    f"Environment fact number {index} about the build toolchain.", "environment", "user"
-                ),
-                "s1",
-                NOW,
-                config,
-            )
-            remember(
-                db,
-                FactCandidate(f"Preference number {index}: keep functions short.", "preference", "user"),
-                "s1",
-                NOW,
-                config,
-            )
-    add(db, installed, "Important: the CI runs `make check`.", "environment", origin="s2")
-    add(db, installed, "Important: the CI runs `make check`.", "environment", origin="s3")
+        for environment, preference in zip(distinct_sentences(600, 1), distinct_sentences(600, 2), strict=True):
+            remember(db, FactCandidate(environment, "environment", "user"), "s1", NOW, config)
+            remember(db, FactCandidate(preference, "preference", "user"), "s1", NOW, config)
     memory, user = render_memory(db, config, NOW)
     assert 0 < len(memory) <= 2200 and 0 < len(user) <= 1375
     assert len(memory) > 2000 and len(user) > 1200  # the budget is used, not wasted
-    first_line = memory.split("## How this project is built and run\n")[1].splitlines()[0]
-    assert first_line == "- Important: the CI runs `make check`."  # confirmed three times: the most valuable
+
+
+def test_importance_and_recency_rank_warm_memory_not_how_often_a_fact_was_reconfirmed(installed: Workspace) -> None:
+    db = open_database(installed)
+    for day in range(120):  # a build command and an inbox line, re-confirmed by every session
+        fact(db, installed, "`make test` tests this project (it ran successfully).", "environment", "journal",
+             origin=f"s{day}", subject="command:test", value="make test")  # fmt: skip
+        fact(db, installed, "Tests pass with `make test`.", "environment", "inbox", origin=f"inbox:{day}",
+             subject="command:test", value="make test")  # fmt: skip
+    for index in range(40):
+        fact(db, installed, f"Widget {index} renders in {index} ms on the dashboard page.", "environment", "inbox")
+    fact(db, installed, "We use pnpm for the frontend.", "configuration", subject="package-manager:js", value="pnpm")
+    fact(db, installed, "The dev server listens on port 5174.", "environment", "output", subject="port:dev server",
+         value="5174")  # fmt: skip
+    memory, _ = render_memory(db, load_config(installed), NOW)
+    lines = memory.splitlines()
+    assert lines.index("- We use pnpm for the frontend.") < lines.index("- The dev server listens on port 5174.")
+    assert memory.count("make test") == 1  # one line of commands, however often they were confirmed
+    assert "Commands that work here: test `make test`." in memory
 
 
 def test_recent_facts_outrank_old_ones_and_lessons_go_to_memory(installed: Workspace) -> None:
     db = open_database(installed)
-    add(db, installed, "Old news about the database.", "environment", at=NOW - timedelta(days=400))
-    add(db, installed, "Fresh news about the database.", "environment")
-    add(db, installed, "`npm test` failed; `pnpm test` worked instead.", "lesson")
+    add(
+        db,
+        installed,
+        "Postgres keeps nightly snapshots on the backup volume.",
+        "environment",
+        at=NOW - timedelta(days=100),
+    )
+    add(db, installed, "Redis runs inside docker compose for local work.", "environment")
+    fact(db, installed, "npm is missing here: run the scripts with pnpm.", "lesson", "verdict")
     memory, user = render_memory(db, load_config(installed), NOW)
-    assert memory.index("Fresh news") < memory.index("Old news")
-    assert "## Lessons\n- `npm test` failed" in memory and user == ""
+    assert memory.index("Redis runs") < memory.index("Postgres keeps")
+    assert "## Lessons\n- Npm is missing here: run the scripts with pnpm." in memory
+    assert user == USER_HEADER + "\n" + EMPTY_LINE  # no preference known: the file still says so
+
+
+def test_both_files_are_always_written_and_superseded_or_near_duplicate_facts_never_shown(
+    installed: Workspace,
+) -> None:
+    db = open_database(installed)
+    config = load_config(installed)
+    render_warm(db, installed, config, fixed_clock(NOW))
+    assert (installed.memory_dir / "MEMORY.md").read_text() == MEMORY_HEADER + "\n" + EMPTY_LINE
+    assert (installed.memory_dir / "USER.md").read_text() == USER_HEADER + "\n" + EMPTY_LINE
+    assert warm_context(installed) == ""  # nothing to say: nothing in the session's context
+    fact(db, installed, "We use npm for the frontend.", "configuration", at=NOW - timedelta(days=20),
+         subject="package-manager:js", value="npm")  # fmt: skip
+    fact(db, installed, "We moved the frontend to pnpm.", "configuration", at=NOW - timedelta(days=5),
+         subject="package-manager:js", value="pnpm")  # fmt: skip
+    fact(db, installed, "Never edit anything under third_party/.", "preference")
+    fact(db, installed, "Never edit anything under the third_party/ folder.", "preference", origin="s2")
+    rendered = render_warm(db, installed, config, fixed_clock(NOW))
+    memory, user = rendered.memory, rendered.user
+    assert "pnpm" in memory and "npm for the frontend" not in memory
+    assert user.count("third_party/") == 1
 
 
 def test_render_warm_writes_files_and_the_session_start_context(installed: Workspace) -> None:
@@ -78,22 +128,8 @@ def test_render_warm_writes_files_and_the_session_start_context(installed: Works
     assert first.changed and not render_warm(db, installed, load_config(installed), fixed_clock(NOW)).changed
     context = warm_context(installed)
     assert "### Project" in context and "- We use pnpm." in context and "- I prefer small commits." in context
+    assert context.index("I prefer small commits.") < context.index("We use pnpm.")  # the user's words first
     assert "We use pnpm." in (installed.nevo_dir / "context.json").read_text()
-
-
-def test_search_ranks_across_sources_and_accepts_any_text(installed: Workspace, tmp_path: Path) -> None:
-    db = open_database(installed)
-    w = TranscriptWriter(tmp_path / "s-search.jsonl")
-    w.prompt("Remember: we use pnpm for the frontend")
-    w.bash("pnpm install --frozen-lockfile", "Done in 3s")
-    ingest_session(db, installed, w.path, fixed_clock(NOW))
-    hits = search(db, "pnpm")
-    assert {h.source for h in hits} == {"fact", "narrative", "journal"}
-    assert hits[0].source == "fact"  # a fact outweighs a line of the journal
-    assert any("frozen" in h.snippet for h in hits if h.source == "journal")
-    for weird in ('foo"bar', "a OR", "NEAR(", "*", "-x", "col:val", "'"):
-        search(db, weird)  # never raises
-    assert search(db, "   ") == []
 
 
 _MEMORY_DB: list[Database] = []
@@ -121,6 +157,7 @@ def test_inbox_entries_become_facts_and_only_those_lines_are_cleared(installed: 
     assert facts["`uv run pytest` runs the tests here."].source == "inbox"
     # The agent wrote it (inbox lines are not the user's words): a lesson, not a USER.md preference.
     assert facts["Never edit generated/ by hand."].category == "lesson"
+    assert facts["`uv run pytest` runs the tests here."].subject == "command:test"
     text = inbox.read_text()
     assert "uv run pytest" not in text and "## notes" in text and "nevo inbox" in text
     again = ingest_inbox(db, installed, load_config(installed), fixed_clock(NOW))

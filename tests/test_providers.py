@@ -15,7 +15,7 @@ import pytest
 from nevo.config import Config
 from nevo.db import Database
 from nevo.providers import AgentSpec, MeteredProvider, ProviderCapReached, ProviderError, Request, cost_usd
-from nevo.providers.anthropic import AnthropicProvider
+from nevo.providers.anthropic import AnthropicProvider, model_for, sdk_deprecated
 from nevo.providers.claude_code import ClaudeCodeProvider
 from tests.support import CLAUDE_MISSING, FakeMessagesAPI, claude_available, claude_env, tool
 
@@ -117,7 +117,9 @@ def test_structured_output_through_a_forced_tool_with_tokens_and_cost(fake: list
         response.cost_usd == pytest.approx(cost_usd("claude-opus-4-5", 1200, 300)) and response.cost_usd > 0
     )
     [body] = server.bodies
-    assert body["model"] == "claude-opus-4-5" and body["system"] == "You analyse incidents."
+    # the opus tier is the SDK's current opus alias, never a model the SDK warns about
+    assert body["model"] == model_for(REQUEST.agent) and body["model"] not in sdk_deprecated()
+    assert body["system"] == "You analyse incidents."
     assert body["tools"][0]["input_schema"] == SCHEMA
     assert body["tool_choice"] == {"type": "tool", "name": "answer"}
     prompt = body["messages"][0]["content"]

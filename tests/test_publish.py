@@ -9,47 +9,21 @@ from typing import Any
 
 import pytest
 
-from nevo import analyst, guards, incidents, install, publish
+from nevo import analyst, guards, install, publish
 from nevo.clock import fixed_clock
-from nevo.db import open_database
-from nevo.fingerprint import fingerprint
 from nevo.rules import RuleBook
 from nevo.workspace import Workspace
 from tests.conftest import git
+from tests.support.judged import record_judged
 
 CLOCK = fixed_clock(datetime(2026, 11, 21, 5, 0, tzinfo=UTC))
 NPM_ERROR = 'Exit code 1\nnpm error Missing script: "build"\nnpm error\nnpm error To see a list of scripts, run:'
 
 
 def record_recovered(ws: Workspace, command: str, error: str, recovery: str) -> str:
-    """One failure and the call that fixed it, in the real store."""
-    fp = fingerprint("Bash", {"command": command}, error, str(ws.root))
-    with open_database(ws) as db, db.transaction():
-        incident_id = incidents.record_failure(
-            db,
-            fp,
-            key=f"call:s1:{command}",
-            session_id="s1",
-            tool_use_id="t1",
-            at="2026-11-21T04:00:00Z",
-            source="hook",
-            sample={"tool_input": {"command": command}, "error": error},
-            failed_input={"command": command},
-            loop_threshold=99,
-        ).incident_id
-        incidents.record_recovery(
-            db,
-            incident_id,
-            incidents.Recovery(
-                tool="Bash",
-                input={"command": recovery},
-                command=recovery,
-                session_id="s1",
-                tool_use_id="t2",
-                at="2026-11-21T04:00:05Z",
-                failed_input={"command": command},
-            ),
-        )
+    """One failure and the call that fixed it, judged and stored as the monitor does."""
+    incident_id, verdict = record_judged(ws, command, error, recovery)
+    assert verdict is not None and verdict.teaches, verdict
     return incident_id
 
 

@@ -32,7 +32,11 @@ def run_hook(
             if target and not (bin_dir / tool).exists():
                 (bin_dir / tool).symlink_to(target)
         if not (bin_dir / "python3").exists():
-            (bin_dir / "python3").symlink_to(sys.executable)
+            # A wrapper, not a link: a link to a virtualenv's python outside the virtualenv starts the base
+            # interpreter without the virtualenv's packages (mypy, ruff), and the test would then depend on
+            # what the machine's own python3 has installed.
+            (bin_dir / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+            (bin_dir / "python3").chmod(0o755)
         env["PATH"] = str(bin_dir)
     return subprocess.run(
         [str(workspace.hooks_dir / "quality-gate")],

@@ -402,3 +402,13 @@ def test_neutralise_trailers_keeps_nevo_fields_and_is_idempotent() -> None:
     assert neutralise_trailers(message) == message
     once = neutralise_trailers("Fixes: #12\nChange-Id: I0123")
     assert neutralise_trailers(once) == once
+
+
+def test_a_url_password_with_a_raw_hash_or_question_mark_is_still_the_password() -> None:
+    """People paste connection strings whose password holds `#` or `?` unencoded; the URL grammar would call
+    the rest a fragment, but the secret is the secret."""
+    for url in ("postgresql://app:Vq7!mZ2x#Lp9rT@db.test/app", "redis://:k2?Zp9#Wq8vR@cache.test:6379/0"):
+        assert "Vq7!mZ2x#Lp9rT" not in redact(url) and "k2?Zp9#Wq8vR" not in redact(url)
+    assert redact("see https://example.com:8080/a#frag@x and mail@host") == (
+        "see https://example.com:8080/a#frag@x and mail@host"
+    )

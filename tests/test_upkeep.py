@@ -14,10 +14,10 @@ from nevo.clock import fixed_clock
 from nevo.config import Config
 from nevo.db import Database, open_database
 from nevo.fingerprint import fingerprint
+from nevo.lesson import Call, judge
 from nevo.nightly import run_nightly
 from nevo.providers import OfflineProvider, ProviderError
 from nevo.rules import RuleBook
-from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 from tests.conftest import git
 from tests.support.provider import QueuedProvider
@@ -43,7 +43,13 @@ def fail(ws: Workspace, at: str, session: str, n: int = 0, recovery: str | None 
             failed_input={"command": "npm run build"},
             loop_threshold=99,
         ).incident_id
-        if recovery:
+        if recovery:  # the session went on with this call and it worked: the monitor judges it (nevo.lesson)
+            verdict = judge(
+                Call("Bash", {"command": "npm run build"}, False, NPM_ERROR, cwd=str(ws.root)),
+                [Call("Bash", {"command": recovery}, True, "", cwd=str(ws.root))],
+                root=str(ws.root),
+            )
+            incidents.record_verdict(db, f"call:{session}:t{n}", incident_id, session, at, verdict)
             incidents.record_recovery(
                 db,
                 incident_id,
@@ -110,7 +116,8 @@ def test_a_rule_whose_failure_recurs_is_revised_in_a_commit_that_cites_the_recur
     assert "came back 2 time(s)" in message and incident_id in message and "session s2" in message
     assert f"Before: {FIX}" not in message and "Before:" in message and "make -C web build" in message
     table = json.loads(guards.table_path(ruled).read_text())
-    assert [g.get("fix") for g in table["guards"]] == ["make -C web build"]  # published
+    # Published; a guard comes only from what nevo itself judged (the stored verdict), never from a proposal.
+    assert [g.get("fix") for g in table["guards"]] == [FIX]
     assert git(ruled.root, "status", "--porcelain", "--", ".claude/rules") == ""
 
     # Its counters start again from the revision: nothing to do until the failure comes back.
@@ -121,7 +128,12 @@ def test_offline_the_revision_follows_the_newest_recovery(ruled: Workspace) -> N
     incident_id = fail(ruled, "2026-11-22T09:00:00Z", "s1", 1)
     fail(ruled, "2026-11-22T09:05:00Z", "s1", 2)
     with open_database(ruled) as db, db.transaction():
-        lesson = Verdict(kind="lesson", reason="the build moved", fix="npm --prefix app run build", fix_tool="Bash")
+        lesson = judge(  # the build moved to app/: what the monitor stores when that call works
+            Call("Bash", {"command": "npm run build"}, False, NPM_ERROR, cwd=str(ruled.root)),
+            [Call("Bash", {"command": "npm --prefix app run build"}, True, "", cwd=str(ruled.root))],
+            root=str(ruled.root),
+        )
+        assert lesson.teaches
         incidents.record_verdict(db, "call:s1:t2", incident_id, "s1", "2026-11-22T09:06:00Z", lesson)
     report = run(ruled, OfflineProvider(), datetime(2026, 11, 24, tzinfo=UTC))
     assert [o.rule_id for o in report.revised] == ["PROJ-001"], report.reviews

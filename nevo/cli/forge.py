@@ -88,29 +88,35 @@ def run(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
 @forge_app.command("validate")
 def validate(
     folder: Annotated[Path, typer.Argument(help="The skill's folder (the one holding SKILL.md).")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="The form nevo's own skills keep: every warning is an error.")
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check a skill folder: frontmatter, limits, referenced files, scripts, safety. Exit 1 when invalid.
+    """Check a skill folder: frontmatter, limits, referenced files, scripts, safety. Exit 1 on any error.
 
-    A relative FOLDER is taken from the current directory, or from --workspace when given.
+    Errors are what Claude Code would refuse or misread and what is unsafe; warnings are style guidance
+    (no when_to_use, a long body, a large skill) and never fail the check unless --strict. A relative
+    FOLDER is taken from the current directory, like any path on a command line (--workspace does not
+    change that: the check needs no workspace).
 
     Example: nevo forge validate .claude/skills/run-migrations --json
     """
     from nevo.forge import validate_skill
 
-    if workspace is not None and not folder.is_absolute():
-        folder = workspace_of(workspace).root / folder
-
-    result = validate_skill(folder)
+    del workspace  # accepted like on every command; a path on the command line is the shell's path
+    folder = folder.expanduser().absolute()
+    result = validate_skill(folder, strict=strict)
     if as_json:
-        emit_json({"valid": result.valid, "problems": result.problems})
-    elif result.valid:
-        console.print(f"{folder}: valid")
+        emit_json(result.to_json())
     else:
-        console.print(f"{folder}: {len(result.problems)} problem(s)")
+        verdict = "valid" if result.valid else f"{len(result.problems)} error(s)"
+        console.print(f"{folder}: {verdict}, {len(result.warnings)} warning(s)", markup=False)
         for problem in result.problems:
-            console.print(f"  - {problem}", markup=False)
+            console.print(f"  error: {problem}", markup=False)
+        for warning in result.warnings:
+            console.print(f"  warning: {warning}", markup=False)
     if not result.valid:
         raise typer.Exit(1)
 
@@ -130,10 +136,7 @@ def list_(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> Non
     table(
         "skills",
         ["name", "status", "created", "origin", "uses", "recurrences", "flags"],
-        [
-            [s.name, s.status, s.created_at, s.origin, s.uses, s.recurrences, "; ".join(s.flags)]
-            for s in skills
-        ],
+        [[s.name, s.status, s.created_at, s.origin, s.uses, s.recurrences, "; ".join(s.flags)] for s in skills],
     )
 
 
@@ -171,9 +174,7 @@ def show(name: str, workspace: WorkspaceOption = None, as_json: JsonOption = Fal
 def deactivate(
     name: str,
     workspace: WorkspaceOption = None,
-    reason: Annotated[
-        str, typer.Option("--reason", help="Why, for the commit message.")
-    ] = "deactivated by a person",
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the commit message.")] = "deactivated by a person",
 ) -> None:
     """Move a skill out of .claude/skills/ (into .nevo/skills-inactive/) in a commit of its own.
 
@@ -187,17 +188,25 @@ def deactivate(
 
 @quality_app.command("run")
 def quality_run(
-    files: Annotated[list[Path], typer.Argument(help="Python or shell files (their tests come along).")],
+    files: Annotated[list[Path], typer.Argument(help="Python or shell files, from the current directory.")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write REFINE's fixes into the files (shown as a diff otherwise).")
+    ] = False,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the eight-stage pipeline over files; the files are never modified. Exit 1 unless approved.
+    """Run the eight stages over files in their project, the way you would run its checks. Exit 1 unless approved.
+
+    The checks run from the project's root with its own interpreter (.venv, uv, poetry, else nevo's) and
+    configuration, on the files and the tests that cover them. Your files are never modified: REFINE works in a
+    throwaway copy and shows the diff it would apply; --apply writes it. Relative FILES are taken from the
+    current directory.
 
     Example: nevo quality run src/calc.py --json
     """
     from nevo.quality import run_files
 
-    result = run_files(workspace_of(workspace), files)
+    result = run_files(workspace_of(workspace), [f.expanduser().absolute() for f in files], apply=apply)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -207,11 +216,11 @@ def quality_run(
             for finding in stage.findings:
                 console.print(f"  {stage.name}: {finding}", markup=False)
         console.print(f"verdict: {result.verdict} - {'; '.join(result.reasons)}", markup=False)
-        if result.refinements:
-            console.print(
-                "REFINE changed the scratch copies only; your files are as they were "
-                "(`python -m ruff check --fix` and `python -m ruff format` apply the same fixes)."
-            )
+        if result.applied:
+            console.print(f"REFINE's changes were written to: {', '.join(result.applied)}", markup=False)
+        elif result.diff:
+            console.print("REFINE would apply this (your files are as they were; --apply writes it):", markup=False)
+            console.print(result.diff, markup=False, highlight=False)
     if not result.approved:
         raise typer.Exit(1)
 

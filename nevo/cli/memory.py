@@ -142,9 +142,16 @@ def facts(
         return
     table(
         f"{len(found)} fact(s)",
-        ["category", "fact", "seen", "x", "expires"],
+        ["category", "fact", "seen", "x", "expires", "superseded"],
         [
-            [f.category, f.text, f.last_seen_at[:10], f.confirmations, (f.expires_at or "never")[:10]]
+            [
+                f.category,
+                f.text,
+                f.last_seen_at[:10],
+                f.confirmations,
+                (f.expires_at or "never")[:10],
+                (f.superseded_at or "")[:10],
+            ]
             for f in found
         ],
     )

@@ -84,7 +84,7 @@ def build_and_deploy(
     draft.name = _free_name(workspace, draft.name)
     with tempfile.TemporaryDirectory(prefix="nevo-skill-") as scratch:
         folder = draft.write(Path(scratch) / draft.name)
-        validation = validate_skill(folder, require_sections=True)
+        validation = validate_skill(folder, strict=True, require_sections=True)
         scripts = {f"scripts/{name}": text for name, text in draft.scripts.items()}
         result = run_pipeline(
             scripts,
@@ -99,7 +99,7 @@ def build_and_deploy(
         for relative, text in result.files.items():  # the refined scripts are the ones that were approved
             (folder / relative).write_text(text, encoding="utf-8")
         if result.approved:
-            validation = validate_skill(folder, require_sections=True)
+            validation = validate_skill(folder, strict=True, require_sections=True)
         if not validation.valid or not result.approved:
             reasons = [] if result.approved else [r for r in result.reasons if not r.startswith("invalid: ")]
             note = "; ".join([*validation.problems, *reasons])[:2000]

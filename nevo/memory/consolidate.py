@@ -11,20 +11,18 @@ digest exists. A session that joins a week late rewrites that week's digest (and
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from nevo.clock import Clock, iso, parse_instant
 from nevo.config import Config
 from nevo.db import Database, Row
+from nevo.memory.digest import monthly_text, weekly_text
 
 FTS_TABLES = ("journal_fts", "narratives_fts", "facts_fts", "digests_fts")
 OPTIMIZE_EVERY_DAYS = 7  # a full FTS optimize rewrites the index: weekly; other nights a bounded merge
 PRUNE_BATCH = 50
-MAX_INTENTS = 12
-MAX_LESSONS = 10
 
 
 @dataclass
@@ -77,9 +75,7 @@ def _session_day(row: Row) -> date:
     return parse_instant(str(stamp)).date()
 
 
-def _weekly(
-    db: Database, config: Config, clock: Clock, now: datetime, report: ConsolidationReport
-) -> set[int]:
+def _weekly(db: Database, config: Config, clock: Clock, now: datetime, report: ConsolidationReport) -> set[int]:
     cutoff = iso(now - timedelta(days=float(config.get("memory.weekly_after_days"))))
     due = db.query(
         "SELECT id, started_at, ingested_at, narrated_seq, next_seq FROM sessions WHERE weekly_id IS NULL"
@@ -101,70 +97,19 @@ def _weekly(
     for period in sorted(weeks):
         monday, end = bounds[period]
         with db.transaction():
-            existing = db.one(
-                "SELECT id, monthly_id FROM digests WHERE kind = 'weekly' AND period = ?", (period,)
-            )
+            existing = db.one("SELECT id, monthly_id FROM digests WHERE kind = 'weekly' AND period = ?", (period,))
             members = weeks[period] + (
-                [
-                    str(r["id"])
-                    for r in db.query("SELECT id FROM sessions WHERE weekly_id = ?", (existing["id"],))
-                ]
+                [str(r["id"]) for r in db.query("SELECT id FROM sessions WHERE weekly_id = ?", (existing["id"],))]
                 if existing
                 else []
             )
-            text, stats = _weekly_text(db, period, monday, end, members)
+            text, stats = weekly_text(db, period, monday, end, members)
             digest_id = _upsert_digest(db, "weekly", period, monday, end, text, stats, now)
-            db.executemany(
-                "UPDATE sessions SET weekly_id = ? WHERE id = ?", [(digest_id, s) for s in weeks[period]]
-            )
+            db.executemany("UPDATE sessions SET weekly_id = ? WHERE id = ?", [(digest_id, s) for s in weeks[period]])
             if existing and existing["monthly_id"]:
                 months.add(int(existing["monthly_id"]))
         report.weekly.append(period)
     return months
-
-
-def _narratives(db: Database, session_ids: list[str]) -> list[Row]:
-    rows: list[Row] = []
-    for start in range(0, len(session_ids), 500):
-        chunk = session_ids[start : start + 500]
-        rows += db.query(
-            f"SELECT s.id, s.started_at, s.tool_calls, s.failures, n.intent, n.lessons FROM sessions s"
-            f" LEFT JOIN narratives n ON n.session_id = s.id WHERE s.id IN ({','.join('?' * len(chunk))})"
-            " ORDER BY s.started_at",
-            chunk,
-        )
-    return rows
-
-
-def _weekly_text(
-    db: Database, period: str, monday: date, end: date, members: list[str]
-) -> tuple[str, dict[str, int]]:
-    rows = _narratives(db, members)
-    calls = sum(int(r["tool_calls"]) for r in rows)
-    failures = sum(int(r["failures"]) for r in rows)
-    lessons: Counter[str] = Counter()
-    intents: list[str] = []
-    for row in rows:
-        lessons.update(json.loads(row["lessons"] or "[]"))
-        intent = row["intent"]
-        if intent and intent not in intents:
-            intents.append(str(intent))
-    lines = [
-        f"Week {period} ({monday} to {end - timedelta(days=1)}): {len(rows)} sessions, {calls} tool calls,"
-        f" {failures} failed."
-    ]
-    if intents:
-        lines.append(
-            "Work: "
-            + " | ".join(intents[:MAX_INTENTS])
-            + (f" | (+{len(intents) - MAX_INTENTS} more)" if len(intents) > MAX_INTENTS else "")
-        )
-    if lessons:
-        lines.append(
-            "Lessons: "
-            + " ".join(f"{text} (x{n})" if n > 1 else text for text, n in lessons.most_common(MAX_LESSONS))
-        )
-    return "\n".join(lines), {"sessions": len(rows), "tool_calls": calls, "failures": failures}
 
 
 def _upsert_digest(
@@ -195,12 +140,9 @@ def _upsert_digest(
     return int(row["id"])
 
 
-def _monthly(
-    db: Database, cutoff: datetime, now: datetime, report: ConsolidationReport, rewrite: set[int]
-) -> None:
+def _monthly(db: Database, cutoff: datetime, now: datetime, report: ConsolidationReport, rewrite: set[int]) -> None:
     due = db.query(
-        "SELECT id, period, starts_at FROM digests WHERE kind = 'weekly' AND monthly_id IS NULL"
-        " AND ends_at <= ?",
+        "SELECT id, period, starts_at FROM digests WHERE kind = 'weekly' AND monthly_id IS NULL AND ends_at <= ?",
         (str(cutoff.date()),),
     )
     months: dict[str, list[int]] = defaultdict(list)
@@ -214,48 +156,14 @@ def _monthly(
         with db.transaction():
             existing = db.one("SELECT id FROM digests WHERE kind = 'monthly' AND period = ?", (period,))
             weekly_ids = months[period] + (
-                [
-                    int(r["id"])
-                    for r in db.query("SELECT id FROM digests WHERE monthly_id = ?", (existing["id"],))
-                ]
+                [int(r["id"]) for r in db.query("SELECT id FROM digests WHERE monthly_id = ?", (existing["id"],))]
                 if existing
                 else []
             )
-            text, stats, first, last = _monthly_text(db, period, weekly_ids)
+            text, stats, first, last = monthly_text(db, period, weekly_ids)
             digest_id = _upsert_digest(db, "monthly", period, first, last, text, stats, now)
-            db.executemany(
-                "UPDATE digests SET monthly_id = ? WHERE id = ?", [(digest_id, w) for w in months[period]]
-            )
+            db.executemany("UPDATE digests SET monthly_id = ? WHERE id = ?", [(digest_id, w) for w in months[period]])
         report.monthly.append(period)
-
-
-def _monthly_text(db: Database, period: str, weekly_ids: list[int]) -> tuple[str, dict[str, int], date, date]:
-    marks = ",".join("?" * len(weekly_ids))
-    weeks = db.query(f"SELECT * FROM digests WHERE id IN ({marks}) ORDER BY starts_at", weekly_ids)
-    sessions = [
-        str(r["id"]) for r in db.query(f"SELECT id FROM sessions WHERE weekly_id IN ({marks})", weekly_ids)
-    ]
-    rows = _narratives(db, sessions)
-    lessons: Counter[str] = Counter()
-    for row in rows:
-        lessons.update(json.loads(row["lessons"] or "[]"))
-    stats = {key: sum(int(w[key]) for w in weeks) for key in ("sessions", "tool_calls", "failures")}
-    lines = [
-        f"Month {period}: {stats['sessions']} sessions in {len(weeks)} weeks, {stats['tool_calls']}"
-        " tool calls,"
-        f" {stats['failures']} failed."
-    ]
-    for week in weeks:
-        work = next((line[6:] for line in str(week["text"]).splitlines() if line.startswith("Work: ")), "")
-        lines.append(f"{week['period']}: {week['sessions']} sessions. " + work.split(" | ")[0][:160])
-    if lessons:
-        lines.append(
-            "Key lessons: "
-            + " ".join(f"{text} (x{n})" if n > 1 else text for text, n in lessons.most_common(MAX_LESSONS))
-        )
-    first = date.fromisoformat(str(weeks[0]["starts_at"])) if weeks else date.today()
-    last = date.fromisoformat(str(weeks[-1]["ends_at"])) if weeks else first
-    return "\n".join(lines), stats, first, last
 
 
 def prune_detail(db: Database, now: datetime) -> int:

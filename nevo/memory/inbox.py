@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from nevo.clock import Clock, iso
 from nevo.config import Config
 from nevo.db import Database
 from nevo.fsutil import atomic_write_text
-from nevo.memory.facts import ENVIRONMENT_WORDS, FactCandidate, classify, record_fact
+from nevo.memory.extract import classify
+from nevo.memory.facts import FactCandidate, record_fact
+from nevo.memory.subjects import subject_of
 from nevo.workspace import Workspace
 
 INBOX_HEADER = (
@@ -64,12 +67,19 @@ _USER_SAID = re.compile(
 )
 
 
+ENVIRONMENT_WORDS = re.compile(r"\b(?:installed|version|path|runs on|python|node|port|docker|env)\b", re.I)
+
+
 def _category(text: str) -> str:
     if _USER_PREFERS.search(text):
         return "preference"
     said = _USER_SAID.search(text)
     category = classify(text[said.end() :].lstrip(" :,") if said else text)  # "the user said: never ..."
-    if category == "preference" and not said:
+    if said or category == "event":
+        return category
+    if subject_of(text) is not None:
+        return "environment"  # a command, port, host, version or path: how the project is set up
+    if category == "preference":
         return "environment" if ENVIRONMENT_WORDS.search(text) else "lesson"
     return (
         "lesson"
@@ -86,15 +96,27 @@ def ingest_inbox(db: Database, workspace: Workspace, config: Config, clock: Cloc
     if not found:
         return InboxResult(0, 0)
     now = clock()
+    # The lines were written when the file last changed, not when the nightly run reads them: a newer value
+    # stated in a session after that must still win.
+    written = min(now, datetime.fromtimestamp(path.stat().st_mtime, tz=UTC))
     new = dropped = 0
     with db.transaction():
         for _, body in found:
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+            subject = subject_of(body)
+            candidate = FactCandidate(
+                body,
+                _category(body),
+                "inbox",
+                subject=subject.key if subject else None,
+                value=subject.value if subject else None,
+                replaces=subject.replaces if subject else (),
+            )
             outcome = record_fact(
                 db,
-                FactCandidate(body, _category(body), "inbox"),
+                candidate,
                 f"inbox:{iso(now)[:10]}:{digest}",
-                now,
+                written,
                 config,
             )
             new += outcome == "new"

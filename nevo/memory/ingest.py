@@ -8,6 +8,7 @@ failure (down, cap reached) leaves the narrative for a later run; the journal is
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,11 @@ from pathlib import Path
 from nevo.clock import Clock, iso, parse_instant
 from nevo.config import Config, load_config
 from nevo.db import Database
+from nevo.errors import NevoError
+from nevo.incidents import session_verdicts
 from nevo.journal import IngestResult, ingest_journal, session_entries
 from nevo.memory import facts as facts_mod
+from nevo.memory.extract import candidates_from_output, extract_offline, facts_from_verdicts
 from nevo.memory.narrative import (
     NARRATIVE_SCHEMA,
     Narrative,
@@ -38,18 +42,23 @@ from nevo.providers import (
     make_provider,
 )
 from nevo.transcript import transcripts_for
+from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 
+log = logging.getLogger(__name__)
+
 NARRATOR_TASK = (
-    "Write the episodic memory of this Claude Code session from its journal: the user's intent, the"
-    " decisions "
-    "taken, the outcomes, and the lessons (what failed and what fixed it). Short, factual sentences."
+    "Write the episodic memory of this Claude Code session from all of its journal: the user's intent (and"
+    " what they asked after it), the decisions taken, the outcomes, and the lessons (use the `lessons` given:"
+    " they are what nevo already decided each failure teaches). Short, factual sentences."
 )
 FACTS_TASK = (
-    "Extract durable, atomic facts from this Claude Code session's journal: what the user stated explicitly "
-    "(preferences, conventions: 'remember ...', 'always ...', 'never ...', 'we use ...') and what the"
-    " journal "
-    "proves (the commands that build and test this project, failures and what fixed them). One sentence each."
+    "Extract durable, atomic facts from this Claude Code session's journal, from every channel: what the user"
+    " stated (instructions, preferences, constraints, conventions, how the project is set up, dated events),"
+    " the agent's stated decisions, what command output proves (versions, ports, hosts, paths, tool names),"
+    " the commands that build and test this project, and the `lessons` given (what failures taught). One"
+    " sentence each; give the subject and value of a fact about a nameable thing (a port, a version, a"
+    " package manager, a host, a command) so a newer value can replace it."
 )
 
 
@@ -133,9 +142,7 @@ def ingest_session(
     config = config or load_config(workspace)
     journal = ingest_journal(db, transcript_path, clock)
     outcome = SessionIngest(journal.session_id, journal)
-    row = db.one(
-        "SELECT next_seq, narrated_seq, started_at FROM sessions WHERE id = ?", (journal.session_id,)
-    )
+    row = db.one("SELECT next_seq, narrated_seq, started_at FROM sessions WHERE id = ?", (journal.session_id,))
     if row is None or int(row["narrated_seq"]) >= int(row["next_seq"]) - 1:
         return outcome
     if provider is None:
@@ -162,8 +169,13 @@ def summarise_session(
     """Narrative and facts for a session already journaled (raises ProviderError: nothing is written then)."""
     outcome = outcome or SessionIngest(session_id, IngestResult(session_id, 0, 0, 0))
     entries = session_entries(db, session_id)
-    events = condense(entries)
-    data = {"session": session_id, "events": events if provider.name == "offline" else for_model(events)}
+    events = condense(entries, _session_root(db, session_id))
+    lessons = lessons_of(db, session_id)
+    data = {
+        "session": session_id,
+        "events": events if provider.name == "offline" else for_model(events),
+        "lessons": [{"seq": None, "verdict": v.to_json()} for v in lessons],
+    }
     told = provider.complete(
         Request(agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA, max_tokens=1024)
     )
@@ -171,12 +183,11 @@ def summarise_session(
     found = provider.complete(
         Request(agent("fact-extractor", workspace), FACTS_TASK, data, facts_mod.FACT_SCHEMA, max_tokens=1024)
     )
-    candidates = facts_mod.candidates_from_output(
-        found.output, "model" if told.provider != "offline" else "journal"
-    )
-    if told.provider != "offline":
-        # What the user said in so many words is kept even if the model missed it.
-        candidates += [c for c in facts_mod.extract_offline(events) if c.source == "user"]
+    candidates = candidates_from_output(found.output, "model" if found.provider != "offline" else "journal")
+    if found.provider != "offline":
+        # What the user said in so many words, and what the verdicts decided, are kept even if the model missed them.
+        candidates += [c for c in extract_offline(events) if c.source == "user"]
+        candidates += facts_from_verdicts([(None, v) for v in lessons])
     store_summary(
         db,
         session_id,
@@ -252,19 +263,37 @@ def store_summary(
     outcome.compression = len(text) / entries_chars if entries_chars else None
 
 
+def _session_root(db: Database, session_id: str) -> str | None:
+    """The folder the session ran in: paths under it are stored relative to it."""
+    cwd = db.scalar("SELECT cwd FROM sessions WHERE id = ?", (session_id,))
+    return str(cwd) if cwd else None
+
+
+def lessons_of(db: Database, session_id: str) -> list[Verdict]:
+    """What the session's failures taught, as the monitor stored it (``nevo.lesson`` decides; memory reads).
+    A sub-agent's lessons are its own (AGENT rules, kept with its definition), not the project's memory.
+    A damaged stored verdict is reported and skipped: it must not cost the session its narrative."""
+    try:
+        return [v for _, v in session_verdicts(db, session_id) if v.kind == "lesson" and not v.agent]
+    except NevoError as exc:
+        log.warning("the stored verdicts of session %s cannot be read (%s); its lessons are left out", session_id, exc)
+        return []
+
+
 def offline_summary(db: Database, session_id: str, config: Config, clock: Clock) -> None:
     """Narrative and facts without any provider (consolidation uses it when a session is due for its digest
     and the provider never got to it: the digest must not wait forever)."""
     entries = session_entries(db, session_id)
-    events = condense(entries)
+    events = condense(entries, _session_root(db, session_id))
+    lessons = lessons_of(db, session_id)
     store_summary(
         db,
         session_id,
         entries_chars=journal_chars(entries),
         upto_seq=entries[-1].seq if entries else -1,
-        narrative=narrate_offline(events),
+        narrative=narrate_offline(events, lessons),
         provider="offline",
-        candidates=facts_mod.extract_offline(events),
+        candidates=extract_offline(events, [(None, v) for v in lessons]),
         config=config,
         clock=clock,
         outcome=SessionIngest(session_id, IngestResult(session_id, 0, 0, 0)),

@@ -1,10 +1,11 @@
-"""Episodic memory: one narrative per session (intent, decisions, outcomes, lessons).
+"""Episodic memory: one narrative per session (intent, decisions, outcomes, lessons), from all of the session.
 
-Offline, the narrative is assembled from the journal: the first prompt is the intent, the files the
-agent changed and what it said it would do are the decisions, the last build/test command and the
-final message are the outcome, and each failure followed by what fixed it is a lesson. With a
-provider, the ``session-narrator`` agent writes it from the same condensed journal. The compression
-(narrative characters / journal characters) is recorded with it.
+Offline, the narrative is assembled from the whole journal: the intent is the first request and what was
+asked after it; the decisions are what the agent said it chose, what the user instructed, and the files
+changed; the outcomes are what the commands showed (versions, ports, hosts), the last check and the final
+message; the lessons are the stored verdicts' (:mod:`nevo.lesson` decides them; memory only reads them).
+With a provider, the ``session-narrator`` agent writes it from the same condensed journal and verdicts. The
+compression (narrative characters / journal characters) is recorded with it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nevo.journal import JournalEntry, clip
-from nevo.memory.facts import command_head, find_recoveries
+from nevo.memory.commands import command_head
+from nevo.memory.extract import facts_from_assistant, facts_from_output, facts_from_prompt, lesson_text
+from nevo.memory.facts import tidy
+from nevo.memory.statements import sentences, statement_category
 from nevo.providers import Request, offline_handler
+from nevo.verdict import Verdict
 
 MODEL_OUTPUT_CHARS = 240
+MODEL_TEXT_CHARS = 1200  # a prompt's statements come first; a model reads its head
 MAX_EVENTS_FOR_MODEL = 240  # the head and tail of a long session go to the model, not all of it
+CONDENSED_TEXT_CHARS = 3000  # what extraction reads of a prompt or message (the journal keeps 4,000)
+CONDENSED_OUTPUT_CHARS = 1500
+MAX_ITEMS = 8
 _FILE_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")
 
 
@@ -39,9 +48,7 @@ class Narrative:
             ("Lessons", self.lessons),
         ):
             if items:
-                lines.append(
-                    f"{label}: " + " ".join(item if item.endswith(".") else item + "." for item in items)
-                )
+                lines.append(f"{label}: " + " ".join(_sentence(item) for item in items))
         return "\n".join(lines)
 
     def as_output(self) -> dict[str, Any]:
@@ -56,7 +63,7 @@ class Narrative:
     def from_output(cls, output: dict[str, Any]) -> Narrative:
         def strings(key: str) -> list[str]:
             value = output.get(key)
-            return [clip(str(v), 300) for v in value if str(v).strip()][:8] if isinstance(value, list) else []
+            return [clip(str(v), 300) for v in value if str(v).strip()][:MAX_ITEMS] if isinstance(value, list) else []
 
         intent = output.get("intent")
         return cls(
@@ -67,33 +74,46 @@ class Narrative:
         )
 
 
-def condense(entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
-    """The journal as small dicts: what narratives and fact extraction (offline or model) read."""
+def _sentence(item: str) -> str:
+    return item if item.endswith((".", "!", "?", "`")) else item + "."
+
+
+def relative(text: str, root: str | None) -> str:
+    """``text`` with the workspace root taken out of paths (``/home/me/app/src/x.py`` -> ``src/x.py``)."""
+    if not root or root == "/" or not text:
+        return text
+    root = root.rstrip("/")
+    return text.replace(root + "/", "").replace(root, ".")
+
+
+def condense(entries: Sequence[JournalEntry], root: str | None = None) -> list[dict[str, Any]]:
+    """The journal as small dicts, paths relative to ``root``: what narratives and fact extraction (offline
+    or model) read."""
     events: list[dict[str, Any]] = []
     for entry in entries:
         if entry.kind == "tool":
             events.append(
                 {
                     "seq": entry.seq,
+                    "at": entry.at,
                     "kind": "tool",
                     "tool": entry.tool,
-                    "target": entry.command or "",
+                    "target": relative(entry.command or "", root),
                     "error": entry.is_error,
                     "has_result": entry.output is not None,
-                    "output": clip(entry.output or "", 400),
+                    "output": relative(clip(entry.output or "", CONDENSED_OUTPUT_CHARS), root),
                 }
             )
         else:
-            events.append({"seq": entry.seq, "kind": entry.kind, "text": clip(entry.input or "", 600)})
+            text = relative(clip(entry.input or "", CONDENSED_TEXT_CHARS), root)
+            events.append({"seq": entry.seq, "at": entry.at, "kind": entry.kind, "text": text})
     return events
 
 
 def for_model(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What a model reads: the head and tail of a long session, results cut shorter (tokens cost money; the
     offline provider reads every event)."""
-    short = [
-        {**e, "output": clip(str(e["output"]), MODEL_OUTPUT_CHARS)} if e.get("output") else e for e in events
-    ]
+    short = [{**e, "output": clip(str(e["output"]), MODEL_OUTPUT_CHARS)} if e.get("output") else e for e in events]
     if len(short) <= MAX_EVENTS_FOR_MODEL:
         return short
     half = MAX_EVENTS_FOR_MODEL // 2
@@ -101,39 +121,64 @@ def for_model(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _first_sentence(text: str, limit: int = 160) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    sentence = match.group(1) if match else text
+    found = sentences(text)
+    sentence = found[0] if found else re.sub(r"\s+", " ", text).strip()
     return sentence if len(sentence) <= limit else sentence[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
-def narrate_offline(events: Sequence[dict[str, Any]]) -> Narrative:
+def _ask(text: str) -> str:
+    """What a prompt asks for: its first sentence that is a request rather than a statement of fact."""
+    said = sentences(text)
+    ask = next((s for s in said if statement_category(s) is None), said[0] if said else text)
+    ask = re.sub(r"\s+", " ", ask).strip()
+    return ask if len(ask) <= 120 else ask[:117].rsplit(" ", 1)[0] + "..."
+
+
+def _intent(prompts: list[dict[str, Any]]) -> str:
+    if not prompts:
+        return "(no prompt recorded)"
+    asks = list(dict.fromkeys(_ask(str(p["text"])) for p in prompts))
+    intent = asks[0]
+    if len(asks) > 1:
+        more = "; ".join(asks[1:4]) + (f"; (+{len(asks) - 4} more)" if len(asks) > 4 else "")
+        intent = f"{_sentence(intent)} Then: {more}"
+    return clip(intent, 400)
+
+
+def narrate_offline(events: Sequence[dict[str, Any]], lessons: Sequence[Verdict] = ()) -> Narrative:
     prompts = [e for e in events if e.get("kind") == "user" and str(e.get("text") or "").strip()]
     said = [e for e in events if e.get("kind") == "assistant" and str(e.get("text") or "").strip()]
     tools = [e for e in events if e.get("kind") == "tool"]
-    intent = _first_sentence(str(prompts[0]["text"]), 200) if prompts else "(no prompt recorded)"
-    if len(prompts) > 1:
-        intent += f" (+{len(prompts) - 1} more prompts)"
 
     decisions: list[str] = []
+    for prompt in prompts:
+        decisions += [
+            f"User: {tidy(c.text)}" for c in facts_from_prompt(str(prompt["text"]), None) if c.category != "event"
+        ]
+    for message in said:
+        decisions += [tidy(c.text) for c in facts_from_assistant(str(message["text"]), None)]
     changed = sorted(
-        {
-            str(e.get("target"))
-            for e in tools
-            if e.get("tool") in _FILE_TOOLS and not e.get("error") and e.get("target")
-        }
+        {str(e.get("target")) for e in tools if e.get("tool") in _FILE_TOOLS and not e.get("error") and e.get("target")}
     )
+    decisions = list(dict.fromkeys(clip(d, 200) for d in decisions))[: MAX_ITEMS - 1]
     if changed:
         names = list(dict.fromkeys(c.rsplit("/", 1)[-1] for c in changed))
-        decisions.append(
-            f"Changed {len(changed)} file(s): {', '.join(names[:6])}" + (" ..." if len(names) > 6 else "")
-        )
-    for sentence in list(dict.fromkeys(_first_sentence(str(m["text"])) for m in said[:-1]))[:2]:
-        decisions.append(sentence)
+        decisions.append(f"Changed {len(changed)} file(s): {', '.join(names[:5])}" + (" ..." if len(names) > 5 else ""))
 
     outcomes: list[str] = []
     failed = sum(1 for e in tools if e.get("error"))
     outcomes.append(f"{len(tools)} tool calls, {failed} failed")
+    for event in prompts:
+        outcomes += [
+            c.text for c in facts_from_prompt(str(event["text"]), None, event.get("at")) if c.category == "event"
+        ]
+    shown = [
+        c.text.split(" (`")[0].split(": ")[0]
+        for e in tools
+        if e.get("tool") == "Bash" and not e.get("error") and e.get("output")
+        for c in facts_from_output(e)
+    ]
+    outcomes += list(dict.fromkeys(shown))[:4]
     checks = [e for e in tools if e.get("tool") == "Bash" and command_head(str(e.get("target") or ""))]
     if checks:
         last = checks[-1]
@@ -142,31 +187,27 @@ def narrate_offline(events: Sequence[dict[str, Any]]) -> Narrative:
     if said:
         outcomes.append("ended with: " + _first_sentence(str(said[-1]["text"])))
 
-    lessons = list(dict.fromkeys(r.lesson for r in find_recoveries(events)))[:6]
-    unresolved = [e for e in tools if e.get("error")]
-    if unresolved and not lessons:
-        lessons.append(
-            f"{len(unresolved)} failure(s) without a recorded fix, e.g. "
-            f"`{clip(str(unresolved[0].get('target') or unresolved[0].get('tool')), 80)}`"
-        )
-    return Narrative(intent, decisions, outcomes, lessons)
+    # Only what the verdicts decided a failure teaches: a failing test fixed by editing code is work, not a lesson.
+    taught = list(dict.fromkeys(lesson_text(v) for v in lessons if v.kind == "lesson"))[:6]
+    return Narrative(_intent(prompts), decisions, outcomes[:MAX_ITEMS], taught)
 
 
 NARRATIVE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["intent", "decisions", "outcomes", "lessons"],
     "properties": {
-        "intent": {"type": "string", "maxLength": 300},
-        "decisions": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
-        "outcomes": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
-        "lessons": {"type": "array", "items": {"type": "string"}, "maxItems": 8},
+        "intent": {"type": "string", "maxLength": 400},
+        "decisions": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ITEMS},
+        "outcomes": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ITEMS},
+        "lessons": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ITEMS},
     },
 }
 
 
 @offline_handler("session-narrator")
 def offline_session_narrator(request: Request) -> dict[str, Any]:
-    return narrate_offline(request.data.get("events") or []).as_output()
+    lessons = [Verdict.from_json(item["verdict"]) for item in request.data.get("lessons") or []]
+    return narrate_offline(request.data.get("events") or [], lessons).as_output()
 
 
 def journal_chars(entries: Sequence[JournalEntry]) -> int:

@@ -1,5 +1,5 @@
 -- why: what a team shares through PostgreSQL: the same tables as the local SQLite's (migrations/0001, 0002,
--- 0003, 0006, 0007: incidents, occurrences, recoveries, transcript offsets, analyses, verdicts, rule
+-- 0003, 0006, 0007, 0008: incidents, occurrences, recoveries, transcript offsets, analyses, verdicts, rule
 -- evidence, LLM metering), with the same columns and meanings, so nevo.incidents and friends run unchanged.
 -- Times are ISO 8601 UTC text as there (they sort as text); flags stay integers (is_loop = 1).
 
@@ -54,11 +54,13 @@ CREATE TABLE recoveries (
 );
 
 -- Keyed by path: a transcript's path holds its session's uuid, so two machines never share a row.
+-- judge_offset: where the earliest failure not judged for good starts (NULL: every one is; migrations/0008).
 CREATE TABLE transcript_offsets (
-    path        TEXT PRIMARY KEY,
-    read_offset BIGINT NOT NULL,
-    session_id  TEXT NOT NULL DEFAULT '',
-    updated_at  TEXT NOT NULL
+    path         TEXT PRIMARY KEY,
+    read_offset  BIGINT NOT NULL,
+    session_id   TEXT NOT NULL DEFAULT '',
+    updated_at   TEXT NOT NULL,
+    judge_offset BIGINT
 );
 
 CREATE TABLE analyses (

@@ -11,19 +11,69 @@ records them and enforces the daily cap.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import anthropic
+from anthropic.types.model_param import ModelParam
 
 from nevo.config import Config
-from nevo.providers import ProviderError, Request, Response, Usage, cost_usd, render_prompt
+from nevo.providers import MODEL_TIERS, AgentSpec, ProviderError, Request, Response, Usage, cost_usd, render_prompt
 
 ANSWER_TOOL = "answer"
 MAX_BACKOFF_SECONDS = 30.0
+# An alias (no date): claude-opus-5-5, claude-sonnet-5, claude-haiku-4-5.
+_ALIAS = re.compile(r"^claude-(?P<family>[a-z]+)-(?P<major>\d+)(?:-(?P<minor>\d))?$")
+
+
+def sdk_models() -> tuple[str, ...]:
+    """The model ids the installed SDK knows (its ``ModelParam`` literal), newest first as it lists them."""
+    return tuple(value for arg in get_args(ModelParam) for value in get_args(arg) if isinstance(value, str))
+
+
+def sdk_deprecated() -> frozenset[str]:
+    """The ids the installed SDK warns about at every call. Read from the SDK's own table (a private
+    module: an SDK without it simply has none to tell us)."""
+    try:
+        from anthropic._data import DEPRECATED_MODELS
+    except ImportError:
+        return frozenset()
+    return frozenset(DEPRECATED_MODELS)
+
+
+def current_alias(family: str, known: Iterable[str], deprecated: frozenset[str]) -> str | None:
+    """The newest alias of ``family`` (haiku, sonnet, opus) among ``known`` that is not ``deprecated``."""
+    best: tuple[int, int] | None = None
+    chosen = None
+    for model in known:
+        match = _ALIAS.match(model)
+        if not match or match["family"] != family or model in deprecated:
+            continue
+        version = (int(match["major"]), int(match["minor"] or 0))
+        if best is None or version > best:
+            best, chosen = version, model
+    return chosen
+
+
+@functools.cache
+def tier_models() -> dict[str, str]:
+    """Tier -> model id for this SDK: the newest current alias of the family, else nevo's default."""
+    known, deprecated = sdk_models(), sdk_deprecated()
+    return {tier: current_alias(tier, known, deprecated) or default for tier, default in MODEL_TIERS.items()}
+
+
+def model_for(agent: AgentSpec) -> str:
+    """The id to call for ``agent``: a tier (or ``inherit``: sonnet) is the SDK's current alias of that
+    family, so a tier never names a deprecated model; a full id is the person's choice and is kept."""
+    tiers = tier_models()
+    if agent.model == "inherit":
+        return tiers["sonnet"]
+    return tiers.get(agent.model, agent.model)
 
 
 @dataclass
@@ -52,7 +102,7 @@ class AnthropicProvider:
         return cls(client=client, max_retries=int(config.get("provider.max_retries")))
 
     def complete(self, request: Request) -> Response:
-        model = request.agent.model_id
+        model = model_for(request.agent)
         last_error = ""
         for attempt in range(self.max_retries + 1):
             try:

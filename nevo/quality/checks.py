@@ -39,6 +39,11 @@ class ToolOptions:
     python_path: Sequence[Path] = ()  # extra import roots (the code's own project) for tests
     timeout: float = STAGE_TIMEOUT_SECONDS
     env: dict[str, str] = field(default_factory=dict)
+    python: str | None = None  # the interpreter that runs the tests (the project's); None: nevo's own
+    site_python: str | None = None  # the interpreter whose packages mypy sees (the project's)
+    tests: Sequence[str] | None = None  # the test files to run (relative); None: the test files among the files
+    whole_suite: bool = False  # run the project's whole suite (pytest's own configuration picks the files)
+    tests_note: str = ""  # why these tests
 
 
 @dataclass
@@ -70,7 +75,7 @@ def _missing_module(done: Completed, module: str) -> str | None:
     if done.error:
         return done.error
     if done.returncode != 0 and f"No module named {module}" in done.stderr:
-        return f"{module} is not installed for {sys.executable} (pip install {module})"
+        return f"{module} is not installed for the interpreter that ran it (pip install {module})"
     return None
 
 
@@ -97,11 +102,7 @@ def shell_files(files: Sequence[str], root: Path) -> list[str]:
 
 
 def tests_among(files: Sequence[str]) -> list[str]:
-    return [
-        f
-        for f in python_files(files)
-        if Path(f).name.startswith("test_") or Path(f).name.endswith("_test.py")
-    ]
+    return [f for f in python_files(files) if Path(f).name.startswith("test_") or Path(f).name.endswith("_test.py")]
 
 
 # -- TYPECHECK --------------------------------------------------------------------------------------
@@ -141,6 +142,12 @@ def typecheck(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
             # are two modules, not a duplicate.
             argv += ["--config-file=", "--check-untyped-defs", "--explicit-package-bases"]
             env_extra["MYPYPATH"] = str(root)
+        else:
+            # The project's own settings (read from its root); its packages from its own environment.
+            if options.site_python and options.site_python != sys.executable:
+                argv += ["--python-executable", options.site_python]
+            if options.python_path:
+                env_extra["MYPYPATH"] = os.pathsep.join(str(p) for p in options.python_path)
         argv += ["--cache-dir", str(options.mypy_cache_dir) if options.mypy_cache_dir else os.devnull]
         done = run_tool([*argv, "--", *py], root, options, env_extra)  # "--": a file named -rf.py is a file
         problem = _missing_module(done, "mypy")
@@ -149,9 +156,7 @@ def typecheck(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
         for line in done.stdout.splitlines():
             match = _MYPY_LINE.match(line.strip())
             if match and match["sev"] == "error":
-                findings.append(
-                    Finding(match["msg"], match["file"], int(match["line"]), match["code"] or "mypy")
-                )
+                findings.append(Finding(match["msg"], match["file"], int(match["line"]), match["code"] or "mypy"))
         if done.returncode not in (0, 1) or (done.returncode == 1 and not findings):
             return StageResult(
                 "typecheck",
@@ -177,34 +182,30 @@ def typecheck(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
 
 # -- TEST -------------------------------------------------------------------------------------------
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PYTEST_FAILED = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<where>\S+?)(?: - (?P<msg>.*))?$")
 
 
 def run_tests(root: Path, files: Sequence[str], options: ToolOptions) -> StageResult:
     started = time.monotonic()
-    tests = tests_among(files)
-    if not tests:
-        return StageResult("test", "skipped", note="no tests came with the code (test_*.py or *_test.py)")
-    python_path = os.pathsep.join([str(root), *(str(p) for p in options.python_path)])
-    argv = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--no-header",
-        "-rfE",
-        "--tb=short",
-        f"--rootdir={root}",
-        *(f"./{t}" if t.startswith("-") else t for t in tests),  # pytest has no "--": -x_test.py is a file
-    ]
-    done = run_tool(argv, root, options, {"PYTHONPATH": python_path, "PYTHONDONTWRITEBYTECODE": "1"})
+    tests = list(options.tests) if options.tests is not None else tests_among(files)
+    if not tests and not options.whole_suite:
+        return StageResult(
+            "test", "skipped", note=options.tests_note or "no tests came with the code (test_*.py or *_test.py)"
+        )
+    roots = [str(root)] if options.isolated else []
+    python_path = os.pathsep.join([*roots, *(str(p) for p in options.python_path)])
+    argv = [options.python or sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    argv += ["--no-header", "-rfE", "--tb=short", "--color=no"]  # (a project's --color=yes hides FAILED lines)
+    if options.isolated:
+        argv.append(f"--rootdir={root}")  # in the project, pytest finds its configuration as it always does
+    tests = [f"./{t}" if t.startswith("-") else t for t in tests]  # pytest has no "--": -x_test.py is a file
+    done = run_tool([*argv, *tests], root, options, {"PYTHONPATH": python_path, "PYTHONDONTWRITEBYTECODE": "1"})
     problem = _missing_module(done, "pytest")
     if problem:
         return StageResult("test", "error", _ms(started), note=problem)
     findings = []
-    for line in done.stdout.splitlines():
+    for line in _ANSI.sub("", done.stdout).splitlines():
         match = _PYTEST_FAILED.match(line.strip())
         if match:
             test_file, _, test_name = match["where"].partition("::")
@@ -222,9 +223,9 @@ def run_tests(root: Path, files: Sequence[str], options: ToolOptions) -> StageRe
                 code="pytest",
             )
         )
-    return StageResult(
-        "test", "failed" if done.returncode != 0 else "passed", _ms(started), findings, note=summary
-    )
+    if options.tests_note:
+        summary = f"{summary} ({options.tests_note})"
+    return StageResult("test", "failed" if done.returncode != 0 else "passed", _ms(started), findings, note=summary)
 
 
 # -- LINT -------------------------------------------------------------------------------------------
@@ -251,6 +252,7 @@ def lint(root: Path, files: Sequence[str], options: ToolOptions) -> StageResult:
         "--no-cache",
         "--output-format=json",
         "--force-exclude",
+        "--no-fix",  # a project's `fix = true` must not make a check rewrite the person's files
         *_ruff_base(options),
         "--",
         *py,
@@ -262,9 +264,7 @@ def lint(root: Path, files: Sequence[str], options: ToolOptions) -> StageResult:
     try:
         reported = json.loads(done.stdout or "[]")
     except json.JSONDecodeError:
-        return StageResult(
-            "lint", "error", _ms(started), note=f"ruff exited {done.returncode}: {done.stderr[-500:]}"
-        )
+        return StageResult("lint", "error", _ms(started), note=f"ruff exited {done.returncode}: {done.stderr[-500:]}")
     findings = []
     for item in reported:
         location = item.get("location") or {}
@@ -279,9 +279,7 @@ def lint(root: Path, files: Sequence[str], options: ToolOptions) -> StageResult:
                 str(item.get("code") or "ruff"),
             )
         )
-    return StageResult(
-        "lint", status_from(findings), _ms(started), findings, note=f"ruff on {len(py)} file(s)"
-    )
+    return StageResult("lint", status_from(findings), _ms(started), findings, note=f"ruff on {len(py)} file(s)")
 
 
 # -- REFINE (mechanical) ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The TaskCompleted quality gate: the fast stages (TYPECHECK, LINT, CRITIQUE offline) on the files the task
-changed, in the project itself and with the project's own mypy/ruff configuration.
+"""The TaskCompleted quality gate: the fast stages (TYPECHECK, TEST on the tests that cover the change, LINT,
+CRITIQUE offline) on the files the task changed, in the project itself, with the project's own interpreter and
+configuration. What was already wrong before the change (the same checks on HEAD find it) never blocks.
 
 Installed by ``nevo init --quality-gate`` as ``.nevo/hooks/quality-gate``, which calls ``nevo quality gate``
 (or ``python3 -m nevo.quality.gate``). Exit 2 with the findings on stderr blocks the completion and Claude
@@ -16,8 +17,10 @@ registered, or a task created before the gate was installed) every changed file 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -30,6 +33,7 @@ from nevo.fsutil import atomic_write_text
 from nevo.quality import checks
 from nevo.quality.checks import ToolOptions
 from nevo.quality.model import Finding, StageResult, status_from
+from nevo.quality.project import Project, covering_tests, head_copy, load_project
 from nevo.quality.review import review_file
 from nevo.workspace import Workspace
 
@@ -67,9 +71,7 @@ def changed_files(root: Path) -> list[str] | None:
 
     def git(*args: str) -> list[str] | None:
         try:
-            done = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=False
-            )
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired):
             return None
         return done.stdout.splitlines() if done.returncode == 0 else None
@@ -123,7 +125,10 @@ def run_gate(
     baseline: dict[str, str] | None = None,
 ) -> GateResult:
     """The fast stages on ``files`` (default: what changed in the git working tree, less what is still as it
-    was in ``baseline``)."""
+    was in ``baseline``), in their project the way the person runs its checks: TYPECHECK and LINT with the
+    project's settings, TEST with the tests that cover the files (the project's interpreter), CRITIQUE offline.
+    A finding that was already there before the change (the same check on HEAD finds it too) is not the
+    task's and does not block."""
     if files is not None:
         chosen: list[str] | None = list(files)
     else:
@@ -132,21 +137,75 @@ def run_gate(
     result = GateResult(code)
     if not code:
         return result
-    options = options or ToolOptions(
-        isolated=False,
-        mypy_cache_dir=Workspace(root).nevo_dir / "cache" / "mypy",
-        timeout=GATE_TIMEOUT_SECONDS,
-    )
-    result.stages.append(checks.typecheck(root, code, options))
-    result.stages.append(checks.lint(root, code, options))
+    project = load_project([root / code[0]])
+    names = [str((root / n).resolve().relative_to(project.root)) for n in code if _inside(root / n, project.root)]
+    if options is None:
+        tests, why = covering_tests(project, [project.root / n for n in names])
+        options = ToolOptions(
+            isolated=False,
+            mypy_cache_dir=Workspace(root).nevo_dir / "cache" / "mypy",
+            timeout=GATE_TIMEOUT_SECONDS,
+            python_path=project.import_roots,
+            python=project.python if project.has_pytest else sys.executable,
+            site_python=project.python,
+            tests=[str(t.relative_to(project.root)) for t in tests],
+            tests_note=why,
+        )
+    result.stages = _stages(project.root, names, options)
+    if result.blocking and project.in_git:
+        result.stages = _without_what_was_there(project, names, options, result.stages)
+    return result
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder)
+
+
+def _stages(where: Path, names: list[str], options: ToolOptions) -> list[StageResult]:
+    stages = [checks.typecheck(where, names, options)]
+    if options.tests or options.whole_suite:
+        stages.append(checks.run_tests(where, names, options))
+    stages.append(checks.lint(where, names, options))
     findings: list[Finding] = []
-    for name in code:
+    for name in names:
         try:
-            findings.extend(review_file(name, (root / name).read_text(encoding="utf-8", errors="replace")))
+            findings.extend(review_file(name, (where / name).read_text(encoding="utf-8", errors="replace")))
         except OSError as exc:
             findings.append(Finding(f"could not be read: {exc}", name, severity="warning"))
-    result.stages.append(StageResult("critique", status_from(findings), 0, findings, note="offline checks"))
-    return result
+    stages.append(StageResult("critique", status_from(findings), 0, findings, note="offline checks"))
+    return stages
+
+
+def _key(finding: Finding) -> tuple[str, str, str]:
+    """A finding without its line (the change moves lines): file, code, message with numbers blanked."""
+    return finding.file, finding.code, re.sub(r"\d+", "#", finding.message)
+
+
+def _without_what_was_there(
+    project: Project, names: list[str], options: ToolOptions, stages: list[StageResult]
+) -> list[StageResult]:
+    """The same checks on HEAD (in a throwaway worktree): findings already there are kept as warnings."""
+    with head_copy(project) as head:
+        if head is None:
+            return stages
+        present = [n for n in names if (head / n).is_file()]
+        tests = [t for t in options.tests or () if (head / t).is_file()]
+        moved = [head / p.relative_to(project.root) for p in project.import_roots]
+        before_options = dataclasses.replace(options, tests=tests, python_path=(*moved, *options.python_path))
+        before = {key for stage in _stages(head, present, before_options) for f in stage.errors for key in [_key(f)]}
+    kept = []
+    for stage in stages:
+        if stage.status != "failed":
+            kept.append(stage)
+            continue
+        old = [f for f in stage.errors if _key(f) in before]
+        if not old:
+            kept.append(stage)
+            continue
+        findings = [f if f not in old else dataclasses.replace(f, severity="warning") for f in stage.findings]
+        note = f"{stage.note}; {len(old)} finding(s) were there before the change: not blocking".strip("; ")
+        kept.append(StageResult(stage.name, status_from(findings), stage.duration_ms, findings, stage.attempt, note))
+    return kept
 
 
 def main(argv: Sequence[str] | None = None) -> int:

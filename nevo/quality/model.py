@@ -20,11 +20,7 @@ class Finding:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = (
-            f"{self.file}:{self.line}: "
-            if self.file and self.line
-            else (f"{self.file}: " if self.file else "")
-        )
+        where = f"{self.file}:{self.line}: " if self.file and self.line else (f"{self.file}: " if self.file else "")
         code = f" [{self.code}]" if self.code else ""
         return f"{where}{self.severity}: {self.message}{code}"
 
@@ -84,6 +80,8 @@ class PipelineResult:
     run_id: int | None = None
     escalation_id: int | None = None
     subject: str = ""
+    diff: str = ""  # what REFINE would change in the project's files (unified diff)
+    applied: list[str] = field(default_factory=list)  # files REFINE's changes were written to (when asked)
 
     @property
     def approved(self) -> bool:
@@ -103,5 +101,7 @@ class PipelineResult:
             "refinements": self.refinements,
             "reasons": self.reasons,
             "escalation_id": self.escalation_id,
+            "diff": self.diff,
+            "applied": self.applied,
             "stages": [stage.to_json() for stage in self.stages],
         }

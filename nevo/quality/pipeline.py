@@ -14,6 +14,9 @@ given.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import difflib
 import json
 import shutil
 import tempfile
@@ -24,15 +27,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nevo.clock import Clock, iso, system_clock
-from nevo.errors import NevoError
 from nevo.providers import ProviderError, Request, Response, load_agent
 from nevo.quality import checks
 from nevo.quality.checks import ToolOptions
 from nevo.quality.model import CHECK_STAGES, Finding, PipelineResult, StageResult, status_from
+from nevo.quality.project import Project, throwaway_copy
 from nevo.quality.review import ARBITER_SCHEMA, CRITIC_SCHEMA, PRINCIPLES, offline_arbiter, offline_critic
 from nevo.workspace import Workspace
-
-MAX_FILE_BYTES = 512 * 1024
 
 
 class Provider(Protocol):
@@ -41,110 +42,16 @@ class Provider(Protocol):
     def complete(self, request: Request) -> Response: ...
 
 
-MAX_FILES = 200
-
-
 @dataclass
 class PipelineOptions:
     max_refinements: int = 3
     tools: ToolOptions | None = None
     scratch_parent: Path | None = None  # where the scratch folder goes (default: the system temp folder)
     keep_scratch: bool = False
-
-
-def collect_files(paths: Iterable[Path], project_root: Path | None = None) -> tuple[Path, dict[str, str]]:
-    """The artifact for ``nevo quality run FILE...``: the files named, the tests that come with them
-    (``test_<name>.py`` beside the file, in a ``tests/`` folder beside it, or anywhere under ``tests/`` at the
-    project root: ``project_root`` and the git toplevel), and the ``__init__.py`` of every package they sit
-    in (so module names in the scratch copy are the project's: ``pkg.calc``, not ``calc``), relative to
-    their common folder."""
-    chosen: list[Path] = []
-    for path in paths:
-        path = path.resolve()
-        if path.is_dir():
-            chosen.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.suffix in (".py", ".sh") and "__pycache__" not in p.parts
-                )
-            )
-            continue
-        if not path.is_file():
-            raise NevoError(f"{path} is not a file", "name the files to check: nevo quality run src/x.py")
-        chosen.append(path)
-        if path.suffix == ".py" and not path.name.startswith(("test_", "__")):
-            chosen.extend(_companion_tests(path, project_root))
-    chosen.extend(_package_inits(chosen))
-    unique = list(dict.fromkeys(chosen))
-    if not unique:
-        raise NevoError("no files to check", "name Python or shell files: nevo quality run src/x.py")
-    if len(unique) > MAX_FILES:
-        raise NevoError(
-            f"{len(unique)} files is too many for one run (at most {MAX_FILES})", "name fewer files"
-        )
-    root = Path(*_common_parts([_package_base(p) for p in unique]))
-    files = {}
-    for path in unique:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise NevoError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB", "check smaller files")
-        files[str(path.relative_to(root))] = path.read_text(encoding="utf-8", errors="replace")
-    return root, files
-
-
-def _companion_tests(path: Path, project_root: Path | None) -> list[Path]:
-    """``test_<name>.py`` beside ``path``, in ``tests/`` beside it, and under ``tests/`` at the project's
-    roots (the usual layout: ``pkg/calc.py`` tested by ``<root>/tests/test_calc.py`` or
-    ``<root>/tests/unit/test_calc.py``)."""
-    name = f"test_{path.name}"
-    found = [path.with_name(name), path.parent / "tests" / name]
-    roots = [r.resolve() for r in (project_root, _git_toplevel(path)) if r is not None]
-    for root in dict.fromkeys(roots):
-        tests = root / "tests"
-        if path.is_relative_to(root) and tests.is_dir():
-            found.extend(sorted(p for p in tests.rglob(name) if "__pycache__" not in p.parts))
-    return [p for p in dict.fromkeys(found) if p.is_file() and p != path]
-
-
-def _git_toplevel(path: Path) -> Path | None:
-    """The nearest folder above ``path`` holding ``.git`` (a folder, or a file in a worktree)."""
-    for folder in path.parents:
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
-def _package_inits(files: list[Path]) -> list[Path]:
-    """The ``__init__.py`` of every package the Python files sit in, up to the first folder that is not one."""
-    found: list[Path] = []
-    for path in files:
-        if path.suffix != ".py":
-            continue
-        folder = path.parent
-        while (folder / "__init__.py").is_file() and folder != folder.parent:
-            found.append(folder / "__init__.py")
-            folder = folder.parent
-    return found
-
-
-def _package_base(path: Path) -> Path:
-    """The folder a module's import name starts from: the first folder above it that is not a package."""
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder != folder.parent:
-        folder = folder.parent
-    return folder
-
-
-def _common_parts(folders: list[Path]) -> tuple[str, ...]:
-    parts = folders[0].parts
-    for folder in folders[1:]:
-        length = 0
-        for a, b in zip(parts, folder.parts, strict=False):
-            if a != b:
-                break
-            length += 1
-        parts = parts[:length]
-    return parts or ("/",)
+    # In the person's project (``nevo quality run``): the files are the project's, relative to its root;
+    # the checks run there and REFINE in a throwaway copy. None: an artifact written to a scratch folder.
+    project: Project | None = None
+    apply: bool = False  # write REFINE's changes into the project's files (only when the person asks)
 
 
 class Recorder:
@@ -225,7 +132,13 @@ class Pipeline:
         self.validation_problems = validation_problems
         self.recorder = Recorder(db, subject, clock)
         self.stages: list[StageResult] = []
-        self.scratch = Path(tempfile.mkdtemp(prefix="nevo-quality-", dir=options.scratch_parent))
+        self.project = options.project
+        self.originals = dict(files)
+        self.copy: contextlib.ExitStack | None = None
+        if self.project is None:
+            self.scratch = Path(tempfile.mkdtemp(prefix="nevo-quality-", dir=options.scratch_parent))
+        else:
+            self.scratch = self.project.root  # read-only stages run in place; REFINE moves to a copy
 
     def record(self, result: StageResult) -> StageResult:
         self.stages.append(result)
@@ -234,6 +147,12 @@ class Pipeline:
 
     # -- stages -------------------------------------------------------------------------------------
     def write(self) -> StageResult:
+        if self.project is not None:
+            return StageResult(
+                "write",
+                "skipped",
+                note=f"{len(self.files)} file(s) checked where they are in {self.project.root}: nothing to write",
+            )
         started = time.monotonic()
         findings = []
         for relative, text in self.files.items():
@@ -295,6 +214,11 @@ class Pipeline:
     def refine(self, failing: list[StageResult], attempt: int) -> tuple[StageResult, bool, bool]:
         """Apply the feedback. Returns (result, anything changed, the provider rewrote files)."""
         started = time.monotonic()
+        if self.project is not None and self.copy is None:
+            # What writes works in a throwaway copy of the project: the person's files are never touched.
+            self.copy = contextlib.ExitStack()
+            self.scratch = self.copy.enter_context(throwaway_copy(self.project, self.options.scratch_parent))
+            self.tools = dataclasses.replace(self.tools, python_path=self._copy_roots())
         changed, problem = checks.ruff_fix(self.scratch, list(self.files), self.tools)
         findings: list[Finding] = []
         if problem:
@@ -316,16 +240,12 @@ class Pipeline:
                     (self.scratch / relative).write_text(text, encoding="utf-8")
                     revised.append(relative)
         except ProviderError as exc:
-            findings.append(
-                Finding(f"no revision from the provider: {exc}", code="provider", severity="warning")
-            )
+            findings.append(Finding(f"no revision from the provider: {exc}", code="provider", severity="warning"))
         touched = sorted(set(changed) | set(revised))
         note = (f"changed {', '.join(touched)}" if touched else "nothing could be changed") + (
             f" (ruff: {len(changed)}, revision: {len(revised)})"
         )
-        result = StageResult(
-            "refine", "passed" if touched else "failed", _ms(started), findings, attempt, note
-        )
+        result = StageResult("refine", "passed" if touched else "failed", _ms(started), findings, attempt, note)
         return self.record(result), bool(touched), bool(revised)
 
     def escalate(self, failing: list[StageResult], reason: str, refinements: int) -> int | None:
@@ -392,13 +312,19 @@ class Pipeline:
         try:
             return self._run(started)
         finally:
-            if not self.options.keep_scratch:
+            if self.copy is not None:
+                self.copy.close()
+            elif self.project is None and not self.options.keep_scratch:
                 shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _run(self, started: float) -> PipelineResult:
-        if self.record(self.write()).status != "passed":
+        if self.record(self.write()).status == "failed":
+            for name in (*CHECK_STAGES, "refine", "escalate", "arbiter"):
+                self.record(StageResult(name, "skipped", note="the artifact could not be written"))
             return self._finish("denied", ["the artifact could not be written"], 0, None, started)
         latest = {name: self.check(name, 0) for name in CHECK_STAGES}
+        if not any(s.status == "failed" for s in latest.values()):
+            self.record(StageResult("refine", "skipped", note="no check failed: nothing to refine"))
         refinements, escalation_id, escalation_reason = 0, None, ""
         while failing := [s for s in latest.values() if s.status == "failed"]:
             names = ", ".join(s.name for s in failing)
@@ -417,12 +343,13 @@ class Pipeline:
             # ruff's fixes cannot break types or tests: re-run what failed (lint always: cheap). A rewrite
             # by the provider can break anything: re-run every check.
             again = (
-                CHECK_STAGES
-                if rewritten
-                else [n for n in CHECK_STAGES if latest[n].status == "failed" or n == "lint"]
+                CHECK_STAGES if rewritten else [n for n in CHECK_STAGES if latest[n].status == "failed" or n == "lint"]
             )
             for name in again:
                 latest[name] = self.check(name, refinements)
+        if not escalation_reason:
+            note = "refinement fixed what failed" if refinements else "no check failed"
+            self.record(StageResult("escalate", "skipped", note=f"{note}: nothing for a person to decide"))
         decision, reasons = self.arbiter(escalation_reason, refinements)
         verdict = "escalated" if escalation_reason else ("approved" if decision == "approve" else "denied")
         return self._finish(verdict, reasons, refinements, escalation_id, started)
@@ -439,16 +366,57 @@ class Pipeline:
             self.recorder.run_id,
             escalation_id,
             self.subject,
+            diff=self._diff(),
         )
+        if self.project is not None and self.options.apply:
+            result.applied = self._apply()
         self.recorder.finish(result, _ms(started))
         return result
+
+    def _diff(self) -> str:
+        """What REFINE changed, as a unified diff against the files as they were (the project's own)."""
+        parts: list[str] = []
+        for relative, text in sorted(self.files.items()):
+            before = self.originals.get(relative, "")
+            if text != before:
+                parts.extend(
+                    difflib.unified_diff(
+                        before.splitlines(keepends=True),
+                        text.splitlines(keepends=True),
+                        f"a/{relative}",
+                        f"b/{relative}",
+                    )
+                )
+        return "".join(parts)
+
+    def _apply(self) -> list[str]:
+        """Write REFINE's changes into the project, file by file, only where the file is still as it was when
+        the run started (an edit made meanwhile is never overwritten)."""
+        assert self.project is not None
+        applied = []
+        for relative, text in sorted(self.files.items()):
+            target = self.project.root / relative
+            if text == self.originals.get(relative):
+                continue
+            try:
+                if target.read_text(encoding="utf-8") != self.originals[relative]:
+                    continue
+                target.write_text(text, encoding="utf-8")
+            except (OSError, KeyError):
+                continue
+            applied.append(relative)
+        return applied
+
+    def _copy_roots(self) -> tuple[Path, ...]:
+        """The copy's import roots first: its code, not the project's (an editable install points there)."""
+        assert self.project is not None
+        moved = [self.scratch / p.relative_to(self.project.root) for p in self.project.import_roots]
+        return (*moved, *self.tools.python_path)
 
     def _ask(self, agent: str, task: str, data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         if self.provider is None:
             return (offline_critic if agent == "critic" else offline_arbiter)(_offline_request(agent, data))
-        response = self.provider.complete(
-            Request(load_agent(agent, self.workspace), task, data, schema, 8192)
-        )
+        response = self.provider.complete(Request(load_agent(agent, self.workspace), task, data, schema, 8192))
         return response.output
 
     def _reload(self, changed: list[str]) -> None:

@@ -1,0 +1,64 @@
+"""Novelty on rule pairs written from public rule sets: precision and recall of "duplicate", per part.
+
+tests/data/paraphrases_public.json holds 165 labelled pairs (duplicate / related / distinct) written from the
+rules of public projects: the tuning part from PatrickJS/awesome-cursorrules, the held-out part from
+lirantal/agent-rules (split by source repository; the thresholds were tuned on the tuning part only). Also
+printed: nevo's own 76 pairs (tests/data/paraphrases.json), where "related" pairs may be called duplicates
+by neither, and how often a related or distinct pair is called a duplicate.
+
+Run: python bench/bench_novelty.py. Prints JSON. Offline (the model path, novelty.judge_with_model, needs a
+provider and is not measured here).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nevo.novelty import DUPLICATE_AT, RELATED_AT, features, similarity
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+
+
+def figures(pairs: list[dict[str, str]]) -> dict[str, object]:
+    tp = fp = fn = 0
+    called: dict[str, dict[str, int]] = {}
+    for pair in pairs:
+        score = similarity(features(pair["a"]), features(pair["b"]))
+        verdict = "duplicate" if score >= DUPLICATE_AT else "related" if score >= RELATED_AT else "novel"
+        actual = pair["label"]
+        called.setdefault(actual, {}).setdefault(verdict, 0)
+        called[actual][verdict] += 1
+        tp += verdict == "duplicate" and actual == "duplicate"
+        fp += verdict == "duplicate" and actual != "duplicate"
+        fn += verdict != "duplicate" and actual == "duplicate"
+    return {
+        "pairs": len(pairs),
+        "precision": round(tp / max(1, tp + fp), 3),
+        "recall": round(tp / max(1, tp + fn), 3),
+        "true_duplicates": tp,
+        "false_duplicates": fp,
+        "missed_duplicates": fn,
+        "called": called,
+    }
+
+
+def main() -> None:
+    public = json.loads((DATA / "paraphrases_public.json").read_text(encoding="utf-8"))
+    own = json.loads((DATA / "paraphrases.json").read_text(encoding="utf-8"))
+    report = {
+        part: {
+            "source": sorted({p["source"] for p in public if p["part"] == part}),
+            **figures([p for p in public if p["part"] == part]),
+        }
+        for part in ("tune", "holdout")
+    }
+    report["nevo-own-76"] = figures(own)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+../nevo/causes.py

@@ -1,0 +1,1 @@
+../nevo/shellwords.py

@@ -1,0 +1,418 @@
+"""Which sentences state something durable: the user's instructions, preferences, constraints and conventions,
+statements of how the project is set up, events with a date, and the agent's stated decisions.
+
+Deterministic, from the shape of the sentence, not from a list of known sentences: a durable statement
+says always / never / before any push / from now on / we use / our convention / I prefer / no X in Y, a
+task says "fix this" or asks a question. Pasted code and logs are left out line by line, so a prose line
+that mentions code (``No print() in library code``) is still read.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# -- sentences --------------------------------------------------------------------------------------
+
+MAX_SCAN_CHARS = 6000  # statements come first in a prompt; what follows a long paste is rarely one
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_SPLIT = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bcf\.)(?<=[.!?])\s+(?=[A-Za-z`\"'(])|\n+")
+# A sentence typed without its full stop ("...on the dashboard Keep commits small"): a capitalised word that
+# opens statements, right after a lowercase word, starts a new one.
+_RUN_ON = re.compile(
+    r"(?<=[a-z0-9)`])\s+(?=(?:Always|Never|Please|Don'?t|Do not|We|I(?=['\s])|Keep|Use|Run|Make|Remember|Note|Also|"
+    r"From|Before|After|Avoid|No|Only|Our|The|This|Heads|FYI|Btw)\b)"
+)
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_CODE_START = re.compile(
+    r"^\s*(?:def|class|import|from\s+\S+\s+import|return|const|let|var|function|fn|pub|async\s+def|"
+    r"#include|package|func|if\s*\(|for\s*\(|while\s*\(|export|@\w+|SELECT\s|INSERT\s|UPDATE\s+\w+\s+SET)\b"
+)
+_PROMPT_OR_LOG = re.compile(
+    r"^\s*(?:\$\s|>>>\s|\.\.\.\s|>\s|#\s|\d{4}-\d{2}-\d{2}[T ]\d{2}:|\[\d{2}:\d{2}|Traceback|File \"|\s*at\s+\S+\(|"
+    r"E\s{2,}|FAILED\s|PASSED\s|ERROR[:\s]|WARN(?:ING)?[:\s]|INFO[:\s]|DEBUG[:\s]|\w+Error:|npm ERR!|error\[)"
+)
+_SYMBOLS = re.compile(r"[{}\[\]();=<>$|&*\\]")
+_OPENERS = re.compile(
+    r"^(?:(?:ok(?:ay)?|also|and|oh|btw|by the way|ps|p\.s\.|one more thing|another thing|fyi|heads[- ]up|"
+    r"note|nb|important|just so you know|for the record|for reference|side note|quick note)\b[\s,:!-]*)+",
+    re.IGNORECASE,
+)
+
+
+def looks_like_code(line: str) -> bool:
+    """A line of pasted code or log, not prose: code keywords at its start, a shell or REPL prompt, a log
+    prefix, a line ending in a brace or semicolon, or mostly symbols. Inline code in prose is prose."""
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if _CODE_START.match(stripped) or _PROMPT_OR_LOG.match(line):
+        return True
+    if re.search(r"[{;]\s*$|^\s*[})\]]|=>\s*\{|\)\s*:\s*$", stripped):
+        return True
+    prose = re.sub(r"`[^`]*`", "x", stripped)  # inline code counts as one word of prose
+    words = re.findall(r"[A-Za-z]{2,}", prose)
+    return len(_SYMBOLS.findall(prose)) > max(3, len(prose) // 12) or len(words) < 2
+
+
+# How people type to an agent: "pls dont touch", "u should", "plz". Read as if spelled out (the fact keeps the
+# person's own words).
+_INFORMAL = [
+    (re.compile(r"\b(do|does|did|is|are|was|were|should|would|could|must|have|has|ca|wo)nt\b", re.I), r"\1n't"),
+    (re.compile(r"\b(?:pls|plz|pleeease|pleas)\b", re.I), "please"),
+    (re.compile(r"\bu\b(?=\s+(?:should|must|need|can|have|always|never))", re.I), "you"),
+    (re.compile(r"\b(?:thx|ty)\b", re.I), "thanks"),
+]
+
+
+def spelled_out(sentence: str) -> str:
+    for pattern, replacement in _INFORMAL:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence.replace("can't", "cannot").replace("won't", "will not")
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence's parts that can each state something: after a preamble ("before you start: ..."), around a
+    dash ("... — no % formatting"), after "but" ("small thing, but f-strings only")."""
+    parts = [sentence]
+    for splitter in (_PREAMBLE, _DASH, _BUT):
+        parts = [piece.strip() for part in parts for piece in splitter.split(part) if piece.strip()]
+    return parts if len(parts) > 1 else [sentence]
+
+
+_PREAMBLE = re.compile(r"(?<=\w):\s+(?=[a-z])")
+_DASH = re.compile(r"\s+[—–-]{1,2}\s+")
+_BUT = re.compile(r"^(?:[\w\s]{2,40}),\s+but\s+", re.IGNORECASE)
+
+
+def sentences(text: str) -> list[str]:
+    """The prose sentences of a message, in order; fenced blocks and code or log lines left out."""
+    found: list[str] = []
+    for line in _FENCE.sub("\n", text[:MAX_SCAN_CHARS]).splitlines():
+        if looks_like_code(line):
+            continue
+        for part in _SPLIT.split(_RUN_ON.sub("\n", _BULLET.sub("", line))):
+            part = _OPENERS.sub("", part.strip()).strip(" -:")
+            if 6 <= len(part) <= 400:
+                found.append(part)
+    return found
+
+
+# -- what a sentence states -------------------------------------------------------------------------
+
+_REMEMBER = re.compile(
+    r"^(?:please\s+)?(?:remember|keep\s+in\s+mind|don'?t\s+forget|note|bear\s+in\s+mind|make\s+a\s+note)"
+    r"(?:\s+that)?\s*[:,-]?\s+(.+)$",
+    re.IGNORECASE,
+)
+_UNIVERSAL = re.compile(
+    r"\b(?:always|never|ever|every\s*time|whenever|each\s+time|at\s+all\s+times|going\s+forward|"
+    r"from\s+(?:now|today|here|this\s+point|this\s+week|tomorrow|monday)\s+on(?:wards?)?|starting\s+(?:now|today|tomorrow)|"
+    r"in\s+(?:the\s+)?future|from\s+here\s+on|by\s+default|as\s+a\s+rule|in\s+general|without\s+exception|"
+    r"under\s+no\s+circumstances?|no\s+matter\s+what|no\s+exceptions?|anymore|any\s+longer|"
+    r"(?:before|after|prior\s+to|ahead\s+of|on)\s+(?:any|every|each|all)\s+\w+|"
+    r"(?:before|after)\s+(?:you\s+|we\s+)?(?:push|commit|merg|open|deploy|releas|ship|tag)\w*|"
+    r"(?:for|on|in|with|to|across)\s+(?:all|every|each|any)\s+\w+|when(?:ever)?\s+possible|where(?:ver)?\s+possible|"
+    r"unless\s+there'?s|without\s+(?:asking|discussion|approval|a\s+review|review|tests?|exception))\b",
+    re.IGNORECASE,
+)
+_PROHIBITION = re.compile(
+    r"^(?:please\s+)?(?:don'?t|do\s+not|never|avoid|no)\s+(?!problem|worries|need|rush|luck\b)", re.I
+)
+_GENERIC_SCOPE = re.compile(
+    r"\b(?:any|anything|anywhere|all|ever|every|everything)\b|[\w.-]+/(?:\s|$|[.,;`])|`[^`]+`|"
+    r"\bin\s+(?:library|production|prod|tests?|the\s+codebase|this\s+(?:repo|project|codebase)|src|the\s+repo)\b|"
+    r"\bplease\b",
+    re.IGNORECASE,
+)
+_NORM = re.compile(
+    r"\b(?:must(?:\s+not|n'?t)?|shall|should(?:\s+(?:always|never|not|only))?\s+(?!be\b)[a-z]+|"
+    r"shouldn'?t\s+[a-z]+|ought\s+to|"
+    r"(?:is|are)\s+(?:required|mandatory|forbidden|not\s+allowed|prohibited|off[- ]limits)|"
+    r"(?:need|needs|has|have)\s+to\s+(?:always|be\s+run|pass)|only\s+ever|should\s+only)\b",
+    re.IGNORECASE,
+)
+_CONVENTION = re.compile(
+    r"\b(?:conventions?|style\s+guide|guidelines?|naming\s+scheme|conventional\s+commits|policy|"
+    r"our\s+(?:rule|standard|practice|workflow|process|format|style)|"
+    r"(?:follow|follows|adhere\s+to|adheres\s+to|stick\s+to|comply\s+with|conform\s+to)\s+(?:our|the|a)\b)",
+    re.IGNORECASE,
+)
+_PREFERS = re.compile(
+    r"\b(?:i|we)\s+(?:really\s+|strongly\s+|much\s+)?(?:prefer|like|want|love|hate|dislike|don'?t\s+like|"
+    r"don'?t\s+want|do\s+not\s+want|never\s+want|won'?t\s+accept|"
+    r"can'?t\s+stand|'d\s+rather|would\s+rather|'d\s+prefer|would\s+prefer|expect|insist)\b|\bprefer(?:red|ably)?\b|"
+    r"\bmy\s+preference\b|\bplease\s+(?:always|never|don'?t|do\s+not|keep|stop|stick|avoid|only)\b",
+    re.IGNORECASE,
+)
+_USE_NOT = re.compile(
+    r"^(?:please\s+)?(?:use|prefer|stick\s+(?:with|to)|go\s+with|pick|write|call|name)\b.+"
+    r"\b(?:not|instead\s+of|rather\s+than|over|never)\b",
+    re.IGNORECASE,
+)
+_ONLY = re.compile(
+    r"^(?:please\s+)?only\s+(?:use|run|touch|edit|change|commit|push|deploy|write|call|import)\b|"
+    r"^[\w.`-]+(?:\s+[\w.`-]+)?\s+only\b(?!\s+(?:if|when|once|after|for\s+now))",
+    re.IGNORECASE,
+)
+_TEMPORARY = re.compile(
+    r"\b(?:for\s+now|this\s+time|right\s+now|for\s+the\s+moment|just\s+this\s+once|temporarily|for\s+today|"
+    r"in\s+this\s+(?:pr|pull\s+request|change|task|ticket|branch|session|commit|file|function|test)|"
+    r"for\s+this\s+(?:task|change|bug|ticket|pr|one|fix|test|function)|yet|"
+    r"for\s+(?:this|that|these|those)\b(?!\s+(?:project|repo|repository|codebase|team))|keep\s+(?:going|trying|at\s+it|on))\b",
+    re.IGNORECASE,
+)
+_SETUP = re.compile(
+    r"\b(?:we|i)\s+(?:now\s+)?(?:use|are\s+using|'re\s+using|run|host|deploy\s+(?:to|on|with)|build\s+with|"
+    r"test\s+with|switched|moved|migrated|are\s+on|'re\s+on|have\s+moved|'ve\s+moved|have\s+switched|"
+    r"'ve\s+switched|standardi[sz]ed\s+on|rely\s+on|ship\s+with|pin|pinned|upgraded|downgraded|bumped|changed|"
+    r"set|configured|renamed|replaced|dropped|removed|retired|deprecated|deleted|added|introduced|adopted)\b|"
+    r"\b(?:is|are)\s+(?:now\s+)?(?:built|written|deployed|hosted|managed|packaged|tested|run|served|configured|"
+    r"kept|stored|generated)\s+(?:with|in|on|by|using|via|through|from)\b|"
+    r"\b(?:goes|go|lives|live|happens|happen|belongs|belong|runs|run)\s+(?:through|in|into|under|via|on)\b|"
+    r"\b(?:this|the|our)\s+(?:project|repo|repository|codebase|app|service|team|stack|monorepo|backend|frontend)"
+    r"\s+(?:now\s+)?(?:uses|is\s+using|runs\s+on|is\s+on|needs|requires|targets|depends\s+on|is\s+built\s+with)\b|"
+    r"\bour\s+[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|lives?|runs?|sits?)\b|"
+    r"\b(?:is|are|lives?|runs?|sits?)\s+(?:now\s+)?(?:at|on|in|under)\b.*\b(?:now|these\s+days)\b|"
+    r"\bwe'?re\s+(?:now\s+)?(?:on|using|running)\b|\bwe'?ve\s+(?:now\s+)?(?:moved|switched|migrated|standardi[sz]ed)\b|"
+    r"\b(?:is|are|runs?|uses?|lives?|'s|'re)\s+now\b|\bnow\s+(?:uses?|runs?|lives?|is|are|points?|serves?|on)\b|"
+    r"\b(?:these\s+days|nowadays)\b",
+    re.IGNORECASE,
+)
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+_WHEN = re.compile(
+    rf"\b(?:today|tonight|yesterday|tomorrow|this\s+(?:morning|afternoon|evening|week|weekend|sprint|month)|"
+    rf"next\s+(?:week|month|sprint|{_WEEKDAY})|last\s+(?:night|week|month|{_WEEKDAY})|{_WEEKDAY}s?|"
+    rf"until\s+(?:further\s+notice|the\s+\w+|\w+)|since\s+\w+|by\s+(?:eod|eow|end\s+of\s+\w+)|"
+    rf"\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}|q[1-4]|(?:in|for)\s+(?:a\s+few|two|three|\d+)\s+(?:days|weeks))\b",
+    re.IGNORECASE,
+)
+_HAPPENING = re.compile(
+    r"\b(?:down|outage|broken|offline|unavailable|unreachable|flaky|released|release|cut|shipped|deployed|"
+    r"freeze|frozen|migrated|migrating|rotated|rotating|expire[sd]?|deprecated|deprecating|sunset|launch(?:ed|es)?|"
+    r"demo|deadline|meeting|incident|maintenance|upgraded|upgrading|rolled\s+back|rollback|scheduled|"
+    r"starts?|started|ends?|ended|begins?|closes?|closed|opens?|reopens?|blocked|on\s+call|on\s+leave|away|"
+    r"out\s+of\s+office|ooo|vacation|holiday|audit|review|went\s+live|goes\s+live|is\s+live|moving|moved|"
+    r"renamed|retired|retiring|decommission\w*|paused|pausing|resumed|cancel+ed|goes\s+out|go(?:es)?\s+live|"
+    r"ships?|lands?|due|happening|planned|postponed|delayed|moved\s+to)\b",
+    re.IGNORECASE,
+)
+_TASK = re.compile(
+    r"^(?:please\s+|can\s+you\s+|could\s+you\s+|would\s+you\s+|let'?s\s+|go\s+ahead\s+and\s+|now\s+)?"
+    r"(?:fix|add|implement|refactor|write|update|create|remove|delete|investigate|check|look|debug|make|change|"
+    r"rename|move|help|find|figure|try|show|explain|review|build|set\s+up|setup|bump|run|start|open|merge|"
+    r"revert|rebase|finish|continue|clean|tidy|profile|optimi[sz]e|speed|migrate|port|convert|split|extract|"
+    r"document|test|deploy|ship|release|draft|prepare|wire|hook|replace|drop|cut|generate|reproduce)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|where|when|which|who|is|are|does|do|did|can|could|should)\b.*\?", re.I)
+
+
+_CONDITION = re.compile(r"^(?:when(?:ever)?|if|for|in)\s+[^,]{3,80},\s*", re.IGNORECASE)
+# A rule for a kind of situation, not a step of this task ("when you're done, run the tests"): the condition is an
+# activity ("when parsing", "whenever a migration...") and an imperative follows.
+_CONDITION_RULE = re.compile(
+    r"^(?:when(?:ever)?|if)\s+(?:[a-z]+ing\b|(?:a|an|any|some)\s)[^,]{2,80},\s*"
+    r"(?:always\s+|never\s+|don'?t\s+|do\s+not\s+|please\s+)?[a-z]+\b",
+    re.IGNORECASE,
+)
+_SETTING = re.compile(r"^[A-Z][\w/ -]{2,40}:\s+(?:`[^`]+`|\d[\w.%]*|[A-Z][\w.-]*|true|false|on|off|yes|no)\b")
+_NOUN_USE = re.compile(
+    r"^\S+\s+(?:v?\d|is\b|are\b|was\b|were\b|goes\b|went\b|will\b|has\b|had\b|needs\b|fails\b|looks\b)", re.IGNORECASE
+)
+_OBSERVATION = re.compile(
+    r"^(?:it|this|that|which|they|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:always|never|sometimes|often|still|only)\s+"
+    r"(?:fails?|crash\w*|errors?|breaks?|returns?|happens?|hangs?|shows?|times?\s+out|throws?|gives?|works?|passes?|"
+    r"loads?|flakes?|panics?|exits?)\b|\b(?:it|this|that)\s+(?:should(?:n'?t)?|must)\b|"
+    r"^(?:always|never)\s+(?:on|in|at|with|for|when|after|before|the|a|an|from|during)\b|"
+    r"\bshould(?:n'?t)?\s+(?:still\s+)?(?:work|be\s+fine|be\s+ok(?:ay)?|pass|compile|build|load|run\s+fine|be\s+enough)\b|"
+    r"\b(?:users?|people|customers?|visitors?|members?|admins?|someone|they|swimmers?|buyers?|clients?)\s+should\b",
+    re.IGNORECASE,
+)
+
+
+def is_task(sentence: str) -> bool:
+    """A request for one piece of work ("Fix the failing test"), not a statement ("Release 2.4 goes out ...")."""
+    return bool(_TASK.match(sentence)) and not _NOUN_USE.match(_TASK_PREFIX.sub("", sentence))
+
+
+_TASK_PREFIX = re.compile(
+    r"^(?:please\s+|can\s+you\s+|could\s+you\s+|would\s+you\s+|let'?s\s+|go\s+ahead\s+and\s+|now\s+)", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=8192)
+def statement_category(sentence: str) -> str | None:
+    """ "preference" (an instruction, preference, constraint or convention), "configuration" (how the project
+    is set up), "event" (something dated that matters for a while), or None (a task, a question, chat). A
+    sentence of several clauses is what its most telling clause states."""
+    sentence = spelled_out(sentence)
+    parts = clauses(sentence)
+    if len(parts) > 1:
+        found = [_category(part) for part in parts]
+        for category in ("preference", "configuration", "event"):
+            if category in found:
+                return category
+    return _category(sentence)
+
+
+def _category(sentence: str) -> str | None:
+    from nevo.memory.subjects import subject_of
+
+    remembered = _REMEMBER.match(sentence)
+    if remembered:
+        return statement_category(remembered.group(1)) or "configuration"
+    if _QUESTION.search(sentence):
+        return None
+    if _CONDITION_RULE.match(sentence) and not _TEMPORARY.search(sentence):
+        return "preference"  # "When parsing dates, pass the timezone explicitly."
+    conditional = _CONDITION.match(sentence)
+    if conditional and not _TEMPORARY.search(sentence) and _is_instruction(sentence[conditional.end() :]):
+        return "preference"
+    if _SETTING.match(sentence):
+        return "configuration"  # "Maximum line length: 100 characters"
+    temporary = bool(_TEMPORARY.search(sentence))
+    task = is_task(sentence)
+    if not temporary and not _OBSERVATION.search(sentence) and _is_instruction(sentence):
+        return "preference"
+    subject = subject_of(sentence)
+    if subject is not None and subject.replaces and not temporary:
+        return "preference" if task else "configuration"  # an explicit switch: "run X now, not Y"
+    if _WHEN.search(sentence) and _HAPPENING.search(sentence) and not task:
+        return "event"
+    if temporary:
+        return None
+    if not task and _SETUP.search(sentence) and _names_something(sentence):
+        return "configuration"
+    if not task and _states_a_value(sentence):
+        return "configuration"
+    return None
+
+
+def _is_instruction(sentence: str) -> bool:
+    if _UNIVERSAL.search(sentence) or _NORM.search(sentence) or _CONVENTION.search(sentence):
+        return True
+    if _PREFERS.search(sentence) or _USE_NOT.match(sentence) or _ONLY.match(sentence) or _WE_DONT.search(sentence):
+        return True
+    if _UNIVERSAL_SUBJECT.match(sentence) or _SCOPED_RULE.search(sentence):
+        return True
+    if _PROHIBITION.match(sentence):
+        # The reason given after a comma ("..., that's what the pipeline is for") is not what is prohibited.
+        # "your laptop" in a prohibition is whichever laptop the agent is on, not one thing of this task.
+        main = re.sub(r"\byour\b", "a", sentence.split(",")[0], flags=re.IGNORECASE)
+        return bool(_GENERIC_SCOPE.search(sentence)) or not _DEFINITE.search(main)
+    return _generic_imperative(sentence)
+
+
+# A guideline is said of a kind of thing, a task of one thing: "Use descriptive test names", "Add comments for
+# complex logic" against "Add pagination to the customer list", "ok commit it".
+_DEFINITE = re.compile(
+    r"\b(?:[Tt]he|[Tt]his|[Tt]hat|[Tt]hese|[Tt]hose|[Mm]y|[Yy]our|[Ii]t|[Tt]hem|[Ii]ts|[Hh]ere|[Tt]here)\b|"
+    r"\b[a-z]+_[a-z_]+\b|\b[a-z]{2,}[A-Z]\w*\b|\w\(\)"  # an identifier names one thing in the code
+)
+_STYLE_VERB = re.compile(
+    r"^(?:please\s+)?(?:use|prefer|avoid|keep|stick\s+(?:to|with)|favou?r|adopt|follow|name|prefix|suffix|"
+    r"end|start|wrap|indent|branch|rebase|squash|pin|import|type|annotate|return|raise|throw|catch|log|"
+    r"validate|handle|mark|leave)\b",
+    re.IGNORECASE,
+)
+_WORK_VERB = re.compile(
+    r"^(?:please\s+)?(?:add|write|document|provide|include|put|place|update|run|pass|call|check|test|comment|"
+    r"declare|define|specify|set|make|create|open)\b",
+    re.IGNORECASE,
+)
+_GENERIC_MODIFIER = re.compile(
+    r"\b(?:for|to|on|in|with|per|via|using|across|from)\s+(?!the\b|this\b|that\b|my\b|it\b|a\b|an\b)[a-z`]"
+    r"|\bexplicitly\b|\bby\s+default\b",
+    re.IGNORECASE,
+)
+_WE_DONT = re.compile(
+    r"\bwe\s+(?:don'?t|do\s+not|never|no\s+longer)\s+(?:use|allow|accept|write|commit|merge|push)\b", re.I
+)
+_UNIVERSAL_SUBJECT = re.compile(
+    r"^(?:all|every|each|no)\s+(?!of\b)[\w/-]+(?:\s+[\w/-]+){0,3}?\s+(?:is|are|must|should|has|have|goes|go|uses?|"
+    r"lives?|needs?|takes?|gets?|belongs?)\b(?!.*\b(?:pass(?:es|ed)?|fail(?:s|ed)?|work(?:s|ed)?|green|broken)\b)",
+    re.IGNORECASE,
+)
+_SCOPED_RULE = re.compile(
+    r"\bin\s+this\s+(?:project|repo|repository|codebase|package)\s+(?:are|is|must|should|use|go|live)\b", re.IGNORECASE
+)
+
+
+def _generic_imperative(sentence: str) -> bool:
+    """An imperative about a kind of thing, with nothing definite in it ("Use Prettier for formatting")."""
+    body = re.sub(r"`[^`]*`", "code", sentence)  # inline code is never "the" thing the task is about
+    if _DEFINITE.search(body) or re.search(r"\b[\w-]+\.(?:py|ts|tsx|js|go|rs|rb|java|md)\b", body):
+        return False
+    if _STYLE_VERB.match(body):
+        return len(body.split()) >= 2
+    return bool(
+        _WORK_VERB.match(body) and _GENERIC_MODIFIER.search(body) and not re.search(r"\b(?:a|an)\b", body, re.I)
+    )
+
+
+_NAME = re.compile(
+    r"`[^`]+`|\b[\w-]+\.(?:ya?ml|json|toml|py|ts|tsx|js|md|cfg|ini|lock|sh|env|txt|sql|conf)\b|[\w.-]*\w/[\w./-]*|"
+    r"\b\d+\.\d+|\b[a-z]+[A-Z]\w*|\b[A-Z]{2,}\b|(?<=[a-z,;:] )[A-Z][a-zA-Z]+"
+)
+
+
+def _names_something(sentence: str) -> bool:
+    """A setup statement names a tool, a version, a file, a value: "we use pnpm", not "we use it"."""
+    from nevo.memory.subjects import subject_of
+
+    return subject_of(sentence) is not None or bool(_NAME.search(sentence))
+
+
+def _states_a_value(sentence: str) -> bool:
+    """ "The dev server is on 5174", "staging lives at staging-2.acme.dev": a copula and a subject's value."""
+    from nevo.memory.subjects import subject_of
+
+    subject = subject_of(sentence)
+    if subject is None or not subject.key.startswith(("port:", "host:", "version:", "path:", "command:")):
+        return False
+    verbs = r"\b(?:is|are|lives?|runs?|sits?|serves?|listens?|points?|moved|now|uses?)\b"
+    return bool(re.search(verbs, sentence, re.IGNORECASE))
+
+
+# -- the agent's decisions --------------------------------------------------------------------------
+
+_DECIDED = re.compile(
+    r"^(?:decision|decided|going\s+with|opting\s+for|opted\s+for|chose|choosing|settled\s+on|"
+    r"let'?s\s+go\s+with|(?:i|we)\s+went\s+with|(?:i|we)'?(?:ve|\s+have)?\s+(?:decided|chosen|opted|settled))\b|"
+    r"\b(?:i|we)\s+(?:decided|chose|opted|settled|went\s+with)\b",
+    re.IGNORECASE,
+)
+_PLAN = re.compile(
+    r"\b(?:i|we)(?:'ll|\s+will|'m\s+going\s+to|\s+am\s+going\s+to|'re\s+going\s+to|\s+are\s+going\s+to)\s+"
+    r"(?:use|switch|go\s+with|keep|pin|stick\s+with|adopt|move|replace|standardi[sz]e|drop|migrate|"
+    r"store|put|add\s+\w+\s+as|make\s+\w+\s+the)\b",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(r"\b(?:instead\s+of|rather\s+than|over|not)\b", re.IGNORECASE)
+_ROUTINE = re.compile(r"^(?:let\s+me|i'?ll\s+(?:run|read|check|look|open|start|try|verify|now)|now\s+i)\b", re.I)
+
+
+_LOCAL = re.compile(
+    r"\b(?:here|in\s+place|existing|for\s+(?:this|that)|in\s+(?:this|that)\s+(?:file|function|test|module|method|class|case)|"
+    r"this\s+(?:time|one|case)|a\s+new\s+one|for\s+now)\b",
+    re.IGNORECASE,
+)
+
+
+def is_decision(sentence: str) -> bool:
+    """The agent says what it chose for the project: "I'll use httpx instead of requests", "Decided to store
+    amounts as integer cents"; not a choice made for one spot ("I'll use a regex here")."""
+    if _QUESTION.search(sentence) or (_ROUTINE.match(sentence) and not _CONTRAST.search(sentence)):
+        return False
+    if _LOCAL.search(sentence):
+        return False
+    if _DECIDED.search(sentence):
+        return True
+    return bool(_PLAN.search(sentence) and (_CONTRAST.search(sentence) or _names_something(sentence)))
+
+
+def strip_remember(sentence: str) -> str:
+    remembered = _REMEMBER.match(sentence)
+    return remembered.group(1) if remembered else sentence
