@@ -91,7 +91,7 @@ def run_once(workspace: Workspace, clock: Clock = system_clock) -> RunRecord:
     an error is logged (with its traceback) and recorded; the triggers and incidents stay for the next run."""
     from nevo.analyst import analyze_ready  # imported here: the hook's Python starts only when it must
     from nevo.db import open_database
-    from nevo.monitor import Monitor, RunResult
+    from nevo.monitor import Monitor
     from nevo.store import StoreUnavailable, shared, unreachable, waiting_warning
 
     record = RunRecord(started_at=iso(clock()), pid=os.getpid(), detached=os.getsid(0) == os.getpid())
@@ -118,11 +118,6 @@ def run_once(workspace: Workspace, clock: Clock = system_clock) -> RunRecord:
     except StoreUnavailable as exc:  # the shared store is out of reach: the triggers wait, nothing is wrong here
         record.warnings.append(waiting_warning(workspace, exc))
         log.warning("%s", record.warnings[-1])
-        with open_database(workspace) as local:  # memory is local: the sessions that ended still reach it
-            waiting = Monitor(workspace, local, config, clock, analyze=False)
-            result = RunResult()
-            waiting.ingest_waiting_sessions(result)
-            record.warnings.extend(result.warnings)
     except NevoError as exc:
         record.error = exc.message + (f" ({exc.hint})" if exc.hint else "")
         log.error("background run failed: %s", record.error)

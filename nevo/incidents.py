@@ -244,7 +244,9 @@ def record_verdict(db: Database, key: str, incident_id: str, session_id: str, at
 
 def session_verdicts(db: Database, session_id: str) -> list[tuple[str, Verdict]]:
     """(incident id, verdict) for every failure of a session that was judged, in the order they were."""
-    rows = db.query("SELECT incident_id, verdict FROM verdicts WHERE session_id = ? ORDER BY at, key", (session_id,))
+    rows = shared_store.shared_beside(db).query(  # memory asks with its local database: the verdicts are shared
+        "SELECT incident_id, verdict FROM verdicts WHERE session_id = ? ORDER BY at, key", (session_id,)
+    )
     return [(r["incident_id"], Verdict.from_json(_json(r["verdict"], None))) for r in rows]
 
 

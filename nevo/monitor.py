@@ -157,7 +157,6 @@ class Monitor:
             note_unreachable(self.workspace, exc)
             result.warnings.append(waiting_warning(self.workspace, exc))
             result.stopped_early = True
-            self.ingest_waiting_sessions(result)
             return result
         if is_shared(self.db):
             note_reachable(self.workspace)
@@ -417,18 +416,6 @@ class Monitor:
             result.warnings.append(f"guard refresh failed: {type(exc).__name__}: {exc}")
             log.info("guard refresh failed", exc_info=True)  # info: the result carries it to the CLI
 
-    def ingest_waiting_sessions(self, result: RunResult) -> None:
-        """While the shared store is out of reach, the sessions that ended still reach memory, which is local:
-        their SessionEnd triggers stay for the store, and reading them again later repeats nothing."""
-        for path in pending_triggers(self.workspace.triggers_dir):
-            try:
-                payload = read_payload(path, self.max_payload_bytes)
-            except (UnreadableTrigger, OSError):
-                continue  # the monitor moves it aside when it runs
-            transcript = payload.get("transcript_path")
-            if payload.get("hook_event_name") == "SessionEnd" and isinstance(transcript, str) and transcript:
-                self._ingest_session(transcript, result)
-
     def _ingest_session(self, transcript_path: str, result: RunResult) -> None:
         from nevo.memory.ingest import ingest_session  # imported here: most runs never see a SessionEnd
 
@@ -475,9 +462,7 @@ def process_pending(workspace: Workspace, clock: Clock = system_clock) -> RunRes
             with shared(workspace, local, config) as db:
                 return Monitor(workspace, db, config, clock, local=local).process_pending()
         except StoreUnavailable as exc:  # not reached at all: every trigger waits for the next run
-            result = RunResult(warnings=[waiting_warning(workspace, exc)])
-            Monitor(workspace, local, config, clock, analyze=False).ingest_waiting_sessions(result)
-            return result
+            return RunResult(warnings=[waiting_warning(workspace, exc)])
 
 
 def _trigger_key(name: str, payload: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 OPENERS_LOCK = 0x6E65766F01  # pg_advisory_xact_lock key: one transaction opening incidents at a time
 STALE_CLAIM_SECONDS = 1800  # an analysis claim older than this was left by a machine that died: it expires
+_BESIDE: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()  # local database -> shared handle
 
 
 # -- which store --------------------------------------------------------------------------------------
@@ -97,9 +99,11 @@ def shared(
         raise
     if connect:
         note_reachable(workspace)
+    _BESIDE[local] = handle
     try:
         yield cast("Database", handle)
     finally:
+        _BESIDE.pop(local, None)
         handle.close()
 
 
@@ -129,6 +133,12 @@ def prepare(workspace: Workspace) -> str | None:
         return f"warning: {exc.message}; nevo keeps failures locally until it answers"
     note_reachable(workspace)
     return f"shared store: {redact_url(url)} (schema version {version})"
+
+
+def shared_beside(db: Any) -> Any:
+    """The handle for the shared tables opened next to the local database ``db`` (by :func:`shared`), else
+    ``db``: memory, which holds the local one, reads a session's verdicts where the monitor stored them."""
+    return db if is_shared(db) else _BESIDE.get(db, db)
 
 
 def configured(workspace: Workspace, config: Config | None = None) -> bool:

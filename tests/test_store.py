@@ -203,23 +203,24 @@ def test_init_says_when_the_store_cannot_be_reached(workspace: Workspace, unreac
 
 
 @pytest.mark.parametrize("runner", ["nevo monitor --once", "the run at session end"])
-def test_while_the_store_is_out_of_reach_ended_sessions_still_reach_memory(
+def test_while_the_store_is_out_of_reach_an_ended_session_waits_for_it(
     installed: Workspace, runner: str, unreachable: str
 ) -> None:
+    """Memory reads what the session's failures taught, judged and stored in the shared store when the
+    SessionEnd trigger is processed there: it waits with the trigger (the session is not lost)."""
     from tests.test_monitor import TranscriptWriter
 
     transcript = TranscriptWriter(installed.root / "5e55-10n.jsonl", session="5e55-10n")
     transcript.bash("t1", "make dist", "make: *** No rule to make target 'dist'.  Stop.", code=2)
-    transcript.bash("t2", "make -C src dist", "built")
     end = installed.triggers_dir / "000000000300-1.json"
     end.write_text(json.dumps(transcript.stop_payload("SessionEnd")), encoding="utf-8")
     if runner == "nevo monitor --once":
         assert _nevo(installed, "monitor", "--once").returncode == 0
     else:
         assert run_once(installed).error is None
+    assert end.exists()
     with Database(installed.db_path) as local:
-        assert local.scalar("SELECT COUNT(*) FROM journal WHERE session_id = '5e55-10n'") == 2  # the two calls
-    assert end.exists()  # the trigger waits for the store: its failures are counted there later
+        assert local.scalar("SELECT COUNT(*) FROM journal") == 0
 
 
 def test_doctor_flags_a_password_in_the_committed_config(installed: Workspace) -> None:

@@ -414,3 +414,32 @@ def test_a_watcher_started_while_the_server_is_down_ships_once_it_is_back(
         thread.join(60)
     assert [count for count, _, _ in totals(pg_url)["incidents"].values()] == [2]
     assert store.unreachable(clone) is None
+
+
+def test_memory_reads_what_a_session_taught_from_the_store_once_it_answers(
+    tmp_path: Path, pg_url: str, pg_server: PostgresServer
+) -> None:
+    from tests.test_monitor import TranscriptWriter
+
+    [clone] = team(tmp_path, pg_url, 1, analyze=False)
+    session = session_of(0, 7)
+    transcript = TranscriptWriter(tmp_path / f"{session}.jsonl", session=session, cwd=str(clone.root))
+    transcript.bash("m1", "make biuld", "make: *** No rule to make target 'biuld'.  Stop.", code=2)
+    transcript.bash("m2", "cat Makefile", "build:\n\techo ok")
+    transcript.bash("m3", "make build", "ok")
+    end = clone.triggers_dir / "000000000001-0.json"
+    end.write_text(json.dumps(transcript.stop_payload("SessionEnd")))
+    pg_server.stop()
+    try:
+        waiting = process_pending(clone)
+        assert waiting.processed == 0 and any("trigger(s) wait" in w for w in waiting.warnings)
+    finally:
+        pg_server.ensure_running()
+    assert end.exists()
+    shipped = process_pending(clone)
+    assert (shipped.processed, shipped.counted, shipped.sessions_ended) == (1, 1, 1), shipped.to_json()
+    with PgDatabase(pg_url) as db:
+        assert db.scalar("SELECT kind FROM verdicts") == "lesson"
+    with open_database(clone) as local:  # the verdict's lesson reached this person's memory
+        facts = [str(r["text"]) for r in local.query("SELECT text FROM facts WHERE source = 'verdict'")]
+    assert len(facts) == 1 and "make build" in facts[0], facts
