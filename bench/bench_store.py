@@ -175,6 +175,16 @@ def check_store(db: Any, expected: int) -> dict[str, int]:
     return {"incidents": incidents, "occurrences": occurrences}
 
 
+def server_errors(server: PostgresServer) -> dict[str, int]:
+    """Statements the server refused (a deadlock, a unique key another writer took): each one is a batch that
+    rolled back and ran again."""
+    log = (server.folder / "log").read_text(errors="replace").splitlines()
+    return {
+        "error": sum(1 for line in log if " ERROR: " in line),
+        "deadlock": sum(1 for line in log if "deadlock detected" in line),
+    }
+
+
 def server_cpu_seconds(server: PostgresServer) -> float:
     """CPU time of the server's processes so far (its backends included), from /proc."""
     total = 0
@@ -279,10 +289,15 @@ def main() -> int:
                 f" {rows['pg1'][-1]['per_trigger_us']:.0f} us, sqlite {rows['sqlite'][-1]['per_trigger_us']:.0f} us",
                 flush=True,
             )
+        errors = server_errors(server)
     finally:
         server.destroy()
         shutil.rmtree(root, ignore_errors=True)
     report(rows, args.triggers)
+    print(
+        f"\nthe server logged {errors['error']} failed statement(s) in the whole run, {errors['deadlock']} of them"
+        " deadlocks (each failed statement of a monitor's batch is a batch run again)"
+    )
     return 0
 
 
