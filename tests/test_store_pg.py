@@ -443,3 +443,26 @@ def test_memory_reads_what_a_session_taught_from_the_store_once_it_answers(
     with open_database(clone) as local:  # the verdict's lesson reached this person's memory
         facts = [str(r["text"]) for r in local.query("SELECT text FROM facts WHERE source = 'verdict'")]
     assert len(facts) == 1 and "make build" in facts[0], facts
+
+
+def test_the_report_reads_the_team_s_failures_and_llm_calls(tmp_path: Path, pg_url: str) -> None:
+    from nevo.providers import AgentSpec, Request, Response, make_provider
+    from nevo.report_page import gather
+
+    class Priced:
+        name = "priced"
+
+        def complete(self, request: Request) -> Response:
+            return Response({}, "priced", "m", 600, 400, 0.5)
+
+    first, second = team(tmp_path, pg_url, 2, analyze=False)
+    fail(first, 0, 1)
+    fail(second, 1, 1)
+    assert process_pending(first).counted == 1 and process_pending(second).counted == 1
+    with open_database(second) as local:
+        provider = make_provider(second, load_config(second), local, name="offline")
+        provider.inner = Priced()
+        provider.complete(Request(AgentSpec("incident-analyst", "d", "opus", "p"), "t", {}, {}))
+    totals = gather(first)["totals"]  # machine 0 sees machine 1's failure and LLM call
+    assert (totals["failures"], totals["new"], totals["repeated"], totals["incidents"]) == (2, 1, 1, 1)
+    assert (totals["llm_calls"], totals["tokens"]) == (1, 1_000)
