@@ -39,6 +39,10 @@ PATH_KEYS = {
     "Grep": "path",
 }
 PATH_KINDS = ("missing-path", "not-executable")
+# A script or target is looked up in the folder the call names with its own flag (`npm --prefix web run
+# lint`, `make -C docs html`), not the one the segment runs in: the cause's folder is that one.
+LOOKUP_KINDS = ("missing-npm-script", "missing-make-target")
+FOLDER_FLAGS = ("--prefix", "-C", "--cwd", "--dir", "--directory")
 
 
 class Call:
@@ -149,6 +153,8 @@ def applies_here(call: Call, cause: dict, hit: shellwords.Hit) -> bool:
     if kind == "missing-executable" and "/" not in subject:
         return True  # looked up on PATH, wherever the call runs
     folder = hit.segment.folder
+    if folder is not None and kind in LOOKUP_KINDS:
+        folder = looked_up_in(hit, folder)
     here = call.relative(folder) if folder is not None else None
     if here is None:
         return False
@@ -163,6 +169,17 @@ def applies_here(call: Call, cause: dict, hit: shellwords.Hit) -> bool:
         if any(os.path.basename(w.text) == os.path.basename(target) for w in words):
             return False  # the words name a file of that name, but another one
     return here == where
+
+
+def looked_up_in(hit: shellwords.Hit, folder: str) -> str:
+    """The folder the segment's program looks its script or target up in: its own, moved by a folder flag."""
+    words = [w.text for w in hit.tokens[hit.parts.command : hit.end] if w.plain]
+    for index, word in enumerate(words[1:], 1):
+        flag, inline, value = word.partition("=")
+        if flag in FOLDER_FLAGS:
+            value = value if inline else (words[index + 1] if index + 1 < len(words) else "")
+            folder = os.path.join(folder, value) if value else folder
+    return folder
 
 
 def decide_path(call: Call, guards: list, tool: str, tool_input: dict) -> tuple[dict | None, list[tuple[dict, str]]]:

@@ -16,17 +16,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nevo import agent_rules
+from nevo import agent_rules, harm, proposal
 from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
 from nevo.db import Database
 from nevo.errors import NevoError
 from nevo.novelty import NoveltyIndex, Verdict, judge_with_model
+from nevo.offline_analyst import quotable
 from nevo.providers import MeteredProvider, Provider, ProviderError, Request, load_agent, make_provider
 from nevo.publish import Published, publish
 from nevo.redact import neutralise_trailers, redact, redact_obj
@@ -45,23 +45,35 @@ from nevo.rule_ops import pending_path as pending_path  # re-exported
 from nevo.rule_ops import renumber_rules as renumber_rules  # re-exported
 from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
-from nevo.store import claim, has_table, local_of, machine_id, opened, release, reserve_number
+from nevo.session_window import SessionWindow, session_window
+from nevo.store import claim, machine_id, opened, release, reserve_number
+from nevo.verdict import Verdict as FailureVerdict
 from nevo.workspace import Workspace
 
 log = logging.getLogger(__name__)
 CATEGORIES = ("missing-knowledge", "process-gap", "tool-misuse", "environment", "flaky", "other")
 GUARD_TOOLS = ("Bash",)
 TASK = (
-    "Analyse this failed tool call from a Claude Code session in this project. Give its root cause and "
-    "propose one short rule (1 to 3 sentences) that stops the agent from failing this way again, with its "
-    "trigger, enforcement and verification, and a guard when the failed Bash command has a drop-in fix."
+    "Analyse this failed tool call from a Claude Code session in this project. You see the failed call, the "
+    "calls the agent made after it (numbered from 0, with their results) and nevo's verdict on what the "
+    "failure teaches. Say which later call did what the failed one meant to do (`recovery.index`, or null "
+    "when none did), give the root cause, and propose one short rule (1 to 3 sentences) that stops the agent "
+    "from failing this way again, with its trigger, enforcement and verification."
 )
 SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["root_cause", "category", "rule"],
+    "required": ["root_cause", "category", "recovery", "rule"],
     "properties": {
         "root_cause": {"type": "string"},
         "category": {"type": "string", "enum": list(CATEGORIES)},
+        "recovery": {
+            "type": "object",
+            "required": ["index"],
+            "properties": {
+                "index": {"type": ["integer", "null"], "minimum": 0},
+                "why": {"type": "string"},
+            },
+        },
         "rule": {
             "type": "object",
             "required": ["title", "body", "trigger", "enforcement", "verification"],
@@ -72,15 +84,6 @@ SCHEMA: dict[str, Any] = {
                 "enforcement": {"type": "string"},
                 "verification": {"type": "string"},
                 "paths": {"type": "array", "items": {"type": "string"}},
-            },
-        },
-        "guard": {
-            "type": ["object", "null"],
-            "properties": {
-                "tool": {"type": "string", "enum": list(GUARD_TOOLS)},
-                "command": {"type": "string"},
-                "action": {"type": "string", "enum": ["rewrite", "deny"]},
-                "fix": {"type": "string"},
             },
         },
     },
@@ -118,15 +121,25 @@ class GateFailure(Exception):
 
 def ready_incidents(db: Database, config: Config) -> list[store.Incident]:
     """New incidents whose stored verdict teaches a lesson, or seen often enough; never ones whose verdict
-    says they were the work itself (a failing test being fixed) or a retry."""
+    says they were the work itself (a failing test being fixed) or a retry, nor a recurring failure of the
+    work itself or of the network (a test that keeps failing, a deploy target that stays unreachable: they
+    teach nothing about the project, whatever their count)."""
     threshold = int(config.get("analyst.recurrence_threshold"))
     ready = [
         i
         for i in store.list_incidents(db, status="new")
-        if has_lesson(i) or (i.count >= threshold and (i.verdict is None or i.verdict.kind not in ("work", "retry")))
+        if has_lesson(i) or (i.count >= threshold and not _not_about_the_project(i.verdict))
     ]
     ready.sort(key=lambda i: (i.first_seen, i.id))
     return ready
+
+
+def _not_about_the_project(verdict: FailureVerdict | None) -> bool:
+    """What the stored verdict says of a failure that taught no lesson: the work itself, a retry, or a failure
+    whose error nevo.lesson classed as the work's or the network's."""
+    if verdict is None:
+        return False
+    return verdict.kind in ("work", "retry") or verdict.extra.get("class") in ("work", "network")
 
 
 def analyze_ready(
@@ -159,11 +172,12 @@ def analyze_ready(
             machine = machine_id(workspace)
             book = RuleBook(workspace, reserve=lambda prefix, least: reserve_number(database, prefix, least, machine))
             changed = bool(report.pending_committed or report.renumbered)
+            threshold = int(config.get("analyst.recurrence_threshold"))
             for incident in ready_incidents(database, config)[:limit]:
                 if not claim(database, incident.id, machine):
                     continue  # another machine analyses it, or has analysed it since the list was read
                 try:
-                    outcome = _analyse_one(workspace, database, chosen, book, incident, clock)
+                    outcome = _analyse_one(workspace, database, chosen, book, incident, clock, threshold)
                 finally:
                     release(database, incident.id, machine)
                 report.outcomes.append(outcome)
@@ -192,9 +206,16 @@ def _failed_command(incident: store.Incident) -> str:
     return incident.command
 
 
-def gather(workspace: Workspace, db: Database, incident: store.Incident, book: RuleBook) -> dict[str, Any]:
-    """The evidence for one incident, redacted: what failed, what worked, the transcript around it, and
-    the existing rules nearest to it."""
+def gather(
+    workspace: Workspace,
+    db: Database,
+    incident: store.Incident,
+    book: RuleBook,
+    window: SessionWindow | None = None,
+) -> dict[str, Any]:
+    """The evidence for one incident, redacted: what failed, nevo's verdict on what it teaches, the calls
+    after it in its session (``window``, numbered: the model may name one as the recovery), and the
+    existing rules nearest to it."""
     failed = _failed_command(incident)
     data: dict[str, Any] = {
         "incident": {
@@ -209,9 +230,9 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
             "session_count": incident.session_count,
             "is_loop": incident.is_loop,
         },
-        "recovery": None,
         "verdict": incident.verdict.to_json() if incident.verdict is not None else None,
-        "transcript_excerpt": transcript_excerpt(db, incident),
+        "session": window.to_data() if window is not None else None,
+        "recovery": None,
     }
     if incident.verdict is not None and not has_lesson(incident):
         data["recovery_ignored"] = f"{incident.verdict.kind}: {incident.verdict.reason}"
@@ -232,39 +253,6 @@ def gather(workspace: Workspace, db: Database, incident: store.Incident, book: R
     return redacted
 
 
-def transcript_excerpt(db: Database, incident: store.Incident, before: int = 3, after: int = 4) -> list[dict[str, Any]]:
-    """The calls around the failure in its session's transcript (when the journal knows the transcript)."""
-    from nevo.transcript import read_transcript
-
-    try:
-        local = local_of(db)  # the journal (sessions) is local, also when the incidents are shared
-        if local is None or not has_table(local, "sessions"):
-            return []
-        for occurrence in store.occurrences(db, incident.id)[:3]:
-            row = local.one("SELECT transcript_path FROM sessions WHERE id = ?", (occurrence.session_id,))
-            if row is None or not row["transcript_path"] or not Path(row["transcript_path"]).is_file():
-                continue
-            calls = read_transcript(Path(row["transcript_path"])).calls
-            index = next((i for i, c in enumerate(calls) if c.id == occurrence.tool_use_id), None)
-            if index is None:
-                continue
-            excerpt = []
-            for call in calls[max(0, index - before) : index + after + 1]:
-                result = call.result.text if call.result is not None else ""
-                excerpt.append(
-                    {
-                        "tool": call.name,
-                        "input": call.command or json.dumps(call.input)[:300],
-                        "failed": call.failed,
-                        "result": redact(result[:600]),
-                    }
-                )
-            return excerpt
-    except (OSError, ValueError, KeyError) as exc:
-        return [{"note": f"transcript unavailable: {exc}"}]
-    return []
-
-
 def _analyse_one(
     workspace: Workspace,
     db: Database,
@@ -272,9 +260,13 @@ def _analyse_one(
     book: RuleBook,
     incident: store.Incident,
     clock: Clock,
+    threshold: int,
 ) -> Outcome:
     agent = load_agent("incident-analyst", workspace)
-    data = gather(workspace, db, incident, book)
+    # The offline analyst reads only the verdict: no transcript is read for it (a long session, many incidents).
+    offline = getattr(provider, "name", "") == "offline"
+    window = None if offline else session_window(db, incident.id, str(workspace.root))
+    data = gather(workspace, db, incident, book, window)
     request = Request(agent=agent, task=TASK, data=data, schema=SCHEMA, max_tokens=2048)
     try:
         response = provider.complete(request)
@@ -285,28 +277,27 @@ def _analyse_one(
     output = response.output
     root_cause = redact(str(output.get("root_cause") or "")).strip()
     category = str(output.get("category") or "other")
+    choice = proposal.choose(output, incident.verdict, window)
     try:
-        rule = proposal_to_rule(output, incident, book, clock)
-        existing = book.active()
-        verdict = check_novelty(rule, existing, provider)
+        rule, notes = rule_from_answer(workspace, output, incident, book, clock, choice, incident.count >= threshold)
+        verdict = check_novelty(rule, book.active(), provider)
         if verdict.verdict == "duplicate":
             best = verdict.matches[0]
             raise GateFailure("duplicate", f"duplicate of {best.id} (score {best.score:.2f})", best.id)
-        findings = scan(f"{rule.scanned_text()}\n{json.dumps(rule.guard or {})}")
-        if findings:
-            raise GateFailure("rejected", "unsafe: " + "; ".join(f"{f.kind}: {f.excerpt}" for f in findings))
     except GateFailure as failure:
         outcome = Outcome(incident.id, failure.verdict, failure.reason, failure.rule_id, provider=response.provider)
         if failure.verdict == "duplicate" and failure.rule_id:
-            attach_incident(workspace, book, failure.rule_id, incident, _failed_command(incident), outcome)
+            # Its commit message quotes the error class: only the part a rule could quote (never the advice).
+            shown = replace(incident, error_class=quotable(incident.error_class) or "its error")
+            attach_incident(workspace, book, failure.rule_id, shown, _failed_command(incident), outcome)
         _record(db, outcome, clock, root_cause, category)
         store.set_status(db, incident.id, "analysed")
         return outcome
     # A lesson about one project sub-agent's work is an AGENT rule, kept with that agent's definition.
     rule.agent = agent_rules.agent_of(db, workspace, incident.id)
     rule.id = book.next_id("AGENT" if rule.agent else "PROJ")
-    message = commit_message(rule, incident, root_cause, verdict)
-    outcome = Outcome(incident.id, "committed", "", rule.id, provider=response.provider)
+    message = commit_message(rule, incident, root_cause, verdict, choice, notes)
+    outcome = Outcome(incident.id, "committed", "; ".join(notes), rule.id, provider=response.provider)
     # An intent is recorded before the file: a run killed before the commit is finished by the next one.
     paths = agent_paths(workspace, rule, [book.path_for(rule)])
     meta = {"incident": incident.id, "rule": rule.id}
@@ -316,6 +307,42 @@ def _analyse_one(
     _record(db, outcome, clock, root_cause, category)
     store.set_status(db, incident.id, "analysed")
     return outcome
+
+
+def rule_from_answer(
+    workspace: Workspace,
+    output: dict[str, Any],
+    incident: store.Incident,
+    book: RuleBook,
+    clock: Clock,
+    choice: proposal.Choice,
+    recurring: bool,
+) -> tuple[Rule, list[str]]:
+    """The rule an answer makes, through the gates (format, completeness, the recovery it follows, words that
+    name that fix, a guard the compiler accepts, safety), and the notes for the audit trail. Raises
+    :class:`GateFailure`. Novelty is the caller's: a revision compares with the other rules only."""
+    if choice.refused:
+        raise GateFailure("rejected", f"refused: {choice.note}")
+    if choice.verdict is None and not recurring:
+        why = choice.note or "nothing in the session did what the failed call meant to do"
+        raise GateFailure("rejected", f"no recovery: {why}; a rule from the error alone waits until it recurs")
+    rule = proposal_to_rule(output, incident, book, clock, verdict=choice.verdict)
+    notes = [n for n in (choice.note, proposal.settle_guard(workspace, rule, choice.verdict)) if n]
+    findings = unsafe(rule)  # what was proposed, as proposed: an unsafe proposal is refused, never reworded
+    if findings:
+        raise GateFailure("rejected", "unsafe: " + "; ".join(findings))
+    words = proposal.words_for(rule.title, rule.body, choice.verdict, incident.tool)
+    if words is not None:
+        rule.title, rule.body, note = words
+        notes.append(note)
+    return rule, notes
+
+
+def unsafe(rule: Rule) -> list[str]:
+    """What the safety gate refuses in a rule: unsafe instructions anywhere in it, harmful commands it quotes."""
+    found = [f"{f.kind}: {f.excerpt}" for f in scan(f"{rule.scanned_text()}\n{json.dumps(rule.guard or {})}")]
+    found += [f"{f.kind}: {f.what} (`{f.segment[:80]}`)" for f in harm.scan_text(rule.body)]
+    return found
 
 
 def check_novelty(rule: Rule, existing: list[Rule], provider: Provider | MeteredProvider | None = None) -> Verdict:
@@ -334,8 +361,16 @@ def guard_key(guard: dict[str, Any] | None) -> str | None:
     return f"{guard.get('tool')}:{' '.join(str(guard.get('command', '')).split())}"
 
 
-def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: RuleBook, clock: Clock) -> Rule:
-    """The format and completeness gates: a well-formed proposal becomes a :class:`Rule` (no id yet)."""
+def proposal_to_rule(
+    output: dict[str, Any],
+    incident: store.Incident,
+    book: RuleBook,
+    clock: Clock,
+    *,
+    verdict: FailureVerdict | None,
+) -> Rule:
+    """The format and completeness gates: a well-formed proposal becomes a :class:`Rule` (no id yet), with
+    the guard of the lesson it follows (``verdict``: nevo's, never the provider's)."""
     proposed = output.get("rule")
     if not isinstance(proposed, dict):
         raise GateFailure("rejected", "format: the answer has no `rule` object")
@@ -371,15 +406,13 @@ def proposal_to_rule(output: dict[str, Any], incident: store.Incident, book: Rul
         incidents=[incident.id],
         created=iso(clock()),
         paths=list(paths),
-        guard=_guard_for(incident, valid_guard(output.get("guard"))),
+        guard=_guard_for(verdict),
     )
 
 
-def _guard_for(incident: store.Incident, guard: dict[str, str] | None) -> dict[str, Any] | None:
-    """A guard comes only from the stored verdict (a lesson with a machine-checkable cause, judged safe);
-    a provider's proposed ``guard`` is never used as is: the verdict's is."""
-    del guard  # the provider may propose one; only the verdict decides
-    verdict = incident.verdict
+def _guard_for(verdict: FailureVerdict | None) -> dict[str, Any] | None:
+    """A guard comes only from nevo's verdict (a lesson with a machine-checkable cause, judged safe); a
+    provider's proposed ``guard`` is never used: the model's text never makes teeth."""
     if verdict is None or not verdict.teaches or verdict.guard is None:
         return None
     return verdict.guard.to_rule_meta()
@@ -409,22 +442,49 @@ def _holds_secret(text: str) -> bool:
     return "[REDACTED" in text or redact(text) != text
 
 
-def commit_message(rule: Rule, incident: store.Incident, root_cause: str, verdict: Verdict) -> str:
+def commit_message(
+    rule: Rule,
+    incident: store.Incident,
+    root_cause: str,
+    verdict: Verdict,
+    choice: proposal.Choice | None = None,
+    notes: list[str] | None = None,
+) -> str:
     checked = ", ".join(f"{m.id} ({m.score:.2f})" for m in verdict.matches) or "none (no similar rule)"
-    recovery = f"`{incident.recovery.command}`" if incident.recovery else "none seen"
+    followed = choice.verdict if choice is not None else incident.verdict
+    if choice is not None and choice.source == "named" and followed is not None:
+        recovery = f"`{followed.fix}` (named by the model, judged by nevo: {followed.reason})"
+    elif followed is not None and followed.teaches and followed.fix:
+        recovery = f"`{followed.fix}`"
+    elif choice is not None and choice.source == "none":
+        recovery = "none followed" + (f" ({choice.note})" if choice.note else "")
+    else:
+        recovery = f"`{incident.recovery.command}`" if incident.recovery else "none seen"
     lines = [
         f"nevo: {rule.id} {rule.title}",
         "",
-        f"Incident: {incident.id} ({incident.tool} `{_failed_command(incident)}`: {incident.error_class}; "
+        f"Incident: {incident.id} ({incident.tool} `{_failed_command(incident)}`: "
+        f"{quotable(incident.error_class) or 'its error'}; "
         f"seen {incident.count}x in {incident.session_count} session(s))",
         *([f"Agent: {rule.agent} (kept with its definition in .claude/agents/)"] if rule.agent else []),
         f"Recovery: {recovery}",
-        f"Root cause: {root_cause or 'not given'}",
+        f"Root cause: {_root_cause_shown(root_cause)}",
         f"Rules checked for overlap: {checked} -> {verdict.verdict}",
         f"Rule: {rule.body}",
         f"Enforcement: {rule.enforcement}",
+        *[f"Note: {note}" for note in notes or []],
     ]
     return neutralise_trailers(redact("\n".join(lines))) + "\n"
+
+
+def _root_cause_shown(root_cause: str) -> str:
+    """The root cause as the commit message shows it: withheld when it quotes what a gate refuses (the model
+    may echo the tool's advice)."""
+    if not root_cause:
+        return "not given"
+    if scan(root_cause) or harm.scan_text(root_cause) or not quotable(root_cause.replace("; ", ", ")):
+        return "withheld (it quotes a command the safety gate refuses)"
+    return root_cause
 
 
 def _record(db: Database, outcome: Outcome, clock: Clock, root_cause: str, category: str) -> None:

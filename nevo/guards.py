@@ -178,15 +178,33 @@ def compile_guards(workspace: Workspace, python: str | None = None) -> list[Guar
 
 def compile_entry(workspace: Workspace, rule: Rule, spec: GuardSpec) -> GuardEntry:
     """The table entry for one rule's guard; raises GuardError (the reason) when it must not exist."""
-    for text in (spec.match, spec.fix):
-        if "[REDACTED" in text:
-            raise GuardError("its match or fix holds a redaction marker: it would never match, or break the call")
+    _refuse_markers(spec)
     proof = _proof(workspace, rule.path)
     if proof is None:
         raise GuardError("its rule file cannot be read back inside the workspace")
     if spec.tool == "Bash":
         return _bash_entry(rule, spec, proof)
     return _path_entry(workspace, rule, spec, proof)
+
+
+def candidate_refusal(workspace: Workspace, rule: Rule, spec: GuardSpec) -> str | None:
+    """Why :func:`compile_table` would refuse this guard of a rule not written yet (None: it compiles): the
+    same checks, before the rule file exists, so the rule's ``enforcement`` says only what will exist."""
+    try:
+        _refuse_markers(spec)
+        if spec.tool == "Bash":
+            _bash_entry(rule, spec, ("", ()))
+        else:
+            _path_entry(workspace, rule, spec, ("", ()))
+    except GuardError as exc:
+        return exc.message
+    return None
+
+
+def _refuse_markers(spec: GuardSpec) -> None:
+    for text in (spec.match, spec.fix):
+        if "[REDACTED" in text:
+            raise GuardError("its match or fix holds a redaction marker: it would never match, or break the call")
 
 
 def _bash_entry(rule: Rule, spec: GuardSpec, proof: tuple[str, tuple[str, ...]]) -> GuardEntry:

@@ -13,12 +13,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nevo import harm
 from nevo.diagnosis import statement
 from nevo.errors import NevoError
 from nevo.providers import Request, offline_handler
+from nevo.safety import scan
 from nevo.verdict import Verdict
 
-_TOOL_PREFIX = re.compile(r"^(?:Bash: )")
+# The verdict describes a call with its tool ("Bash: make build", "Read docs/a.md"); a trigger names it once.
+_TOOL_PREFIX = re.compile(r"^(?:Bash: |(?:Read|Edit|MultiEdit|Write|NotebookEdit|Glob|Grep) (?=\S))")
+MAX_QUOTE = 100  # characters of an error line quoted in a rule
+MAX_WORDS = 80  # words of an error line searched for commands (a longer line is cut there, then quoted clipped)
 
 
 def _sample(incident: dict[str, Any]) -> dict[str, Any]:
@@ -27,16 +32,39 @@ def _sample(incident: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_summary(incident: dict[str, Any], verdict: Verdict | None) -> str:
-    """What was wrong, in a few words: the verdict's error line (safe already), else nevo's error class,
-    else the first statement of the error; never advice the output gave."""
+    """What was wrong, in a few words: the verdict's error line, else nevo's error class, else the first
+    statement of the error; never advice the output gave (each is passed through :func:`_quotable`)."""
     if verdict is not None and verdict.error_line:
-        return verdict.error_line[:100]
+        quoted = quotable(verdict.error_line)
+        if quoted:
+            return quoted
     text = str(incident.get("error_class") or "").strip()
     if text and not re.fullmatch(r"exit \d+", text):
-        return statement(text)[:100] or "it fails"
+        return quotable(statement(text)) or "it fails"
     source = str(incident.get("normalized_error") or _sample(incident).get("error") or "")
     lines = [ln for ln in source.splitlines() if ln.strip() and not ln.lower().startswith("exit code")]
-    return next((s for s in (statement(ln) for ln in lines) if s), text or "it fails")[:100]
+    return next((q for q in (quotable(statement(ln)) for ln in lines) if q), quotable(text) or "it fails")
+
+
+def _commands_in_prose(line: str) -> bool:
+    """Whether a harmful command starts at any word of ``line`` (``error: stale lock, run git clean -fdx``):
+    prose carries commands without code spans."""
+    words = line.replace("`", " ").split()[:MAX_WORDS]
+    return any(f.harmful for i in range(len(words)) for f in harm.classify(" ".join(words[i:])))
+
+
+def quotable(text: str) -> str:
+    """A line of tool output as a statement of what was wrong, safe to quote in a rule: '' when the line
+    carries anything a gate refuses (a download and run, a destructive command, even in a code span), else
+    the part before a `; ` (what follows is usually the tool's advice), clipped on a word. The whole line is
+    checked before anything is cut: a clipped fragment (`curl -s http:`) no longer looks like what it was."""
+    line = " ".join(text.split())
+    if not line or scan(line) or harm.scan_text(line) or _commands_in_prose(line):
+        return ""
+    line = line.split("; ", 1)[0].rstrip(" ,.:-(")
+    if len(line) > MAX_QUOTE:
+        line = line[:MAX_QUOTE].rsplit(" ", 1)[0] + " …"
+    return line if len(line) >= 4 else ""
 
 
 def _category(error_class: str, has_recovery: bool) -> str:

@@ -166,7 +166,7 @@ def _absorb(transcript: Transcript, entry: dict[str, Any], pending: dict[str, To
     transcript.cwd = transcript.cwd or _str(entry.get("cwd"))
     transcript.version = transcript.version or _str(entry.get("version"))
     if kind == "attachment":
-        _absorb_rewrite(entry.get("attachment"), pending)
+        _absorb_rewrite(entry.get("attachment"), pending, transcript.calls)
         return
     if kind not in ("user", "assistant"):
         return
@@ -210,14 +210,19 @@ def _absorb(transcript: Transcript, entry: dict[str, Any], pending: dict[str, To
                 )
 
 
-def _absorb_rewrite(attachment: Any, pending: dict[str, ToolCall]) -> None:
+def _absorb_rewrite(attachment: Any, pending: dict[str, ToolCall], calls: list[ToolCall]) -> None:
     """A PreToolUse hook that answered ``updatedInput`` (a nevo guard, say) changed what really ran; the
-    transcript's tool_use still shows the model's request, so apply the rewrite to the call."""
+    transcript's tool_use still shows the model's request, so apply the rewrite to the call. Claude Code
+    2.1.197 may write that attachment after the call's result: a call already answered is looked up too
+    (from the newest: the attachment follows its call closely)."""
     if not isinstance(attachment, dict) or attachment.get("hookEvent") != "PreToolUse":
         return
-    call = pending.get(_str(attachment.get("toolUseID")) or "")
     stdout = attachment.get("stdout")
-    if call is None or not isinstance(stdout, str) or "updatedInput" not in stdout:
+    if not isinstance(stdout, str) or "updatedInput" not in stdout:
+        return
+    call_id = _str(attachment.get("toolUseID")) or ""
+    call = pending.get(call_id) or next((c for c in reversed(calls) if c.id == call_id), None)
+    if call is None:
         return
     try:
         output = json.loads(stdout)

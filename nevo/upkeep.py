@@ -19,12 +19,11 @@ Every look is recorded in ``rule_reviews`` (:mod:`nevo.evidence`). Changes are p
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from nevo import analyst, evidence
+from nevo import analyst, evidence, proposal
 from nevo import incidents as store
 from nevo.clock import Clock, iso, parse_instant
 from nevo.config import Config
@@ -34,15 +33,17 @@ from nevo.publish import Published, publish
 from nevo.redact import redact
 from nevo.rule_ops import Outcome, agent_paths, analyst_lock, commit_rule_files, deprecate_locked, write_rule
 from nevo.rules import Rule, RuleBook
-from nevo.safety import scan
+from nevo.session_window import SessionWindow, session_window
 from nevo.store import shared
+from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 
 REVISE_TASK = (
     "This project rule was committed to stop a failure, but the failure came back (the evidence is below: "
-    "its recurrences, what its guard did, the newest recovery seen). Find why the rule did not prevent it "
-    "and propose the rule that replaces it: 1 to 3 sentences with its trigger, enforcement and "
-    "verification, and a guard when the failed Bash command has a drop-in fix. Keep what was right."
+    "its recurrences, what its guard did, nevo's newest verdict, and the calls after the newest failure, "
+    "numbered from 0). Say which of those calls did what the failed one meant to do (`recovery.index`, or "
+    "null), find why the rule did not prevent the failure, and propose the rule that replaces it: 1 to 3 "
+    "sentences with its trigger, enforcement and verification. Keep what was right."
 )
 RECENT = 5  # recurrences listed in the request and the commit message
 
@@ -120,10 +121,13 @@ def _revise(
     if incident is None:
         _review(db, report, rule, clock, "rejected", f"its incident {incident_id} is no longer stored")
         return None
+    window = session_window(db, incident.id, str(workspace.root), newest=True)
+    # The fix seen most recently beats the one seen when the rule was written.
+    newest = next((v for v in store.incident_verdicts(db, incident.id) if v.teaches and v.fix), incident.verdict)
     request = Request(
         agent=load_agent("incident-analyst", workspace),
         task=REVISE_TASK,
-        data=_revision_data(workspace, db, book, rule, record, incident),
+        data=_revision_data(workspace, db, book, rule, record, incident, window, newest),
         schema=analyst.SCHEMA,
         max_tokens=2048,
     )
@@ -132,14 +136,13 @@ def _revise(
     except ProviderError as exc:  # left for the next night: no review recorded, the recurrences stay fresh
         report.reviews.append({"rule": rule.id, "action": "provider-error", "reason": str(exc)})
         return None
+    # The same path as a first analysis: a recovery the model names is judged again by nevo, the guard is
+    # that judgment's (if the compiler takes it), and the words name the fix the guard makes.
+    choice = proposal.choose(response.output, newest, window)
     try:
-        proposed = analyst.proposal_to_rule(response.output, incident, book, clock)
+        proposed, _ = analyst.rule_from_answer(workspace, response.output, incident, book, clock, choice, True)
     except analyst.GateFailure as failure:
         _review(db, report, rule, clock, "rejected", failure.reason)
-        return None
-    findings = scan(f"{proposed.scanned_text()}\n{json.dumps(proposed.guard or {})}")
-    if findings:
-        _review(db, report, rule, clock, "rejected", "unsafe: " + "; ".join(f"{f.kind}: {f.excerpt}" for f in findings))
         return None
     others = [r for r in book.active() if r.id != rule.id]
     novelty = analyst.check_novelty(proposed, others)
@@ -160,10 +163,12 @@ def _revision_data(
     rule: Rule,
     record: evidence.RuleEvidence,
     incident: store.Incident,
+    window: SessionWindow | None,
+    newest: Verdict | None,
 ) -> dict[str, Any]:
-    data = analyst.gather(workspace, db, incident, book)
-    newest = next((v for v in store.incident_verdicts(db, incident.id) if v.teaches and v.fix), None)
-    if newest is not None:  # the fix seen most recently beats the one seen when the rule was written
+    data = analyst.gather(workspace, db, incident, book, window)
+    if newest is not None and newest.teaches:
+        data["verdict"] = newest.to_json()
         tool = newest.fix_tool or incident.tool
         data["recovery"] = {"tool": tool, "command": newest.fix, "input": {"command": newest.fix}, "between": []}
     data["rule_to_revise"] = {

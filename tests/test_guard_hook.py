@@ -45,6 +45,18 @@ def npm(root: Path) -> Callable[[], None]:
     return lambda: (root / "package.json").write_text(json.dumps({"scripts": {"build": "vite build"}}))
 
 
+def npm_in_web(root: Path) -> Callable[[], None]:
+    (root / "web").mkdir()
+    (root / "web" / "package.json").write_text(json.dumps({"scripts": {"check": "true"}}))
+    return lambda: (root / "web" / "package.json").write_text(json.dumps({"scripts": {"lint": "true"}}))
+
+
+def make_in_docs(root: Path) -> Callable[[], None]:
+    (root / "docs").mkdir()
+    (root / "docs" / "Makefile").write_text("all:\n\techo all\n")
+    return lambda: (root / "docs" / "Makefile").write_text("html:\n\techo html\n")
+
+
 def make(root: Path) -> Callable[[], None]:
     (root / "Makefile").write_text("all:\n\techo all\n")
     return lambda: (root / "Makefile").write_text("all:\n\techo all\nbuild:\n\techo build\n")
@@ -82,6 +94,9 @@ def cause(kind: str, subject: str, where: str = ".") -> dict[str, str]:
 CASES = [
     ("npm run build", FIX, cause("missing-npm-script", "build"), npm),
     ("make build", "make -C web build", cause("missing-make-target", "build"), make),
+    # The script or target is missing where the call's own flag looks (the segment itself runs at the root).
+    ("npm --prefix web run lint", "npm --prefix web run check", cause("missing-npm-script", "lint", "web"), npm_in_web),
+    ("make -C docs html", "make -C docs all", cause("missing-make-target", "html", "docs"), make_in_docs),
     ("git checkout master", "git checkout main", cause("missing-branch", "master"), branch),
     ("python3 -m app", "PYTHONPATH=src python3 -m app", cause("missing-module", "app"), module),
     ("./deploy.sh", "bash deploy.sh", cause("not-executable", "deploy.sh"), script),
@@ -89,7 +104,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("match,fix,check,world", CASES, ids=[c[2]["kind"] for c in CASES])
+@pytest.mark.parametrize("match,fix,check,world", CASES, ids=[f"{c[2]['kind']}-{c[2]['where']}" for c in CASES])
 def test_a_guard_acts_while_its_cause_holds_and_stands_aside_once_fixed(
     installed: Workspace, match: str, fix: str, check: dict[str, str], world: Callable[[Path], Callable[[], None]]
 ) -> None:

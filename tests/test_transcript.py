@@ -104,6 +104,24 @@ def test_a_pre_tool_use_rewrite_is_what_ran(tmp_path: Path) -> None:
     assert call.input["description"] == "build"
 
 
+def test_a_rewrite_written_after_the_call_s_result_is_what_ran_too(tmp_path: Path) -> None:
+    """Claude Code 2.1.197 may write the hook's attachment after the tool's result (seen in the e2e lessons)."""
+    hook_out = json.dumps(
+        {"hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": {"command": "make all"}}}
+    )
+    use = {"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "make build"}}
+    attachment = {"type": "hook_success", "toolUseID": "t1", "hookEvent": "PreToolUse", "stdout": hook_out}
+    path = tmp_path / "t.jsonl"
+    path.write_text(
+        line("assistant", [use])
+        + line("user", [{"type": "tool_result", "tool_use_id": "t1", "content": "built", "is_error": False}])
+        + json.dumps({"type": "attachment", "attachment": attachment})
+        + "\n"
+    )
+    [call] = read_transcript(path).calls
+    assert call.command == "make all" and call.requested_input == {"command": "make build"} and call.succeeded
+
+
 def test_garbage_lines_are_skipped_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text(
