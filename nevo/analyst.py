@@ -13,6 +13,7 @@ lock, that queue, deprecating and renumbering) are in :mod:`nevo.rule_ops`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from nevo import agent_rules, harm, proposal
 from nevo import incidents as store
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config, load_config
-from nevo.db import Database, open_database
+from nevo.db import Database
 from nevo.errors import NevoError
 from nevo.novelty import NoveltyIndex, Verdict, judge_with_model
 from nevo.offline_analyst import quotable
@@ -45,6 +46,7 @@ from nevo.rule_ops import renumber_rules as renumber_rules  # re-exported
 from nevo.rules import MAX_SENTENCES, Rule, RuleBook, sentences
 from nevo.safety import scan
 from nevo.session_window import SessionWindow, session_window
+from nevo.store import claim, machine_id, opened, release, reserve_number
 from nevo.verdict import Verdict as FailureVerdict
 from nevo.workspace import Workspace
 
@@ -153,10 +155,9 @@ def analyze_ready(
     import nevo.offline_analyst  # noqa: F401 - registers the offline incident-analyst
 
     config = load_config(workspace)
-    own_db = db is None
-    database = db if db is not None else open_database(workspace)
     report = AnalysisReport()
-    try:
+    with contextlib.ExitStack() as stack:
+        database = db if db is not None else stack.enter_context(opened(workspace, config))
         # One analyst at a time (the monitor's and the user's): two would pick the same number.
         with analyst_lock(workspace):
             report.pending_committed = commit_pending(workspace, database, clock)
@@ -166,18 +167,23 @@ def analyze_ready(
             except NevoError as exc:  # git itself failed: the files are renumbered, `nevo status` shows it
                 log.warning("renumbering colliding rules: %s", exc.message)
             chosen = provider if provider is not None else make_provider(workspace, config, database, clock=clock)
-            book = RuleBook(workspace)
+            # On a shared store, other machines analyse too: an incident is claimed before it is analysed,
+            # and a rule number is reserved there before it is used.
+            machine = machine_id(workspace)
+            book = RuleBook(workspace, reserve=lambda prefix, least: reserve_number(database, prefix, least, machine))
             changed = bool(report.pending_committed or report.renumbered)
             threshold = int(config.get("analyst.recurrence_threshold"))
             for incident in ready_incidents(database, config)[:limit]:
-                outcome = _analyse_one(workspace, database, chosen, book, incident, clock, threshold)
+                if not claim(database, incident.id, machine):
+                    continue  # another machine analyses it, or has analysed it since the list was read
+                try:
+                    outcome = _analyse_one(workspace, database, chosen, book, incident, clock, threshold)
+                finally:
+                    release(database, incident.id, machine)
                 report.outcomes.append(outcome)
                 changed = changed or outcome.verdict in ("committed", "written", "pending")
             if changed:
                 report.published = publish(workspace)
-    finally:
-        if own_db:
-            database.close()
     return report
 
 

@@ -92,19 +92,20 @@ def run_once(workspace: Workspace, clock: Clock = system_clock) -> RunRecord:
     from nevo.analyst import analyze_ready  # imported here: the hook's Python starts only when it must
     from nevo.db import open_database
     from nevo.monitor import Monitor
+    from nevo.store import StoreUnavailable, shared, unreachable, waiting_warning
 
     record = RunRecord(started_at=iso(clock()), pid=os.getpid(), detached=os.getsid(0) == os.getpid())
     started = time.perf_counter()
     try:
         config = load_config(workspace)
         workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
-        with open_database(workspace) as db:
-            result = Monitor(workspace, db, config, clock, analyze=False).process_pending()
+        with open_database(workspace) as local, shared(workspace, local, config) as db:
+            result = Monitor(workspace, db, config, clock, analyze=False, local=local).process_pending()
             record.triggers, record.failures, record.recoveries = result.processed, result.counted, result.recoveries
             record.new_incidents, record.guard_events = list(result.new_incidents), result.guard_events
             record.warnings.extend(result.warnings)
             record.warnings.extend(f"trigger {name} moved to .nevo/rejected/" for name in result.rejected)
-            if config.get("monitor.analyze_on_new"):
+            if config.get("monitor.analyze_on_new") and unreachable(workspace) is None:
                 report = analyze_ready(workspace, clock=clock, db=db)
                 record.rules = [
                     str(o.rule_id)
@@ -114,6 +115,9 @@ def run_once(workspace: Workspace, clock: Clock = system_clock) -> RunRecord:
                 record.published = report.published is not None
                 failed = [o for o in report.outcomes if o.verdict == "provider-error"]
                 record.warnings.extend(f"{o.incident_id}: provider error: {o.reason}" for o in failed)
+    except StoreUnavailable as exc:  # the shared store is out of reach: the triggers wait, nothing is wrong here
+        record.warnings.append(waiting_warning(workspace, exc))
+        log.warning("%s", record.warnings[-1])
     except NevoError as exc:
         record.error = exc.message + (f" ({exc.hint})" if exc.hint else "")
         log.error("background run failed: %s", record.error)

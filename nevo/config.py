@@ -57,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "schedule": {"nightly": "0 3 * * *"},
     "forge": {"unused_days": 30, "min_sessions": 3},
     "quality": {"max_refinements": 3},
+    "store": {"url": ""},
 }
 
 TEMPLATE = """\
@@ -115,6 +116,14 @@ forge:
 
 quality:
   max_refinements: 3           # refinements before the pipeline escalates
+
+store:
+  # Where incidents, their analyses, rule evidence and LLM metering live. "" (the default): this
+  # workspace's own SQLite (.nevo/nevo.db). A PostgreSQL URL shares them with the team that commits
+  # this file: a failure seen once on three laptops counts 3 and is analysed once. NEVO_STORE_URL in
+  # the environment wins over this key (keep a password there or in ~/.pgpass, not in git).
+  # Memory stays per person. `nevo doctor` checks the connection.
+  url: ""                      # e.g. postgresql://nevo@db.example.com:5432/nevo
 """
 
 
@@ -213,6 +222,13 @@ def _value_problems(config: Config) -> list[str]:
         value = _get_or_none(config, dotted)
         if value is not None and value not in choices:
             problems.append(f"`{dotted}` must be one of {', '.join(choices)}, not {value!r}")
+    url = str(config.get("store.url") or "").strip()
+    if url:
+        from nevo.store_base import url_problem
+
+        problem = url_problem(url)
+        if problem:
+            problems.append(f"`store.url`: {problem}")
     if config.get("memory.monthly_after_days") < config.get("memory.weekly_after_days"):
         problems.append("`memory.monthly_after_days` must not be less than `memory.weekly_after_days`")
     from nevo.cron import validate_schedule  # imported here: croniter is only the cron module's

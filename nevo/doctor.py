@@ -147,10 +147,71 @@ def run_checks(workspace: Workspace, *, claude_binary: str = "claude") -> list[C
         except NevoError as exc:
             checks.append(Check("database", False, exc.message, exc.hint))
 
+    checks.append(store_check(workspace))
     checks.append(Check("plugin", *plugin.health(workspace)))
     checks.append(_commits_check(workspace))
     checks.append(_claude_check(claude_binary))
     return checks
+
+
+def store_check(workspace: Workspace) -> Check:
+    """The shared store (when one is configured): the connection, and the schema version against this nevo's.
+    Checking never migrates: any other nevo command does."""
+    from nevo import store
+
+    try:
+        url = store.store_url(workspace)
+    except NevoError as exc:
+        return Check("store", False, exc.message, exc.hint)
+    if not url:
+        return Check("store", True, "incidents are kept in this workspace's SQLite (no shared store configured)")
+    from nevo.pgstore import PgDatabase, latest_version
+
+    shown = store.redact_url(url)
+    committed = str(load_config(workspace).get("store.url") or "")
+    if committed and store.redact_url(committed) != committed:  # config.yaml is meant to be committed
+        return Check(
+            "store",
+            False,
+            f"store.url in {workspace.config_path} holds a password ({store.redact_url(committed)})",
+            "config.yaml is committed with the project: keep the password out of it (NEVO_STORE_URL in the "
+            "environment, or ~/.pgpass) and remove it from the file and from git history",
+        )
+    try:
+        with PgDatabase(url, migrate=False) as db:
+            version = db.version
+    except store.StoreUnavailable as exc:
+        return Check("store", False, exc.message, _store_fix(exc.message, shown))
+    latest = latest_version()
+    if version < latest:
+        return Check(
+            "store",
+            False,
+            f"{shown}: schema version {version}, this nevo uses {latest}",
+            "run any nevo command here (e.g. `nevo monitor --once`): it migrates the store (each step in one "
+            "transaction; other machines may keep working)",
+        )
+    if version > latest:
+        return Check(
+            "store",
+            False,
+            f"{shown}: schema version {version} is newer than this nevo's ({latest}): a teammate upgraded nevo",
+            "upgrade nevo on this machine (pip install -U nevo)",
+        )
+    return Check("store", True, f"{shown}: connected, schema version {version}")
+
+
+def _store_fix(message: str, shown: str) -> str:
+    text = message.lower()
+    if "does not exist" in text or "authentication" in text or "password" in text or "no pg_hba" in text:
+        return (
+            f"the URL is wrong for that server ({shown}): check the user, the database name and the password "
+            "(NEVO_STORE_URL or ~/.pgpass, never config.yaml), or set store.url in .nevo/config.yaml"
+        )
+    return (
+        f"the server does not answer at {shown}: start it (or check host and port in store.url / NEVO_STORE_URL); "
+        "nothing is lost meanwhile: triggers wait in .nevo/triggers"
+    )
 
 
 def _commits_check(workspace: Workspace) -> Check:

@@ -57,8 +57,8 @@ def guard_event(payload: dict[str, Any]) -> GuardEvent:
 def record_guard_event(db: Database, key: str, event: GuardEvent, at: str) -> bool:
     """Count one guard event (call inside a transaction). Idempotent per ``key``; True when it was new."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO rule_events (key, rule_id, event, action, tool, session_id, tool_use_id, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO rule_events (key, rule_id, event, action, tool, session_id, tool_use_id, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
         (key, event.rule_id, event.event, event.action, event.tool, event.session_id, event.tool_use_id, at),
     )
     return bool(cursor.rowcount)

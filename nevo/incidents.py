@@ -1,10 +1,11 @@
 """The incident store: one incident per fingerprint, every occurrence counted exactly once.
 
-Only this module writes the ``incidents``, ``occurrences``, ``recoveries``, ``verdicts`` and
-``transcript_offsets`` tables (schema: ``migrations/0002_incidents.sql``, ``0006_verdicts.sql``,
-``0008_judge_offsets.sql``). Writers (``record_failure``, ``record_recovery``)
-run inside the caller's transaction, so the monitor can commit a whole batch of triggers at once and
-delete the trigger files only after that commit. Everything stored here is already redacted.
+Only this module (with :mod:`nevo.counting`, its batch writer) writes the ``incidents``, ``occurrences``,
+``recoveries``, ``verdicts`` and ``transcript_offsets`` tables (schema: ``migrations/0002_incidents.sql``,
+``0006_verdicts.sql``, ``0008_judge_offsets.sql``). Writers (``record_failure``, ``record_recovery``) run
+inside the caller's transaction, so the monitor can commit a whole batch of triggers at once and delete the
+trigger files only after that commit. Everything stored here is already redacted. ``db`` is the handle for
+the shared tables (:mod:`nevo.store`): the local SQLite, or a team's PostgreSQL; the SQL is the same on both.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nevo.db import Database, Row, open_database
+from nevo import store as shared_store
+from nevo.counting import Tally, apply_tally
+from nevo.counting import write_pending as write_pending  # re-exported: the monitor calls it through here
+from nevo.db import Database, Row
 from nevo.errors import NevoError
 from nevo.fingerprint import Fingerprint
 from nevo.verdict import Verdict
@@ -111,19 +115,61 @@ def record_failure(
     failed_input: dict[str, Any],
     loop_threshold: int,
     agent_type: str = "",
+    tally: Tally | None = None,
 ) -> Recorded:
     """Count one failure (call inside a transaction). Idempotent per ``key``: a replay changes nothing.
-    ``agent_type``: the sub-agent it happened in ('' in the main session)."""
-    existing = db.one("SELECT incident_id FROM occurrences WHERE key = ?", (key,))
-    if existing is not None:
-        return Recorded(existing["incident_id"], counted=False, is_new=False)
-    row = db.one("SELECT id, is_loop FROM incidents WHERE fingerprint = ?", (fp.digest,))
-    is_new = row is None
-    if row is None:
+    ``agent_type``: the sub-agent it happened in ('' in the main session).
+
+    With ``tally`` (the monitor's batch) the occurrence is written and the incident's counters updated when
+    the batch ends (:func:`apply_tally`: one statement for all rows, which says which incidents became loops
+    and how many calls turned out counted before, :attr:`Tally.late_duplicates`); ``counted`` is then
+    provisional. Without, all at once."""
+    batch = tally if tally is not None else Tally()
+    if key in batch.pending:  # the same call twice in this batch (the hook and the transcript)
+        return Recorded(batch.pending[key][1], counted=False, is_new=False)
+    incident_id, is_new = batch.known.get(fp.digest), False
+    if incident_id is None:
+        # Was this call counted already (the hook and the transcript both saw it; a replay)? Then nothing
+        # happens, also no incident for a fingerprint that differs. Else its fingerprint's incident, if any.
+        row = db.one(
+            "SELECT (SELECT incident_id FROM occurrences WHERE key = ?) AS counted_in,"
+            " (SELECT id FROM incidents WHERE fingerprint = ?) AS incident_id",
+            (key, fp.digest),
+        )
+        if row is not None and row["counted_in"] is not None:
+            return Recorded(row["counted_in"], counted=False, is_new=False)
+        incident_id = row["incident_id"] if row is not None else None
+        if incident_id is None:
+            incident_id, is_new = _open_incident(db, fp, at, sample)
+        batch.known[fp.digest] = incident_id
+    batch.pending[key] = (
+        key,
+        incident_id,
+        session_id,
+        tool_use_id,
+        at,
+        source,
+        fp.tool,
+        json.dumps(failed_input, ensure_ascii=False, sort_keys=True),
+        agent_type,
+    )
+    if tally is not None:
+        return Recorded(incident_id, counted=True, is_new=is_new)
+    loops = apply_tally(db, batch, loop_threshold)
+    counted = not batch.late_duplicates
+    return Recorded(incident_id, counted=counted, is_new=is_new and counted, became_loop=incident_id in loops)
+
+
+def _open_incident(db: Database, fp: Fingerprint, at: str, sample: dict[str, Any]) -> tuple[str, bool]:
+    """Open the incident of ``fp``. Two writers at once (two machines on one shared store): one opens it, the
+    other finds it; an id another fingerprint took meanwhile makes this one pick the next id."""
+    shared_store.one_opener_at_a_time(db)
+    for _ in range(16):
         incident_id = new_incident_id(db, fp.digest, at)
-        db.execute(
+        cursor = db.execute(
             "INSERT INTO incidents (id, fingerprint, tool, command, error_class, normalized_error, sample,"
-            " count, first_seen, last_seen, session_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0)",
+            " count, first_seen, last_seen, session_count) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0)"
+            " ON CONFLICT DO NOTHING",
             (
                 incident_id,
                 fp.digest,
@@ -136,39 +182,12 @@ def record_failure(
                 at,
             ),
         )
-        was_loop = False
-    else:
-        incident_id, was_loop = row["id"], bool(row["is_loop"])
-    db.execute(
-        "INSERT INTO occurrences (key, incident_id, session_id, tool_use_id, at, source, tool, input, agent_type)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            key,
-            incident_id,
-            session_id,
-            tool_use_id,
-            at,
-            source,
-            fp.tool,
-            json.dumps(failed_input, ensure_ascii=False, sort_keys=True),
-            agent_type,
-        ),
-    )
-    in_session = int(
-        db.scalar(
-            "SELECT COUNT(*) FROM occurrences WHERE session_id = ? AND incident_id = ?",
-            (session_id, incident_id),
-        )
-    )
-    is_loop = bool(session_id) and in_session >= loop_threshold
-    db.execute(
-        "UPDATE incidents SET count = count + 1, first_seen = min(first_seen, ?),"
-        " last_seen = max(last_seen, ?),"
-        " session_count = session_count + ?, is_loop = max(is_loop, ?),"
-        " report_written = CASE WHEN ? THEN 0 ELSE report_written END WHERE id = ?",
-        (at, at, 1 if in_session == 1 else 0, int(is_loop), int(is_loop and not was_loop), incident_id),
-    )
-    return Recorded(incident_id, counted=True, is_new=is_new, became_loop=is_loop and not was_loop)
+        if cursor.rowcount:
+            return incident_id, True
+        row = db.one("SELECT id FROM incidents WHERE fingerprint = ?", (fp.digest,))
+        if row is not None:
+            return row["id"], False
+    raise NevoError(f"could not open an incident for fingerprint {fp.digest[:16]}", "run the monitor again")
 
 
 def new_incident_id(db: Database, digest: str, at: str) -> str:
@@ -192,8 +211,9 @@ def record_recovery(db: Database, incident_id: str, recovery: Recovery) -> bool:
     """Store the recovery of an incident (call inside a transaction). The first one found is kept: it is
     what fixed the failure the first time. Returns True when it was stored."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO recoveries (incident_id, tool, input, command, session_id, tool_use_id, at,"
-        " failed_input, failed_tool_use_id, steps_between) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO recoveries (incident_id, tool, input, command, session_id, tool_use_id, at,"
+        " failed_input, failed_tool_use_id, steps_between) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (incident_id) DO NOTHING",
         (
             incident_id,
             recovery.tool,
@@ -224,7 +244,9 @@ def record_verdict(db: Database, key: str, incident_id: str, session_id: str, at
 
 def session_verdicts(db: Database, session_id: str) -> list[tuple[str, Verdict]]:
     """(incident id, verdict) for every failure of a session that was judged, in the order they were."""
-    rows = db.query("SELECT incident_id, verdict FROM verdicts WHERE session_id = ? ORDER BY at, key", (session_id,))
+    rows = shared_store.shared_beside(db).query(  # memory asks with its local database: the verdicts are shared
+        "SELECT incident_id, verdict FROM verdicts WHERE session_id = ? ORDER BY at, key", (session_id,)
+    )
     return [(r["incident_id"], Verdict.from_json(_json(r["verdict"], None))) for r in rows]
 
 
@@ -393,16 +415,16 @@ def load_incidents(workspace: Workspace, status: str | None = None) -> list[Inci
     """``nevo incidents``: every incident of a workspace, most frequent first, then most recent."""
     if status is not None and status not in STATUSES:
         raise NevoError(f"unknown incident status {status!r}", f"use one of: {', '.join(STATUSES)}")
-    if not workspace.db_path.exists():
+    if not workspace.db_path.exists() and not shared_store.configured(workspace):
         return []
-    with open_database(workspace) as db:
+    with shared_store.open_store(workspace) as db:
         return list_incidents(db, status)
 
 
 def incident_details(workspace: Workspace, incident_id: str) -> dict[str, Any]:
     """``nevo incidents show ID``: the incident, its recovery and every occurrence, as plain data."""
-    if workspace.db_path.exists():
-        with open_database(workspace) as db:
+    if workspace.db_path.exists() or shared_store.configured(workspace):
+        with shared_store.open_store(workspace) as db:
             incident = get_incident(db, incident_id)
             if incident is not None:
                 details = incident.to_json()

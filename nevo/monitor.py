@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +45,15 @@ from nevo.monitor_transcripts import NOT_A_FAILURE as NOT_A_FAILURE  # re-export
 from nevo.monitor_transcripts import record_findings, scan_transcript
 from nevo.redact import redact, redact_obj
 from nevo.reports import write_due_reports
+from nevo.store import (
+    StoreConflict,
+    StoreUnavailable,
+    is_shared,
+    note_reachable,
+    note_unreachable,
+    shared,
+    waiting_warning,
+)
 from nevo.triggers import (
     UnreadableTrigger,
     adopt_temp,
@@ -61,6 +72,7 @@ SAMPLE_ERROR_CHARS = 4_000  # the stored sample of an error: head and tail
 FINGERPRINT_ERROR_CHARS = 32_768  # what is redacted and fingerprinted (the fingerprint reads 8 KB each end)
 TRANSCRIPT_EVENTS = frozenset({"Stop", "SubagentStop", "SessionEnd", "PreCompact"})
 ESSENCE_CACHE_MAX_CHARS = 16_384  # larger failures are not memoised (bounded memory)
+CONFLICT_RETRIES = 5  # a batch another machine's monitor deadlocked with is run again this often
 
 
 @dataclass
@@ -106,11 +118,16 @@ class Monitor:
         clock: Clock = system_clock,
         *,
         analyze: bool | None = None,
+        local: Database | None = None,
     ) -> None:
         """``analyze``: run the analyst after a pass (default: ``monitor.analyze_on_new``); the background
-        run passes False and analyses once itself after the whole pass."""
+        run passes False and analyses once itself after the whole pass. ``db`` holds the shared tables
+        (:mod:`nevo.store`), ``local`` the memory (default: ``db``, the same SQLite with no store configured)."""
         self.workspace = workspace
         self.db = db
+        self.local = local if local is not None else db
+        self._tally = store.Tally()
+        self._known: dict[str, str] = {}  # fingerprint digest -> incident id, committed (kept across batches)
         self.clock = clock
         self.loop_threshold = int(config.get("monitor.loop_threshold"))
         self.max_payload_bytes = int(config.get("monitor.max_payload_bytes"))
@@ -124,33 +141,52 @@ class Monitor:
         the pass ends (the rest stays pending for the next run)."""
         result = RunResult()
         self._refresh_guards(result)
-        write_due_reports(self.workspace, self.db)  # reports a crash left unwritten
         self._sweep_stale_temps(result)
-        pending = pending_triggers(self.workspace.triggers_dir)
-        for start in range(0, len(pending), self.batch_size):
-            if should_stop():
-                result.stopped_early = True
-                break
-            batch = self._process_batch(pending[start : start + self.batch_size], should_stop)
-            result.merge(batch)
-            if batch.stopped_early:
-                break
+        try:
+            write_due_reports(self.workspace, self.db)  # reports a crash left unwritten
+            pending = pending_triggers(self.workspace.triggers_dir)
+            for start in range(0, len(pending), self.batch_size):
+                if should_stop():
+                    result.stopped_early = True
+                    break
+                batch = self._process_batch(pending[start : start + self.batch_size], should_stop)
+                result.merge(batch)
+                if batch.stopped_early:
+                    break
+        except StoreUnavailable as exc:  # the shared store went away: the batch rolled back, its triggers wait
+            note_unreachable(self.workspace, exc)
+            result.warnings.append(waiting_warning(self.workspace, exc))
+            result.stopped_early = True
+            return result
+        if is_shared(self.db):
+            note_reachable(self.workspace)
         # Something may be ready now: a new incident, one more occurrence, a recovery.
         if self.analyze_on_new and (result.counted or result.recoveries):
             self._analyze(result)
         return result
 
     def _process_batch(self, paths: list[Path], should_stop: Callable[[], bool]) -> RunResult:
-        result = RunResult()
+        """One batch in one transaction, run again when another writer on the shared store got in its way
+        (a deadlock: the transaction rolled back, its triggers are all still there)."""
+        rejected: list[str] = []
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return self._process_batch_once(paths, should_stop, RunResult(rejected=rejected))
+            except StoreConflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * 2**attempt * (0.5 + random.random()))  # jitter: the two do not meet again
+        raise AssertionError("unreachable")
+
+    def _process_batch_once(self, paths: list[Path], should_stop: Callable[[], bool], result: RunResult) -> RunResult:
         done: list[Path] = []
         ended: list[str] = []
-        with self.db.transaction():
-            for path in paths:
-                if should_stop():
-                    result.stopped_early = True
-                    break
-                if self._process_one(path, result, ended):
-                    done.append(path)
+        self._tally = store.Tally(known=self._known)
+        try:
+            self._run_batch(paths, should_stop, result, done, ended)
+        except BaseException:
+            self._known.clear()  # incidents this batch opened were rolled back with it
+            raise
         # Committed: now the side effects that may repeat harmlessly, then the triggers go.
         for transcript_path in ended:
             self._ingest_session(transcript_path, result)
@@ -159,6 +195,21 @@ class Monitor:
             path.unlink(missing_ok=True)
         result.processed += len(done)
         return result
+
+    def _run_batch(
+        self, paths: list[Path], should_stop: Callable[[], bool], result: RunResult, done: list[Path], ended: list[str]
+    ) -> None:
+        with self.db.transaction():
+            for path in paths:
+                if should_stop():
+                    result.stopped_early = True
+                    break
+                if self._process_one(path, result, ended):
+                    done.append(path)
+            # The occurrences and the incidents' counters, once per incident, in id order, at the end.
+            result.loops.extend(store.apply_tally(self.db, self._tally, self.loop_threshold))
+            result.counted -= self._tally.late_duplicates  # counted before: replays found when written
+            result.duplicates += self._tally.late_duplicates
 
     def _process_one(self, path: Path, result: RunResult, ended: list[str]) -> bool:
         """Apply one trigger inside the batch's transaction. True: delete it after commit; False: it was
@@ -177,7 +228,10 @@ class Monitor:
             self._reject(path, _unforeseen("could not be read", exc), result)
             return False
         effect, ended_here = RunResult(), list[str]()
+        if payload.get("hook_event_name") in TRANSCRIPT_EVENTS:
+            store.write_pending(self.db, self._tally)  # a transcript's reading looks at this batch's failures
         self.db.execute("SAVEPOINT one_trigger")
+        mark = self._tally.mark()
         try:
             self._apply(path.name, payload, at, effect, ended_here)
         except OperationalError:
@@ -185,6 +239,7 @@ class Monitor:
         except UnreadableTrigger as exc:  # read fine, but not a shape its event allows
             self.db.execute("ROLLBACK TO one_trigger")
             self.db.execute("RELEASE one_trigger")
+            self._tally.undo(mark)
             self._reject(path, exc.reason, result)
             return False
         except Exception as exc:
@@ -192,6 +247,7 @@ class Monitor:
             # move it aside with the reason (nothing is lost: moving it back re-queues it) and go on.
             self.db.execute("ROLLBACK TO one_trigger")
             self.db.execute("RELEASE one_trigger")
+            self._tally.undo(mark)
             self._reject(path, _unforeseen("could not be processed", exc), result)
             return False
         self.db.execute("RELEASE one_trigger")
@@ -273,6 +329,7 @@ class Monitor:
                             agent_type=agent,
                             result=result,
                         )
+                    store.write_pending(self.db, self._tally)  # the verdicts are stored against these failures
                     result.recoveries += record_findings(self.db, found, iso(self.clock()))
             if event == "SessionEnd":
                 result.sessions_ended += 1
@@ -319,6 +376,7 @@ class Monitor:
             failed_input=safe_input,
             loop_threshold=self.loop_threshold,
             agent_type=agent_type,
+            tally=self._tally,
         )
         if not recorded.counted:
             result.duplicates += 1
@@ -326,8 +384,6 @@ class Monitor:
         result.counted += 1
         if recorded.is_new:
             result.new_incidents.append(recorded.incident_id)
-        if recorded.became_loop:
-            result.loops.append(recorded.incident_id)
 
     # -- edges -----------------------------------------------------------------------------------
     def _reject(self, path: Path, reason: str, result: RunResult) -> None:
@@ -364,7 +420,7 @@ class Monitor:
         from nevo.memory.ingest import ingest_session  # imported here: most runs never see a SessionEnd
 
         try:
-            ingest_session(self.db, self.workspace, Path(transcript_path), self.clock)
+            ingest_session(self.local, self.workspace, Path(transcript_path), self.clock)
         except Exception as exc:  # memory must never block incidents: report it, retry at the next SessionEnd
             result.warnings.append(f"memory ingest of {transcript_path} failed: {type(exc).__name__}: {exc}")
             log.info("memory ingest of %s failed", transcript_path, exc_info=True)  # the result carries it
@@ -400,8 +456,13 @@ def _essence(
 def process_pending(workspace: Workspace, clock: Clock = system_clock) -> RunResult:
     """``nevo monitor --once``: process everything pending in the workspace, then return."""
     workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
-    with open_database(workspace) as db:
-        return Monitor(workspace, db, load_config(workspace), clock).process_pending()
+    config = load_config(workspace)
+    with open_database(workspace) as local:
+        try:
+            with shared(workspace, local, config) as db:
+                return Monitor(workspace, db, config, clock, local=local).process_pending()
+        except StoreUnavailable as exc:  # not reached at all: every trigger waits for the next run
+            return RunResult(warnings=[waiting_warning(workspace, exc)])
 
 
 def _trigger_key(name: str, payload: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from nevo import store
 from nevo.clock import Clock, iso, parse_instant, system_clock
 from nevo.config import load_config
 from nevo.db import Database, open_database
@@ -39,7 +40,7 @@ def gather(workspace: Workspace, *, days: int = DEFAULT_DAYS, clock: Clock = sys
     first_day = (now - timedelta(days=days - 1)).date().isoformat()
     day_list = [(now - timedelta(days=offset)).date().isoformat() for offset in range(days - 1, -1, -1)]
     config = load_config(workspace)
-    with open_database(workspace) as db:
+    with open_database(workspace) as local, store.shared(workspace, local, config) as db:  # db: the shared tables
         guard_events = _guard_events(db)
         rules = _rules(workspace, db, guard_events)
         data: dict[str, Any] = {
@@ -50,9 +51,9 @@ def gather(workspace: Workspace, *, days: int = DEFAULT_DAYS, clock: Clock = sys
             "failures_per_day": _failures_per_day(db, day_list, guard_events),
             "top_incidents": _top_incidents(db, rules),
             "rules": rules,
-            "memory": _memory(db, workspace, config.get),
+            "memory": _memory(local, workspace, config.get),
             "llm": _llm(db, day_list, config.get),
-            "nightly": _nightly(db, first_day, str(config.get("schedule.nightly"))),
+            "nightly": _nightly(local, first_day, str(config.get("schedule.nightly"))),
         }
         data["totals"] = {**_totals(data), "incidents": int(db.scalar("SELECT COUNT(*) FROM incidents"))}
     return data

@@ -16,6 +16,7 @@ after a merge, ``renumber`` fixes them, and the analyst renumbers its own rules 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -197,8 +198,11 @@ def parse_rule(text: str, path: Path | None = None) -> Rule:
 class RuleBook:
     """The workspace's rules, as files; git is their history."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, reserve: Callable[[str, int], int] | None = None) -> None:
+        """``reserve(prefix, next free number)``: the number to use instead, reserved in a shared store so no
+        other machine takes it (:func:`nevo.store.reserve_number`)."""
         self.workspace = workspace
+        self.reserve = reserve
         self.active_dir = workspace.rules_dir
         self.deprecated_dir = workspace.claude_dir / "rules-deprecated"
         self.agent_rules_dir = workspace.agents_dir / "rules"  # AGENT-NNN rules, one folder per agent
@@ -270,7 +274,10 @@ class RuleBook:
         return numbers
 
     def next_id(self, prefix: str = "PROJ") -> str:
-        return f"{prefix}-{max(self.taken_numbers(prefix), default=0) + 1:03d}"
+        number = max(self.taken_numbers(prefix), default=0) + 1
+        if self.reserve is not None:
+            number = self.reserve(prefix, number)
+        return f"{prefix}-{number:03d}"
 
     # -- writing ----------------------------------------------------------------------------------
     def path_for(self, rule: Rule, status: str | None = None) -> Path:
@@ -425,9 +432,12 @@ def rule_stats(workspace: Workspace, db: Any, threshold: int) -> list[RuleStats]
 def effectiveness_step(workspace: Workspace, db: Any, clock: Clock = system_clock) -> dict[str, Any]:
     """Nightly: snapshot each rule's recurrences into ``rule_effectiveness``; returns a summary."""
     from nevo.config import load_config
+    from nevo.store import shared
 
-    threshold = int(load_config(workspace).get("analyst.failing_rule_recurrences"))
-    stats = rule_stats(workspace, db, threshold)
+    config = load_config(workspace)
+    threshold = int(config.get("analyst.failing_rule_recurrences"))
+    with shared(workspace, db, config) as incidents_db:  # the recurrences are the team's when shared
+        stats = rule_stats(workspace, incidents_db, threshold)
     now = iso(clock())
     with db.transaction():
         for item in stats:
@@ -449,12 +459,13 @@ def overview(workspace: Workspace) -> list[dict[str, Any]]:
     """Every rule with its incidents and its evidence since it was committed (or last revised): recurrences,
     guard hits, times its guard stood aside, and whether it keeps failing."""
     from nevo.config import load_config
-    from nevo.db import open_database
     from nevo.evidence import rule_evidence
+    from nevo.store import open_store
 
-    threshold = int(load_config(workspace).get("analyst.failing_rule_recurrences"))
+    config = load_config(workspace)
+    threshold = int(config.get("analyst.failing_rule_recurrences"))
     rows = []
-    with open_database(workspace) as db:
+    with open_store(workspace, config) as db:
         for s in rule_stats(workspace, db, threshold):
             evidence = rule_evidence(db, s.rule.id, s.rule.incidents, s.rule.since)
             rows.append(

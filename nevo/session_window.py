@@ -21,6 +21,7 @@ from typing import Any
 from nevo.db import Database
 from nevo.lesson import Call
 from nevo.redact import redact
+from nevo.store import has_table, local_of
 from nevo.transcript import ToolCall, read_transcript
 
 MAX_CALLS = 10  # calls after the failure shown (and re-judgeable)
@@ -94,9 +95,10 @@ def _transcript_path(db: Database, session_id: str) -> Path | None:
         ("transcript_offsets", "SELECT path FROM transcript_offsets WHERE session_id = ? ORDER BY updated_at DESC"),
         ("sessions", "SELECT transcript_path AS path FROM sessions WHERE id = ?"),
     ):
-        if not db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)):
+        handle = db if table == "transcript_offsets" else local_of(db)  # the journal is local, also with a store
+        if handle is None or not has_table(handle, table):
             continue  # a table of a stage not installed here
-        for row in db.query(sql, (session_id,)):
+        for row in handle.query(sql, (session_id,)):
             path = Path(str(row["path"] or ""))
             if str(path) and path.is_file():
                 return path

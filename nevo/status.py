@@ -98,14 +98,17 @@ def gather(workspace: Workspace) -> dict[str, Any]:
 
 def _sections(workspace: Workspace) -> dict[str, Any]:
     """What the later stages report (incidents, rules waiting for git, memory); each may be absent."""
-    extra: dict[str, Any] = {}
+    from nevo import store
+
+    extra: dict[str, Any] = {"store": store.describe(workspace)}
+    reachable = _shared_incidents(workspace, extra)
     if workspace.db_path.is_file():
         from nevo.db import open_database
 
         try:
             with open_database(workspace) as db:
                 rows = db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'incidents'")
-                if rows:
+                if rows and extra["store"]["kind"] == "sqlite":
                     extra["incidents"] = {
                         row["status"]: row["n"]
                         for row in db.query("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status")
@@ -119,7 +122,8 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
         except NevoError as exc:
             extra["database_error"] = exc.message
     has_rules = any(workspace.rules_dir.glob("*.md")) or any((workspace.agents_dir / "rules").glob("*/*.md"))
-    if workspace.db_path.is_file() and "database_error" not in extra and has_rules:
+    local_ok = workspace.db_path.is_file() and "database_error" not in extra
+    if reachable and (local_ok or extra["store"]["kind"] != "sqlite") and has_rules:
         from nevo.rules import overview
 
         rules = overview(workspace)
@@ -136,6 +140,32 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
     if waiting:
         extra["rules_waiting"] = waiting
     return extra
+
+
+def _shared_incidents(workspace: Workspace, extra: dict[str, Any]) -> bool:
+    """Incident counts from the shared store into ``extra`` (when one is configured); False when it cannot be
+    read (its error, and since when it is unreachable, are in ``extra["store"]``)."""
+    from nevo import store
+
+    info = extra["store"]
+    if info["kind"] == "sqlite":
+        return True  # read with the rest of the local database
+    if info.get("error"):
+        return False
+    try:
+        with store.open_store(workspace) as db:
+            extra["incidents"] = {
+                row["status"]: int(row["n"])
+                for row in db.query("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status")
+            }
+            extra["loops"] = int(db.scalar("SELECT COUNT(*) FROM incidents WHERE is_loop = 1"))
+    except store.StoreUnavailable as exc:
+        store.note_unreachable(workspace, exc)
+        info["unreachable"] = store.unreachable(workspace)
+        return False
+    store.note_reachable(workspace)
+    info["unreachable"] = None
+    return True
 
 
 def pending_commits(workspace: Workspace) -> list[dict[str, Any]] | str:

@@ -34,6 +34,7 @@ from nevo.redact import redact
 from nevo.rule_ops import Outcome, agent_paths, analyst_lock, commit_rule_files, deprecate_locked, write_rule
 from nevo.rules import Rule, RuleBook
 from nevo.session_window import SessionWindow, session_window
+from nevo.store import shared
 from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 
@@ -72,7 +73,7 @@ def upkeep(
     threshold = int(config.get("analyst.failing_rule_recurrences"))
     days = int(config.get("analyst.retire_after_days"))
     report = UpkeepReport()
-    with analyst_lock(workspace):
+    with shared(workspace, db, config) as db, analyst_lock(workspace):  # rule evidence is the team's when shared
         book = RuleBook(workspace)
         for rule in book.active():
             record = evidence.rule_evidence(db, rule.id, rule.incidents, rule.since)

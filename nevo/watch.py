@@ -23,6 +23,7 @@ from nevo.clock import Clock, system_clock
 from nevo.config import load_config
 from nevo.db import OperationalError, open_database
 from nevo.monitor import Monitor, RunResult
+from nevo.store import shared
 from nevo.triggers import is_trigger_name
 from nevo.workspace import Workspace
 
@@ -67,8 +68,9 @@ def watch(
     workspace.triggers_dir.mkdir(parents=True, exist_ok=True)
     wake = threading.Event()
     total = RunResult()
-    with open_database(workspace) as db:
-        monitor = Monitor(workspace, db, load_config(workspace), clock)
+    config = load_config(workspace)
+    with open_database(workspace) as local, shared(workspace, local, config, connect=False) as db:
+        monitor = Monitor(workspace, db, config, clock, local=local)
         observer = Observer()
         observer.schedule(_TriggerArrivals(wake), str(workspace.triggers_dir), recursive=False)
         observer.start()

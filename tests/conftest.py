@@ -11,6 +11,7 @@ import pytest
 
 from nevo.workspace import Workspace
 from tests.support import CLAUDE_MISSING, claude_available
+from tests.support.postgres import pg_server, pg_url  # noqa: F401 - fixtures: a throwaway PostgreSQL server
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,6 +33,7 @@ def _isolated_home(
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / ".claude"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    monkeypatch.delenv("NEVO_STORE_URL", raising=False)  # a developer's shared store never reaches a test
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     yield

@@ -18,6 +18,7 @@ from nevo.providers import ProviderError, Request, Response, load_agent
 from nevo.publish import publish
 from nevo.rules import RuleBook
 from nevo.rules import overview as rules_overview
+from nevo.store import open_store
 from nevo.verdict import Verdict
 from nevo.workspace import Workspace
 from tests.conftest import git
@@ -40,7 +41,7 @@ def record(
     at: str = "2026-11-21T04:00:00Z",
 ) -> str:
     fp = fingerprint("Bash", {"command": command}, error, str(ws.root))
-    with open_database(ws) as db, db.transaction():
+    with open_store(ws) as db, db.transaction():
         incident_id = ""
         for n in range(times):
             incident_id = incidents.record_failure(
@@ -79,8 +80,11 @@ def record(
     return incident_id
 
 
-@pytest.fixture
-def repo(installed: Workspace) -> Workspace:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def repo(installed: Workspace, request: pytest.FixtureRequest) -> Workspace:
+    """A git repository with nevo installed; its incidents in the local SQLite or a PostgreSQL shared store."""
+    if request.param == "postgresql":
+        request.getfixturevalue("monkeypatch").setenv("NEVO_STORE_URL", request.getfixturevalue("pg_url"))
     git(installed.root, "init", "-q", "-b", "main")
     git(installed.root, "add", ".")
     git(installed.root, "commit", "-qm", "base")
@@ -116,7 +120,7 @@ def test_a_recovered_incident_becomes_a_committed_rule_with_a_guard(repo: Worksp
     message = git(repo.root, "log", "-1", "--format=%B")
     assert incident_id in message and "npm --prefix web run build" in message and "Rules checked" in message
     assert git(repo.root, "diff", "--cached", "--name-only").split() == ["staged.txt"]
-    with open_database(repo) as db:
+    with open_store(repo) as db:
         assert incidents.get_incident(db, incident_id).status == "analysed"  # type: ignore[union-attr]
         row = db.one("SELECT verdict, rule_id, provider FROM analyses")
         assert tuple(row) == ("committed", "PROJ-001", "offline")  # type: ignore[arg-type]
@@ -147,7 +151,7 @@ def _judged_unanswered(ws: Workspace, command: str, error: str, times: int) -> s
     """A failure seen ``times`` times that nothing answered, with the verdict the monitor stores for it."""
     incident_id = record(ws, command, error, times=times)
     verdict = judge(Call("Bash", {"command": command}, False, error, cwd=str(ws.root)), [], root=str(ws.root))
-    with open_database(ws) as db, db.transaction():
+    with open_store(ws) as db, db.transaction():
         incidents.record_verdict(db, f"call:s1:{command}:0", incident_id, "s1", "2026-11-21T04:00:00Z", verdict)
     return incident_id
 
@@ -161,7 +165,7 @@ def test_a_recurring_failure_of_the_work_itself_or_the_network_is_never_ready(re
     _judged_unanswered(repo, "curl -sS http://127.0.0.1:9/health", net_error, times=4)
     env_error = "Exit code 1\nModuleNotFoundError: No module named 'requests'"
     env = _judged_unanswered(repo, "python3 a.py", env_error, times=3)
-    with open_database(repo) as db:
+    with open_store(repo) as db:
         classes = sorted(str(i.verdict.extra.get("class")) for i in incidents.list_incidents(db) if i.verdict)
         ready = [i.id for i in analyst.ready_incidents(db, analyst.load_config(repo))]
     assert classes == ["env", "network", "work"]
@@ -232,7 +236,7 @@ def test_an_unsafe_proposal_is_rejected_and_logged(repo: Workspace) -> None:
     [outcome] = analyst.analyze_ready(repo, provider=provider, clock=CLOCK).outcomes
     assert outcome.verdict == "rejected" and "download-and-execute" in outcome.reason
     assert RuleBook(repo).rules() == []
-    with open_database(repo) as db:
+    with open_store(repo) as db:
         assert db.scalar("SELECT verdict FROM analyses WHERE incident_id = ?", (incident_id,)) == "rejected"
     # The evidence reached the provider as data, with the existing rules and the incident.
     assert provider.requests[0].data["incident"]["id"] == incident_id
@@ -258,7 +262,7 @@ def test_a_provider_failure_leaves_the_incident_for_later(repo: Workspace) -> No
         repo, provider=ScriptedProvider(ProviderError("timeout")), clock=CLOCK
     ).outcomes
     assert outcome.verdict == "provider-error"
-    with open_database(repo) as db:
+    with open_store(repo) as db:
         assert incidents.get_incident(db, incident_id).status == "new"  # type: ignore[union-attr]
     [again] = analyst.analyze_ready(repo, clock=CLOCK).outcomes  # offline this time
     assert again.verdict == "committed"

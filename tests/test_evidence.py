@@ -13,9 +13,10 @@ import pytest
 from nevo import evidence
 from nevo.cli import main as cli_main
 from nevo.config import Config
-from nevo.db import Database, open_database
+from nevo.db import Database
 from nevo.monitor import Monitor
 from nevo.rules import Rule, RuleBook
+from nevo.store import open_store
 from nevo.workspace import Workspace
 
 
@@ -39,9 +40,12 @@ def guard_trigger(
     return path
 
 
-@pytest.fixture
-def db(installed: Workspace) -> Any:
-    with open_database(installed) as database:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(installed: Workspace, request: pytest.FixtureRequest) -> Any:
+    """The rule evidence in the local SQLite, or in a PostgreSQL shared store (the CLI reads it there too)."""
+    if request.param == "postgresql":
+        request.getfixturevalue("monkeypatch").setenv("NEVO_STORE_URL", request.getfixturevalue("pg_url"))
+    with open_store(installed) as database:
         yield database
 
 

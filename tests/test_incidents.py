@@ -1,9 +1,12 @@
-"""The incident store: ids, exactly-once counting, ordering, recoveries, status, recurrences."""
+"""The incident store: ids, exactly-once counting, ordering, recoveries, status, recurrences. Each test runs
+on the local SQLite and on a PostgreSQL shared store (the same SQL on both)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -14,9 +17,16 @@ from nevo.fingerprint import Fingerprint
 from nevo.workspace import Workspace
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return Database(tmp_path / "nevo.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        with Database(tmp_path / "nevo.db") as local:
+            yield local
+        return
+    from nevo.pgstore import PgDatabase
+
+    with PgDatabase(request.getfixturevalue("pg_url")) as shared:
+        yield cast(Database, shared)
 
 
 def _fp(digest: str, command: str = "npm run build") -> Fingerprint:

@@ -13,13 +13,14 @@ import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nevo import incidents as store
+from nevo import store as store_of
 from nevo.cli import main as cli_main
 from nevo.config import Config
 from nevo.db import Database, open_database
@@ -140,14 +141,24 @@ def ws(tmp_path: Path) -> Workspace:
     return workspace
 
 
-@pytest.fixture
-def db(ws: Workspace) -> Iterator[Database]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(ws: Workspace, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """The store the monitor counts into: the local SQLite, or a PostgreSQL shared store (the memory stays in
+    the local database either way)."""
     with open_database(ws) as database:
-        yield database
+        if request.param == "sqlite":
+            yield database
+            return
+        from nevo.pgstore import PgDatabase
+
+        url = request.getfixturevalue("pg_url")
+        request.getfixturevalue("monkeypatch").setenv(store_of.ENV_URL, url)  # the CLI in the test reads it too
+        with PgDatabase(url, local=database) as shared:
+            yield cast(Database, shared)
 
 
 def run(ws: Workspace, db: Database, config: Config | None = None) -> RunResult:
-    return Monitor(ws, db, config or Config()).process_pending()
+    return Monitor(ws, db, config or Config(), local=store_of.local_of(db)).process_pending()
 
 
 def only(db: Database) -> store.Incident:
@@ -349,8 +360,12 @@ def test_no_secret_reaches_the_database_the_report_or_show_json(
     incident = only(db)
     assert cli_main(["incidents", "show", incident.id, "-w", str(ws.root), "--json"]) == 0
     shown = capsys.readouterr().out
-    db.execute("PRAGMA wal_checkpoint(FULL)")
-    stored = b"".join(p.read_bytes() for p in ws.nevo_dir.glob("nevo.db*"))
+    if store_of.is_shared(db):  # every row of the shared tables, as text
+        tables = ("incidents", "occurrences", "recoveries", "verdicts")
+        stored = json.dumps([list(r) for t in tables for r in db.query(f"SELECT * FROM {t}")]).encode()
+    else:
+        db.execute("PRAGMA wal_checkpoint(FULL)")
+        stored = b"".join(p.read_bytes() for p in ws.nevo_dir.glob("nevo.db*"))
     report = (ws.incidents_dir / f"{incident.id}.md").read_text()
     assert "[REDACTED:" in shown and "[REDACTED:" in report
     assert json.loads(shown)["recovery"]["command"].startswith("AWS_SECRET_ACCESS_KEY=[REDACTED")

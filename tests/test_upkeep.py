@@ -18,6 +18,7 @@ from nevo.lesson import Call, judge
 from nevo.nightly import run_nightly
 from nevo.providers import OfflineProvider, ProviderError
 from nevo.rules import RuleBook
+from nevo.store import open_store
 from nevo.workspace import Workspace
 from tests.conftest import git
 from tests.support.provider import QueuedProvider
@@ -30,7 +31,7 @@ FIX = "npm --prefix web run build"
 def fail(ws: Workspace, at: str, session: str, n: int = 0, recovery: str | None = None) -> str:
     """One failed `npm run build` in ``session`` at ``at`` (and its recovery, when given)."""
     fp = fingerprint("Bash", {"command": "npm run build"}, NPM_ERROR, str(ws.root))
-    with open_database(ws) as db, db.transaction():
+    with open_store(ws) as db, db.transaction():
         incident_id = incidents.record_failure(
             db,
             fp,
@@ -60,9 +61,12 @@ def fail(ws: Workspace, at: str, session: str, n: int = 0, recovery: str | None 
     return incident_id
 
 
-@pytest.fixture
-def ruled(installed: Workspace) -> Workspace:
-    """A git project with PROJ-001 (rewrite `npm run build` to the web build), committed by the analyst."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ruled(installed: Workspace, request: pytest.FixtureRequest) -> Workspace:
+    """A git project with PROJ-001 (rewrite `npm run build` to the web build), committed by the analyst; its
+    incidents and evidence in the local SQLite or in a PostgreSQL shared store."""
+    if request.param == "postgresql":
+        request.getfixturevalue("monkeypatch").setenv("NEVO_STORE_URL", request.getfixturevalue("pg_url"))
     git(installed.root, "init", "-q", "-b", "main")
     git(installed.root, "add", ".")
     git(installed.root, "commit", "-qm", "base")
@@ -143,7 +147,7 @@ def test_a_revision_whose_words_name_another_fix_than_its_guard_keeps_the_verdic
 def test_offline_the_revision_follows_the_newest_recovery(ruled: Workspace) -> None:
     incident_id = fail(ruled, "2026-11-22T09:00:00Z", "s1", 1)
     fail(ruled, "2026-11-22T09:05:00Z", "s1", 2)
-    with open_database(ruled) as db, db.transaction():
+    with open_store(ruled) as db, db.transaction():
         lesson = judge(  # the build moved to app/: what the monitor stores when that call works
             Call("Bash", {"command": "npm run build"}, False, NPM_ERROR, cwd=str(ruled.root)),
             [Call("Bash", {"command": "npm --prefix app run build"}, True, "", cwd=str(ruled.root))],
@@ -207,7 +211,7 @@ def stood_aside(db: Database, at: datetime, key: str, event: str = "stood-aside"
 
 def test_a_rule_whose_guard_only_stood_aside_for_the_while_is_retired_with_the_evidence(ruled: Workspace) -> None:
     gone = WRITTEN + timedelta(days=2)
-    with open_database(ruled) as db:
+    with open_store(ruled) as db:
         stood_aside(db, WRITTEN + timedelta(days=1), "a", "hit")
         stood_aside(db, gone, "b")
         stood_aside(db, gone + timedelta(days=10), "c")
@@ -222,23 +226,23 @@ def test_a_rule_whose_guard_only_stood_aside_for_the_while_is_retired_with_the_e
     assert "stood aside every time since 2026-11-23" in message and "1 guard hit(s)" in message
     assert "stood aside 2 time(s)" in message
     assert not guards.table_path(ruled).exists()  # published: the guard is gone too
-    with open_database(ruled) as db:
+    with open_store(ruled) as db:
         assert [r["action"] for r in evidence.reviews(db, "PROJ-001")] == ["retired"]
 
 
 def test_a_guard_that_hit_again_or_a_recurrence_keeps_the_rule(ruled: Workspace) -> None:
-    with open_database(ruled) as db:
+    with open_store(ruled) as db:
         stood_aside(db, WRITTEN + timedelta(days=1), "a")
         stood_aside(db, WRITTEN + timedelta(days=3), "b", "hit")  # the cause was back
     assert run(ruled, QueuedProvider(), WRITTEN + timedelta(days=90)).retired == []
-    with open_database(ruled) as db:
+    with open_store(ruled) as db:
         stood_aside(db, WRITTEN + timedelta(days=4), "c")
     fail(ruled, "2026-11-26T09:00:00Z", "s5", 5)  # ... and the failure itself came back after that
     assert run(ruled, QueuedProvider(), WRITTEN + timedelta(days=90)).retired == []
 
 
 def test_the_nightly_runs_the_upkeep(ruled: Workspace) -> None:
-    with open_database(ruled) as db:
+    with open_store(ruled) as db:
         stood_aside(db, WRITTEN + timedelta(days=1), "a")
     report = run_nightly(ruled, WRITTEN + timedelta(days=40), provider=OfflineProvider())
     [step] = [s for s in report.steps if s.name == "upkeep"]

@@ -8,7 +8,7 @@ import typer
 
 from nevo import db as database
 from nevo import doctor as doctor_lib
-from nevo import install
+from nevo import install, store
 from nevo import status as status_lib
 from nevo.cli.common import JsonOption, WorkspaceOption, console, emit_json, plain, table, workspace_of
 from nevo.clock import system_clock
@@ -38,6 +38,9 @@ def init(
     report = install.init(ws, quality_gate=True if quality_gate else None)
     for warning in report.warnings:
         console.print(f"[yellow]warning: {plain(warning)}[/yellow]")
+    shared_store = store.prepare(ws)  # a configured store gets its tables now
+    if shared_store:
+        console.print(plain(shared_store))
     if report.unchanged:
         console.print(f"nevo is already installed in {ws.root}; nothing changed.")
         return
@@ -101,6 +104,7 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
                 for h in info["hooks"]
             ],
         )
+    _store(info.get("store") or {}, info["pending_triggers"])
     age = info["oldest_pending_age_s"]
     waiting = f" (oldest {age / 60:.0f} min old)" if age is not None and age >= 120 else ""
     console.print(f"pending triggers: {info['pending_triggers']}{waiting}")
@@ -159,6 +163,22 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
             console.print(f"[yellow]rules waiting for git: {waiting}[/yellow]")
     if info.get("database_error"):
         console.print(f"[red]database: {info['database_error']}[/red]")
+
+
+def _store(store: dict[str, Any], pending: int) -> None:
+    """The shared store, when one is configured: where, and since when it cannot be reached."""
+    if store.get("kind") != "postgresql":
+        return
+    console.print(f"shared store: {plain(store.get('url') or '?')}")
+    if store.get("error"):
+        console.print(f"[red]  {plain(store['error'])}[/red]")
+    down = store.get("unreachable")
+    if down:
+        console.print(
+            f"[yellow]the shared store is unreachable since {plain(down.get('since'))} (last try"
+            f" {plain(down.get('last_try'))}: {plain(down.get('error'))}); {pending} trigger(s) wait for it and"
+            " are shipped at the next run[/yellow]"
+        )
 
 
 HISTORY_SHOWN = 8  # background runs listed by `nevo status` (background.json keeps more)

@@ -26,6 +26,7 @@ from nevo import frontmatter
 from nevo.clock import Clock, iso, system_clock
 from nevo.config import Config
 from nevo.errors import NevoError
+from nevo.store import meter_for
 from nevo.workspace import Workspace
 
 # Model tiers named in agent frontmatter, and what they cost (USD per million tokens: input, output).
@@ -315,7 +316,7 @@ def make_provider(
         raise NevoError(f"unknown provider {chosen!r}", "use offline, anthropic or claude-code")
     return MeteredProvider(
         inner,
-        db,
+        meter_for(workspace, config, db),  # a shared store meters the team's calls: the caps are the team's
         int(config.get("provider.daily_token_cap")),
         float(config.get("provider.daily_cost_cap_usd")),
         clock,

@@ -1,0 +1,1 @@
+"""Numbered PostgreSQL migrations for the shared store (see nevo.pgstore)."""
