@@ -20,7 +20,8 @@ validator's patterns; the fourth kept unseen until that round's fixes were done)
 Figures per part: real skills accepted (valid: no error) out of all, with every refusal and its errors; unsafe
 skills refused for what they do (an unsafe or secret error) out of all, with every miss.
 
-Run: python bench/bench_skills.py [--part tune|holdout|holdout2|holdout3|holdout4|all] [--mirror /work/.mirror]. Prints JSON.
+Run: python bench/bench_skills.py [--part tune|holdout|holdout2|holdout3|holdout4|all] [--mirror /work/.mirror].
+Prints JSON.
 """
 
 from __future__ import annotations
