@@ -51,12 +51,15 @@ _PHRASE = re.compile("|".join(re.escape(p) for p in sorted(PHRASES, key=len, rev
 # A token that names a thing (a version, a path, a package, a flag): two rules that differ in one are
 # about different things.
 _NAMED = re.compile(r"[\d./:@_#+-]|^[a-z]+js$")
+_HYPHENATED = re.compile(r"[a-z]{1,12}(?:-[a-z]{2,12}){1,2}")
 
 
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """One word as novelty compares it: number words as digits, synonyms and abbreviations folded, stemmed."""
     word = word.lower().strip(".:")
+    if _HYPHENATED.fullmatch(word):
+        word = word.replace("-", "")  # e-mail, hard-coded, built-in: one English word written apart
     if word in NUMBER_WORDS:
         return str(NUMBER_WORDS[word])
     if word in _SYNONYMS:
