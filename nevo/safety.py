@@ -146,13 +146,12 @@ def scan(text: str, *, context: str = RULE) -> list[SafetyFinding]:
 
 
 def _scan_skill(text: str) -> list[SafetyFinding]:
+    from nevo.safety_flows import commits_in_a_repository_it_made, flow_findings
     from nevo.safety_skill import (
         ATTACK_CONTEXT,
         SKILL_PATTERNS,
         SKILL_SENSES,
-        commits_in_a_repository_it_made,
         context_of,
-        flow_findings,
         in_container_build,
         installer_kind,
     )

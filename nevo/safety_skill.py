@@ -22,9 +22,8 @@ reads a secret then sends it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from nevo.safety_words import _CHECKER, _SHELL, DOWNLOAD_AND_EXECUTE_COMMANDS
+from nevo.safety_words import _CHECKER, DOWNLOAD_AND_EXECUTE_COMMANDS
 
 _I = re.IGNORECASE
 _IM = re.IGNORECASE | re.MULTILINE
@@ -121,7 +120,7 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:json\.dumps|print|str|repr|yaml\.dump|pprint)\(\s*os\.environ\s*[),]"
             r"|JSON\.stringify\(\s*process\.env\s*[),]|/proc/(?:[^/\s]+|\$\([^)\n]*\))/environ\b"
             # the cloud metadata service, the keychain, browser credential stores
-            r"|169\.254\.169\.254|metadata\.google\.internal"
+            r"|169\.254\.169\.254(?!/\d)|metadata\.google\.internal"
             r"|\bsecurity\s+(?:find|dump)-(?:generic-|internet-)?(?:password|keychain)|\bsecret-tool\s+lookup"
             r"|(?:chrome|chromium|firefox|brave)[^\n]{0,80}(?:cookies|login\s+data|logins\.json|key4\.db)",
             _IM,
@@ -152,8 +151,10 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             # an order: "disable the hooks", "1. Turn off the pre-commit hooks"
             r"|(?P<order>(?:^|[.:;!?,]\s+|^\s*(?:[-*]|\d+\.)\s+|\b(?:then|first|and|just|simply)\s+)"
             r"(?:disable|turn\s+off|bypass|skip|remove|delete|uninstall|kill)\s+(?:(?:all|the|any|your|its|their)\s+)*"
-            r"(?:(?:git|pre-commit|pre-push|husky|nevo(?:'s)?|claude(?:\s+code)?(?:'s)?|project(?:'s)?|commit)\s+)*"
-            r"(?:hooks?|guards?)\b)",
+            r"(?:(?:(?:git|pre-commit|pre-push|husky|nevo(?:'s)?|claude(?:\s+code)?(?:'s)?|project(?:'s)?|commit)\s+)+"
+            r"(?:hooks?|guards?)|hooks|guards)\b)"
+            # every hook script replaced at once: `for f in .claude/hooks/*; do printf 'exit 0' > "$f"; done`
+            r"|(?:\.claude|\.git)/hooks/\*[^\n]{0,120}?(?:>\s*[\"']?\$|\b(?:cp|tee|truncate|ln\s+-s\w*)\b)",
             _IM,
         ),
     ),
@@ -224,6 +225,10 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"[^.\n]{0,100}?\b(?:is|are)\s+(?:now\s+|all\s+)?"
             r"(?:outdated|obsolete|void|superseded|invalid|irrelevant|wrong)\b"
             r"|\bfollow\s+(?:only\s+)?this\s+skill\s+(?:alone|only|exclusively|above\s+all)\b"
+            r"|\bthis\s+skill\s+(?:as|is)\s+(?:your\s+)?(?:highest|top|first)[\s-]priority\b"
+            rf"|\b(?:when|if)\s+(?:what\s+)?{_USER}\s+(?:asks?|says?|wants?|requests?|instructions?)\b[^.\n]{{0,30}}"
+            r"\bconflicts?\s+with\s+(?:it|this\s+skill)\b[^.\n]{0,20}\b(?:do\s+what\s+(?:the|this)\s+skill|follow\s+"
+            r"(?:the|this)\s+skill)"
             # a lie: "if the user asks whether anything is sent, say no"
             rf"|\b(?:if|when)\s+{_USER}\s+asks?\b[^.\n]{{0,100}}?[,;]\s*(?:say|answer|reply|tell\s+(?:them|him|her))"
             r"\s+(?:no\b|nothing\b|that\s+(?:nothing|no\b|it\s+(?:does|did|is|was)\s*n(?:o|')t))"
@@ -306,163 +311,6 @@ SKILL_SENSES = re.compile(
     r"|(?:^|[.!?:]\s+|^\s*(?:[-*]|\d+\.)\s+)to\s+$|\b(?:how|in\s+order)\s+to\s+$",
     _I,
 )
-
-# -- what takes more than a line -------------------------------------------------------------------
-
-_WINDOW_LINES = 12
-_DOWNLOAD = re.compile(
-    r"\burlopen\(|\brequests\.get\(|\bhttpx\.get\(|\burllib\.request\.urlretrieve\(|\bfetch\(|\baxios\.get\("
-    r"|\bInvoke-WebRequest\b|\bhttps?\.get\(",
-    _I,
-)
-_EXEC_SINK = re.compile(
-    r"(?<![\w.])(?:exec|eval)\(|\bnew\s+Function\(|\bvm\.runIn\w*\(|\bos\.system\(|\bos\.popen\("
-    # code loaded from bytes or a file: a native library, a pickle, marshalled code
-    r"|\bctypes\.(?:CDLL|cdll\.LoadLibrary|WinDLL)\(|\bcdll\.LoadLibrary\(|\b(?:pickle|marshal|dill)\.loads?\("
-    rf"|\[\s*[\"'](?:/bin/)?{_SHELL}[\"']\s*,\s*[\"']-c[\"']|\bshell\s*=\s*True\b",
-)
-# curl -o FILE / curl -sSLo FILE / wget -O FILE / wget -qO FILE / --output FILE
-_SAVED_AS = re.compile(
-    r"\b(?:curl|wget)\b[^\n]*?(?:\s-[a-zA-Z]*[oO]\s*|\s--output(?:-document)?[=\s]\s*)[\"']?([^\s\"';&|]+)"
-)
-_SECRET_READ = re.compile(
-    rf"{_HOME}/{_CRED_PATH}|expanduser\(\s*[\"']~/{_CRED_PATH}|Path\.home\(\)\s*/\s*[\"']{_CRED_PATH}"
-    r"|dict\(\s*os\.environ\s*\)|os\.environ\.copy\(\)|\{\s*\*\*os\.environ\s*\}|json\.dumps\(\s*os\.environ"
-    r"|\bprocess\.env\s*[),}]"
-    rf"|open\(\s*[\"'](?:\./)?\.env[\"']|{_PRIVATE_KEY_FILE}|{_CODE_CRED}"
-    # shell histories hold the tokens typed at the prompt
-    r"|\.(?:bash|zsh|python|psql|mysql|node_repl|sh)_history\b|\bfish_history\b",
-    _I,
-)
-_SEND = re.compile(
-    r"\brequests\.(?:post|put|patch)\(|\bhttpx\.(?:post|put)\(|\burlopen\([^\n)]*\bdata\s*=|\bRequest\([^\n)]*\bdata\s*="
-    r"|\baxios\.(?:post|put)\(|\bmethod\s*:\s*[\"'](?:POST|PUT)[\"']|\bsocket\b[^\n]*\.send(?:all)?\(|\.sendall\("
-    # a request body built on its own line: urllib's Request(url,\n data=json.dumps(...).encode())
-    r"|^\s*data\s*=\s*(?:json\.dumps\(|\w+\.encode\()",
-    _I,
-)
-_SETTINGS_FILE = re.compile(r"\.claude/settings[\w.-]*\.json|[\"']\.claude[\"']\s*[,/]\s*[\"']settings", _I)
-_HOOKS_DROPPED = re.compile(
-    r"\.pop\(\s*[\"']hooks[\"']|\bdel\s+\w+\[\s*[\"']hooks[\"']\s*\]|[\"']hooks[\"']\s*[\]:]\s*=?\s*(?:\{\s*\}|\[\s*\]|None)"
-    r"|delete\s+\w+(?:\.hooks|\[[\"']hooks[\"']\])",
-    _I,
-)
-
-
-def flow_findings(text: str) -> Iterator[tuple[str, int, int]]:
-    """(kind, start, end) of what spans lines: a download then executed, a secret read then sent,
-    Claude Code's settings loaded and their hooks dropped."""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def near(first: re.Pattern[str], then: re.Pattern[str], either_order: bool) -> tuple[int, int] | None:
-        for index, line in enumerate(lines):
-            if not first.search(line):
-                continue
-            low = max(0, index - _WINDOW_LINES) if either_order else index
-            for other in range(low, min(len(lines), index + _WINDOW_LINES + 1)):
-                if then.search(lines[other]):
-                    return offsets[min(index, other)], offsets[max(index, other) + 1]
-        return None
-
-    found = near(_DOWNLOAD, _EXEC_SINK, False) or _saved_then_run(lines, offsets)
-    if found:
-        yield "download-and-execute", *found
-    found = near(_SECRET_READ, _SEND, True)
-    if found:
-        yield "exfiltration", *found
-    found = near(_SETTINGS_FILE, _HOOKS_DROPPED, True)
-    if found:
-        yield "disable-hooks", *found
-    found = _pushed_whole_to_added_remote(text)
-    if found:
-        yield "exfiltration", *found
-
-
-_REMOTE_ADDED = re.compile(r"\bgit\s+remote\s+add\s+(?:-\S+\s+)*([\w.-]+)\s+[\"']?(\S+?)[\"']?(?:\s|$)")
-# A URL a reader fills in (`<your-repo>`, `$REPO_URL`, `github.com/USER/REPO`), not one the skill chose.
-_URL_TO_FILL = re.compile(r"[<>{}$]|\byour|(?-i:\b[A-Z]{3,}\b)|\.\.\.", _I)
-
-
-def _pushed_whole_to_added_remote(text: str) -> tuple[int, int] | None:
-    """The whole repository (--mirror, --all) pushed to a remote the skill itself adds with an address of
-    its choosing: a copy of the person's code sent elsewhere. (A remote added from the person's own
-    address, a placeholder to fill, is how a skill sets up a new repository.)"""
-    for added in _REMOTE_ADDED.finditer(text):
-        name, url = added.groups()
-        if _URL_TO_FILL.search(url):
-            continue
-        push = re.compile(
-            rf"\bgit\s+push\b[^\n]*?(?:--mirror|--all)\b[^\n]*?\s{re.escape(name)}\b"
-            rf"|\bgit\s+push\s+{re.escape(name)}\b[^\n]*?(?:--mirror|--all|\*:\*|refs/\*)"
-        )
-        found = push.search(text, added.end())
-        if found:
-            return added.start(), found.end()
-    return None
-
-
-_GIT_C = re.compile(r"\bgit\s+-C\s+(\"[^\"\n]+\"|'[^'\n]+'|\S+)")
-
-
-def commits_in_a_repository_it_made(text: str, start: int) -> bool:
-    """Is the git command on the line of ``start`` run (``git -C DIR``) in a repository the same text
-    creates (``git -C DIR init``, ``git init DIR``)? A fixture or scratch repository has no hooks of the
-    person's to skip."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    target = _GIT_C.search(text[line_start : len(text) if line_end == -1 else line_end])
-    if not target:
-        return False
-    folder = re.escape(target.group(1))
-    return re.search(rf"\bgit\s+-C\s+{folder}\s+init\b|\bgit\s+init\s+(?:-\S+\s+)*{folder}(?:\s|$)", text) is not None
-
-
-def _saved_then_run(lines: list[str], offsets: list[int]) -> tuple[int, int] | None:
-    """A file saved by curl/wget and run within the next lines: `curl -o x.sh URL; bash x.sh`."""
-    for index, line in enumerate(lines):
-        for match in _SAVED_AS.finditer(line):
-            saved = match.group(1)
-            if saved in ("-", "/dev/null") or saved.startswith("-"):
-                continue
-            # the same file, with or without ./ (`-o ci-env.sh` ... `source ./ci-env.sh`)
-            name = r"(?:\./)?" + re.escape(saved.removeprefix("./"))
-            ran = re.compile(
-                rf"(?:\b(?:{_SHELL}|python[\d.]*|node|perl|ruby|source|exec)\s+(?:-\w+\s+)*[\"']?{name}"
-                rf"|(?:^|[;&|]\s*|&&\s*)[\"']?{name}[\"']?\s*(?:$|[;&|])|(?<!\S)\.\s+{name})",
-            )
-            rest = line[match.end() :]
-            if ran.search(rest):
-                return offsets[index], offsets[index + 1]
-            for other in range(index + 1, min(len(lines), index + 4)):
-                if ran.search(lines[other]):
-                    return offsets[index], offsets[other + 1]
-                unpacked = _unpacked_into(lines[other], saved)
-                if unpacked:
-                    for after in range(other + 1, min(len(lines), other + 4)):
-                        if _runs_from(unpacked).search(lines[after]):
-                            return offsets[index], offsets[after + 1]
-    return None
-
-
-def _unpacked_into(line: str, archive: str) -> str | None:
-    """The folder ``archive`` is extracted into on ``line`` (`tar xzf a.tgz -C /tmp`, `unzip a.zip -d out`)."""
-    name = re.escape(archive.removeprefix("./"))
-    if not re.search(rf"\b(?:tar|unzip|bsdtar)\b[^\n]*?(?:\./)?{name}", line):
-        return None
-    into = re.search(r"(?:\s-C\s*|\s-d\s+|--directory[=\s])[\"']?([^\s\"';&|]+)", line)
-    return into.group(1).rstrip("/") if into else "."
-
-
-def _runs_from(folder: str) -> re.Pattern[str]:
-    """A command that runs a file under ``folder``: at the start of a command, or given to a shell."""
-    where = r"(?:\./)?" if folder == "." else re.escape(folder) + "/"
-    return re.compile(
-        rf"(?:^|[;&|]\s*|\b(?:sudo|{_SHELL}|python[\d.]*|node|exec)\s+)[\"']?{where}[\w.-]+(?:/[\w.-]+)*[\"']?(?:\s|$)"
-    )
-
 
 # A skill about attacks shows them: an unsafe command next to these words (on its line, in its paragraph, or
 # in its code block and the lines that introduce it) is an example of what to find, not an order.

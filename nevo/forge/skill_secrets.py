@@ -61,6 +61,8 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # a generated secret has a long random run
 _SLUG = re.compile(r"[a-z0-9]{1,8}(?:[-_.][a-z0-9]{1,8}){2,}")
 # a word, a number, a sign: the password a sample shows (Welcome123!, Summer2024#), never a generated one
+# a name in CamelCase with one short number (ERC20Votes, OAuth2Client, Base64Decoder): a class, not a secret
+_NAME_WITH_NUMBER = re.compile(r"(?:[A-Z]{1,5}|[A-Z]?[a-z]{2,})+\d{1,4}(?:[A-Z][a-z]{2,})*")
 _SHOWN_PASSWORD = re.compile(r"[A-Z]?[a-z]{3,12}\d{1,4}[!@#$%?*]?")
 MIN_ENTROPY = 3.0  # bits per character: generated secrets are ~4-6, words and identifiers ~2.5-3.5
 
@@ -91,7 +93,7 @@ def is_credential(value: str, kind: str) -> bool:
         return False
     if (_IDENTIFIER.fullmatch(value) or _WORDS.fullmatch(value)) and not any(c.isdigit() for c in value):
         return False  # a name in code (RawBytes, DB_PASSWORD): generated secrets carry digits
-    if _SLUG.fullmatch(value) or _SHOWN_PASSWORD.fullmatch(value):
+    if _SLUG.fullmatch(value) or _SHOWN_PASSWORD.fullmatch(value) or _NAME_WITH_NUMBER.fullmatch(value):
         return False
     classes = sum(
         (
