@@ -5,8 +5,9 @@ run time (``wn`` and NLTK download WordNet when first used; Debian's WordNet 3.0
 general-English synonym sets are the wrong tool for rules anyway: WordNet gives "run" 41 senses and puts
 "check" with bank cheques, so expanding with it makes unrelated rules look alike. Rules talk about software
 work; the equivalences that matter are the profession's (folder = directory, repo = repository, delete =
-remove, verify = check), and they are listed here, each group folded to its first word. Stemming comes from
-a maintained library (snowballstemmer, the Snowball project's English stemmer, as used by Sphinx).
+remove, verify = check, timeout = time limit, allowlist = whitelist), and they are listed here, each group
+folded to its first word. A hyphenated English word is read as one word (e-mail, hard-coded, built-in).
+Stemming comes from a maintained library (snowballstemmer, the Snowball project's English stemmer, as used by Sphinx).
 """
 
 from __future__ import annotations
