@@ -41,8 +41,8 @@ _SECRET_READ = re.compile(
 _SEND = re.compile(
     r"\brequests\.(?:post|put|patch)\(|\bhttpx\.(?:post|put)\(|\burlopen\([^\n)]*\bdata\s*=|\bRequest\([^\n)]*\bdata\s*="
     r"|\baxios\.(?:post|put)\(|\bmethod\s*:\s*[\"'](?:POST|PUT)[\"']|\bsocket\b[^\n]*\.send(?:all)?\(|\.sendall\("
-    # a request body built on its own line: urllib's Request(url,\n data=json.dumps(...).encode())
-    r"|^\s*data\s*=\s*(?:json\.dumps\(|\w+\.encode\()",
+    # a request body as a keyword on its own line: urllib's Request(url,\n    data=json.dumps(...).encode())
+    r"|^\s+data=(?:json\.dumps\(|\w+\.encode\()",
     _I,
 )
 # A credential store named in a string of a program, then files opened or globbed: the path is read.

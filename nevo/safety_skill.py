@@ -272,7 +272,7 @@ def in_container_build(text: str, start: int) -> bool:
     """Is the command at ``start`` a step of a container build (a Dockerfile `RUN`, in a Dockerfile block)?
     It runs in the image being built, away from the person's home folder and credentials."""
     line_start = text.rfind("\n", 0, start) + 1
-    if re.match(r"\s*RUN\s", text[line_start : start + 1]) or re.match(r"\s*RUN\s", text[line_start:]):
+    if re.match(r"\s*RUN\s", text[line_start:]):
         return True
     fences = list(_ANY_FENCE.finditer(text, 0, line_start))
     return len(fences) % 2 == 1 and _CONTAINER_FENCE.match(text, fences[-1].start()) is not None
