@@ -6,6 +6,13 @@ lirantal/agent-rules (split by source repository; the thresholds were tuned on t
 printed: nevo's own 76 pairs (tests/data/paraphrases.json), where "related" pairs may be called duplicates
 by neither, and how often a related or distinct pair is called a duplicate.
 
+tests/data/paraphrases_public2.json holds 106 more pairs written for issue 12's second round, before its changes:
+the tuning part ("tune2") from sx4im/awesome-claude-md (the "NEVER DO THIS" rules of its 502 CLAUDE.md
+templates), the held-out part ("holdout2") from ivangrynenko/cursorrules (.cursor/rules). Side "a" is always a
+rule as the source wrote it; side "b" is another rule of the same source ("b_is": "rule") or a paraphrase written
+for the pair ("paraphrase"). Both parts were measured blind first; then only "tune2" (and the first file's
+parts) was looked at while tuning, and "holdout2" was measured again at the end.
+
 Run: python bench/bench_novelty.py. Prints JSON. Offline (the model path, novelty.judge_with_model, needs a
 provider and is not measured here).
 """
@@ -56,6 +63,10 @@ def main() -> None:
         }
         for part in ("tune", "holdout")
     }
+    second = json.loads((DATA / "paraphrases_public2.json").read_text(encoding="utf-8"))
+    for part in ("tune2", "holdout2"):
+        chosen = [p for p in second if p["part"] == part]
+        report[part] = {"source": sorted({p["source"] for p in chosen}), **figures(chosen)}
     report["nevo-own-76"] = figures(own)
     print(json.dumps(report, indent=1))
 

@@ -11,8 +11,12 @@ Offline (the default) the comparison is lexical, on words made comparable first:
   word or two on each side ("never commit to main" / "never commit to develop", "fetch instead of node-fetch"
   / "WebSocket instead of ws"), or the same command with other arguments (`rm -rf build/` / `rm -rf dist/`),
   or the same program with another subcommand (`cargo test` / `cargo clippy`).
-With a model, :func:`judge_with_model` asks it (duplicate of, related to, or distinct from the nearest rules)
-and falls back to the offline verdict when the provider fails. Thresholds were tuned on the tuning part of
+With a model, :func:`judge_with_model` asks it (duplicate of, related to, or distinct from the nearest rules,
+or from every rule when the book is small) and falls back to the offline verdict when the provider fails.
+Why no embedding model offline: all-MiniLM-L6-v2 (int8 ONNX, 21 MB, plus onnxruntime, tokenizers and numpy,
+~135 MB installed; the PyPI packages that carry it for PyTorch need torch) was measured on the same labelled
+pairs and did no better than these words, alone or mixed in (bench/README.md, "Judges, second round").
+Thresholds were tuned on the tuning part of
 tests/data/paraphrases_public.json (pairs written from public rule sets, split by source repository);
 bench/bench_novelty.py prints precision and recall on both parts. Features of the existing rules are
 computed once per :class:`NoveltyIndex`, so a check against 1,000 rules is a few milliseconds.
@@ -34,6 +38,7 @@ from nevo.novelty_words import NUMBER_WORDS, PHRASES, STOP_WORDS, SYNONYM_GROUPS
 DUPLICATE_AT = 0.34
 RELATED_AT = 0.18
 WEIGHTS = (0.45, 0.35, 0.2)  # word overlap, containment of the shorter, character n-grams
+MODEL_SEES_ALL = 24  # a rule book this small is shown whole to the model (a few hundred tokens)
 MAX_SUBSTITUTED = 3  # at most this many words differ on each side for "the same shape on another object"
 
 GENERIC_WEIGHT = 0.25
@@ -51,12 +56,15 @@ _PHRASE = re.compile("|".join(re.escape(p) for p in sorted(PHRASES, key=len, rev
 # A token that names a thing (a version, a path, a package, a flag): two rules that differ in one are
 # about different things.
 _NAMED = re.compile(r"[\d./:@_#+-]|^[a-z]+js$")
+_HYPHENATED = re.compile(r"[a-z]{1,12}(?:-[a-z]{2,12}){1,2}")
 
 
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """One word as novelty compares it: number words as digits, synonyms and abbreviations folded, stemmed."""
     word = word.lower().strip(".:")
+    if _HYPHENATED.fullmatch(word):
+        word = word.replace("-", "")  # e-mail, hard-coded, built-in: one English word written apart
     if word in NUMBER_WORDS:
         return str(NUMBER_WORDS[word])
     if word in _SYNONYMS:
@@ -404,6 +412,10 @@ def judge_with_model(
 
     offline = index.check(text, top=top, **check_args)
     candidates = [m.id for m in offline.matches]
+    if len(index.texts) <= MODEL_SEES_ALL:
+        # A small rule book is shown whole: a paraphrase that shares no word with its rule scores nothing
+        # offline and would never be among the nearest.
+        candidates += [rule_id for rule_id in index.texts if rule_id not in candidates]
     if not candidates or getattr(provider, "name", "") == "offline":
         return offline  # nothing to compare with, or no model to ask
     # Asked even when the offline check says novel: a paraphrase that shares few words is what it misses.
@@ -419,5 +431,8 @@ def judge_with_model(
     rule_id = str(output.get("rule_id") or "")
     if verdict != "novel" and rule_id not in candidates:
         return offline  # a verdict about a rule it was not shown is not a verdict
-    matches = sorted(offline.matches, key=lambda m: (m.id != rule_id, -m.score))
+    matches = list(offline.matches)
+    if rule_id and all(m.id != rule_id for m in matches):
+        matches.append(Match(rule_id, 0.0))  # shown whole (a small book), below the offline floor
+    matches.sort(key=lambda m: (m.id != rule_id, -m.score))
     return Verdict(verdict, matches, str(output.get("reason") or "")[:300])

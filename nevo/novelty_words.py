@@ -5,8 +5,9 @@ run time (``wn`` and NLTK download WordNet when first used; Debian's WordNet 3.0
 general-English synonym sets are the wrong tool for rules anyway: WordNet gives "run" 41 senses and puts
 "check" with bank cheques, so expanding with it makes unrelated rules look alike. Rules talk about software
 work; the equivalences that matter are the profession's (folder = directory, repo = repository, delete =
-remove, verify = check), and they are listed here, each group folded to its first word. Stemming comes from
-a maintained library (snowballstemmer, the Snowball project's English stemmer, as used by Sphinx).
+remove, verify = check, timeout = time limit, allowlist = whitelist), and they are listed here, each group
+folded to its first word. A hyphenated English word is read as one word (e-mail, hard-coded, built-in).
+Stemming comes from a maintained library (snowballstemmer, the Snowball project's English stemmer, as used by Sphinx).
 """
 
 from __future__ import annotations
@@ -95,6 +96,27 @@ branch branches
 commit commits
 file files
 newer later above
+email e-mail emails mail
+asynchronous async nonblocking
+timeout timeouts time_limit deadline
+healthcheck healthchecks health_check
+plaintext plain_text cleartext unencrypted
+hardcode hardcoded hardcoding hard_code
+allowlist allowlists whitelist whitelists allow_list
+denylist denylists blocklist blocklists blacklist blacklists deny_list block_list
+mock mocks mocked stub stubs stubbed fake fakes
+flaky intermittent nondeterministic non_deterministic
+paginate paginated pagination paging
+prefer favor favour
+forbid forbidden prohibit prohibited disallow disallowed ban banned
+annotate annotated annotation annotations hint hints
+unbounded unlimited
+hash hashes sha checksum checksums
+builtin builtins built_in stdlib standard_library
+lint linter linters linting
+format formatter formatting formatted
+lockfile lockfiles lock_file lock_files
+personal_data pii sensitive_data
 """.strip().splitlines()
 
 PHRASES: dict[str, str] = {
@@ -113,6 +135,20 @@ PHRASES: dict[str, str] = {
     "and later": "newer",
     "or later": "newer",
     "and above": "newer",
+    "time limit": "time_limit",
+    "health check": "health_check",
+    "plain text": "plain_text",
+    "hard code": "hard_code",
+    "lock file": "lock_file",
+    "lock files": "lock_files",
+    "allow list": "allow_list",
+    "deny list": "deny_list",
+    "block list": "block_list",
+    "built in": "built_in",
+    "standard library": "standard_library",
+    "personal data": "personal_data",
+    "sensitive data": "sensitive_data",
+    "non deterministic": "non_deterministic",
 }
 
 STOP_WORDS = frozenset(

@@ -38,6 +38,8 @@ SKILL = "skill"
 @dataclass(frozen=True)
 class SafetyFinding:
     # download-and-execute | disable-hooks | skip-tests | exfiltration | credential-read | prompt-injection
+    # (skills also, reported as warnings: vendor-installer, a tool's official installer piped to a shell;
+    # container-download, a download run by a container build step)
     kind: str
     excerpt: str
 
@@ -144,7 +146,15 @@ def scan(text: str, *, context: str = RULE) -> list[SafetyFinding]:
 
 
 def _scan_skill(text: str) -> list[SafetyFinding]:
-    from nevo.safety_skill import ATTACK_CONTEXT, SKILL_PATTERNS, SKILL_SENSES, context_of, flow_findings
+    from nevo.safety_flows import commits_in_a_repository_it_made, flow_findings
+    from nevo.safety_skill import (
+        ATTACK_CONTEXT,
+        SKILL_PATTERNS,
+        SKILL_SENSES,
+        context_of,
+        in_container_build,
+        installer_kind,
+    )
 
     findings: list[SafetyFinding] = []
     seen: set[str] = set()
@@ -162,6 +172,21 @@ def _scan_skill(text: str) -> list[SafetyFinding]:
                 continue  # a quoted phrase: the skill names the words ("avoid 'ignore what the user said'")
             if ATTACK_CONTEXT.search(context_of(text, match.start())):
                 continue  # an example of an attack in a skill about finding them
+            if kind == "disable-hooks" and commits_in_a_repository_it_made(text, start):
+                continue  # `git -C "$FIXTURE" commit --no-verify` in a repository the script just made
+            installer = None
+            if kind == "download-and-execute":
+                line_end = text.find("\n", match.end())
+                installer = installer_kind(text[match.start() : len(text) if line_end == -1 else line_end])
+                if installer is None and in_container_build(text, start):
+                    installer = "container-download"
+            if installer == "mention":
+                continue
+            if installer:  # reported once (a warning); a second, unknown download is still looked for
+                if installer not in seen:
+                    findings.append(SafetyFinding(installer, _excerpt(text, match.start(), match.end())))
+                    seen.add(installer)
+                continue
             findings.append(SafetyFinding(kind, _excerpt(text, match.start(), match.end())))
             seen.add(kind)
             break

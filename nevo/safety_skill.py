@@ -22,9 +22,8 @@ reads a secret then sends it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from nevo.safety_words import _CHECKER, _SHELL, DOWNLOAD_AND_EXECUTE_COMMANDS
+from nevo.safety_words import _CHECKER, DOWNLOAD_AND_EXECUTE_COMMANDS
 
 _I = re.IGNORECASE
 _IM = re.IGNORECASE | re.MULTILINE
@@ -32,8 +31,20 @@ _IM = re.IGNORECASE | re.MULTILINE
 _HOME = r"(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|/root|/home/[\w.-]+|/Users/[\w.-]+)"
 # Credential stores under the home folder (a public key is not a secret).
 _CRED_PATH = (
-    r"\.(?:ssh/(?![\w.-]*\.pub\b)[\w.-]+|ssh\b(?!/)|aws/(?:credentials|config)|gnupg|netrc|git-credentials"
-    r"|docker/config\.json|kube/config|npmrc|pypirc|config/gh/hosts\.ya?ml|config/gcloud|azure)"
+    r"\.(?:ssh/(?![\w.{}$-]*\.pub\b)[\w.{}$-]+|ssh\b(?!/)|aws/(?:credentials|config)|gnupg|netrc|git-credentials"
+    r"|docker/config\.json|kube/config|npmrc|pypirc|config/gh/hosts\.ya?ml|config/gcloud|azure"
+    # the whole folder (`cp -r "$HOME/.aws" ...`)
+    r"|(?:aws|kube|docker)\b(?![/.-]))"
+)
+# The home folder in code, then a credential store as the next path part:
+# Path.home() / ".docker" / "config.json", os.path.join(os.path.expanduser("~"), ".ssh", name).
+_CODE_HOME = (
+    r"(?:Path\.home\(\)|expanduser\(\s*[fbr]?[\"']~[\"']\s*\)|homedir\(\)|os\.environ\[\s*[\"']HOME[\"']\s*\]"
+    r"|getenv\(\s*[\"']HOME[\"']\s*\))"
+)
+_CODE_CRED = (
+    rf"{_CODE_HOME}\s*(?:/|,)\s*[fbr]?[\"']\.(?:ssh|aws|docker|kube|gnupg|netrc|npmrc|pypirc|git-credentials"
+    r"|config[\"'/]\s*(?:,\s*[\"'])?(?:gh|gcloud)|azure)\b"
 )
 _PRIVATE_KEY_FILE = r"\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)"
 # Verbs that put a file's content in front of the agent, or somewhere else.
@@ -57,10 +68,24 @@ _UPLOAD_FLAG = (
     r"(?:\s-F\s*[\"']?\w*=@|--form\s+[\"']?\w*=@|--data(?:-binary)?[=\s]\s*@|\s-d\s*@|\s-T\s|--upload-file\b)"
 )
 _USER = r"(?:the\s+)?(?:user|person|human|operator|developer)(?:'s|s')?"
+# Commands that put a file somewhere others can read it.
+_UPLOADER = (
+    r"\b(?:gh\s+gist\s+create|gist\s+create|aws\s+s3\s+(?:cp|sync|mv)|gsutil\s+(?:cp|rsync)|rclone\s+(?:copy|sync)"
+    r"|az\s+storage\s+blob\s+upload|gcloud\s+storage\s+cp)\b"
+)
 # "user input", "user-supplied data": what an application's users send, not the person at the keyboard
 _NOT_THE_PERSON = (
-    r"\s*(?:-|interface|agent|id|ids|name|names|data|inputs?|supplied|provided|controlled|generated|content"
-    r"|accounts?|records?|table|sessions?|roles?|permissions?|privileges?)"
+    r"\s*(?:-|/|interface|agent|id|ids|name|names|data|inputs?|supplied|provided|controlled|generated|content"
+    r"|accounts?|records?|table|sessions?|roles?|permissions?|privileges?|groups?|phrasing|wording|terms|labels?)"
+)
+# What hiding from the person is about: what was done, changed or sent (not which internal detail to spare them).
+_DONE = (
+    r"(?:\s*(?:[.;!]|$)|\s+(?:that|what|which|about|how|where|when|if|whether)\b[^.\n]{0,60}?\b(?:(?:you|we|it|this\s+skill)"
+    r"\s+(?:ran|run|did|do|change|send|upload|delete|push|install|remove|write|copy|collect|share|disable)\b"
+    r"|(?:ran|changed|sent|uploaded|deleted|pushed|installed|modified|removed|wrote|written|copied|collected|shared"
+    r"|disabled|skipped|dropped|overwritten|overwrote)\b)"
+    r"|\s+about\s+(?:the\s+|this\s+|any\s+|these\s+)?(?:changes?|commits?"
+    r"|uploads?|deletions?|data|scripts?|commands?|telemetry|analytics|requests?|network|endpoints?|hooks?|rules?)\b)"
 )
 
 SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -71,8 +96,8 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             + r"|\biex\b[^\n]{0,100}\b(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b"
             r"|\bdownloadstring\b[^\n]{0,200}\|\s*iex\b"
             # prose with the address: "download the script from https://... and run it"
-            r"|\b(?:download|fetch|grab|pull|get|retrieve)\b[^.\n]{0,80}https?://[^\s)]+[^.\n]{0,80}?"
-            r"\b(?:run|execute|exec|launch|start|source)\b"
+            r"|\b(?:download|fetch|grab|pull|get|retrieve)\b[^.\n]{0,80}https?://[^\s)]++[^.\n]{0,80}?"
+            r"\b(?:run|execute|exec|launch|start|source)\b(?![=&])"
             r"|\b(?:run|execute|launch)\b[^.\n]{0,40}\b(?:script|binary|installer|helper|program)\b[^.\n]{0,20}"
             r"\b(?:from|at)\s+https?://",
             _I,
@@ -84,8 +109,8 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"{_READ_VERB}[^\n]{{0,80}}?{_HOME}/{_CRED_PATH}"
             rf"|{_HOME}/{_CRED_PATH}[^\n]{{0,40}}?(?:\||>(?!\s*/dev/null))"
             rf"|{_READ_VERB}[^\n]{{0,60}}?{_PRIVATE_KEY_FILE}"
-            # in code: the path built from the home folder
-            rf"|expanduser\(\s*[\"']~/{_CRED_PATH}|Path\.home\(\)\s*/\s*[\"']{_CRED_PATH}"
+            # in code: the path built from the home folder (f-strings too)
+            rf"|expanduser\(\s*[fbr]?[\"']~/{_CRED_PATH}|Path\.home\(\)\s*/\s*[fbr]?[\"']{_CRED_PATH}|{_CODE_CRED}"
             rf"|homedir\(\)\s*,\s*[\"']{_CRED_PATH}|getenv\(\s*[\"']HOME[\"']\s*\)[^\n]{{0,40}}[\"']/?{_CRED_PATH}"
             # the whole environment
             # (a filter for one service's settings, `printenv | grep -i vercel`, is not a dump)
@@ -95,7 +120,7 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:json\.dumps|print|str|repr|yaml\.dump|pprint)\(\s*os\.environ\s*[),]"
             r"|JSON\.stringify\(\s*process\.env\s*[),]|/proc/(?:[^/\s]+|\$\([^)\n]*\))/environ\b"
             # the cloud metadata service, the keychain, browser credential stores
-            r"|169\.254\.169\.254|metadata\.google\.internal"
+            r"|169\.254\.169\.254(?!/\d)|metadata\.google\.internal"
             r"|\bsecurity\s+(?:find|dump)-(?:generic-|internet-)?(?:password|keychain)|\bsecret-tool\s+lookup"
             r"|(?:chrome|chromium|firefox|brave)[^\n]{0,80}(?:cookies|login\s+data|logins\.json|key4\.db)",
             _IM,
@@ -126,8 +151,10 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             # an order: "disable the hooks", "1. Turn off the pre-commit hooks"
             r"|(?P<order>(?:^|[.:;!?,]\s+|^\s*(?:[-*]|\d+\.)\s+|\b(?:then|first|and|just|simply)\s+)"
             r"(?:disable|turn\s+off|bypass|skip|remove|delete|uninstall|kill)\s+(?:(?:all|the|any|your|its|their)\s+)*"
-            r"(?:(?:git|pre-commit|pre-push|husky|nevo(?:'s)?|claude(?:\s+code)?(?:'s)?|project(?:'s)?|commit)\s+)*"
-            r"(?:hooks?|guards?)\b)",
+            r"(?:(?:(?:git|pre-commit|pre-push|husky|nevo(?:'s)?|claude(?:\s+code)?(?:'s)?|project(?:'s)?|commit)\s+)+"
+            r"(?:hooks?|guards?)|hooks|guards)\b)"
+            # every hook script replaced at once: `for f in .claude/hooks/*; do printf 'exit 0' > "$f"; done`
+            r"|(?:\.claude|\.git)/hooks/\*[^\n]{0,120}?(?:>\s*[\"']?\$|\b(?:cp|tee|truncate|ln\s+-s\w*)\b)",
             _IM,
         ),
     ),
@@ -149,7 +176,9 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"[^.\n]{0,80}?\b(?:to|into|in|on)\b[^.\n]{0,40}?"
             r"(?:https?://|webhook|pastebin|paste\s+site|public\s+gist|gist|chat|slack|discord|email|remote|external)"
             r"|\b(?:send|upload|post|exfiltrate|transmit|copy|stream|paste)\b[^\n]{0,80}\b(?:to|into)\b[^\n]{0,30}"
-            r"(?:pastebin|webhook|transfer\.sh|requestbin|public\s+gist)",
+            r"(?:pastebin|webhook|transfer\.sh|requestbin|public\s+gist)"
+            # a secret handed to a command that publishes or uploads files
+            rf"|{_UPLOADER}[^\n]{{0,200}}?{_SECRET_SOURCE}",
             _I,
         ),
     ),
@@ -171,22 +200,38 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bforget\s+(?:everything|all|anything|what)\b[^.\n]{0,40}\b(?:told|said|instructed|above|before"
             r"|earlier|so\s+far)\b"
             # the person
-            rf"|\b(?:ignore|disregard|override|overrule|bypass)\s+(?:\w+\s+){{0,3}}?{_USER}\b"
-            rf"(?!{_NOT_THE_PERSON})"
+            # (not "override only when the user has confirmed": a condition, the person decides)
+            rf"|\b(?:ignore|disregard|override|overrule|bypass)\s+(?:(?!(?:only|when|if|unless|until|after|once)\b)\w+\s+)"
+            rf"{{0,3}}?{_USER}\b(?!{_NOT_THE_PERSON})"
             rf"|\bregardless\s+of\s+(?:what\s+|whether\s+|any\s+)?{_USER}\b(?!{_NOT_THE_PERSON})"
             rf"|\beven\s+(?:if|when|though)\s+{_USER}\s+(?:objects|disagrees|refuses|protests|insists|complains"
             r"|(?:says|asks|tells\s+you|tries|wants\s+you)\s+(?:you\s+)?(?:to\s+)?(?:stop|wait|cancel|abort|not|hold))"
             rf"|\b{_USER}\b[^.\n]{{0,80}}\b(?:proceed|continue|go\s+ahead|carry\s+on|do\s+it)\s+(?:anyway|regardless)\b"
-            rf"|\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|notify|alert|let)\s+{_USER}(?:\s+know)?\b(?!\s+to\b)"
+            # (not "do not tell the user *"register the URI"*", nor "... which strategy was used")
+            rf"|\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|notify|alert|let)\s+{_USER}(?:\s+know)?\b{_DONE}"
             rf"|\b(?:hide|conceal)\b[^.\n]{{0,40}}\bfrom\s+{_USER}"
             rf"|\bwhatever\s+{_USER}\s+(?:says?|chooses?|wants?|asks?|prefers?|decides?|picks?)\b"
             rf"|\b{_USER}\s+(?:should|must|will)\s+(?:not|never)\s+(?:find\s+out|know|notice|learn|see|be\s+told)\b"
             rf"|\b(?:do\s+not|don'?t|never)\s+(?:stop|pause)\s+(?:for|when|if)\s+{_USER}"
             r"|\b(?:do\s+not|don'?t|never)\s+follow\s+(?:the\s+user'?s?|their)\s+(?:choice|request|instructions?|wishes)"
             rf"|\bwithout\s+(?:telling|informing|notifying|alerting)\s+{_USER}"
-            rf"|\bnever\s+mention\b[^.\n]{{0,60}}\b{_USER}"
+            # (not 'never mention "Deny→Allow flip" to the user': words to avoid, quoted)
+            rf"|\bnever\s+mention\b[^.\n\"“*`]{{0,60}}\b{_USER}"
             rf"|\b{_USER}\s+(?:instructions?|requests?|wishes|preferences|objections)\s+(?:do\s+not|don'?t|no\s+longer"
             r"|never)\s+(?:apply|matter|count)"
+            # the person's own instructions declared void: "their CLAUDE.md ... are outdated"
+            r"|(?:\bCLAUDE\.md|\bAGENTS\.md|\.claude/rules|\bproject(?:'s)?\s+rules|\b(?:what|anything|whatever|everything)"
+            r"\s+(?:the\s+)?(?:they|user|person|developer)\s+(?:says?|said|asks?|asked|tells?|told|writes?|wrote))\b"
+            r"[^.\n]{0,100}?\b(?:is|are)\s+(?:now\s+|all\s+)?"
+            r"(?:outdated|obsolete|void|superseded|invalid|irrelevant|wrong)\b"
+            r"|\bfollow\s+(?:only\s+)?this\s+skill\s+(?:alone|only|exclusively|above\s+all)\b"
+            r"|\bthis\s+skill\s+(?:as|is)\s+(?:your\s+)?(?:highest|top|first)[\s-]priority\b"
+            rf"|\b(?:when|if)\s+(?:what\s+)?{_USER}\s+(?:asks?|says?|wants?|requests?|instructions?)\b[^.\n]{{0,30}}"
+            r"\bconflicts?\s+with\s+(?:it|this\s+skill)\b[^.\n]{0,20}\b(?:do\s+what\s+(?:the|this)\s+skill|follow\s+"
+            r"(?:the|this)\s+skill)"
+            # a lie: "if the user asks whether anything is sent, say no"
+            rf"|\b(?:if|when)\s+{_USER}\s+asks?\b[^.\n]{{0,100}}?[,;]\s*(?:say|answer|reply|tell\s+(?:them|him|her))"
+            r"\s+(?:no\b|nothing\b|that\s+(?:nothing|no\b|it\s+(?:does|did|is|was)\s*n(?:o|')t))"
             r"|\bthis\s+skill\s+(?:overrides|supersedes|takes\s+precedence\s+over)\b[^.\n]{0,40}"
             r"\b(?:user|CLAUDE\.md|instructions|rules)"
             r"|\byou\s+are\s+now\s+(?:in\s+)?(?:developer|god|admin|root|unrestricted|jailbr\w+|DAN)\b"
@@ -204,6 +249,55 @@ SKILL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+# The official installers of widely used tools, at the address their own documentation gives: a skill that
+# installs uv, rustup or Claude Code the way their vendors say is reported (a warning), not refused. Hosts where
+# anyone can publish (raw.githubusercontent.com, github.com releases) are listed only for the projects named.
+VENDOR_INSTALLER = re.compile(
+    r"^https://(?:astral\.sh/(?:uv|ruff)/(?:[\d.]+/)?install\.(?:sh|ps1)|sh\.rustup\.rs/?|(?:www\.)?rustup\.rs/?"
+    r"|bun\.sh/install(?:\.ps1)?|deno\.land/install\.(?:sh|ps1)|get\.docker\.com/?|claude\.ai/install\.(?:sh|ps1|cmd)"
+    r"|install\.python-poetry\.org/?|get\.pnpm\.io/install\.(?:sh|ps1)|get\.sdkman\.io/?|pixi\.sh/install\.(?:sh|ps1)"
+    r"|community\.chocolatey\.org/install\.ps1|get\.helm\.sh/?|fnm\.vercel\.app/install"
+    r"|raw\.githubusercontent\.com/(?:Homebrew/install|nvm-sh/nvm)/[\w./-]+)$"
+)
+_URL = re.compile(r"https?://[^\s\"'`)|;]+")
+# `curl | bash` named in prose (a heading, a list of risks): nothing to download, nothing to run.
+_BARE_PIPE = re.compile(r"^\W*(?:curl|wget)\s*\|", _I)
+
+
+_CONTAINER_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(?:dockerfile|containerfile|docker)\b", _I | re.MULTILINE)
+_ANY_FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+
+
+def in_container_build(text: str, start: int) -> bool:
+    """Is the command at ``start`` a step of a container build (a Dockerfile `RUN`, in a Dockerfile block)?
+    It runs in the image being built, away from the person's home folder and credentials."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if re.match(r"\s*RUN\s", text[line_start:]):
+        return True
+    fences = list(_ANY_FENCE.finditer(text, 0, line_start))
+    return len(fences) % 2 == 1 and _CONTAINER_FENCE.match(text, fences[-1].start()) is not None
+
+
+def installer_kind(command: str) -> str | None:
+    """For a download-and-execute match: "vendor-installer" when every address in it is a vendor's own
+    installer, "mention" when it names no address and fetches nothing (`curl | bash`), else None."""
+    urls = [url.rstrip(".,'\")") for url in _URL.findall(command)]
+    if urls and all(VENDOR_INSTALLER.match(url) for url in urls):
+        return "vendor-installer"
+    if not urls and _BARE_PIPE.match(command):
+        return "mention"
+    return None
+
+
+# A supporting document whose subject is attacks (its title or file name says so): what it shows are
+# examples to recognise. Scripts and SKILL.md itself are never read this way.
+SECURITY_SUBJECT = re.compile(
+    r"\b(?:attacks?|malicious|malware|exploit\w*|vulnerab\w*|dangerous|insecure|exfiltrat\w*|threats?"
+    r"|injection|security|ssrf|xss|csrf|forgery|sharp[\s_-]edges|supply[\s_-]chain|red[\s_-]team\w*|pentest\w*)\b",
+    _I,
+)
+
+
 # What governs a match when it precedes it on the line: the skill names the thing to find or refuse,
 # it does not order it ("flag any `curl | sh`", "the hook blocks `--no-verify`", "# Bad: ...").
 SKILL_SENSES = re.compile(
@@ -217,93 +311,6 @@ SKILL_SENSES = re.compile(
     r"|(?:^|[.!?:]\s+|^\s*(?:[-*]|\d+\.)\s+)to\s+$|\b(?:how|in\s+order)\s+to\s+$",
     _I,
 )
-
-# -- what takes more than a line -------------------------------------------------------------------
-
-_WINDOW_LINES = 12
-_DOWNLOAD = re.compile(
-    r"\burlopen\(|\brequests\.get\(|\bhttpx\.get\(|\burllib\.request\.urlretrieve\(|\bfetch\(|\baxios\.get\("
-    r"|\bInvoke-WebRequest\b|\bhttps?\.get\(",
-    _I,
-)
-_EXEC_SINK = re.compile(
-    r"(?<![\w.])(?:exec|eval)\(|\bnew\s+Function\(|\bvm\.runIn\w*\(|\bos\.system\(|\bos\.popen\("
-    rf"|\[\s*[\"'](?:/bin/)?{_SHELL}[\"']\s*,\s*[\"']-c[\"']|\bshell\s*=\s*True\b",
-)
-# curl -o FILE / curl -sSLo FILE / wget -O FILE / wget -qO FILE / --output FILE
-_SAVED_AS = re.compile(
-    r"\b(?:curl|wget)\b[^\n]*?(?:\s-[a-zA-Z]*[oO]\s*|\s--output(?:-document)?[=\s]\s*)[\"']?([^\s\"';&|]+)"
-)
-_SECRET_READ = re.compile(
-    rf"{_HOME}/{_CRED_PATH}|expanduser\(\s*[\"']~/{_CRED_PATH}|Path\.home\(\)\s*/\s*[\"']{_CRED_PATH}"
-    r"|dict\(\s*os\.environ\s*\)|os\.environ\.copy\(\)|\{\s*\*\*os\.environ\s*\}|json\.dumps\(\s*os\.environ"
-    r"|\bprocess\.env\s*[),}]"
-    rf"|open\(\s*[\"'](?:\./)?\.env[\"']|{_PRIVATE_KEY_FILE}",
-    _I,
-)
-_SEND = re.compile(
-    r"\brequests\.(?:post|put|patch)\(|\bhttpx\.(?:post|put)\(|\burlopen\([^\n)]*\bdata\s*=|\bRequest\([^\n)]*\bdata\s*="
-    r"|\baxios\.(?:post|put)\(|\bmethod\s*:\s*[\"'](?:POST|PUT)[\"']|\bsocket\b[^\n]*\.send(?:all)?\(|\.sendall\(",
-    _I,
-)
-_SETTINGS_FILE = re.compile(r"\.claude/settings[\w.-]*\.json|[\"']\.claude[\"']\s*[,/]\s*[\"']settings", _I)
-_HOOKS_DROPPED = re.compile(
-    r"\.pop\(\s*[\"']hooks[\"']|\bdel\s+\w+\[\s*[\"']hooks[\"']\s*\]|[\"']hooks[\"']\s*[\]:]\s*=?\s*(?:\{\s*\}|\[\s*\]|None)"
-    r"|delete\s+\w+(?:\.hooks|\[[\"']hooks[\"']\])",
-    _I,
-)
-
-
-def flow_findings(text: str) -> Iterator[tuple[str, int, int]]:
-    """(kind, start, end) of what spans lines: a download then executed, a secret read then sent,
-    Claude Code's settings loaded and their hooks dropped."""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def near(first: re.Pattern[str], then: re.Pattern[str], either_order: bool) -> tuple[int, int] | None:
-        for index, line in enumerate(lines):
-            if not first.search(line):
-                continue
-            low = max(0, index - _WINDOW_LINES) if either_order else index
-            for other in range(low, min(len(lines), index + _WINDOW_LINES + 1)):
-                if then.search(lines[other]):
-                    return offsets[min(index, other)], offsets[max(index, other) + 1]
-        return None
-
-    found = near(_DOWNLOAD, _EXEC_SINK, False) or _saved_then_run(lines, offsets)
-    if found:
-        yield "download-and-execute", *found
-    found = near(_SECRET_READ, _SEND, True)
-    if found:
-        yield "exfiltration", *found
-    found = near(_SETTINGS_FILE, _HOOKS_DROPPED, True)
-    if found:
-        yield "disable-hooks", *found
-
-
-def _saved_then_run(lines: list[str], offsets: list[int]) -> tuple[int, int] | None:
-    """A file saved by curl/wget and run within the next lines: `curl -o x.sh URL; bash x.sh`."""
-    for index, line in enumerate(lines):
-        for match in _SAVED_AS.finditer(line):
-            saved = match.group(1)
-            if saved in ("-", "/dev/null") or saved.startswith("-"):
-                continue
-            # the same file, with or without ./ (`-o ci-env.sh` ... `source ./ci-env.sh`)
-            name = r"(?:\./)?" + re.escape(saved.removeprefix("./"))
-            ran = re.compile(
-                rf"(?:\b(?:{_SHELL}|python[\d.]*|node|perl|ruby|source|exec)\s+(?:-\w+\s+)*[\"']?{name}"
-                rf"|(?:^|[;&|]\s*|&&\s*)[\"']?{name}[\"']?\s*(?:$|[;&|])|(?<!\S)\.\s+{name})",
-            )
-            rest = line[match.end() :]
-            if ran.search(rest):
-                return offsets[index], offsets[index + 1]
-            for other in range(index + 1, min(len(lines), index + 4)):
-                if ran.search(lines[other]):
-                    return offsets[index], offsets[other + 1]
-    return None
-
 
 # A skill about attacks shows them: an unsafe command next to these words (on its line, in its paragraph, or
 # in its code block and the lines that introduce it) is an example of what to find, not an order.

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nevo.novelty import DUPLICATE_AT, NoveltyIndex, features, similarity, stem, words
+from nevo.novelty import DUPLICATE_AT, MODEL_SEES_ALL, NoveltyIndex, features, similarity, stem, words
 
 PAIRS = json.loads((Path(__file__).parent / "data" / "paraphrases.json").read_text())
 
@@ -190,6 +190,32 @@ def test_with_a_model_the_model_judges_the_nearest_rules_and_the_offline_check_i
     # a verdict about a rule it was not shown, or nonsense, is not taken
     assert judge_with_model(_Judge({"verdict": "duplicate", "rule_id": "PROJ-999"}), index, proposal) == offline
     assert judge_with_model(_Judge({"verdict": "maybe"}), index, proposal) == offline
-    # nothing near: no call at all
-    quiet = _Judge({"verdict": "duplicate", "rule_id": "PROJ-001"})
-    assert judge_with_model(quiet, index, "Use tabs in Makefiles.").verdict == "novel" and not quiet.requests
+    # nothing near in a large book: no call at all
+    big = NoveltyIndex(synthetic_rules(MODEL_SEES_ALL + 1))
+    quiet = _Judge({"verdict": "duplicate", "rule_id": "PROJ-0001"})
+    assert judge_with_model(quiet, big, "Use tabs in Makefiles, zzqx.").verdict == "novel" and not quiet.requests
+
+
+def test_a_small_rule_book_is_shown_whole_to_the_model() -> None:
+    """A paraphrase that shares no word with its rule scores nothing offline: in a small book the model sees it."""
+    from nevo.novelty import judge_with_model
+
+    index = NoveltyIndex(
+        [("PROJ-001", "Be concise and direct; don't try to appease the user."), ("PROJ-002", "Pin base images.")]
+    )
+    proposal = "No flattery: answer briefly and to the point."
+    assert index.check(proposal).verdict == "novel"
+    judge = _Judge({"verdict": "duplicate", "rule_id": "PROJ-001", "reason": "both ask for short, plain answers"})
+    verdict = judge_with_model(judge, index, proposal)
+    assert verdict.verdict == "duplicate" and verdict.matches[0].id == "PROJ-001"
+    assert {r["id"] for r in judge.requests[0].data["existing"]} == {"PROJ-001", "PROJ-002"}
+
+
+def test_hyphenated_words_and_the_professions_synonyms_fold() -> None:
+    assert stem("e-mail") == stem("email") == stem("emails")
+    assert stem("hard-coded") == stem("hardcoded") and stem("built-in") == stem("builtin")
+    assert words("Never store plain text passwords") == words("never store plaintext passwords")
+    assert stem("whitelist") == stem("allowlist") and stem("stubs") == stem("mock")
+    assert words("set a time limit on every job") == words("set a timeout on every job")
+    # a package name keeps its hyphen's meaning: node-fetch is not fetch
+    assert stem("node-fetch") != stem("fetch")

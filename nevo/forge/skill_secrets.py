@@ -8,7 +8,7 @@ shown to the reader. A finding counts here only when its value is a literal that
   not a visible placeholder (``AIzaXXXX...``, ``sk-...``, ``...EXAMPLE``, ``A1B2C3D4...``);
 - any other value (after ``password=``, ``token:``, in a URL's userinfo) that is long, mixes character
   classes like a generated secret, and is neither an expression nor a placeholder (``acceptable``,
-  ``summary.pass_rate``, ``$TOKEN``, ``<token>``, ``Password123!``).
+  ``summary.pass_rate``, ``$TOKEN``, ``<token>``, ``Password123!``, ``sk-or-v1-project1-key``, ``Welcome123!``).
 The forge's own skills (``strict``) keep every finding: nevo never writes anything that looks like a secret.
 """
 
@@ -57,6 +57,13 @@ _CODE = re.compile(r"[()\[\]=;]|::|->|\.\w+\(|^\w+(?:\.\w+)+$|\s")
 _WORDS = re.compile(r"[A-Za-z]+(?:[/_.-][A-Za-z]+)+")
 _FILE_NAME = re.compile(r"\.(?:json|ya?ml|toml|txt|env|pem|key|cfg|ini|conf|md|py|sh|js|ts)$", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# short lower-case parts joined by separators (sk-or-v1-project1-key, prod-db-2024-eu): a name a person typed;
+# a generated secret has a long random run
+_SLUG = re.compile(r"[a-z0-9]{1,8}(?:[-_.][a-z0-9]{1,8}){2,}")
+# a word, a number, a sign: the password a sample shows (Welcome123!, Summer2024#), never a generated one
+# a name in CamelCase with one short number (ERC20Votes, OAuth2Client, Base64Decoder): a class, not a secret
+_NAME_WITH_NUMBER = re.compile(r"(?:[A-Z]{1,5}|[A-Z]?[a-z]{2,})+\d{1,4}(?:[A-Z][a-z]{2,})*")
+_SHOWN_PASSWORD = re.compile(r"[A-Z]?[a-z]{3,12}\d{1,4}[!@#$%?*]?")
 MIN_ENTROPY = 3.0  # bits per character: generated secrets are ~4-6, words and identifiers ~2.5-3.5
 
 
@@ -86,6 +93,8 @@ def is_credential(value: str, kind: str) -> bool:
         return False
     if (_IDENTIFIER.fullmatch(value) or _WORDS.fullmatch(value)) and not any(c.isdigit() for c in value):
         return False  # a name in code (RawBytes, DB_PASSWORD): generated secrets carry digits
+    if _SLUG.fullmatch(value) or _SHOWN_PASSWORD.fullmatch(value) or _NAME_WITH_NUMBER.fullmatch(value):
+        return False
     classes = sum(
         (
             any(c.islower() for c in value),

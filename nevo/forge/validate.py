@@ -1,13 +1,15 @@
 """VALIDATE: is a skill folder fit to be deployed? Every problem is named, none is fatal to the check itself.
 
 Problems are errors or warnings. Errors refuse the skill: what Claude Code itself would refuse or misread
-(no ``name`` or ``description``, a ``name`` that is not at most 64 lowercase-hyphen characters, frontmatter
-that is not YAML, a listing entry longer than Claude Code shows, files the body refers to that do not exist,
-scripts that do not compile, links out of the skill) and what is unsafe (the shared safety scan in its
-``skill`` context: download-and-execute, credential reads, disabling hooks or rules, exfiltration,
-instructions to disregard the person; a real secret written into a file). Warnings are style guidance a
-person may choose to ignore: no ``when_to_use``, a body over 500 lines, a large skill, a description over
-the Agent Skills limit of 1,024 characters, a name that differs from its folder.
+(no frontmatter, no ``name`` or ``description``, a ``name`` with characters a skill's name cannot have,
+frontmatter that is not YAML, scripts that do not compile, links out of the skill) and what is unsafe (the
+shared safety scan in its ``skill`` context: download-and-execute, credential reads, disabling hooks or
+rules, exfiltration, instructions to disregard the person; a real secret written into a file). Warnings are
+what Claude Code loads anyway and style guidance a person may choose to ignore: a file the body refers to
+that does not exist (Claude Code reads SKILL.md alone when it loads a skill; the agent finds the gap when
+it opens the file), a listing entry longer than Claude Code shows (it shortens it), a name whose hyphens
+are misplaced (``-21risk-automation``), no ``when_to_use``, a body over 500 lines, a large skill, a
+description over the Agent Skills limit of 1,024 characters, a name that differs from its folder.
 
 ``strict`` (the forge's own skills) turns every warning into an error and keeps nevo's house form: a
 ``when_to_use``, the name of the folder, and no edits to nevo's or Claude Code's own files.
@@ -33,11 +35,13 @@ from nevo.errors import NevoError
 
 MAX_NAME = 64
 MAX_DESCRIPTION = 1024  # the Agent Skills limit: a warning (an error when strict)
-MAX_LISTING_ENTRY = 1536  # Claude Code shortens description + when_to_use past this: an error
+MAX_LISTING_ENTRY = 1536  # Claude Code shortens description + when_to_use past this: a warning
 MAX_WHEN_TO_USE = 1024
 MAX_BODY_LINES = 500
 MAX_SKILL_BYTES = 1024 * 1024
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The characters of a skill's name, hyphens anywhere (`-21risk-automation`): one token Claude Code can invoke.
+NAME_CHARACTERS = re.compile(r"^[a-z0-9-]+$")
 RESERVED_WORDS = ("anthropic", "claude")
 REQUIRED_SECTIONS = ("When to use", "Steps", "Gotchas learned the hard way", "How to verify")
 _XML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][\w-]*(?:\s[^<>]*)?>")
@@ -149,6 +153,8 @@ def _frontmatter_problems(meta: dict[str, Any], folder_name: str, report: _Repor
             if NAME_PATTERN.match(folder_name) and "\n" not in name:
                 # Claude Code shows the name and invokes the skill by its folder: nothing is misread.
                 report.warn(f"{message} (Claude Code invokes this skill as {folder_name!r})")
+            elif NAME_CHARACTERS.match(name) and NAME_CHARACTERS.match(folder_name):
+                report.warn(f"{message} (a hyphen at an end or doubled: the Agent Skills form)")
             else:
                 report.error(message)
         for word in RESERVED_WORDS:
@@ -177,7 +183,7 @@ def _frontmatter_problems(meta: dict[str, Any], folder_name: str, report: _Repor
             report.warn("frontmatter: `when_to_use` must not contain XML tags")
     entry = sum(len(v) for v in (description, when) if isinstance(v, str))
     if entry > MAX_LISTING_ENTRY:
-        report.error(
+        report.warn(
             f"frontmatter: `description` and `when_to_use` are {entry} characters together; Claude Code "
             f"shortens a skill's entry past {MAX_LISTING_ENTRY}, so the end would never be read"
         )
@@ -258,10 +264,9 @@ def _reference_problems(body: str, folder: Path, report: _Report) -> None:
         if not path.exists():
             where = "" if inside else ", outside the skill's folder,"
             message = f"SKILL.md refers to {relative}{where} which does not exist"
-            if told:
-                report.error(message)
-            else:
-                report.warn(f"{message} (mentioned, never opened or run)")
+            # Claude Code 2.1.197 loads the skill all the same (it reads SKILL.md alone, and its own
+            # `claude plugin validate` checks no reference): the agent meets the gap when it opens the file.
+            report.warn(message if told else f"{message} (mentioned, never opened or run)")
         elif not inside:
             report.warn(
                 f"SKILL.md refers to {relative}, outside the skill's folder (found only when installed alongside)"
@@ -306,6 +311,24 @@ def _script_problems(folder: Path, files: list[Path], report: _Report) -> None:
                 )
 
 
+_DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".rst"})
+_CONTAINER_FILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|\.(?:dockerfile|containerfile)$", re.I)
+_TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)
+
+
+def _about_attacks(path: Path, folder: Path, text: str) -> bool:
+    """Is ``path`` a supporting document whose subject is attacks (a security skill's catalogue of what to
+    find)? Its file name or its title says so. SKILL.md and scripts never are: the agent follows the one
+    and runs the others."""
+    from nevo.safety_skill import SECURITY_SUBJECT
+
+    if path.suffix.lower() not in _DOCUMENT_SUFFIXES or path == folder / "SKILL.md":
+        return False
+    title = _TITLE.search(text[:2000])
+    named = re.sub(r"[-_.]", " ", path.stem)
+    return bool(SECURITY_SUBJECT.search(named) or (title and SECURITY_SUBJECT.search(title.group(1))))
+
+
 def _content_problems(folder: Path, files: list[Path], report: _Report) -> None:
     from nevo.forge.skill_secrets import written_secrets
     from nevo.safety import SKILL, scan
@@ -316,11 +339,20 @@ def _content_problems(folder: Path, files: list[Path], report: _Report) -> None:
         except UnicodeDecodeError:
             continue  # binary assets: nothing the agent reads as instructions
         relative = path.relative_to(folder)
+        about_attacks = _about_attacks(path, folder, text)
         for finding in scan(text, context=SKILL):
             if finding.kind == "prompt-injection" and path.suffix in _CODE_SUFFIXES:
                 continue  # a program's strings are its data (a scanner's patterns), not words to the agent
             message = f"{relative}: unsafe ({finding.kind}): {finding.excerpt!r}"
-            if finding.kind in UNSAFE_ERRORS:
+            if finding.kind == "vendor-installer":
+                report.warn(f"{relative}: runs a tool's official installer from the network: {finding.excerpt!r}")
+            elif finding.kind == "container-download" or (
+                finding.kind == "download-and-execute" and _CONTAINER_FILE.match(path.name)
+            ):
+                report.warn(f"{relative}: a container build runs code from the network: {finding.excerpt!r}")
+            elif finding.kind in UNSAFE_ERRORS and about_attacks:
+                report.warn(f"{message} (in a document about attacks: shown as an example)")
+            elif finding.kind in UNSAFE_ERRORS:
                 report.error(message)
             else:
                 report.warn(message)
