@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -346,19 +347,33 @@ def unsafe(rule: Rule) -> list[str]:
 
 
 def check_novelty(rule: Rule, existing: list[Rule], provider: Provider | MeteredProvider | None = None) -> Verdict:
-    """Offline by default; with a provider that is a model, the model judges the nearest rules."""
-    keys = {r.id: guard_key(r.guard) for r in existing if r.guard}
+    """Offline by default; with a provider that is a model, the model judges the nearest rules. Two rules
+    about the same failing call (their guards', or their triggers' command) are duplicates; about two
+    different calls, at most related: they are two lessons, however alike nevo's words for them read."""
+    keys = {r.id: key for r in existing if (key := call_key(r))}
     index = NoveltyIndex((r.id, r.text()) for r in existing)
-    key, keyed = guard_key(rule.guard), {k: v for k, v in keys.items() if v}
+    key = call_key(rule)
     if provider is None:
-        return index.check(rule.text(), guard_key=key, guard_keys=keyed)
-    return judge_with_model(provider, index, rule.text(), guard_key=key, guard_keys=keyed)
+        return index.check(rule.text(), guard_key=key, guard_keys=keys)
+    return judge_with_model(provider, index, rule.text(), guard_key=key, guard_keys=keys)
+
+
+_TRIGGER_CALL = re.compile(r"^PreToolUse\s+(\w+)\s+`([^`]+)`\s*$")
+
+
+def call_key(rule: Rule) -> str | None:
+    """The failing call a rule is about: its guard's tool and match, else the call its trigger names
+    (``PreToolUse Bash `npm run build```); None when it names none (a model's free-text trigger)."""
+    if rule.guard:
+        return guard_key(rule.guard)
+    found = _TRIGGER_CALL.match(rule.trigger.strip())
+    return f"{found.group(1)}:{' '.join(found.group(2).split())}" if found else None
 
 
 def guard_key(guard: dict[str, Any] | None) -> str | None:
     if not guard:
         return None
-    return f"{guard.get('tool')}:{' '.join(str(guard.get('command', '')).split())}"
+    return f"{guard.get('tool')}:{' '.join(str(guard.get('match') or guard.get('command') or '').split())}"
 
 
 def proposal_to_rule(

@@ -349,21 +349,7 @@ def test_the_first_session_runs_its_mistakes_and_recoveries_for_real(journey: Jo
 
 # Mistakes the first session's run does not learn: a known defect each (a strict xfail of its case; it leaves
 # this list once fixed).
-UNLEARNED = {
-    "an env var in front": (
-        "nevo.novelty (merged from the judges branch) judges the lesson 'Use APP_ENV=dev python3 tools/seed.py, "
-        "not python3 tools/seed.py: APP_ENV is not set' a duplicate of 'Use bash scripts/gen.sh, not "
-        "./scripts/gen.sh' (score 0.42): no rule, and the incident is attached to that unrelated rule"
-    ),
-    "copy the .example, then the same call": (
-        "nevo.novelty judges 'Run cp config/app.yml.example config/app.yml before python3 app.py' a duplicate "
-        "of 'Use cat config/db.yml.example, not cat config/db.yml' (score 0.44): no rule, the incident attached"
-    ),
-    "create the folder, then the same call": (
-        "nevo.novelty judges 'Run mkdir out before python3 tools/export.py' a duplicate of 'Use bash "
-        "scripts/gen.sh, not ./scripts/gen.sh' (score 0.43): no rule, the incident attached to that rule"
-    ),
-}
+UNLEARNED: dict[str, str] = {}
 
 
 def test_the_run_at_session_end_learns_every_mistake_with_no_command(journey: Journey) -> None:
