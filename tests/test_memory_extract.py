@@ -69,6 +69,61 @@ def test_tasks_questions_observations_and_pasted_code_state_no_facts(prompt: str
     assert facts_from_prompt(prompt, 0, AT) == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Typecheck: `pnpm exec tsc --noEmit`",  # a setting whose value is inline code
+        "`make docs` - build the documentation site",  # a command listed with what it does
+        "`./scripts/release.sh`: cut a release from main",
+        "Fixtures are kept under `tests/fixtures` as JSON.",
+        "Handlers co-located with their routes",
+        "The admin app uses Remix and Prisma.",
+        "Snapshots live next to the component they cover.",
+    ],
+)
+def test_settings_listed_commands_and_declarative_conventions_are_facts(line: str) -> None:
+    assert {c.category for c in facts_from_prompt(line, 1, AT)} & {"preference", "configuration"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "When asked to cut a release: tag it from main only",
+        "If you are unsure, ask before deleting anything.",
+        "To add a new endpoint: register the route, then write its contract test.",
+        "Adding a new setting requires a default in settings.toml.",
+        "You must not commit directly to main.",
+        "You're forbidden from calling the billing API in tests.",
+        "You do not push tags yourself.",
+        "You cannot use the ORM in the reporting module.",
+        "Retries and timeouts should be configured per client.",
+        "Group fixtures by module.",
+        "Regenerate the client after any schema changes.",
+        "Use the strict tsconfig to catch implicit anys.",
+        "Ask before adding new dependencies.",
+    ],
+)
+def test_conditions_procedures_second_person_prohibitions_and_rules_of_a_kind_are_instructions(line: str) -> None:
+    assert [c.category for c in facts_from_prompt(line, 1, AT)] == ["preference"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The checkout page crashes when a coupon is applied, in every browser we tried.",
+        "The nightly job never finishes before 9am and the report never arrives.",
+        "I want to add a dark mode toggle to the settings page.",
+        "There are times when I want to run only the slow tests.",
+        "The ticket should be closed once QA signs off.",
+        "Use the staging db for this one.",
+        "If needed, update the fixtures too.",
+        "`graph.py`: holds the nodes and edges",
+    ],
+)
+def test_bug_reports_wishes_and_one_off_requests_are_not_instructions(line: str) -> None:
+    assert "preference" not in {c.category for c in facts_from_prompt(line, 1, AT)}
+
+
 def test_setup_statements_carry_their_subject_and_the_value_they_replace() -> None:
     [switch] = facts_from_prompt("We switched the frontend from npm to pnpm.", 1, AT)
     assert (switch.category, switch.subject, switch.value, switch.replaces) == (
