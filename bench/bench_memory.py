@@ -305,7 +305,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=120)
     parser.add_argument("--searches", type=int, default=400)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
-    parser.add_argument("--month", action="store_true", help="measure recall, warm memory, staleness on the generated months")
+    parser.add_argument("--month", action="store_true", help="recall, warm memory, staleness: the months")
     parser.add_argument("--verdicts", choices=("pipeline", "stand-in"), default="pipeline")
     parser.add_argument("--months", nargs="*", default=(), help="only these months (tuning, held-out, ...)")
     args = parser.parse_args()

@@ -85,10 +85,14 @@ _DASH = re.compile(r"\s+[—–-]{1,2}\s+")
 _BUT = re.compile(r"^(?:[\w\s]{2,40}),\s+but\s+", re.IGNORECASE)
 
 
+_QUOTED_PROSE = re.compile(r"^\s*>\s?(?=[A-Za-z@]\S*(?:\s+\S+){3,})")  # four words or more: prose, not a shell's "> "
+
+
 def sentences(text: str) -> list[str]:
     """The prose sentences of a message, in order; fenced blocks and code or log lines left out."""
     found: list[str] = []
     for line in _FENCE.sub("\n", text[:MAX_SCAN_CHARS]).splitlines():
+        line = _QUOTED_PROSE.sub("", line)  # a message quoted in markdown ("> Reminder: ...") is prose
         if looks_like_code(line):
             continue
         for part in _SPLIT.split(_RUN_ON.sub("\n", _BULLET.sub("", line))):
@@ -135,11 +139,12 @@ _NORM = re.compile(
 _CONVENTION = re.compile(
     r"\b(?:conventions?|style\s+guide|guidelines?|naming\s+scheme|conventional\s+commits|policy|"
     r"our\s+(?:rule|standard|practice|workflow|process|format|style)|"
+    r"(?:is|are)\s+what\s+(?:we|i)\s+(?:use|write|do|run|want|prefer|go\s+with)\b|(?:is|are)\s+(?:legacy|banned|discouraged)\b|"
     r"(?:follow|follows|adhere\s+to|adheres\s+to|stick\s+to|comply\s+with|conform\s+to)\s+(?:our|the|a)\b)",
     re.IGNORECASE,
 )
 _PREFERS = re.compile(
-    r"\b(?:i|we)\s+(?:really\s+|strongly\s+|much\s+)?(?:prefer|like|want(?!\s+to\b)|love|hate|dislike|don'?t\s+like|"
+    r"\b(?:i|we)\s+(?:really\s+|strongly\s+|much\s+)?(?:prefer|like|love|hate|dislike|don'?t\s+like|"
     r"don'?t\s+want|do\s+not\s+want|never\s+want|won'?t\s+accept|"
     r"can'?t\s+stand|'d\s+rather|would\s+rather|'d\s+prefer|would\s+prefer|expect|insist)\b|\bprefer(?:red|ably)?\b|"
     r"\bmy\s+preference\b|\bplease\s+(?:always|never|don'?t|do\s+not|keep|stop|stick|avoid|only)\b",
