@@ -84,7 +84,6 @@ def load(mirror: Path) -> tuple[list[Line], list[str]]:
         raw = cache[key]
         if raw is None:
             problems.append(f"{repo}:{path} is not in {mirror} (fetch github:{repo})")
-            cache[key] = []
             continue
         text = as_read(raw[int(number) - 1]) if int(number) <= len(raw) else ""
         if hashlib.sha1(text.encode()).hexdigest()[:12] != digest:
