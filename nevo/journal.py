@@ -75,9 +75,12 @@ _redacted = lru_cache(maxsize=4096)(redact)
 
 
 @lru_cache(maxsize=4096)
-def _redacted_input(encoded: str) -> dict[str, Any]:
+def _redacted_input(encoded: str) -> tuple[dict[str, Any], str]:
+    """A tool input (as JSON) redacted, and the redacted input as JSON."""
     redacted = redact_obj(json.loads(encoded))
-    return redacted if isinstance(redacted, dict) else {}
+    if not isinstance(redacted, dict):
+        return {}, "{}"
+    return redacted, json.dumps(redacted, ensure_ascii=False, sort_keys=True)
 
 
 def call_target(call: ToolCall) -> str:
@@ -167,7 +170,8 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
     for event in events:
         if isinstance(event, ToolCall):
             result = event.result
-            safe_input = _redacted_input(json.dumps(event.input, ensure_ascii=False, sort_keys=True, default=str))
+            encoded = json.dumps(event.input, ensure_ascii=False, sort_keys=True, default=str)
+            safe_input, safe_encoded = _redacted_input(encoded)
             target = call_target(ToolCall(event.id, event.name, safe_input, None, None, None))  # already redacted
             out.append(
                 JournalEntry(
@@ -177,7 +181,7 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
                     "tool",
                     event.name,
                     clip(target, 2000) or None,
-                    clip(json.dumps(safe_input, ensure_ascii=False, sort_keys=True), MAX_INPUT_CHARS),
+                    clip(safe_encoded, MAX_INPUT_CHARS),
                     None if result is None else safe_text(result.text, MAX_OUTPUT_CHARS),
                     bool(result and result.is_error),
                     event.id or None,

@@ -147,7 +147,9 @@ _MAY_PROVE = re.compile(
 )
 
 
-_LISTEN_HINT = re.compile(r"listen|Local:|running on|serving|started server|ready on", re.IGNORECASE)
+# Words of a server saying it listens; looked for with `in` on the lowered text (a case-insensitive regex over every
+# command's output was a tenth of a year's ingest).
+_LISTEN_HINTS = ("listen", "local:", "running on", "serving", "started server", "ready on")
 # Commands that show text rather than run a server: a "listening on 8000" they print is quoted, not proven.
 _SHOWS_TEXT = {"cat", "grep", "rg", "less", "more", "head", "tail", "sed", "awk", "echo", "printf", "git", "ls", "find",
                "jq", "bat", "diff", "wc", "sort", "journalctl"}  # fmt: skip
@@ -157,11 +159,16 @@ def facts_from_output(event: dict[str, Any]) -> list[FactCandidate]:
     """Durable facts a successful command's output proves: versions, ports, hosts, program paths."""
     command = str(event.get("target") or "")
     output = str(event.get("output") or "")
-    if not _MAY_PROVE.search(command) and not _LISTEN_HINT.search(output[:3000]):
+    if not _MAY_PROVE.search(command) and not _hints_listening(output[:3000]):
         return []
     seq = int(event["seq"]) if event.get("seq") is not None else None
     at = event.get("at")
     return list(_proven(command, output, seq, str(at) if at is not None else None))
+
+
+def _hints_listening(output: str) -> bool:
+    lowered = output.lower()
+    return any(hint in lowered for hint in _LISTEN_HINTS)
 
 
 @lru_cache(maxsize=1024)  # the narrative reads the same events right after extraction did

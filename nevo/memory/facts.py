@@ -16,6 +16,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from nevo.clock import iso, parse_instant
@@ -95,6 +96,7 @@ _CREDENTIAL_WORD = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # the same facts are confirmed session after session: scanned once per run
 def fact_problem(text: str, source: str) -> str | None:
     """Why ``text`` (already redacted) must not become a fact, or None. Facts are loaded into every
     session's context, so the safety gate applies to them as to rules: tool output read by the agent
