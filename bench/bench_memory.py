@@ -3,7 +3,8 @@ memory answers about a realistic month (planted facts, changed values, expiring 
 
     python bench/bench_memory.py                 # 365 days x 8 sessions x 120 events (the target)
     python bench/bench_memory.py --days 30       # a quicker look
-    python bench/bench_memory.py --month         # the tuning month and the held-out month (bench/memory_eval.py)
+    python bench/bench_memory.py --month         # the tuning month and the held-out months (bench/memory_eval.py)
+    python bench/bench_memory.py --month --months held-out-3   # one of them
     python bench/bench_memory.py --month --verdicts stand-in   # lessons from the generator's truth
 
 Generates transcripts in Claude Code's jsonl format (user prompts, assistant text, tool_use and
@@ -304,13 +305,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=120)
     parser.add_argument("--searches", type=int, default=400)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
-    parser.add_argument("--month", action="store_true", help="measure recall, warm memory, staleness on two months")
+    parser.add_argument("--month", action="store_true", help="recall, warm memory, staleness: the months")
     parser.add_argument("--verdicts", choices=("pipeline", "stand-in"), default="pipeline")
+    parser.add_argument("--months", nargs="*", default=(), help="only these months (tuning, held-out, ...)")
     args = parser.parse_args()
     if args.month:
         from memory_eval import evaluate_months  # bench/ is on sys.path when this file runs
 
-        print(json.dumps(evaluate_months(args.verdicts, keep=args.keep), indent=2))
+        print(json.dumps(evaluate_months(args.verdicts, keep=args.keep, names=tuple(args.months)), indent=2))
         return
 
     base = Path(tempfile.mkdtemp(prefix="nevo-bench-memory-"))

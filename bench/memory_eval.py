@@ -15,9 +15,9 @@ Figures:
 - compression: journal characters : narrative characters;
 - precision of what was extracted from prompts and decisions (planted facts / all facts from those channels).
 
-``verdicts="pipeline"`` measures the real chain (lessons exist only once the monitor stores verdicts);
-``verdicts="stand-in"`` records the generator's own truth as verdicts before SessionEnd, to measure memory's
-half of the lesson channel on a branch without the verdict module.
+``verdicts="pipeline"`` measures the real chain (the monitor stores each failure's verdict at Stop, before
+memory ingests at SessionEnd); ``verdicts="stand-in"`` replaces those verdicts with the generator's own truth
+between Stop and SessionEnd, which measures memory's half of the lesson channel alone.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _stand_in_verdicts(db: Database, session: Session) -> None:
         truth = failure.lesson
         verdict = Verdict(
             kind="lesson",
-            reason="stand-in: the generator's truth (the verdict module is not on this branch)",
+            reason="stand-in: the generator's truth",
             failed=f"Bash: {truth['failed']}",
             fix=truth["fix"],
             fix_tool="Bash",
@@ -118,14 +118,14 @@ def run_month(phrasebook: Phrasebook, seed: int, base: Path, *, verdicts: str = 
             payloads = hook_payloads(session, path)
             end = session.end or session.start
             monitor = Monitor(ws, db, config, fixed_clock(end + timedelta(seconds=5)))
-            for at, payload in payloads[:-2]:
-                _trigger(ws, counter, at, payload)
-            warnings += monitor.process_pending().warnings
-            if verdicts == "stand-in":
-                _stand_in_verdicts(db, session)
-            for at, payload in payloads[-2:]:
-                _trigger(ws, counter, at, payload)
-            warnings += monitor.process_pending().warnings
+            # Failures, then Stop (the monitor stores its verdicts there), then SessionEnd (memory ingests): the
+            # stand-in replaces the monitor's verdicts between the two, so memory reads the generator's truth.
+            for last, batch in ((False, payloads[:-1]), (True, payloads[-1:])):
+                for at, payload in batch:
+                    _trigger(ws, counter, at, payload)
+                warnings += monitor.process_pending().warnings
+                if verdicts == "stand-in" and not last:
+                    _stand_in_verdicts(db, session)
             if session.inbox:
                 inbox = ws.memory_dir / "inbox.md"
                 with inbox.open("a", encoding="utf-8") as handle:
@@ -249,16 +249,21 @@ MONTHS = {
     "tuning": ("tests.corpus.memory_ledgerly", 1),
     "held-out": ("tests.corpus.memory_heldout", 7),
     "held-out-2": ("tests.corpus.memory_heldout2", 23),
+    # Round 2: written after the instruction fixes by a fourth scheme (a sprint board), a Rails project; its first run
+    # gave the blind figures in bench/README.md.
+    "held-out-3": ("tests.corpus.memory_larder", 41),
 }
 
 
-def evaluate_months(verdicts: str = "pipeline", *, keep: bool = False) -> dict[str, Any]:
+def evaluate_months(verdicts: str = "pipeline", *, keep: bool = False, names: tuple[str, ...] = ()) -> dict[str, Any]:
     import importlib
     import shutil
     import tempfile
 
     figures: dict[str, Any] = {"verdicts": verdicts}
     for name, (module, seed) in MONTHS.items():
+        if names and name not in names:
+            continue
         base = Path(tempfile.mkdtemp(prefix=f"nevo-month-{name}-"))
         run = run_month(importlib.import_module(module).build_month, seed, base, verdicts=verdicts)
         figures[name] = measure(run)

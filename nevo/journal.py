@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,21 @@ def clip(text: str, limit: int) -> str:
 
 def safe_text(text: str, limit: int) -> str:
     """Redacted and clipped (clipped loosely first so a megabyte of output is not scanned whole)."""
-    return clip(redact(clip(text, limit * _PRE_REDACT_FACTOR)), limit)
+    return clip(_redacted(clip(text, limit * _PRE_REDACT_FACTOR)), limit)
+
+
+# The same texts come back in session after session (a file read again, `git status`, the same command and its
+# help): redaction, a pure function, is not run twice on one text within a run. Kept in memory only.
+_redacted = lru_cache(maxsize=4096)(redact)
+
+
+@lru_cache(maxsize=4096)
+def _redacted_input(encoded: str) -> tuple[dict[str, Any], str]:
+    """A tool input (as JSON) redacted, and the redacted input as JSON."""
+    redacted = redact_obj(json.loads(encoded))
+    if not isinstance(redacted, dict):
+        return {}, "{}"
+    return redacted, json.dumps(redacted, ensure_ascii=False, sort_keys=True)
 
 
 def call_target(call: ToolCall) -> str:
@@ -95,13 +110,10 @@ def ingest_journal(db: Database, transcript_path: Path, clock: Clock) -> IngestR
     with db.transaction():
         row = db.one("SELECT ingested_offset, next_seq FROM sessions WHERE id = ?", (session_id,))
         if row is not None and int(row["ingested_offset"]) != offset:
-            return IngestResult(
-                session_id, 0, 0, int(row["ingested_offset"])
-            )  # another process got here first
+            return IngestResult(session_id, 0, 0, int(row["ingested_offset"]))  # another process got here first
         if row is None:
             db.execute(
-                "INSERT INTO sessions (id, transcript_path, cwd, started_at, ended_at) VALUES (?, ?, ?,"
-                " ?, ?)",
+                "INSERT INTO sessions (id, transcript_path, cwd, started_at, ended_at) VALUES (?, ?, ?, ?, ?)",
                 (session_id, str(path), transcript.cwd, transcript.started_at, transcript.ended_at),
             )
             next_seq = 0
@@ -158,11 +170,9 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
     for event in events:
         if isinstance(event, ToolCall):
             result = event.result
-            redacted = redact_obj(event.input)
-            safe_input = redacted if isinstance(redacted, dict) else {}
-            target = call_target(
-                ToolCall(event.id, event.name, safe_input, None, None, None)
-            )  # already redacted
+            encoded = json.dumps(event.input, ensure_ascii=False, sort_keys=True, default=str)
+            safe_input, safe_encoded = _redacted_input(encoded)
+            target = call_target(ToolCall(event.id, event.name, safe_input, None, None, None))  # already redacted
             out.append(
                 JournalEntry(
                     session_id,
@@ -171,7 +181,7 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
                     "tool",
                     event.name,
                     clip(target, 2000) or None,
-                    clip(json.dumps(safe_input, ensure_ascii=False, sort_keys=True), MAX_INPUT_CHARS),
+                    clip(safe_encoded, MAX_INPUT_CHARS),
                     None if result is None else safe_text(result.text, MAX_OUTPUT_CHARS),
                     bool(result and result.is_error),
                     event.id or None,

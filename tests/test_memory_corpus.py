@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from nevo.transcript import read_transcript
-from tests.corpus import memory_heldout, memory_heldout2, memory_ledgerly
+from tests.corpus import memory_heldout, memory_heldout2, memory_larder, memory_ledgerly
 from tests.corpus.memory_month import Month, hook_payloads, write_transcript
 
 FIRST = datetime(2026, 10, 5, tzinfo=UTC)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 
-@pytest.mark.parametrize("book", [memory_ledgerly, memory_heldout, memory_heldout2])
+@pytest.mark.parametrize("book", [memory_ledgerly, memory_heldout, memory_heldout2, memory_larder])
 def test_a_month_is_about_two_hundred_sessions_with_every_channel_asked_about(book: object) -> None:
     month: Month = book.build_month(random.Random(3), FIRST, "/home/dev/project")  # type: ignore[attr-defined]
     assert 180 <= len(month.sessions) <= 240 and month.days == 30
@@ -59,3 +59,15 @@ def test_the_harness_runs_days_of_a_month_through_the_monitor_and_nightly(tmp_pa
     assert figures["sessions"] == len(run.month.sessions) and figures["warnings"] == []
     assert run.db.path.exists() and (run.ws.memory_dir / "USER.md").is_file()
     assert figures["recall_search"] > 0 and figures["stale_as_current"] == 0
+
+
+def test_the_instruction_set_reads_public_files_from_the_mirror_and_says_what_is_missing(tmp_path: Path) -> None:
+    import memory_instructions
+
+    assert memory_instructions.as_read("- **Lint**: `pnpm lint`") == "Lint: `pnpm lint`"
+    lines, problems = memory_instructions.load(tmp_path)  # an empty mirror: only the task prompts remain
+    assert lines and all(line.source == "task prompt" and line.label == "N" for line in lines)
+    assert problems and all("fetch github:" in p for p in problems)
+    assert {line.part for line in lines} == {"A", "B"}
+    figures = memory_instructions.measure(lines)
+    assert set(figures) == {"A", "B"}

@@ -69,6 +69,65 @@ def test_tasks_questions_observations_and_pasted_code_state_no_facts(prompt: str
     assert facts_from_prompt(prompt, 0, AT) == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Typecheck: `pnpm exec tsc --noEmit`",  # a setting whose value is inline code
+        "`make docs` - build the documentation site",  # a command listed with what it does
+        "`./scripts/release.sh`: cut a release from main",
+        "Fixtures are kept under `tests/fixtures` as JSON.",
+        "> Reminder: feature flags live in Flipper, please don't add ENV-based flags anymore.",  # a forwarded message
+        "request specs are what we write here, not controller specs",
+        "Handlers co-located with their routes",
+        "The admin app uses Remix and Prisma.",
+        "Snapshots live next to the component they cover.",
+    ],
+)
+def test_settings_listed_commands_and_declarative_conventions_are_facts(line: str) -> None:
+    assert {c.category for c in facts_from_prompt(line, 1, AT)} & {"preference", "configuration"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "When asked to cut a release: tag it from main only",
+        "If you are unsure, ask before deleting anything.",
+        "To add a new endpoint: register the route, then write its contract test.",
+        "Adding a new setting requires a default in settings.toml.",
+        "You must not commit directly to main.",
+        "You're forbidden from calling the billing API in tests.",
+        "You do not push tags yourself.",
+        "You cannot use the ORM in the reporting module.",
+        "Retries and timeouts should be configured per client.",
+        "Group fixtures by module.",
+        "Regenerate the client after any schema changes.",
+        "Use the strict tsconfig to catch implicit anys.",
+        "Ask before adding new dependencies.",
+    ],
+)
+def test_conditions_procedures_second_person_prohibitions_and_rules_of_a_kind_are_instructions(line: str) -> None:
+    assert [c.category for c in facts_from_prompt(line, 1, AT)] == ["preference"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The checkout page crashes when a coupon is applied, in every browser we tried.",
+        "The nightly job never finishes before 9am and the report never arrives.",
+        "I want to add a dark mode toggle to the settings page.",
+        "There are times when I want to run only the slow tests.",
+        "The ticket should be closed once QA signs off.",
+        "Use the staging db for this one.",
+        "If needed, update the fixtures too.",
+        "`graph.py`: holds the nodes and edges",
+        "Meal plan page: the week view shows Sunday first, we want Monday.",
+        "> see below",
+    ],
+)
+def test_bug_reports_wishes_and_one_off_requests_are_not_instructions(line: str) -> None:
+    assert "preference" not in {c.category for c in facts_from_prompt(line, 1, AT)}
+
+
 def test_setup_statements_carry_their_subject_and_the_value_they_replace() -> None:
     [switch] = facts_from_prompt("We switched the frontend from npm to pnpm.", 1, AT)
     assert (switch.category, switch.subject, switch.value, switch.replaces) == (
@@ -151,6 +210,13 @@ def test_the_agents_stated_decisions_are_facts_and_its_routine_is_not(text: str,
             "5174",
         ),
         (
+            "bin/rails server -p 3000",
+            "=> Booting Puma\n* Puma version: 6.4.2\n* Listening on http://127.0.0.1:3000\nUse Ctrl-C to stop",
+            "The dev server (`bin/rails server -p 3000`) listens on port 3000",
+            "port:dev server",
+            "3000",
+        ),
+        (
             "uv run uvicorn app.main:app",
             "INFO:     Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)",
             "The api (`uv run uvicorn app.main:app`) listens on port 8000",
@@ -199,6 +265,42 @@ def test_the_commands_that_work_are_one_fact_each_scoped_by_their_folder() -> No
         ("command:test@web", "pnpm test"),
         ("command:test", "uv run pytest"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "head", "role"),
+    [
+        ("bundle exec rspec spec/models", "bundle exec rspec", "test"),
+        ("bundle exec rubocop -a", "bundle exec rubocop", "lint"),
+        ("bin/rails db:migrate RAILS_ENV=test", "bin/rails db:migrate", "migrate"),
+        ("bin/dev", "bin/dev", "dev"),
+        ("mix phx.server", "mix phx.server", "dev"),
+        ("mix test --stale", "mix test", "test"),
+        ("bin/rails console", None, None),  # a console is no build step
+        ("bundle install", None, None),
+    ],
+)
+def test_ruby_and_elixir_commands_are_known_by_their_role(command: str, head: str | None, role: str | None) -> None:
+    from nevo.memory.commands import command_head, command_role
+
+    assert command_head(command) == head
+    assert (command_role(head) if head else None) == role
+
+
+def test_a_narrative_keeps_what_the_output_showed_without_the_command() -> None:
+    from nevo.memory.narrative import narrate_offline
+
+    events = [
+        {"seq": 0, "kind": "user", "text": "start the app"},
+        {
+            "seq": 1,
+            "kind": "tool",
+            "tool": "Bash",
+            "target": "bin/dev",
+            "output": "* Listening on http://127.0.0.1:3100",
+        },
+    ]
+    assert "The dev server listens on port 3100" in narrate_offline(events).outcomes
 
 
 def test_a_lesson_is_the_verdicts_words_with_the_error_line_and_the_fix() -> None:

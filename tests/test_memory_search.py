@@ -114,3 +114,14 @@ def test_an_existing_memory_is_migrated_to_stemmed_search_and_loses_only_its_sel
     assert [h.snippet for h in search(db, "pdf") if h.source == "fact"] == ["Invoices render as PDFs with weasyprint."]
     assert any("PDFs" in h.snippet for h in search(db, "pdf") if h.source == "journal")
     assert db.scalar("SELECT COUNT(*) FROM facts WHERE source = 'journal'") == 0
+
+
+def test_words_written_both_ways_find_each_other(installed: Workspace) -> None:
+    db = open_database(installed)
+    with db.transaction():
+        for text in ("Keep PRs under 400 lines of diff.", "Dev mail is caught by letter_opener."):
+            record_fact(db, FactCandidate(text, "preference", "user"), "s1", NOW, load_config(installed))
+    assert search(db, "how big can a pull request be")[0].snippet == "Keep PRs under 400 lines of diff."
+    assert search(db, "where do dev emails go")[0].snippet == "Dev mail is caught by letter_opener."
+    assert search(db, "PR")[0].snippet == "Keep PRs under 400 lines of diff."
+    assert search(db, "spreadsheet") == []  # a word with no synonym finds nothing new

@@ -94,6 +94,22 @@ def test_a_statement_naming_the_old_value_supersedes_it_even_in_the_same_moment(
     assert state(open_database(installed), installed, items) == {"5173": "2026-10-09", "5174": None}
 
 
+def test_a_statement_naming_no_service_takes_the_subject_of_the_value_it_replaces(installed: Workspace) -> None:
+    db = open_database(installed)
+    config = load_config(installed)
+    with db.transaction():
+        for text, source, subject, value, day, replaces in (
+            ("The dev server (`bin/dev`) listens on port 3000.", "output", "port:dev server", "3000", 0, ()),
+            ("The postgres container publishes port 5432.", "output", "port:postgres", "5432", 0, ()),
+            ("Moved the app to port 3100, 3000 is taken.", "user", "port:server", "3100", 5, ("3000",)),
+        ):
+            candidate = FactCandidate(text, "environment", source, subject=subject, value=value, replaces=replaces)
+            record_fact(db, candidate, f"s{day}", T0 + timedelta(days=day), config)
+    facts = {f.value: f for f in list_facts(db)}
+    assert facts["3100"].subject == "port:dev server"  # the service that had 3000
+    assert not facts["3000"].current and facts["3100"].current and facts["5432"].current
+
+
 def test_the_user_declaring_a_value_replaces_one_used_alongside_it_until_then(installed: Workspace) -> None:
     items = [
         ("`make test` tests this project.", "journal", "5173", 0, ()),

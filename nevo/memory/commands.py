@@ -46,6 +46,18 @@ BUILD_TOOLS = {
     "prettier": "format",
     "alembic": "migrate",
     "pre-commit": "lint",
+    # Ruby, PHP, Elixir
+    "rspec": "test",
+    "bin/rspec": "test",
+    "rubocop": "lint",
+    "standardrb": "lint",
+    "rake": "build",
+    "rails": "build",
+    "bin/rails": "build",
+    "bin/dev": "dev",
+    "phpunit": "test",
+    "pest": "test",
+    "mix": "build",
 }
 # Wrappers that run another program: the program after them is what the command is.
 WRAPPERS = {
@@ -60,6 +72,7 @@ WRAPPERS = {
     ("npm", "exec"),
     ("yarn", "dlx"),
     ("bun", "x"),
+    ("bundle", "exec"),
 }
 _SINGLE_WRAPPERS = ("npx", "bunx", "uvx", "pipx")
 # Programs whose first word after them is a subcommand worth keeping (``pnpm test``, ``make lint``).
@@ -85,12 +98,17 @@ _KEEPS_SUBCOMMAND = set(
         "pre-commit",
         "ruff",
         "playwright",
+        "rake",
+        "rails",
+        "bin/rails",
+        "mix",
     ]
 )
 # Subcommands that set up or ask rather than build or test: `pnpm install`, `go mod tidy`, `cargo version`.
 _SETUP_SUBCOMMANDS = frozenset(
     ("run", "exec", "install", "add", "i", "ci", "remove", "uninstall", "update", "version", "env", "help", "mod",
-     "get", "list", "ls", "doc", "init", "config", "info", "outdated", "cache")
+     "get", "list", "ls", "doc", "init", "config", "info", "outdated", "cache", "console", "c", "routes", "runner",
+     "generate", "g", "new", "destroy", "dbconsole", "about", "notes", "stats", "deps.get", "credentials:edit")
 )  # fmt: skip
 _ROLE_WORDS = (
     ("e2e", "e2e"),
@@ -114,7 +132,7 @@ _ROLE_WORDS = (
 )
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1[^\n]*\n.*?(?:\n\2\s*$|\Z)", re.DOTALL | re.MULTILINE)
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
-_SUBCOMMAND = re.compile(r"[a-z][a-z0-9:_-]*")
+_SUBCOMMAND = re.compile(r"[a-z][a-z0-9:._-]*")
 
 
 def segments(command: str) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from nevo.memory.commands import command_head, command_role, command_scope, role_verb, segments, words_of
@@ -146,7 +147,9 @@ _MAY_PROVE = re.compile(
 )
 
 
-_LISTEN_HINT = re.compile(r"listen|Local:|running on|serving|started server|ready on", re.IGNORECASE)
+# Words of a server saying it listens; looked for with `in` on the lowered text (a case-insensitive regex over every
+# command's output was a tenth of a year's ingest).
+_LISTEN_HINTS = ("listen", "local:", "running on", "serving", "started server", "ready on")
 # Commands that show text rather than run a server: a "listening on 8000" they print is quoted, not proven.
 _SHOWS_TEXT = {"cat", "grep", "rg", "less", "more", "head", "tail", "sed", "awk", "echo", "printf", "git", "ls", "find",
                "jq", "bat", "diff", "wc", "sort", "journalctl"}  # fmt: skip
@@ -156,10 +159,20 @@ def facts_from_output(event: dict[str, Any]) -> list[FactCandidate]:
     """Durable facts a successful command's output proves: versions, ports, hosts, program paths."""
     command = str(event.get("target") or "")
     output = str(event.get("output") or "")
-    if not _MAY_PROVE.search(command) and not _LISTEN_HINT.search(output[:3000]):
+    if not _MAY_PROVE.search(command) and not _hints_listening(output[:3000]):
         return []
     seq = int(event["seq"]) if event.get("seq") is not None else None
     at = event.get("at")
+    return list(_proven(command, output, seq, str(at) if at is not None else None))
+
+
+def _hints_listening(output: str) -> bool:
+    lowered = output.lower()
+    return any(hint in lowered for hint in _LISTEN_HINTS)
+
+
+@lru_cache(maxsize=1024)  # the narrative reads the same events right after extraction did
+def _proven(command: str, output: str, seq: int | None, at: str | None) -> tuple[FactCandidate, ...]:
     found: list[FactCandidate] = []
     for segment in segments(command)[:3]:
         words = words_of(segment)
@@ -174,7 +187,7 @@ def facts_from_output(event: dict[str, Any]) -> list[FactCandidate]:
             if fact is not None:
                 found.append(fact)
                 break
-    return found
+    return tuple(found)
 
 
 _WRAPPER_WORDS = {"uv", "poetry", "pnpm", "npm", "yarn", "bun", "npx", "bunx", "run", "exec", "x", "docker", "compose",
@@ -358,6 +371,13 @@ def extract_offline(
 @offline_handler("fact-extractor")
 def offline_fact_extractor(request: Request) -> dict[str, Any]:
     lessons = [(item.get("seq"), Verdict.from_json(item["verdict"])) for item in request.data.get("lessons") or []]
+    return offline_facts(request.data.get("events") or [], lessons)
+
+
+def offline_facts(
+    events: Sequence[dict[str, Any]], lessons: Sequence[tuple[int | None, Verdict]] = ()
+) -> dict[str, Any]:
+    """The offline fact-extractor's answer, shaped as a model's (:func:`candidates_from_output` reads both)."""
     return {
         "facts": [
             {
@@ -370,7 +390,7 @@ def offline_fact_extractor(request: Request) -> dict[str, Any]:
                 "replaces": list(c.replaces),
                 "at": c.at,
             }
-            for c in extract_offline(request.data.get("events") or [], lessons)
+            for c in extract_offline(events, lessons)
         ]
     }
 

@@ -14,8 +14,9 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from nevo.clock import iso, parse_instant
@@ -95,6 +96,7 @@ _CREDENTIAL_WORD = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # the same facts are confirmed session after session: scanned once per run
 def fact_problem(text: str, source: str) -> str | None:
     """Why ``text`` (already redacted) must not become a fact, or None. Facts are loaded into every
     session's context, so the safety gate applies to them as to rules: tool output read by the agent
@@ -123,6 +125,7 @@ def record_fact(db: Database, candidate: FactCandidate, origin: str, at: datetim
         return f"dropped: {problem}"
     if candidate.at:
         at = parse_instant(candidate.at)
+    candidate = _with_named_subject(db, candidate)
     digest = fact_hash(text)
     stamp = iso(at)
     row = db.one("SELECT id, created_at, last_seen_at, category, subject FROM facts WHERE hash = ?", (digest,))
@@ -174,6 +177,26 @@ def record_fact(db: Database, candidate: FactCandidate, origin: str, at: datetim
         if row["subject"]:
             resolve_subject(db, str(row["subject"]))
     return "seen"
+
+
+def _with_named_subject(db: Database, candidate: FactCandidate) -> FactCandidate:
+    """A statement that names no service ("moved the app to port 3100, 3000 is taken") is about the one whose
+    value it names as the old one: it takes that subject, so it replaces that value (when one service had it)."""
+    subject = candidate.subject or ""
+    if subject != UNNAMED_PORT or not candidate.replaces or not candidate.value:
+        return candidate
+    marks = ",".join("?" * len(candidate.replaces))
+    found = {
+        str(r["subject"])
+        for r in db.query(
+            f"SELECT DISTINCT subject FROM facts WHERE subject LIKE ? AND subject != ? AND value IN ({marks})",
+            ("port:%", subject, *candidate.replaces),
+        )
+    }
+    return replace(candidate, subject=found.pop()) if len(found) == 1 else candidate
+
+
+UNNAMED_PORT = "port:server"  # what subjects.py calls a port whose service the text does not name
 
 
 def remember(db: Database, candidate: FactCandidate, origin: str, at: datetime, config: Config) -> bool:

@@ -21,7 +21,7 @@ from nevo.errors import NevoError
 from nevo.incidents import session_verdicts
 from nevo.journal import IngestResult, ingest_journal, session_entries
 from nevo.memory import facts as facts_mod
-from nevo.memory.extract import candidates_from_output, extract_offline, facts_from_verdicts
+from nevo.memory.extract import candidates_from_output, extract_offline, facts_from_verdicts, offline_facts
 from nevo.memory.narrative import (
     NARRATIVE_SCHEMA,
     Narrative,
@@ -171,30 +171,39 @@ def summarise_session(
     entries = session_entries(db, session_id)
     events = condense(entries, _session_root(db, session_id))
     lessons = lessons_of(db, session_id)
-    data = {
-        "session": session_id,
-        "events": events if provider.name == "offline" else for_model(events),
-        "lessons": [{"seq": None, "verdict": v.to_json()} for v in lessons],
-    }
-    told = provider.complete(
-        Request(agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA, max_tokens=1024)
-    )
-    narrative = Narrative.from_output(told.output)
-    found = provider.complete(
-        Request(agent("fact-extractor", workspace), FACTS_TASK, data, facts_mod.FACT_SCHEMA, max_tokens=1024)
-    )
-    candidates = candidates_from_output(found.output, "model" if found.provider != "offline" else "journal")
-    if found.provider != "offline":
-        # What the user said in so many words, and what the verdicts decided, are kept even if the model missed them.
-        candidates += [c for c in extract_offline(events) if c.source == "user"]
-        candidates += facts_from_verdicts([(None, v) for v in lessons])
+    if provider.name == "offline":
+        # The offline provider is no model call: run its handlers here, without metering (a year's backfill
+        # otherwise recorded two rows of nothing per session, each summing the day's calls first).
+        narrative = Narrative.from_output(narrate_offline(events, lessons).as_output())
+        pairs = [(None, v) for v in lessons]
+        candidates = candidates_from_output(offline_facts(events, pairs), "journal")
+        told_by = "offline"
+    else:
+        data = {
+            "session": session_id,
+            "events": for_model(events),
+            "lessons": [{"seq": None, "verdict": v.to_json()} for v in lessons],
+        }
+        told = provider.complete(
+            Request(agent("session-narrator", workspace), NARRATOR_TASK, data, NARRATIVE_SCHEMA, max_tokens=1024)
+        )
+        narrative = Narrative.from_output(told.output)
+        found = provider.complete(
+            Request(agent("fact-extractor", workspace), FACTS_TASK, data, facts_mod.FACT_SCHEMA, max_tokens=1024)
+        )
+        candidates = candidates_from_output(found.output, "model" if found.provider != "offline" else "journal")
+        if found.provider != "offline":
+            # What the user said in so many words, and what the verdicts decided, are kept even if the model missed.
+            candidates += [c for c in extract_offline(events) if c.source == "user"]
+            candidates += facts_from_verdicts([(None, v) for v in lessons])
+        told_by = told.provider
     store_summary(
         db,
         session_id,
         entries_chars=journal_chars(entries),
         upto_seq=entries[-1].seq if entries else -1,
         narrative=narrative,
-        provider=told.provider,
+        provider=told_by,
         candidates=candidates,
         config=config,
         clock=clock,

@@ -173,7 +173,7 @@ def narrate_offline(events: Sequence[dict[str, Any]], lessons: Sequence[Verdict]
             c.text for c in facts_from_prompt(str(event["text"]), None, event.get("at")) if c.category == "event"
         ]
     shown = [
-        c.text.split(" (`")[0].split(": ")[0]
+        re.sub(r"\s*\(`[^`]*`\)", "", c.text)  # without the command: "The dev server listens on port 5173"
         for e in tools
         if e.get("tool") == "Bash" and not e.get("error") and e.get("output")
         for c in facts_from_output(e)

@@ -99,16 +99,46 @@ class Hit:
         return asdict(self)
 
 
+# Words people write both ways in a project's chat ("PR" and "pull request", "db" and "database"): the wider
+# search looks for either. Only abbreviations and plain synonyms, never related words.
+_SYNONYMS = (
+    ("pr", "prs", "pull request", "pull requests", "merge request", "mr"),
+    ("email", "emails", "e-mail", "mail", "mails"),
+    ("db", "database", "databases"),
+    ("repo", "repository", "repos"),
+    ("env", "environment"),
+    ("config", "configuration"),
+    ("deps", "dependencies", "dependency"),
+    ("k8s", "kubernetes"),
+    ("js", "javascript"),
+    ("ts", "typescript"),
+    ("dir", "directory", "folder"),
+    ("prod", "production"),
+    ("msg", "message"),
+    ("docs", "documentation"),
+)
+
+
 def query_terms(query: str) -> list[str]:
-    """The meaningful words of ``query`` (stopwords out), each quoted for FTS5."""
-    words = [w for w in re.findall(r"[\w.@/+-]+", query.lower()) if w not in _STOPWORDS and len(w) > 1]
-    return [quote_fts(w) for w in dict.fromkeys(words)]
+    """The meaningful words of ``query`` (stopwords out), each quoted for FTS5; a word (or phrase) with
+    synonyms is one term that matches any of them."""
+    lowered = " " + " ".join(re.findall(r"[\w.@/+-]+", query.lower())) + " "
+    groups: list[str] = []
+    for group in _SYNONYMS:
+        said = [alt for alt in group if f" {alt} " in lowered]
+        if said:
+            for alt in said:
+                lowered = lowered.replace(f" {alt} ", " ")
+            groups.append("(" + " OR ".join(f'"{alt}"' for alt in group) + ")")
+    words = [w for w in lowered.split() if w not in _STOPWORDS and len(w) > 1]
+    return [*(quote_fts(w) for w in dict.fromkeys(words)), *groups]
 
 
 def relaxed_query(query: str) -> str | None:
-    """Any of the meaningful words of ``query``; None when that is no wider than all of them."""
+    """Any of the meaningful words of ``query`` (or their synonyms); None when that is no wider than all of
+    them."""
     terms = query_terms(query)
-    if len(terms) < 2 and len(query.split()) < 2:
+    if len(terms) < 2 and len(query.split()) < 2 and not any(t.startswith("(") for t in terms):
         return None
     return " OR ".join(terms) or None
 

@@ -50,7 +50,7 @@ def looks_like_code(line: str) -> bool:
         return True
     if re.search(r"[{;]\s*$|^\s*[})\]]|=>\s*\{|\)\s*:\s*$", stripped):
         return True
-    prose = re.sub(r"`[^`]*`", "x", stripped)  # inline code counts as one word of prose
+    prose = re.sub(r"`[^`]*`", "code", stripped)  # inline code counts as one word of prose
     words = re.findall(r"[A-Za-z]{2,}", prose)
     return len(_SYMBOLS.findall(prose)) > max(3, len(prose) // 12) or len(words) < 2
 
@@ -85,10 +85,14 @@ _DASH = re.compile(r"\s+[—–-]{1,2}\s+")
 _BUT = re.compile(r"^(?:[\w\s]{2,40}),\s+but\s+", re.IGNORECASE)
 
 
+_QUOTED_PROSE = re.compile(r"^\s*>\s?(?=[A-Za-z@]\S*(?:\s+\S+){3,})")  # four words or more: prose, not a shell's "> "
+
+
 def sentences(text: str) -> list[str]:
     """The prose sentences of a message, in order; fenced blocks and code or log lines left out."""
     found: list[str] = []
     for line in _FENCE.sub("\n", text[:MAX_SCAN_CHARS]).splitlines():
+        line = _QUOTED_PROSE.sub("", line)  # a message quoted in markdown ("> Reminder: ...") is prose
         if looks_like_code(line):
             continue
         for part in _SPLIT.split(_RUN_ON.sub("\n", _BULLET.sub("", line))):
@@ -135,11 +139,12 @@ _NORM = re.compile(
 _CONVENTION = re.compile(
     r"\b(?:conventions?|style\s+guide|guidelines?|naming\s+scheme|conventional\s+commits|policy|"
     r"our\s+(?:rule|standard|practice|workflow|process|format|style)|"
+    r"(?:is|are)\s+what\s+(?:we|i)\s+(?:use|write|do|run|want|prefer|go\s+with)\b|(?:is|are)\s+(?:legacy|banned|discouraged)\b|"
     r"(?:follow|follows|adhere\s+to|adheres\s+to|stick\s+to|comply\s+with|conform\s+to)\s+(?:our|the|a)\b)",
     re.IGNORECASE,
 )
 _PREFERS = re.compile(
-    r"\b(?:i|we)\s+(?:really\s+|strongly\s+|much\s+)?(?:prefer|like|want|love|hate|dislike|don'?t\s+like|"
+    r"\b(?:i|we)\s+(?:really\s+|strongly\s+|much\s+)?(?:prefer|like|love|hate|dislike|don'?t\s+like|"
     r"don'?t\s+want|do\s+not\s+want|never\s+want|won'?t\s+accept|"
     r"can'?t\s+stand|'d\s+rather|would\s+rather|'d\s+prefer|would\s+prefer|expect|insist)\b|\bprefer(?:red|ably)?\b|"
     r"\bmy\s+preference\b|\bplease\s+(?:always|never|don'?t|do\s+not|keep|stop|stick|avoid|only)\b",
@@ -176,7 +181,13 @@ _SETUP = re.compile(
     r"\b(?:is|are|lives?|runs?|sits?)\s+(?:now\s+)?(?:at|on|in|under)\b.*\b(?:now|these\s+days)\b|"
     r"\bwe'?re\s+(?:now\s+)?(?:on|using|running)\b|\bwe'?ve\s+(?:now\s+)?(?:moved|switched|migrated|standardi[sz]ed)\b|"
     r"\b(?:is|are|runs?|uses?|lives?|'s|'re)\s+now\b|\bnow\s+(?:uses?|runs?|lives?|is|are|points?|serves?|on)\b|"
-    r"\b(?:these\s+days|nowadays)\b",
+    r"\b(?:these\s+days|nowadays)\b|"
+    # "Tests colocated with source", "Fixtures are kept under tests/data": where a kind of thing goes
+    r"^[\w-]+(?:\s+[\w-]+){0,2}\s+(?:(?:is|are)\s+)?(?:co-?located|located|kept|stored|placed|grouped|organi[sz]ed|"
+    r"declared|defined|named|registered|generated)\s+(?:with|in|under|as|by|next\s+to|alongside|beside|inside|via)\b|"
+    # "The UI uses Vite, React and Vitest": a part of the project and what it is built with
+    r"^(?:the|our)\s+[\w-]+(?:\s+[\w-]+)?\s+(?:now\s+)?(?:uses|relies\s+on|is\s+built\s+(?:with|on)|runs\s+on|"
+    r"targets|depends\s+on)\s+(?=[A-Z`]|v?\d)",
     re.IGNORECASE,
 )
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
@@ -213,18 +224,27 @@ _CONDITION = re.compile(r"^(?:when(?:ever)?|if|for|in)\s+[^,]{3,80},\s*", re.IGN
 # A rule for a kind of situation, not a step of this task ("when you're done, run the tests"): the condition is an
 # activity ("when parsing", "whenever a migration...") and an imperative follows.
 _CONDITION_RULE = re.compile(
-    r"^(?:when(?:ever)?|if)\s+(?:[a-z]+ing\b|(?:a|an|any|some)\s)[^,]{2,80},\s*"
+    r"^(?:when(?:ever)?|if)\s+(?:[a-z]+ing\b|(?:a|an|any|some|new)\s|(?:you\s+are\s+|you'?re\s+)?(?:asked|told|"
+    r"unsure|in\s+doubt)\b)[^,:]{0,80}[,:]\s*"
     r"(?:always\s+|never\s+|don'?t\s+|do\s+not\s+|please\s+)?[a-z]+\b",
     re.IGNORECASE,
 )
-_SETTING = re.compile(r"^[A-Z][\w/ -]{2,40}:\s+(?:`[^`]+`|\d[\w.%]*|[A-Z][\w.-]*|true|false|on|off|yes|no)\b")
+_SETTING = re.compile(r"^[A-Z][\w/ -]{2,40}:\s+(?:`[^`]+`|(?:\d[\w.%]*|[A-Z][\w.-]*|true|false|on|off|yes|no)\b)")
+# A command listed with what it does ("`pnpm dev`: start the dev servers", "`uv sync` - install dependencies"): a
+# command is a program word and its arguments (or a ./script), not a file or folder name.
+_COMMAND_LISTED = re.compile(
+    r"^`(?:\./[\w./-]+|[a-z][\w.+-]*\s+[^`]+)`(?:\s+or\s+`[^`]+`)?\s*(?::|\s[-–—]+)\s*[A-Za-z]"
+)
 _NOUN_USE = re.compile(
     r"^\S+\s+(?:v?\d|is\b|are\b|was\b|were\b|goes\b|went\b|will\b|has\b|had\b|needs\b|fails\b|looks\b)", re.IGNORECASE
 )
 _OBSERVATION = re.compile(
     r"^(?:it|this|that|which|they|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:always|never|sometimes|often|still|only)\s+"
     r"(?:fails?|crash\w*|errors?|breaks?|returns?|happens?|hangs?|shows?|times?\s+out|throws?|gives?|works?|passes?|"
-    r"loads?|flakes?|panics?|exits?)\b|\b(?:it|this|that)\s+(?:should(?:n'?t)?|must)\b|"
+    r"loads?|flakes?|panics?|exits?)\b|(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:it|this|that)\s+(?:should(?:n'?t)?|must)\b|"
+    # a bug report: "The login page crashes when ...", "it hangs on every second run"
+    r"^(?:it|this|that|they|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:crash(?:es|ed)|fail(?:s|ed)|breaks|broke|hangs|hung|freezes|"
+    r"froze|throws|threw|errors|errored|times\s+out|timed\s+out|panics|panicked|flakes)\b|"
     r"^(?:always|never)\s+(?:on|in|at|with|for|when|after|before|the|a|an|from|during)\b|"
     r"\bshould(?:n'?t)?\s+(?:still\s+)?(?:work|be\s+fine|be\s+ok(?:ay)?|pass|compile|build|load|run\s+fine|be\s+enough)\b|"
     r"\b(?:users?|people|customers?|visitors?|members?|admins?|someone|they|swimmers?|buyers?|clients?)\s+should\b",
@@ -270,8 +290,8 @@ def _category(sentence: str) -> str | None:
     conditional = _CONDITION.match(sentence)
     if conditional and not _TEMPORARY.search(sentence) and _is_instruction(sentence[conditional.end() :]):
         return "preference"
-    if _SETTING.match(sentence):
-        return "configuration"  # "Maximum line length: 100 characters"
+    if _SETTING.match(sentence) or _COMMAND_LISTED.match(sentence):
+        return "configuration"  # "Maximum line length: 100 characters", "`pnpm dev`: start the dev servers"
     temporary = bool(_TEMPORARY.search(sentence))
     task = is_task(sentence)
     if not temporary and not _OBSERVATION.search(sentence) and _is_instruction(sentence):
@@ -291,7 +311,11 @@ def _category(sentence: str) -> str | None:
 
 
 def _is_instruction(sentence: str) -> bool:
-    if _UNIVERSAL.search(sentence) or _NORM.search(sentence) or _CONVENTION.search(sentence):
+    if _UNIVERSAL.search(_DESCRIBED.sub(" ", sentence)) or _NORM.search(sentence) or _CONVENTION.search(sentence):
+        return True
+    if _YOU_MUST_NOT.match(sentence) or _PROCEDURE.match(sentence) or _SHOULD_BE_DONE.match(sentence):
+        return True
+    if _PLACED.match(sentence) and not re.match(r"(?:the|this|that|it|my)\b", sentence, re.IGNORECASE):
         return True
     if _PREFERS.search(sentence) or _USE_NOT.match(sentence) or _ONLY.match(sentence) or _WE_DONT.search(sentence):
         return True
@@ -305,6 +329,39 @@ def _is_instruction(sentence: str) -> bool:
     return _generic_imperative(sentence)
 
 
+# "the suite never renders the blade": a thing described with always/never and a third-person verb.
+# A kind of thing ("Gameplay code never reads the camera directly") is a convention; "the suite", "it" is one thing.
+_DESCRIBED = re.compile(
+    r"\b(?:the|this|that|it)\b[^,;.]{0,60}?\b(?:always|never)\s+(?!(?:pass|press|access|process|discuss|address|focus)\b)"
+    r"[a-z]+[^s\W]s\b",
+    re.IGNORECASE,
+)
+# Second-person prohibitions: "You must not ...", "you're forbidden from ...", "You do not commit secrets".
+# Where a kind of thing goes, said of all of them: "Tests are co-located", "Snapshots live next to their component".
+_PLACED = re.compile(
+    r"^[\w-]+(?:\s+[\w-]+){0,2}\s+(?:(?:is|are)\s+)?co-?located\b|"
+    r"^[\w-]+(?:\s+[\w-]+){0,2}\s+(?:live|lives|go|goes|belong|belongs)\s+(?:as|alongside|next\s+to|beside)\b",
+    re.IGNORECASE,
+)
+_YOU_MUST_NOT = re.compile(
+    r"^you\s*(?:do\s+not|don'?t|will\s+not|cannot|can\s+not|may\s+not|must\s+not|mustn'?t|shall\s+not|"
+    r"are\s+not\s+(?:to|allowed|permitted)|'?re\s+not\s+(?:to|allowed|permitted)|are\s+forbidden|'?re\s+forbidden|"
+    r"are\s+never|'?re\s+never|never)\b(?!\s+(?:have|need)\s+to\b)",
+    re.IGNORECASE,
+)
+# How to do a kind of thing: "To add a new auto-mount: write a helper, ..."
+_PROCEDURE = re.compile(
+    r"^to\s+[a-z]+\s+(?:a|an|new|any|another)\b[^:]{0,80}:\s*[a-z]+|"
+    r"^[a-z]+ing\s+(?:a|an|new|any|another)\s+[^,]{1,40}?\s+(?:requires|needs|means)\b",  # "Adding a flag requires ..."
+    re.IGNORECASE,
+)
+# "Fetching and validation should be done fail-fast", "Commits should be squashed": a norm for a kind of thing
+# (not "The ticket should be closed": that is one thing).
+_SHOULD_BE_DONE = re.compile(
+    r"^(?!(?:the|this|that|it|my|our|your|its)\b)[^.;]{2,80}?\b(?:should|must)\s+(?:always\s+|never\s+|only\s+)?be\s+"
+    r"(?:done|[a-z]+ed|written|kept|made|run|built|put|set|held|given|taken|used|read)\b",
+    re.IGNORECASE,
+)
 # A guideline is said of a kind of thing, a task of one thing: "Use descriptive test names", "Add comments for
 # complex logic" against "Add pagination to the customer list", "ok commit it".
 _DEFINITE = re.compile(
@@ -314,12 +371,14 @@ _DEFINITE = re.compile(
 _STYLE_VERB = re.compile(
     r"^(?:please\s+)?(?:use|prefer|avoid|keep|stick\s+(?:to|with)|favou?r|adopt|follow|name|prefix|suffix|"
     r"end|start|wrap|indent|branch|rebase|squash|pin|import|type|annotate|return|raise|throw|catch|log|"
-    r"validate|handle|mark|leave)\b",
+    r"validate|handle|mark|leave|group|document|co-?locate|organi[sz]e|sort|order|structure|limit|expose|derive|"
+    r"separate|reuse|inject|mock|sanitize|escape|memoi[sz]e)\b",
     re.IGNORECASE,
 )
 _WORK_VERB = re.compile(
-    r"^(?:please\s+)?(?:add|write|document|provide|include|put|place|update|run|pass|call|check|test|comment|"
-    r"declare|define|specify|set|make|create|open)\b",
+    r"^(?:please\s+)?(?:add|write|provide|include|put|place|update|run|pass|call|check|test|comment|"
+    r"declare|define|specify|set|make|create|open|regenerate|rebuild|ensure|verify|detect|request|ask|focus|"
+    r"consider|install|configure|split|extract|format|lint|build|commit|push|review|clean|refresh|bump|start|stop)\b",
     re.IGNORECASE,
 )
 _GENERIC_MODIFIER = re.compile(
@@ -327,12 +386,25 @@ _GENERIC_MODIFIER = re.compile(
     r"|\bexplicitly\b|\bby\s+default\b",
     re.IGNORECASE,
 )
+# Said of every case of a kind of situation: a purpose said of a kind of thing, new / future / every case, a
+# condition of a kind ("when possible", "after UI source changes"), a step before a kind of activity.
+_RULE_SIGNAL = re.compile(
+    r"\bto\s+(?:prevent|avoid|ensure|guarantee|keep|catch|stop)\s+(?!the\b|this\b|that\b|it\b|them\b)\w|"
+    r"\bfor\s+(?:new|future|all|any|each|every|other)\s+\w|"
+    r"\b(?:when|where|if)\s+(?:possible|needed|necessary|appropriate|applicable|configured|relevant|available)\b|"
+    r"\b(?:after|whenever|when)\s+(?!the\b|this\b|that\b|it\b)[\w/ -]{2,40}\s+(?:change|changes|changed)\b|"
+    r"\bbefore\s+(?:starting|running|opening|committing|pushing|merging|deploying|releasing|creating|adding|"
+    r"editing|changing|writing)\b|\bonly$|\bappropriate\b",
+    re.IGNORECASE,
+)
+# What makes an imperative about this one thing whatever else it says.
+_THIS_ONE = re.compile(r"\b(?:this|that|these|those|it|them|my|here|there|again|now|for\s+now)\b", re.IGNORECASE)
 _WE_DONT = re.compile(
     r"\bwe\s+(?:don'?t|do\s+not|never|no\s+longer)\s+(?:use|allow|accept|write|commit|merge|push)\b", re.I
 )
 _UNIVERSAL_SUBJECT = re.compile(
     r"^(?:all|every|each|no)\s+(?!of\b)[\w/-]+(?:\s+[\w/-]+){0,3}?\s+(?:is|are|must|should|has|have|goes|go|uses?|"
-    r"lives?|needs?|takes?|gets?|belongs?)\b(?!.*\b(?:pass(?:es|ed)?|fail(?:s|ed)?|work(?:s|ed)?|green|broken)\b)",
+    r"lives?|needs?|takes?|gets?|belongs?|targets?|requires?|imports?|follows?|returns?|runs?)\b(?!.*\b(?:pass(?:es|ed)?|fail(?:s|ed)?|work(?:s|ed)?|green|broken)\b)",
     re.IGNORECASE,
 )
 _SCOPED_RULE = re.compile(
@@ -341,8 +413,12 @@ _SCOPED_RULE = re.compile(
 
 
 def _generic_imperative(sentence: str) -> bool:
-    """An imperative about a kind of thing, with nothing definite in it ("Use Prettier for formatting")."""
+    """An imperative about a kind of thing, with nothing definite in it ("Use Prettier for formatting"), or one
+    said of every case of something ("Regenerate `ui/dist` after UI source changes", "Use the forbid-unsafe lint
+    to prevent unsafe code"): a task names this one thing, a guideline a kind of situation."""
     body = re.sub(r"`[^`]*`", "code", sentence)  # inline code is never "the" thing the task is about
+    if (_STYLE_VERB.match(body) or _WORK_VERB.match(body)) and _RULE_SIGNAL.search(body):
+        return not _THIS_ONE.search(body)
     if _DEFINITE.search(body) or re.search(r"\b[\w-]+\.(?:py|ts|tsx|js|go|rs|rb|java|md)\b", body):
         return False
     if _STYLE_VERB.match(body):
