@@ -45,7 +45,6 @@ from nevo.redact_patterns import (
 )
 
 ROOTS = ("pass", "pw", "secret", "token", "key", "auth", "cred")
-_ROOT_RE = re.compile("|".join(ROOTS))
 _AFTER_KEY = " \t=:>\"'\\.-?"  # ".-": the key run may end in them ("token." is trimmed back)
 _NO_VALUE_AFTER = frozenset([":0", ":1", ":2", ":3", ":4", ":5", ":6", ":7", ":8", ":9", "::", "=="])
 _ESCAPED_QUOTES = frozenset(['\\"', "\\'"])
@@ -153,14 +152,26 @@ class LineWords:
         return any(self._first[w] != -1 for w in words)
 
 
-def keyed_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
+def root_positions(lowered: str) -> list[int]:
+    """Where a root word (pass, pw, secret, token, key, auth, cred) occurs, in order: seven
+    str.find scans, each at C speed (a regex alternation of the roots is twice as slow)."""
+    found: list[int] = []
+    for root in ROOTS:
+        at = lowered.find(root)
+        while at != -1:
+            found.append(at)
+            at = lowered.find(root, at + len(root))
+    found.sort()
+    return found
+
+
+def keyed_findings(text: str, lowered: str, roots: list[int] | None = None) -> Iterator[tuple[int, int, str]]:
     """Values held by a name that says they are secret: assignments, flags, headers, config
-    commands, .netrc, XML, prose."""
+    commands, .netrc, XML, prose. `roots`: root_positions(lowered), when the caller has it."""
     reversed_lowered = ""
     lines = LineWords(text, lowered, _CONFIG_VERBS)  # cheap: lines are read only when asked
     pos = 0  # each search resumes after the value it found: "password=password=..." is read once
-    for root in _ROOT_RE.finditer(lowered):
-        root_at = root.start()
+    for root_at in root_positions(lowered) if roots is None else roots:
         if root_at < pos:
             continue
         forward = _KEY_RUN_RE.match(lowered, root_at)
