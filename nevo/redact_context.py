@@ -51,6 +51,7 @@ _ESCAPED_QUOTES = frozenset(['\\"', "\\'"])
 MAX_KEY_LEN = 80
 MAX_VALUE = 1024  # a value is read this far at most: every scan stays linear on hostile input
 _SKIP_REJECTED = 64  # a rejected value longer than this is not read again for keys inside it
+_LINE_START_BACK = 200  # blanks, quotes and dashes before a key are read this far back at most
 _KEY_RUN_RE = re.compile(r"[a-z0-9_.\-]{0,80}+")
 _KEY_RUN_REVERSED_RE = re.compile(r"[a-z0-9_.\-]{0,80}")
 _PREV_WORD_REVERSED_RE = re.compile(r" ([a-z]{2,20}+)(?![a-z0-9_])")  # "secret key", "db pass" (reversed)
@@ -90,14 +91,13 @@ _CONFIG_VERBS = ("config", "configure", "secrets set", "secret set")
 _UPPER_KEY_RE = re.compile(r"[A-Z][A-Z0-9_]*+")
 
 
-def _key_bounds(text: str, lowered: str, reversed_lowered: str, root_at: int) -> tuple[int, int]:
+def _key_bounds(text: str, lowered: str, reversed_lowered: str, root_at: int, end: int) -> tuple[int, int]:
+    """The name around a root: its run of key characters back from the root, to `end`."""
     back = len(text) - root_at
     run = _KEY_RUN_REVERSED_RE.match(reversed_lowered, back)
     start = root_at - (run.end() - back if run else 0)
     if start > 0 and text[start - 1] == "\\" and text[start] in "nrt":
         start += 1  # "\\nDB_PASSWORD=": the n belongs to the escape, not to the key
-    forward = _KEY_RUN_RE.match(lowered, root_at)
-    end = forward.end() if forward else root_at
     while end > start and text[end - 1] in ".-":  # "the password." / "token-"
         end -= 1
     return start, end
@@ -112,13 +112,14 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
 def _starts_line(text: str, key_start: int) -> str | None:
     """ "line" when the key starts a line (after blanks, a quote, a list dash, export or set),
     "escaped" when it starts a line inside a JSON string (after a literal \\n), else None."""
+    floor = max(0, key_start - _LINE_START_BACK)
     i = key_start
-    while i > 0 and text[i - 1] in " \t\"'-*>":
+    while i > floor and text[i - 1] in " \t\"'-*>":
         i -= 1
     for word in ("export", "set", "env"):
         if i > len(word) and text.endswith(word, 0, i) and i < key_start:
             i -= len(word)
-            while i > 0 and text[i - 1] in " \t":
+            while i > floor and text[i - 1] in " \t":
                 i -= 1
             break
     if i == 0 or text[i - 1] in "\r\n":
@@ -136,12 +137,20 @@ class LineWords:
         self._text, self._lowered, self._words = text, lowered, words
         self.start = self.end = -1
         self._first: dict[str, int] = {}
+        self._any = False
 
     def visit(self, pos: int) -> None:
         if self.start <= pos <= self.end:
             return
         self.start, self.end = _line_bounds(self._text, pos)
         self._first = {w: self._lowered.find(w, self.start, self.end) for w in self._words}
+        self._any = any(at != -1 for at in self._first.values())
+
+    def has_any(self, pos: int) -> bool:
+        """Whether the line that holds `pos` holds any of the words."""
+        if not self.start <= pos <= self.end:
+            self.visit(pos)
+        return self._any
 
     def has_before(self, pos: int, *words: str) -> bool:
         self.visit(pos)
@@ -165,59 +174,99 @@ def root_positions(lowered: str) -> list[int]:
     return found
 
 
+# Dense input ("token: token: ...", 'password="password="...') has a root every few characters and
+# costs a few microseconds of Python per root. A root's verdict depends only on the text around it
+# (the key reads back at most 80 characters, a connection string 200, a line start is looked for
+# 200 back) and on whether its line holds a config verb, so in a text with many roots the verdict
+# is kept per window of text around the root and reused when the same window recurs. A verdict is
+# kept only when everything it read lies inside the window: the value and the link ended well
+# before its end, and no run of 32 blanks (which the link patterns read through) is in the text.
+_JUDGE_BEFORE = 300
+_JUDGE_AFTER = 320
+_TAIL_READ = 192  # what a failed alternative of the link or scheme patterns reads past their start
+_MEMO_FROM = 64  # roots in one text before keeping verdicts pays for the windows
+_BLANK_TABLE = bytes(0x61 if byte in b" \t" else 0x20 for byte in range(256))
+_LONG_BLANKS = b"a" * 32
+
+
 def keyed_findings(text: str, lowered: str, roots: list[int] | None = None) -> Iterator[tuple[int, int, str]]:
     """Values held by a name that says they are secret: assignments, flags, headers, config
     commands, .netrc, XML, prose. `roots`: root_positions(lowered), when the caller has it."""
+    roots = root_positions(lowered) if roots is None else roots
     reversed_lowered = ""
     lines = LineWords(text, lowered, _CONFIG_VERBS)  # cheap: lines are read only when asked
+    memo: dict[tuple[str, int, bool], tuple[tuple[int, int, str] | None, int]] | None = None
+    if len(roots) >= _MEMO_FROM and _LONG_BLANKS not in lowered.encode("ascii", "replace").translate(_BLANK_TABLE):
+        memo = {}
     pos = 0  # each search resumes after the value it found: "password=password=..." is read once
-    for root_at in root_positions(lowered) if roots is None else roots:
+    for root_at in roots:
         if root_at < pos:
             continue
-        forward = _KEY_RUN_RE.match(lowered, root_at)
-        key_end = forward.end() if forward else root_at
-        # What follows a name that holds a value: a separator, a blank, a closing quote or tag.
-        after = text[key_end : key_end + 2]
+        # Most roots in ordinary text hold no value ("test_token_refresh(", "src/auth/x.py",
+        # "auth.py:42"): what follows their run of key characters says so at once.
+        run = _KEY_RUN_RE.match(lowered, root_at)
+        run_end = run.end() if run else root_at
+        after = text[run_end : run_end + 2]
         if after and (
             after[0] not in _AFTER_KEY
             or after in _NO_VALUE_AFTER
             or (after[0] == "\\" and after not in _ESCAPED_QUOTES)
         ):
-            pos = key_end  # "test_token_refresh(", "auth.py:42", "Auth::new" hold no value
+            pos = run_end
             continue
+        window: tuple[str, int, bool] | None = None
+        if memo is not None:
+            w0 = root_at - _JUDGE_BEFORE if root_at > _JUDGE_BEFORE else 0
+            window = (text[w0 : root_at + _JUDGE_AFTER], root_at - w0, lines.has_any(root_at))
+            kept = memo.get(window)
+            if kept is not None:
+                relative, advance = kept
+                pos = root_at + advance
+                if relative is not None:
+                    yield root_at + relative[0], root_at + relative[1], relative[2]
+                continue
         if not reversed_lowered:
             reversed_lowered = lowered[::-1]
-        key_start, key_end = _key_bounds(text, lowered, reversed_lowered, root_at)
-        pos = max(root_at + 1, key_end)
-        if key_end - key_start > MAX_KEY_LEN or (key_start > 0 and text[key_start - 1] in "/\\"):
-            continue  # a path (src/auth.py, /token/refresh) or a run of key characters
-        found, consumed = _keyed_value(text, lowered, reversed_lowered, lines, key_start, key_end)
-        pos = max(pos, consumed)
+        found, pos, reach = _judge_root(text, lowered, reversed_lowered, lines, root_at, run_end)
+        if window is not None and memo is not None and reach <= root_at + _JUDGE_AFTER:
+            relative = None if found is None else (found[0] - root_at, found[1] - root_at, found[2])
+            memo[window] = (relative, pos - root_at)
         if found is not None:
             yield found
 
 
-def _keyed_value(
-    text: str, lowered: str, reversed_lowered: str, lines: LineWords, key_start: int, key_end: int
-) -> tuple[tuple[int, int, str] | None, int]:
-    """The secret held by the name at [key_start, key_end), if any, and how far the text was
-    consumed: past a found value, or past a long rejected one (so dense input stays linear)."""
-    found = _keyed_span(text, lowered, reversed_lowered, lines, key_start, key_end)
+def _judge_root(
+    text: str, lowered: str, reversed_lowered: str, lines: LineWords, root_at: int, run_end: int
+) -> tuple[tuple[int, int, str] | None, int, int]:
+    """The secret held by the name around the root at `root_at` (its run of key characters ends at
+    `run_end`, followed by a separator, a blank, a closing quote or tag), if any; where the search
+    for the next root resumes (past a found value, or past a long rejected one, so dense input
+    stays linear); and how far the text was read (the end of what the verdict depends on)."""
+    key_start, key_end = _key_bounds(text, lowered, reversed_lowered, root_at, run_end)
+    pos = max(root_at + 1, key_end)
+    if key_end - key_start > MAX_KEY_LEN or (key_start > 0 and text[key_start - 1] in "/\\"):
+        return None, pos, run_end + 2  # a path (src/auth.py, /token/refresh) or a run of key characters
+    found, reach = _keyed_span(text, lowered, reversed_lowered, lines, key_start, key_end)
+    reach = max(reach, key_end + 2)
     if found is None:
-        return None, key_end
+        return None, pos, reach
     start, stop, kind = found
     if kind:
-        return (start, stop, kind), stop
-    return None, stop if stop - start > _SKIP_REJECTED else key_end
+        return found, max(pos, stop), reach
+    return None, max(pos, stop if stop - start > _SKIP_REJECTED else key_end), reach
+
+
+_QUOTES = ('"', "'", "`", '\\"', "\\'")
 
 
 def _keyed_span(
     text: str, lowered: str, reversed_lowered: str, lines: LineWords, key_start: int, key_end: int
-) -> tuple[int, int, str] | None:
-    """(start, end, kind) of the value, with an empty kind when a value was read but rejected."""
+) -> tuple[tuple[int, int, str] | None, int]:
+    """(start, end, kind) of the value, with an empty kind when a value was read but rejected; and
+    how far the text was read."""
     key = text[key_start:key_end]
     before = text[key_start - 1] if key_start else "\n"
-    is_flag = key.startswith("-")
+    is_flag = key[:1] == "-"
     kind = key_kind(key, is_flag=is_flag or before in "?&")  # --pass x, ?pass=x
     compound = False
     if kind is None and before == " " and not is_flag:  # "secret key: x", "db pass = x", "API key for"
@@ -230,24 +279,27 @@ def _keyed_span(
     bare_pass = kind is None and key.lower() in ("pass", "pw") and not is_flag
     if bare_pass:
         kind = "password"
-    if kind is None and "." in key and not is_flag and lines.has(key_start, *_CONFIG_VERBS):
+    if kind is None and "." in key and not is_flag and lines.has_any(key_start):
         kind = key_kind(key.split(".", 1)[0])  # poetry config pypi-token.private x
     if kind is None:
-        return None
+        return None, key_end
+    reach = key_end + 16  # the next word is read 14 characters at most
     next_word = _NEXT_WORD_RE.match(lowered, key_end)
     if next_word is not None:  # "private key id: x" names a secret; "password file: x", "token type" do not
         longer = key_kind(key + "_" + next_word.group(1))
         if longer is not None:
             kind, key_end = longer, next_word.end()
         elif next_word.group(1) in _NAMES_ABOUT:
-            return None
+            return None, reach
     tail = _TAIL_RE.match(lowered, key_end)
     if tail is None:
-        return None
+        return None, key_end + _TAIL_READ
     value_at = tail.end()
+    reach = max(reach, value_at + _TAIL_READ)
     if value_at >= len(text) or text[value_at] in "\r\n":
-        return None
+        return None, reach
     sep = tail.group("sep")
+    link = tail.group("link")
     prose = sep is None or tail.group("qual") is not None
     # How sure the context is that a secret follows: sure (the value need only look like a
     # password) or not (it must look random).
@@ -255,66 +307,80 @@ def _keyed_span(
     scheme = SCHEME_RE.match(text, value_at)
     if scheme is not None:  # Authorization: Bearer x, "Authorization: token x"
         value_at, sure = scheme.end(), sure or kind == "auth"
+        reach = max(reach, value_at + _TAIL_READ)
     limit = min(len(text), value_at + MAX_VALUE)
+    quoted = text.startswith(_QUOTES, value_at)
     end: int | None = None  # where an unquoted value ends; None: at the first delimiter
-    if tail.group("link") == ">":  # <password>x</password>
+    in_line = False  # the value follows a separator mid-line or at a line start (not prose, not a tag)
+    if link == ">":  # <password>x</password>
         if before != "<":
-            return None
+            return None, reach
         end = text.find("<", value_at, limit)
+        reach = max(reach, (limit if end == -1 else end) + 2)
         end = None if end == -1 else end
     elif prose:
         if tail.group("blank") is not None:
             # "--token x", "password x" (.netrc, prose), "aws configure set aws_secret_access_key x"
-            sure = sure or lines.has(key_start, *_CONFIG_VERBS)
-            if not (is_flag or lines.has(key_start, *_CONFIG_VERBS)) and (tail.group("qual") or tail.group("close")):
-                return None  # "password for the vpn x", name="password" class=...
+            config = lines.has_any(key_start)
+            sure = sure or config
+            if not (is_flag or config) and (tail.group("qual") or tail.group("close")):
+                return None, reach  # "password for the vpn x", name="password" class=...
         end = _word_end(text, value_at, limit, SHELL_WORD_RE if is_flag else PROSE_WORD_RE)
+    elif quoted:
+        in_line = True  # a quoted value ends at its quote: the line decides only how sure we are
     else:
-        starts = _starts_line(text, key_start)
-        no_space = text[key_end:value_at].strip("\"'\\") == sep
-        if is_flag:  # --session-secret=a(b)c: a shell word
-            end = _word_end(text, value_at, limit, SHELL_WORD_RE)
-        elif sep == "=" and no_space and (starts or before in " \t;&|(") and _UPPER_KEY_RE.fullmatch(key):
-            sure = True  # shell, .env: DB_PASSWORD=x, PGPASSWORD=x psql, -e API_TOKEN=x
-            end = _word_end(text, value_at, limit, SHELL_WORD_RE)
-        elif sep == "=" and (before == ";" or (no_space and _in_connection_string(lowered, key_start))):
-            end = _word_end(text, value_at, limit, CONNECTION_VALUE_RE)  # Server=...;Password=x; Uid=u;Pwd=x;
-        elif starts and not no_space and sep in (":", "="):  # YAML, INI, headers: the rest of the line
-            sure = sure or sep == ":"
-            end = _word_end(text, value_at, limit, ESCAPED_LINE_RE if starts == "escaped" else LINE_RE)
-        elif sep == ":":  # "error, secret key: x" mid-line: a word
-            end = _word_end(text, value_at, limit, PROSE_WORD_RE)
-            prose = True
-    quoted = text.startswith(('"', "'", "`", '\\"', "\\'"), value_at)
+        sure, end, prose = _line_value(text, lowered, key, key_start, key_end, value_at, limit, sep, sure)
     span = value_span(text, value_at, None if quoted else end, limit)
+    if end is not None:
+        reach = max(reach, end + 2)
     if span is None:
-        return None
+        return None, reach
     start, stop, quoted = span
+    reach = max(reach, stop + 2)
     if prose and not quoted:  # "the password is hunter2." keeps its full stop
         while stop > start and text[stop - 1] in _PROSE_END:
             stop -= 1
     value = text[start:stop]
     if value.lower() == key.rsplit(".", 1)[-1].strip("-_\"' ").lower():
-        return start, stop, ""  # password=password, token=token: code passing a variable along
-    if bare_pass and not (is_flag or before in "?&" or lines.has(key_start, *_CONFIG_VERBS)):
-        return start, stop, kind if value_class(value) >= Value.RANDOM else ""
+        return (start, stop, ""), reach  # password=password, token=token: code passing a variable along
+    if bare_pass and not (is_flag or before in "?&" or lines.has_any(key_start)):
+        return (start, stop, kind if value_class(value) >= Value.RANDOM else ""), reach
     found = value_class(value)
     if quoted and kind == "password" and found == Value.SENTENCE and is_passphrase(value):
-        return start, stop, kind  # "correct horse battery staple"
+        return (start, stop, kind), reach  # "correct horse battery staple"
+    if in_line and Value.PASSWORD <= found < Value.RANDOM and not sure:
+        sure = _line_value(text, lowered, key, key_start, key_end, value_at, limit, sep, sure)[0]
     if found < (Value.PASSWORD if sure else Value.RANDOM):
-        return start, stop, ""
-    return start, stop, kind
+        return (start, stop, ""), reach
+    return (start, stop, kind), reach
+
+
+def _line_value(
+    text: str, lowered: str, key: str, key_start: int, key_end: int, value_at: int, limit: int, sep: str, sure: bool
+) -> tuple[bool, int | None, bool]:
+    """For a value after a separator that is not prose: how sure the line makes us, where an
+    unquoted value ends, and whether it is read as a word of prose."""
+    starts = _starts_line(text, key_start)
+    before = text[key_start - 1] if key_start else "\n"
+    no_space = text[key_end:value_at].strip("\"'\\") == sep
+    if key[:1] == "-":  # --session-secret=a(b)c: a shell word
+        return sure, _word_end(text, value_at, limit, SHELL_WORD_RE), False
+    if sep == "=" and no_space and (starts or before in " \t;&|(") and _UPPER_KEY_RE.fullmatch(key):
+        # shell, .env: DB_PASSWORD=x, PGPASSWORD=x psql, -e API_TOKEN=x
+        return True, _word_end(text, value_at, limit, SHELL_WORD_RE), False
+    if sep == "=" and (before == ";" or (no_space and _in_connection_string(lowered, key_start))):
+        return sure, _word_end(text, value_at, limit, CONNECTION_VALUE_RE), False  # Server=...;Password=x;
+    if starts and not no_space and sep in (":", "="):  # YAML, INI, headers: the rest of the line
+        line_end = _word_end(text, value_at, limit, ESCAPED_LINE_RE if starts == "escaped" else LINE_RE)
+        return sure or sep == ":", line_end, False
+    if sep == ":":  # "error, secret key: x" mid-line: a word
+        return sure, _word_end(text, value_at, limit, PROSE_WORD_RE), True
+    return sure, None, False
 
 
 def _word_end(text: str, pos: int, limit: int, regex: re.Pattern[str]) -> int:
     match = regex.match(text, pos, limit)
     return match.end() if match else pos
-
-
-def _skip_blanks_and_sep(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t=":
-        pos += 1
-    return pos
 
 
 def _in_connection_string(lowered: str, key_start: int) -> bool:
@@ -373,12 +439,12 @@ def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
             start += 1
         while end > start and text[end - 1] in "'\"":
             end -= 1
-        glued = match.start(2) == match.end(1)
-        if glued and not (flag == "-p" and lines.has_before(match.start(), "mysql", "mariadb", "7z")):
-            continue  # -pX means a password to mysql only; -tfoo is anything else
         found = value_class(text[start:end]) if start < end else Value.PLACEHOLDER
         if found < Value.PASSWORD and not (found == Value.SENTENCE and is_passphrase(text[start:end])):
             continue
+        glued = match.start(2) == match.end(1)
+        if glued and not (flag == "-p" and lines.has_before(match.start(), "mysql", "mariadb", "7z")):
+            continue  # -pX means a password to mysql only; -tfoo is anything else
         known = lines.has_before(match.start(), *_SHORT_FLAG_COMMANDS.get(flag, ()))
         # Any command's -t x: a random x is a token, but lowercase hex is an id or a hash (runc exec -t <id>).
         if known or (found >= Value.RANDOM and not is_hex(text[start:end])):
@@ -431,8 +497,14 @@ def reversed_prose_findings(text: str, lowered: str) -> Iterator[tuple[int, int,
         match = _AS_NOUN_RE.match(lowered, at + 1)
         if match is not None:
             end = at
-            start = max(text.rfind(" ", 0, end), text.rfind("\t", 0, end), text.rfind("\n", 0, end)) + 1
-            verb_start = text.rfind(" ", 0, max(start - 1, 0)) + 1
+            # The word before " as ", read MAX_VALUE back at most (an unbounded rfind per " as "
+            # made dense input quadratic); the verb before it is a few letters.
+            floor = max(0, end - MAX_VALUE)
+            start = (
+                max(text.rfind(" ", floor, end), text.rfind("\t", floor, end), text.rfind("\n", floor, end), floor - 1)
+                + 1
+            )
+            verb_start = text.rfind(" ", max(0, start - 17), max(start - 1, 0)) + 1 or max(0, start - 17)
             if start < end and lowered[verb_start : start - 1] in _USE_WORDS:
                 while end > start and text[end - 1] in _PROSE_END:
                     end -= 1

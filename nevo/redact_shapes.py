@@ -218,6 +218,8 @@ _RUN_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789_-.~$+/="
 _RUN_TABLE = bytes(0x61 if byte in _RUN_CHARS else 0x20 for byte in range(256))
 _RUN_NEEDLE = b"a" * _MIN_RUN
 _PIECE_RE = re.compile(r"[/=]+")
+_RUN_SEPARATORS = "=_-./~$+"
+_MIN_CORE = 12
 # Prefixes indexed by their first two characters: one dict lookup per run start.
 _BY_FIRST_TWO: dict[str, list[tuple[str, int]]] = {}
 _INNER: list[tuple[str, int]] = []
@@ -245,10 +247,15 @@ def long_runs(lowered: str) -> set[str]:
 def _candidate_shapes(text: str, lowered: str) -> list[Shape]:
     """The shapes whose prefix starts (or, for inner ones, stands in) a long run of the text, in
     table order (so that a specific shape, sk-ant-, wins over a general one, sk-)."""
-    runs = long_runs(lowered)
+    # Every token holds 16 characters or more that are not separators: a run with fewer between
+    # its first and last other character (rule lines of = or _, an escape letter before them)
+    # holds none.
+    runs = [run for run in long_runs(lowered) if len(run.strip(_RUN_SEPARATORS)) >= _MIN_CORE]
     if not runs:
         return []
-    found = {index for prefix, index in _INNER if prefix in lowered}
+    # An inner prefix (Q~, .atlasv1., -us) stands inside its token, and a token is a long run.
+    joined = "\n".join(runs)
+    found = {index for prefix, index in _INNER if prefix in joined}
     by_first_two = _BY_FIRST_TWO
     for run in runs:
         if "/" in run or "=" in run:  # a token after a slash or an equals sign: key=ghp_..., /sk_live_...
