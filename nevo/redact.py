@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from nevo.redact_context import (
     cookie_findings,
     flag_findings,
-    keyed_findings,
     login_findings,
     reversed_prose_findings,
-    root_positions,
     url_findings,
 )
+from nevo.redact_keyed import keyed_findings, root_positions
 from nevo.redact_patterns import MARKER_PREFIX, MARKER_RE, Value, key_kind, value_class
 from nevo.redact_shapes import MIN_TOKEN_RUN, announced_findings, shape_findings
 

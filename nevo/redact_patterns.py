@@ -26,6 +26,8 @@ from collections import Counter
 from enum import IntEnum
 
 MARKER_PREFIX = "[REDACTED:"
+MAX_VALUE = 1024  # a value is read this far at most: every scan stays linear on hostile input
+PROSE_END = ".,;:!?)]}\"'`>"  # what ends a value written in prose ("the password is hunter2.")
 MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]{1,40}\]")
 
 
@@ -302,6 +304,33 @@ def _has_password_mix(value: str) -> bool:
     )
     inner_upper = any(c.isupper() for c in value[1:]) and any(c.islower() for c in value)
     return (has_digit and has_alpha) or has_symbol or (inner_upper and not _is_wordlike(letters_only))
+
+
+_COMPOUND_PASSWORD_RE = re.compile(r"[A-Z][a-z]{2,}+(?:[A-Z][a-z]{2,}+)++[!#@$%^&*+=~]{1,3}+")
+
+
+def is_compound_password(value: str) -> bool:
+    """Two or more capitalised words and a symbol or two at the end (KestrelFalcon!, MapleOrion#):
+    the way people build a password from words. Alone it could be a type (UITextField! in Swift),
+    so only a literal in a secret's slot (quoted, after "=", after a flag) counts."""
+    return _COMPOUND_PASSWORD_RE.fullmatch(value) is not None
+
+
+_DOTTED_RE = re.compile(r"[^.\s()\[\]{}<>$`'\"]++(?:\.[^.\s()\[\]{}<>$`'\"]++)++")
+
+
+def literal_value_class(value: str, quote: str) -> Value:
+    """`value_class` of a value known to be a literal: quoted (`quote` is its quote), or the value
+    of a shell or .env assignment (`quote` is ""). In single quotes $ is a character, not a
+    reference ('I$UOjCBhl5M&rVk'; '${VAR}' and '$(cmd)' stay placeholders). A dotted value whose
+    parts are not all names is no attribute chain but a password with dots (_AiO.kPmfqB6.C);
+    config.db_password stays a reference."""
+    if quote == "'" and "$" in value and "${" not in value and "$(" not in value:
+        value = value.replace("$", "#")
+    found = value_class(value)
+    if found == Value.REFERENCE and _DOTTED_RE.fullmatch(value) and not _is_code(value) and _has_password_mix(value):
+        return Value.PASSWORD
+    return found
 
 
 def _looks_random(value: str) -> bool:

@@ -313,7 +313,8 @@ _ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str], ...] = (
         "slack-webhook",
     ),
     ("/api/webhooks/", re.compile(r"/api/webhooks/([0-9]{5,}+/[A-Za-z0-9_\-]{20,}+)"), 1, "discord-webhook"),
-    ("webhook.office.com/", re.compile(r"webhook\.office\.com/webhookb2/([A-Za-z0-9@/\-]{40,}+)"), 1, "teams-webhook"),
+    # The newer Teams URLs end in /V2 and a base64url part (with _).
+    ("webhook.office.com/", re.compile(r"webhook\.office\.com/webhookb2/([A-Za-z0-9@/_\-]{40,}+)"), 1, "teams-webhook"),
     (
         "Key=",
         re.compile(r"Key=(?:(?<=AccountKey=)|(?<=SharedAccessKey=))([^;\s\"'<>\\\[]{8,}+)"),
@@ -322,6 +323,9 @@ _ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str], ...] = (
     ),
     ("sig=", re.compile(r"sig=(?<=[?&]sig=)([^&\s\"'<>\\]{10,}+)"), 1, "azure-sas-signature"),
     ("X-Amz-", re.compile(r"X-Amz-(?:Signature|Security-Token)=([^&\s\"'<>\\]{16,}+)"), 1, "aws-signature"),
+    # Signed URLs of Google Cloud Storage (X-Goog-Signature=, V2 Signature=) and CloudFront
+    # (Signature=...&Key-Pair-Id=): a query parameter, judged random below.
+    ("ignature=", re.compile(r"[?&](?:X-Goog-)?Signature=([^&\s\"'<>\\]{16,}+)"), 1, "url-signature"),
     ("Private-Lines:", _PUTTY_RE, 1, "private-key"),
 )
 
@@ -335,8 +339,9 @@ def announced_findings(text: str, lowered: str | None = None) -> Iterator[tuple[
         return
     for literal, regex, group, kind in _ANNOUNCED:
         if (hooks if "hook" in literal else keys if literal.startswith("Private") else True) and literal in text:
+            need = Value.RANDOM if kind == "url-signature" else Value.REFERENCE
             for match in regex.finditer(text):
-                if value_class(match.group(group)) > Value.PLACEHOLDER:  # sig=REDACTED, AccountKey=...
+                if value_class(match.group(group)) >= need:  # sig=REDACTED, AccountKey=... are not
                     yield match.start(group), match.end(group), kind
     if keys and "PRIVATE KEY" in text:
         yield from _pem_findings(text)
