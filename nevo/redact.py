@@ -28,6 +28,7 @@ from nevo.redact_context import (
     reversed_prose_findings,
     url_findings,
 )
+from nevo.redact_forms import form_findings
 from nevo.redact_keyed import keyed_findings, root_positions
 from nevo.redact_patterns import MARKER_PREFIX, MARKER_RE, Value, key_kind, value_class
 from nevo.redact_shapes import MIN_TOKEN_RUN, announced_findings, shape_findings
@@ -79,6 +80,9 @@ def find_secrets(text: str) -> list[Finding]:
     if "login" in lowered or "--with-token" in lowered or "--password-stdin" in lowered:
         for start, end, kind in login_findings(text, lowered):
             raw.append((start, end, _PRIO_CONTEXT, kind))
+    has_pass = any(lowered.startswith("pass", at) for at in roots)
+    for start, end, kind in form_findings(text, lowered, has_pass):
+        raw.append((start, end, _PRIO_CONTEXT, kind))
     if " as " in lowered:
         for start, end, kind in reversed_prose_findings(text, lowered):
             raw.append((start, end, _PRIO_CONTEXT, kind))

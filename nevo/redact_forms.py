@@ -1,0 +1,251 @@
+"""Secrets whose place is fixed by the grammar of a command or a format, with no name next to them:
+SQL (``IDENTIFIED BY 'x'``, ``SET PASSWORD FOR u = 'x'``), ``htpasswd -b file user x``, config
+commands with ``http-basic.<host> <user> <x>`` (poetry, composer), .pgpass lines
+(``host:port:db:user:x``), samba's ``-U user%x``, Oracle's ``user/x@db`` (sqlplus, expdp, JDBC thin),
+and a ``value`` whose sibling ``name`` or whose parent key names a secret (Kubernetes env lists,
+ECS task definitions, ``terraform output -json``).
+
+The grammar says where the secret is, so the value need only look like a password (not a word,
+number, path, reference or placeholder). Each detector runs only when its literal occurs, and
+every scan is linear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from nevo.redact_patterns import (
+    MAX_VALUE,
+    Value,
+    is_compound_password,
+    key_kind,
+    literal_value_class,
+    value_class,
+)
+
+_QUOTED_OR_WORD = r"""('[^'\r\n]{1,256}+'|"[^"\r\n]{1,256}+"|[^\s;'"`]{1,256}+)"""
+# Read where their literal stands (found with str.find on the lowered text): a regex scan for a
+# pattern that starts with \b or (?i) has no literal to search for and costs ~10 ns a character.
+_IDENTIFIED_RE = re.compile(
+    r"(?i)identified[ \t]++(?:with[ \t]++[\w'\"]{1,64}+[ \t]++)?by[ \t]++(?:password[ \t]++)?" + _QUOTED_OR_WORD
+)
+_SET_PASSWORD_RE = re.compile(
+    r"(?i)set[ \t]++password[ \t]++(?:for[ \t]++[^\s=]{1,128}+[ \t]*+)?=[ \t]*+(?:password[ \t]*+\([ \t]*+)?"
+    + r"""('[^'\r\n]{1,256}+'|"[^"\r\n]{1,256}+")"""
+)
+_SQL_USER_RE = re.compile(r"(?i)\b(?:create|alter)[ \t]++(?:user|login|role)\b|\bgrant\b")
+_STATEMENT_BACK = 300
+# htpasswd -b[c] FILE USER PASSWORD, htpasswd -nb USER PASSWORD
+_HTPASSWD_RE = re.compile(
+    r"htpasswd[ \t]++(-[A-Za-z]*b[A-Za-z]*+)(?:[ \t]++-[A-Za-z]++)*+[ \t]++((?:[^\s;|&]++[ \t]++){1,2}+)"
+    + _QUOTED_OR_WORD
+)
+# poetry config http-basic.<repo> USER PASSWORD; composer config [-g] http-basic.<host> USER PASSWORD
+_HTTP_BASIC_RE = re.compile(r"http-basic\.\S++[ \t]++[^\s;|&]++[ \t]++" + _QUOTED_OR_WORD)
+# smbclient, rpcclient, net, mount.cifs: -U user%password (samba's separator)
+_SAMBA_RE = re.compile(r"""(?:-U|--user(?:name)?)[ \t=]*+['"]?[^\s%'"/]{1,128}+%([^\s'"]{1,256}+)""")
+# Oracle: sqlplus user/password@db, expdp system/password@db, jdbc:oracle:thin:user/password@//host
+_ORACLE_TOOLS = ("sqlplus", "sqlldr", "expdp", "impdp", "rman", "dgmgrl", "jdbc:oracle:")
+_ORACLE_PAIR_RE = re.compile(r"""([A-Za-z][\w$#]{0,29}+)/([^\s/@'"]{1,128}+)""")
+# .pgpass: hostname:port:database:username:password, one entry a line
+_BLANKS = frozenset(["", " ", "\t", "\n", "\r"])
+_PGPASS_PORT_RE = re.compile(r":(?:\*|[0-9]{1,5}+):")
+# (a colon or backslash in a field is escaped with a backslash, so five fields are all there is)
+_PGPASS_LINE_RE = re.compile(
+    r"[ \t]*+[\w.\-*\[\]]{1,255}+:(?:\*|[0-9]{1,5}+):[^:\s]{1,128}+:[^:\s]{1,128}+:((?:[^:\s\\]|\\.){1,256}+)[ \t]*+"
+)
+
+
+def _literal(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of a literal (its quotes cut off) when it looks like a password."""
+    if end - start >= 2 and text[start] in "'\"" and text[end - 1] == text[start]:
+        quote, start, end = text[start], start + 1, end - 1
+    else:
+        quote = ""
+    value = text[start:end]
+    found = literal_value_class(value, quote)
+    if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
+        return start, end
+    return None
+
+
+def form_findings(text: str, lowered: str, has_pass: bool) -> Iterator[tuple[int, int, str]]:
+    """(start, end, kind) of every secret placed by a command's or format's grammar. `has_pass`:
+    whether "pass" occurs in `lowered` (the caller knows it from its own scan)."""
+    for word, regex in (("identified", _IDENTIFIED_RE), ("set password", _SET_PASSWORD_RE)):
+        if word == "set password" and not has_pass:
+            continue
+        at = lowered.find(word)
+        while at != -1:
+            match = regex.match(text, at) if at == 0 or not lowered[at - 1].isalnum() else None
+            # "identified by" is English too: a statement that names a user says it is SQL.
+            if match is not None and (word != "identified" or _in_user_statement(text, at)):
+                span = _literal(text, match.start(1), match.end(1))
+                if span is not None:
+                    yield span[0], span[1], "password"
+            at = lowered.find(word, at + len(word))
+    if has_pass:
+        at = lowered.find("htpasswd")
+        while at != -1:
+            match = _HTPASSWD_RE.match(text, at)
+            if match is not None and len(match.group(2).split()) == (1 if "n" in match.group(1) else 2):
+                span = _literal(text, match.start(3), match.end(3))  # -n: no file, the user only
+                if span is not None:
+                    yield span[0], span[1], "password"
+            at = lowered.find("htpasswd", at + 8)
+    at = lowered.find("http-basic.")
+    while at != -1:
+        line_start = text.rfind("\n", max(0, at - 256), at) + 1
+        match = _HTTP_BASIC_RE.match(text, at) if "config" in lowered[line_start:at] else None
+        span = None if match is None else _literal(text, match.start(1), match.end(1))
+        if span is not None:
+            yield span[0], span[1], "password"
+        at = lowered.find("http-basic.", at + 11)
+    if "%" in text:
+        yield from _samba_findings(text)
+    if "@" in text:
+        yield from _oracle_findings(text, lowered)
+    # .pgpass entries name PostgreSQL's port (5432, 5433, pgbouncer's 6432) or any port (*); a scan
+    # of every colon in a text costs more than these three searches.
+    if ":*:" in text or ":543" in text or ":6432:" in text:
+        yield from _pgpass_findings(text)
+    if "value" in lowered:
+        yield from named_value_findings(text, lowered)
+
+
+def _samba_findings(text: str) -> Iterator[tuple[int, int, str]]:
+    """-U user%password: found from each %, whose word must follow -U or --user."""
+    at = text.find("%")
+    while at != -1:
+        floor = max(0, at - 130)
+        word_start = max(text.rfind(" ", floor, at), text.rfind("=", floor, at), text.rfind("'", floor, at)) + 1
+        flag_at = text.rfind("-", max(0, word_start - 12), word_start)
+        if flag_at != -1 and (flag_at == 0 or text[flag_at - 1] in " \t\n'\"-"):
+            match = _SAMBA_RE.match(text, flag_at - (text[flag_at - 1 : flag_at] == "-"))
+            span = None if match is None or match.end(1) <= at else _literal(text, match.start(1), match.end(1))
+            if span is not None:
+                yield span[0], span[1], "password"
+        at = text.find("%", at + 1)
+
+
+def _in_user_statement(text: str, at: int) -> bool:
+    statement = max(text.rfind(";", max(0, at - _STATEMENT_BACK), at), at - _STATEMENT_BACK, 0)
+    return _SQL_USER_RE.search(text, statement, at) is not None
+
+
+def _oracle_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
+    """user/password@db on a line of an Oracle tool: found from each @, read back to the word's
+    start (a scan for the whole pattern had no literal to start from)."""
+    at = text.find("@")
+    while at != -1:
+        floor = max(0, at - 160)
+        slash = text.rfind("/", floor, at)
+        if slash > floor and at - slash > 1:
+            line = lowered[text.rfind("\n", max(0, at - MAX_VALUE), at) + 1 : at]
+            if any(tool in line for tool in _ORACLE_TOOLS):
+                word_start = max(text.rfind(c, floor, slash) for c in " \t\n:'\"") + 1
+                pair = _ORACLE_PAIR_RE.fullmatch(text, word_start, at)
+                span = None if pair is None else _literal(text, pair.start(2), pair.end(2))
+                if span is not None:
+                    yield span[0], span[1], "password"
+        at = text.find("@", at + 1)
+
+
+def _pgpass_findings(text: str) -> Iterator[tuple[int, int, str]]:
+    """Lines of five fields whose second is a port or *: the fifth is a password."""
+    done = -1
+    for hit in _PGPASS_PORT_RE.finditer(text):
+        if (
+            hit.start() < done
+            or text[hit.end() : hit.end() + 1] in _BLANKS
+            or text[hit.start() - 1 : hit.start()] in _BLANKS
+        ):
+            continue  # a field is never empty nor blank: "tests/x.py:88: AssertionError" is no entry
+        line_start = text.rfind("\n", max(0, hit.start() - 512), hit.start()) + 1
+        line_end = text.find("\n", hit.end())
+        line_end = len(text) if line_end == -1 else line_end
+        done = line_end
+        line = _PGPASS_LINE_RE.fullmatch(text, line_start, line_end - (text[line_end - 1 : line_end] == "\r"))
+        if line is not None:
+            span = _literal(text, line.start(1), line.end(1))
+            if span is not None:
+                yield span[0], span[1], "password"
+
+
+# A `value` key (JSON, YAML, flow style; also inside a JSON string, its quotes escaped) and, before
+# it in the same object, a `name` or `key` that names a secret.
+_VALUE_KEY_RE = re.compile(r"""(?i)(?:\\?["'])?value(?:\\?["'])?[ \t]*+[:=][ \t]*+""")
+_NAME_PAIR_RE = re.compile(
+    r"""(?i)(?<![\w\-])(?:\\?["'])?(?:name|key|variable|parameter)(?:\\?["'])?[ \t]*+[:=][ \t]*+(?:\\?["'])?"""
+    r"([\w.\-/]{1,128}+)"
+)
+_PARENT_KEY_RE = re.compile(r"""(?:\\?["'])?([\w.\-]{1,128}+)(?:\\?["'])?[ \t]*+:[ \t]*+\{""")
+_AFTER_VALUE_KEY = frozenset(['"', "'", "\\", " ", "\t", ":", "="])
+_BARE_VALUE_RE = re.compile(r"[^ \t\r\n,}\]\"'\\]*+")
+_OBJECT_BACK = 400  # how far back an object's name or parent key is looked for
+
+
+def named_value_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
+    """``{"name": "DB_PASSWORD", "value": "x"}``, ``- name: API_TOKEN\\n  value: x``,
+    ``"db_password": {"sensitive": true, "value": "x"}``: the value of an entry whose name says
+    it is secret."""
+    at = lowered.find("value")
+    while at != -1:
+        if lowered[at + 5 : at + 6] not in _AFTER_VALUE_KEY or (
+            at and (lowered[at - 1].isalnum() or lowered[at - 1] == "_")
+        ):
+            at = lowered.find("value", at + 5)  # values, value_of, .value(, default_value: no key
+            continue
+        begin = at
+        while begin > 0 and begin > at - 2 and text[begin - 1] in "\\\"'":
+            begin -= 1
+        key = _VALUE_KEY_RE.match(text, begin)
+        if key is not None and (begin == 0 or not (text[begin - 1].isalnum() or text[begin - 1] in "_-.")):
+            span = _entry_value(text, key.end())
+            if span is not None:
+                kind = _entry_kind(text, begin)
+                if kind is not None:
+                    yield span[0], span[1], kind
+        at = lowered.find("value", at + 5)
+
+
+def _entry_kind(text: str, value_at: int) -> str | None:
+    """The kind of secret that the entry holding the `value` key at `value_at` names, if any: its
+    `name` sibling, or the key of the object it is in."""
+    floor = max(0, value_at - _OBJECT_BACK)
+    opening = max(text.rfind("{", floor, value_at), text.rfind("- ", floor, value_at))
+    closing = max(text.rfind("}", floor, value_at), text.rfind("]", floor, value_at))
+    if opening == -1 or closing > opening:
+        return None  # not inside one object
+    for pair in _NAME_PAIR_RE.finditer(text, opening, value_at):
+        kind = key_kind(pair.group(1))
+        if kind is not None:
+            return kind
+    if text[opening] == "{":  # "db_password": {"sensitive": true, "value": ...}
+        line_start = text.rfind("\n", floor, opening) + 1
+        for head in _PARENT_KEY_RE.finditer(text, max(floor, line_start), opening + 1):
+            if head.end() == opening + 1:
+                return key_kind(head.group(1))
+    return None
+
+
+def _entry_value(text: str, pos: int) -> tuple[int, int] | None:
+    """The span of the value at `pos` when it looks like a password."""
+    if pos >= len(text):
+        return None
+    if text[pos] in "\"'" or text.startswith(('\\"', "\\'"), pos):
+        quote = text[pos : pos + 2] if text[pos] == "\\" else text[pos]
+        start = pos + len(quote)
+        end = text.find(quote, start, start + MAX_VALUE)
+        if end == -1:
+            return None
+    else:
+        start, end = pos, _BARE_VALUE_RE.match(text, pos, pos + MAX_VALUE).end()  # type: ignore[union-attr]
+    if start >= end:
+        return None
+    value = text[start:end]
+    found = value_class(value)
+    if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
+        return start, end
+    return None
