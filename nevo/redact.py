@@ -31,7 +31,8 @@ from nevo.redact_context import (
 from nevo.redact_forms import form_findings
 from nevo.redact_keyed import keyed_findings, root_positions
 from nevo.redact_patterns import MARKER_PREFIX, MARKER_RE, Value, key_kind, value_class
-from nevo.redact_shapes import MIN_TOKEN_RUN, announced_findings, shape_findings
+from nevo.redact_prose import prose_findings
+from nevo.redact_shapes import MIN_TOKEN_RUN, announced_findings, candidate_shapes, shape_findings, token_runs
 
 __all__ = ["MARKER_PREFIX", "Finding", "find_secrets", "marker", "neutralise_trailers", "redact", "redact_obj"]
 
@@ -39,6 +40,10 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 _ESCAPE_RE = re.compile(r"\\[nrt\"'\\]")
 # Shorter than this, a text cannot hold a secret with the name or shape that would say it is one.
 _SHORTEST = 8
+# Lowercase ASCII words, blanks and -_./: nothing here can be a secret (a value must hold a digit,
+# a capital or another symbol to look like a password; every token shape has one too), and most
+# short texts (a command, a description, a path) are decided by this one match.
+_PLAIN_RE = re.compile(r"[a-z \t\r\n._/-]*+")
 # When two findings overlap, the merged span takes the kind of the most specific one.
 _PRIO_SHAPE, _PRIO_URL, _PRIO_CONTEXT = 0, 1, 2
 
@@ -54,41 +59,47 @@ class Finding:
 
 def find_secrets(text: str) -> list[Finding]:
     """Secrets in `text`, sorted, non-overlapping (overlapping detections are merged)."""
-    if len(text) < _SHORTEST:
+    if len(text) < _SHORTEST or _PLAIN_RE.fullmatch(text):
         return []
     lowered = text.lower()  # same length as text (checked), so offsets agree
     if len(lowered) != len(text):  # a few non-ASCII letters lengthen when lowered: keep offsets
         lowered = text.translate(_ASCII_LOWER)
     raw: list[tuple[int, int, int, str]] = []
-    # Each detector runs only when the text holds what it starts from: most texts hold none of it,
-    # and a detector called for nothing still costs a generator (~0.5 us) per text.
-    if len(text) >= MIN_TOKEN_RUN:
-        for start, end, kind in shape_findings(text, lowered):
-            raw.append((start, end, _PRIO_SHAPE, kind))
-    for start, end, kind in announced_findings(text, lowered):
-        raw.append((start, end, _PRIO_SHAPE, kind))
-    if "://" in text:
-        for start, end, kind in url_findings(text):
-            raw.append((start, end, _PRIO_URL, kind))
+    # What the detectors start from is found once, at C speed: the root words of secret names and
+    # the long runs of token characters. Each detector then runs only when the text holds what it
+    # needs (a search for one character such as "@" costs little; a search for a word ~0.5 ns a
+    # character; a detector called for nothing still costs its setup).
     roots = root_positions(lowered)
+    kinds = {lowered[at : at + 2] for at in roots}  # pa(ss), pw, se(cret), to(ken), ke(y), au(th), cr(ed)
+    runs = token_runs(lowered) if len(text) >= MIN_TOKEN_RUN else []
+    joined = "\n".join(runs)
+    if runs:
+        shapes = candidate_shapes(runs, joined)
+        if shapes:
+            raw.extend((start, end, _PRIO_SHAPE, kind) for start, end, kind in shape_findings(text, shapes))
+    for start, end, kind in announced_findings(text, lowered, joined, "ke" in kinds):
+        raw.append((start, end, _PRIO_SHAPE, kind))
+    if "@" in text and "://" in text:
+        raw.extend((start, end, _PRIO_URL, kind) for start, end, kind in url_findings(text))
     if roots:
-        for start, end, kind in keyed_findings(text, lowered, roots):
-            raw.append((start, end, _PRIO_CONTEXT, kind))
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in keyed_findings(text, lowered, roots))
     if "-" in text:
-        for start, end, kind in flag_findings(text, lowered):
-            raw.append((start, end, _PRIO_CONTEXT, kind))
-    if "login" in lowered or "--with-token" in lowered or "--password-stdin" in lowered:
-        for start, end, kind in login_findings(text, lowered):
-            raw.append((start, end, _PRIO_CONTEXT, kind))
-    has_pass = any(lowered.startswith("pass", at) for at in roots)
-    for start, end, kind in form_findings(text, lowered, has_pass):
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in flag_findings(text, lowered))
+    if (
+        " login" in lowered  # the detector reads " login " and " login\n" only
+        or ("to" in kinds and "--with-token" in lowered)
+        or ("pa" in kinds and "--password-stdin" in lowered)
+    ):
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in login_findings(text, lowered))
+    pass_at = [at for at in roots if lowered.startswith("pass", at)] if "pa" in kinds else []
+    for start, end, kind in form_findings(text, lowered, bool(pass_at), bool(roots)):
         raw.append((start, end, _PRIO_CONTEXT, kind))
-    if " as " in lowered:
-        for start, end, kind in reversed_prose_findings(text, lowered):
-            raw.append((start, end, _PRIO_CONTEXT, kind))
+    for start, end, kind in prose_findings(text, lowered, pass_at):
+        raw.append((start, end, _PRIO_CONTEXT, kind))
+    if roots and " as " in lowered:  # "use X as the password": the noun holds a root
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in reversed_prose_findings(text, lowered))
     if "cookie:" in lowered:
-        for start, end, kind in cookie_findings(text, lowered):
-            raw.append((start, end, _PRIO_CONTEXT, kind))
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in cookie_findings(text, lowered))
     if not raw:
         return []
     raw = _clip_markers(raw, text)

@@ -124,11 +124,11 @@ def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
         # Any command's -t x: a random x is a token, but lowercase hex is an id or a hash (runc exec -t <id>).
         if known or (found >= Value.RANDOM and not is_hex(text[start:end])):
             yield start, end, "password" if known else "token"
-    if "-u" in text or "--user" in text:
+    if ":" in text and ("-u" in text or "--user" in text):  # -u user:password
         for match in _USER_PASSWORD_RE.finditer(text):
             if value_class(match.group(1)) >= Value.PASSWORD:
                 yield match.start(1), match.end(1), "password"
-    if "pass:" in text:
+    if "pass" in lowered and "pass:" in text:
         for match in _PASS_ARG_RE.finditer(text):
             yield match.start(1), match.end(1), "password"
 

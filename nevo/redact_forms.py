@@ -46,6 +46,9 @@ _HTTP_BASIC_RE = re.compile(r"http-basic\.\S++[ \t]++[^\s;|&]++[ \t]++" + _QUOTE
 # smbclient, rpcclient, net, mount.cifs: -U user%password (samba's separator)
 _SAMBA_RE = re.compile(r"""(?:-U|--user(?:name)?)[ \t=]*+['"]?[^\s%'"/]{1,128}+%([^\s'"]{1,256}+)""")
 # Oracle: sqlplus user/password@db, expdp system/password@db, jdbc:oracle:thin:user/password@//host
+_WORD_RE = re.compile(r"[^\s'\"]*+")
+_NOT_IN_USER = frozenset(" \t\n\r'\"([{")
+_NOT_IN_PASSWORD = frozenset(["", " ", "\t", "\n", "\r", "]", ")", ",", ";", "'", '"'])
 _ORACLE_TOOLS = ("sqlplus", "sqlldr", "expdp", "impdp", "rman", "dgmgrl", "jdbc:oracle:")
 _ORACLE_PAIR_RE = re.compile(r"""([A-Za-z][\w$#]{0,29}+)/([^\s/@'"]{1,128}+)""")
 # .pgpass: hostname:port:database:username:password, one entry a line
@@ -70,9 +73,12 @@ def _literal(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
-def form_findings(text: str, lowered: str, has_pass: bool) -> Iterator[tuple[int, int, str]]:
-    """(start, end, kind) of every secret placed by a command's or format's grammar. `has_pass`:
-    whether "pass" occurs in `lowered` (the caller knows it from its own scan)."""
+def form_findings(text: str, lowered: str, has_pass: bool, has_root: bool) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every secret placed by a command's or format's grammar. `has_pass`,
+    `has_root`: whether "pass", and any root of a secret's name, occur in `lowered` (the caller
+    knows from its own scan). A list, not a generator: most texts hold none, and a generator
+    costs its setup for nothing."""
+    found: list[tuple[int, int, str]] = []
     for word, regex in (("identified", _IDENTIFIED_RE), ("set password", _SET_PASSWORD_RE)):
         if word == "set password" and not has_pass:
             continue
@@ -83,7 +89,7 @@ def form_findings(text: str, lowered: str, has_pass: bool) -> Iterator[tuple[int
             if match is not None and (word != "identified" or _in_user_statement(text, at)):
                 span = _literal(text, match.start(1), match.end(1))
                 if span is not None:
-                    yield span[0], span[1], "password"
+                    found.append((span[0], span[1], "password"))
             at = lowered.find(word, at + len(word))
     if has_pass:
         at = lowered.find("htpasswd")
@@ -92,7 +98,7 @@ def form_findings(text: str, lowered: str, has_pass: bool) -> Iterator[tuple[int
             if match is not None and len(match.group(2).split()) == (1 if "n" in match.group(1) else 2):
                 span = _literal(text, match.start(3), match.end(3))  # -n: no file, the user only
                 if span is not None:
-                    yield span[0], span[1], "password"
+                    found.append((span[0], span[1], "password"))
             at = lowered.find("htpasswd", at + 8)
     at = lowered.find("http-basic.")
     while at != -1:
@@ -100,24 +106,28 @@ def form_findings(text: str, lowered: str, has_pass: bool) -> Iterator[tuple[int
         match = _HTTP_BASIC_RE.match(text, at) if "config" in lowered[line_start:at] else None
         span = None if match is None else _literal(text, match.start(1), match.end(1))
         if span is not None:
-            yield span[0], span[1], "password"
+            found.append((span[0], span[1], "password"))
         at = lowered.find("http-basic.", at + 11)
     if "%" in text:
-        yield from _samba_findings(text)
+        found.extend(_samba_findings(text))
     if "@" in text:
-        yield from _oracle_findings(text, lowered)
-    # .pgpass entries name PostgreSQL's port (5432, 5433, pgbouncer's 6432) or any port (*); a scan
-    # of every colon in a text costs more than these three searches.
-    if ":*:" in text or ":543" in text or ":6432:" in text:
-        yield from _pgpass_findings(text)
-    if "value" in lowered:
-        yield from named_value_findings(text, lowered)
+        found.extend(_oracle_findings(text, lowered))
+    # .pgpass entries name PostgreSQL's port (5432, 5433, ...) or any port (*); a scan of every colon
+    # in a text costs more than these two searches.
+    if ":*:" in text or ":543" in text:
+        found.extend(_pgpass_findings(text))
+    if has_root and "value" in lowered:  # the name that makes a value secret holds a root
+        found.extend(named_value_findings(text, lowered))
+    return found
 
 
 def _samba_findings(text: str) -> Iterator[tuple[int, int, str]]:
     """-U user%password: found from each %, whose word must follow -U or --user."""
     at = text.find("%")
     while at != -1:
+        if at == 0 or text[at - 1] in _NOT_IN_USER or text[at + 1 : at + 2] in _NOT_IN_PASSWORD:  # "[ 23%]"
+            at = text.find("%", at + 1)
+            continue
         floor = max(0, at - 130)
         word_start = max(text.rfind(" ", floor, at), text.rfind("=", floor, at), text.rfind("'", floor, at)) + 1
         flag_at = text.rfind("-", max(0, word_start - 12), word_start)
@@ -141,7 +151,8 @@ def _oracle_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
     while at != -1:
         floor = max(0, at - 160)
         slash = text.rfind("/", floor, at)
-        if slash > floor and at - slash > 1:
+        # user/password@: one word from the slash to the @ (npm's "react@18.2.0" after a path is not)
+        if slash > floor and at - slash > 1 and _WORD_RE.match(text, slash + 1, at).end() == at:  # type: ignore[union-attr]
             line = lowered[text.rfind("\n", max(0, at - MAX_VALUE), at) + 1 : at]
             if any(tool in line for tool in _ORACLE_TOOLS):
                 word_start = max(text.rfind(c, floor, slash) for c in " \t\n:'\"") + 1

@@ -314,8 +314,33 @@ def _keyed_span(
     if in_line and Value.PASSWORD <= found < Value.RANDOM and not sure:
         sure = _line_value(text, lowered, key, key_start, key_end, value_at, limit, sep, sure)[0]
     if found < (Value.PASSWORD if sure else Value.RANDOM):
+        identity = found == Value.WORD or _IDENTITY_RE.fullmatch(value) is not None  # ops, ops@example.com
+        if identity and kind == "secret" and key.lower().endswith(_CREDENTIAL_NOUNS):
+            pair = _paired_password(text, stop, limit)  # "creds: ops@example.com / Vq7!mZ2x"
+            if pair is not None:
+                return (pair[0], pair[1], "password"), max(reach, pair[1] + 2)
         return (start, stop, ""), reach
     return (start, stop, kind), reach
+
+
+_CREDENTIAL_NOUNS = ("cred", "creds", "credential", "credentials", "login")
+_IDENTITY_RE = re.compile(r"[\w.+\-]{1,64}+@[\w\-]{1,63}+(?:\.[\w\-]{1,63}+)++")
+# After a user or address: a slash, bar, comma or colon, then the password.
+_PAIR_RE = re.compile(r"""[ \t]*+[/|,:][ \t]*+["'`]?([^\s"'`]{1,256}+)""")
+
+
+def _paired_password(text: str, pos: int, limit: int) -> tuple[int, int] | None:
+    pair = _PAIR_RE.match(text, pos, limit)
+    if pair is None:
+        return None
+    start, end = pair.span(1)
+    while end > start and text[end - 1] in PROSE_END:
+        end -= 1
+    value = text[start:end]
+    found = value_class(value)
+    if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
+        return start, end
+    return None
 
 
 def _line_value(
