@@ -166,23 +166,48 @@ def redact(text: str) -> str:
 def redact_obj(obj: object) -> object:
     """A copy of `obj` with every string redacted; dict keys are kept, and a scalar value under a
     secret-looking key (``{"password": "hunter2"}``) is replaced whole, since alone it looks like
-    nothing."""
+    nothing. So is the ``value`` of an entry that a sibling names (``{"name": "DB_PASSWORD",
+    "value": "x"}``: Kubernetes and ECS environment lists) or that sits under a secret's key
+    (``{"db_password": {"sensitive": true, "value": "x"}}``: terraform output)."""
+    return _redact_obj(obj, None)
+
+
+def _redact_obj(obj: object, parent_kind: str | None) -> object:
     if isinstance(obj, str):
         return redact(obj)
     if isinstance(obj, dict):
+        entry_kind = parent_kind or _named_entry_kind(obj)
         result: dict[object, object] = {}
         for key, value in obj.items():
             kind = key_kind(key) if isinstance(key, str) else None
+            if kind is None and entry_kind is not None and isinstance(key, str) and key.lower() == "value":
+                kind = entry_kind
             if kind is not None and _is_secret_scalar(value, kind):
                 result[key] = marker(kind)
             else:
-                result[key] = redact_obj(value)
+                result[key] = _redact_obj(value, kind if isinstance(value, dict) else None)
         return result
     if isinstance(obj, list):
-        return [redact_obj(item) for item in obj]
+        return [_redact_obj(item, None) for item in obj]
     if isinstance(obj, tuple):
-        return tuple(redact_obj(item) for item in obj)
+        return tuple(_redact_obj(item, None) for item in obj)
     return obj
+
+
+_ENTRY_NAMES = ("name", "key", "variable", "parameter")
+
+
+def _named_entry_kind(entry: dict[object, object]) -> str | None:
+    """The kind of secret an entry with a ``value`` names in its ``name`` (or key, variable,
+    parameter) field, if any."""
+    if not any(isinstance(key, str) and key.lower() == "value" for key in entry):
+        return None
+    for key, name in entry.items():
+        if isinstance(key, str) and key.lower() in _ENTRY_NAMES and isinstance(name, str):
+            kind = key_kind(name)
+            if kind is not None:
+                return kind
+    return None
 
 
 def _is_secret_scalar(value: object, kind: str) -> bool:
