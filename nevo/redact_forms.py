@@ -12,6 +12,7 @@ every scan is linear.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -27,14 +28,14 @@ from nevo.redact_patterns import (
 _QUOTED_OR_WORD = r"""('[^'\r\n]{1,256}+'|"[^"\r\n]{1,256}+"|[^\s;'"`]{1,256}+)"""
 # Read where their literal stands (found with str.find on the lowered text): a regex scan for a
 # pattern that starts with \b or (?i) has no literal to search for and costs ~10 ns a character.
-_IDENTIFIED_RE = re.compile(
-    r"(?i)identified[ \t]++(?:with[ \t]++[\w'\"]{1,64}+[ \t]++)?by[ \t]++(?:password[ \t]++)?" + _QUOTED_OR_WORD
+_IDENTIFIED_RE = re.compile(  # matched on the lowered text: the same offsets, and (?i) costs
+    r"identified[ \t]++(?:with[ \t]++[\w'\"]{1,64}+[ \t]++)?by[ \t]++(?:password[ \t]++)?" + _QUOTED_OR_WORD
 )
 _SET_PASSWORD_RE = re.compile(
-    r"(?i)set[ \t]++password[ \t]++(?:for[ \t]++[^\s=]{1,128}+[ \t]*+)?=[ \t]*+(?:password[ \t]*+\([ \t]*+)?"
+    r"set[ \t]++password[ \t]++(?:for[ \t]++[^\s=]{1,128}+[ \t]*+)?=[ \t]*+(?:password[ \t]*+\([ \t]*+)?"
     + r"""('[^'\r\n]{1,256}+'|"[^"\r\n]{1,256}+")"""
 )
-_SQL_USER_RE = re.compile(r"(?i)\b(?:create|alter)[ \t]++(?:user|login|role)\b|\bgrant\b")
+_SQL_USER_RE = re.compile(r"\b(?:create|alter)[ \t]++(?:user|login|role)\b|\bgrant\b")
 _STATEMENT_BACK = 300
 # htpasswd -b[c] FILE USER PASSWORD, htpasswd -nb USER PASSWORD
 _HTPASSWD_RE = re.compile(
@@ -79,14 +80,20 @@ def form_findings(text: str, lowered: str, has_pass: bool, has_root: bool) -> li
     knows from its own scan). A list, not a generator: most texts hold none, and a generator
     costs its setup for nothing."""
     found: list[tuple[int, int, str]] = []
+    statements: list[int] | None = None  # where "create user", "alter role", "grant" stand: read once
     for word, regex in (("identified", _IDENTIFIED_RE), ("set password", _SET_PASSWORD_RE)):
         if word == "set password" and not has_pass:
             continue
         at = lowered.find(word)
         while at != -1:
-            match = regex.match(text, at) if at == 0 or not lowered[at - 1].isalnum() else None
+            match = regex.match(lowered, at) if at == 0 or not lowered[at - 1].isalnum() else None
             # "identified by" is English too: a statement that names a user says it is SQL.
-            if match is not None and (word != "identified" or _in_user_statement(text, at)):
+            if match is not None and word == "identified":
+                if statements is None:
+                    statements = [m.start() for m in _SQL_USER_RE.finditer(lowered)]
+                if not _in_user_statement(lowered, at, statements):
+                    match = None
+            if match is not None:
                 span = _literal(text, match.start(1), match.end(1))
                 if span is not None:
                     found.append((span[0], span[1], "password"))
@@ -102,7 +109,7 @@ def form_findings(text: str, lowered: str, has_pass: bool, has_root: bool) -> li
             at = lowered.find("htpasswd", at + 8)
     at = lowered.find("http-basic.")
     while at != -1:
-        line_start = text.rfind("\n", max(0, at - 256), at) + 1
+        line_start = _line_start(text, at, 256)
         match = _HTTP_BASIC_RE.match(text, at) if "config" in lowered[line_start:at] else None
         span = None if match is None else _literal(text, match.start(1), match.end(1))
         if span is not None:
@@ -119,6 +126,14 @@ def form_findings(text: str, lowered: str, has_pass: bool, has_root: bool) -> li
     if has_root and "value" in lowered:  # the name that makes a value secret holds a root
         found.extend(named_value_findings(text, lowered))
     return found
+
+
+def _line_start(text: str, at: int, back: int) -> int:
+    """Where the line that holds `at` starts, looking `back` characters at most (a search to the
+    start of a long line for every occurrence would make dense input quadratic)."""
+    floor = max(0, at - back)
+    newline = text.rfind("\n", floor, at)
+    return floor if newline == -1 else newline + 1
 
 
 def _samba_findings(text: str) -> Iterator[tuple[int, int, str]]:
@@ -139,28 +154,46 @@ def _samba_findings(text: str) -> Iterator[tuple[int, int, str]]:
         at = text.find("%", at + 1)
 
 
-def _in_user_statement(text: str, at: int) -> bool:
-    statement = max(text.rfind(";", max(0, at - _STATEMENT_BACK), at), at - _STATEMENT_BACK, 0)
-    return _SQL_USER_RE.search(text, statement, at) is not None
+def _in_user_statement(lowered: str, at: int, statements: list[int]) -> bool:
+    """Whether a statement that names a user (`statements`: where each starts) comes before `at`,
+    within the same statement (no ; between) and _STATEMENT_BACK characters."""
+    start = max(lowered.rfind(";", max(0, at - _STATEMENT_BACK), at), at - _STATEMENT_BACK, 0)
+    index = bisect.bisect_left(statements, start)
+    return index < len(statements) and statements[index] < at
 
 
 def _oracle_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
     """user/password@db on a line of an Oracle tool: found from each @, read back to the word's
-    start (a scan for the whole pattern had no literal to start from)."""
+    start (a scan for the whole pattern had no literal to start from). Where the tools' names
+    stand is looked up once, at the first @ that could follow a password."""
+    tools: list[int] | None = None
     at = text.find("@")
     while at != -1:
         floor = max(0, at - 160)
         slash = text.rfind("/", floor, at)
         # user/password@: one word from the slash to the @ (npm's "react@18.2.0" after a path is not)
         if slash > floor and at - slash > 1 and _WORD_RE.match(text, slash + 1, at).end() == at:  # type: ignore[union-attr]
-            line = lowered[text.rfind("\n", max(0, at - MAX_VALUE), at) + 1 : at]
-            if any(tool in line for tool in _ORACLE_TOOLS):
-                word_start = max(text.rfind(c, floor, slash) for c in " \t\n:'\"") + 1
+            if tools is None:
+                tools = sorted(found for tool in _ORACLE_TOOLS for found in _all(lowered, tool))
+            line_start = _line_start(text, at, MAX_VALUE)
+            named = bisect.bisect_left(tools, line_start)
+            if named < len(tools) and tools[named] < at:  # the line names an Oracle tool before the @
+                word_start = max(
+                    text.rfind(" ", floor, slash), text.rfind("\t", floor, slash), text.rfind(":", floor, slash)
+                )
+                word_start = max(word_start, text.rfind("'", floor, slash), text.rfind('"', floor, slash)) + 1
                 pair = _ORACLE_PAIR_RE.fullmatch(text, word_start, at)
                 span = None if pair is None else _literal(text, pair.start(2), pair.end(2))
                 if span is not None:
                     yield span[0], span[1], "password"
         at = text.find("@", at + 1)
+
+
+def _all(lowered: str, word: str) -> Iterator[int]:
+    at = lowered.find(word)
+    while at != -1:
+        yield at
+        at = lowered.find(word, at + len(word))
 
 
 def _pgpass_findings(text: str) -> Iterator[tuple[int, int, str]]:
@@ -173,7 +206,7 @@ def _pgpass_findings(text: str) -> Iterator[tuple[int, int, str]]:
             or text[hit.start() - 1 : hit.start()] in _BLANKS
         ):
             continue  # a field is never empty nor blank: "tests/x.py:88: AssertionError" is no entry
-        line_start = text.rfind("\n", max(0, hit.start() - 512), hit.start()) + 1
+        line_start = _line_start(text, hit.start(), 512)
         line_end = text.find("\n", hit.end())
         line_end = len(text) if line_end == -1 else line_end
         done = line_end
