@@ -9,7 +9,9 @@ only at run time.
 Two parts written at the same time, before anything was measured:
 - ``tune``: the templates in tests/leak_blind_cases.TUNE; misses here may be studied and fixed.
 - ``holdout``: other templates of the same families (tests/leak_blind_cases.HOLDOUT); measured
-  once before fixing and once after, never studied in between.
+  once before fixing and once after, never studied in between. Its misses then guided a second
+  round of fixes, measured on
+- ``holdout2`` (tests/leak_blind_cases2.py), written after that measurement and before the study.
 Each part also has near misses with no secret (``negatives``): text that must come out unchanged.
 
 A template holds fields ⟪gen⟫ (an ordinary value) and ⟪S:gen⟫ (a secret); ⟪S:gen#2⟫ is a second,
@@ -17,7 +19,7 @@ different value of the same generator, and a field named twice takes the same va
 Modes: "text" (the text is redacted with redact), "json" (JSON text redacted with redact, values
 JSON-escaped), "obj" (JSON parsed and redacted with redact_obj, as the monitor does tool_input).
 
-Run: python tests/leak_blind.py [--part tune|holdout] [--seed N] [--show-misses]
+Run: python tests/leak_blind.py [--part tune|holdout|holdout2] [--seed N] [--show-misses]
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nevo.redact import find_secrets, redact, redact_obj
 from tests.leak_blind_cases import HOLDOUT, HOLDOUT_NEGATIVE, TUNE, TUNE_NEGATIVE, Case
+from tests.leak_blind_cases2 import HOLDOUT2, HOLDOUT2_NEGATIVE
 from tests.leak_blind_values import GENERATORS
 
 __all__ = ["BlindLeak", "caught", "clean", "generate", "negatives"]
 
-SEEDS = {"tune": 2101, "holdout": 7919}
+SEEDS = {"tune": 2101, "holdout": 7919, "holdout2": 4409}
 INSTANCES = 3
 _FIELD = re.compile(r"⟪(S:)?([a-z0-9_]+)(?:#\d+)?⟫")
 
@@ -77,13 +80,13 @@ def _fill(case: Case, rng: random.Random) -> BlindLeak:
 
 
 def generate(part: str = "tune", seed: int | None = None, instances: int = INSTANCES) -> list[BlindLeak]:
-    cases = {"tune": TUNE, "holdout": HOLDOUT}[part]
+    cases = {"tune": TUNE, "holdout": HOLDOUT, "holdout2": HOLDOUT2}[part]
     rng = random.Random(SEEDS[part] if seed is None else seed)
     return [_fill(case, rng) for case in cases for _ in range(instances)]
 
 
 def negatives(part: str = "tune", seed: int | None = None) -> list[BlindLeak]:
-    cases = {"tune": TUNE_NEGATIVE, "holdout": HOLDOUT_NEGATIVE}[part]
+    cases = {"tune": TUNE_NEGATIVE, "holdout": HOLDOUT_NEGATIVE, "holdout2": HOLDOUT2_NEGATIVE}[part]
     rng = random.Random((SEEDS[part] if seed is None else seed) + 1)
     return [_fill(case, rng) for case in cases for _ in range(2)]
 
@@ -125,11 +128,11 @@ def clean(leak: BlindLeak) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["tune", "holdout", "both"], default="both")
+    parser.add_argument("--part", choices=["tune", "holdout", "holdout2", "all"], default="all")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
-    for part in ("tune", "holdout") if args.part == "both" else (args.part,):
+    for part in ("tune", "holdout", "holdout2") if args.part == "all" else (args.part,):
         leaks = generate(part, args.seed)
         results = [(leak, caught(leak)) for leak in leaks]
         hits = sum(ok for _, ok in results)
