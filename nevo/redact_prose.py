@@ -41,6 +41,8 @@ def _anchors() -> dict[str, list[tuple[str, int, bool]]]:
     for noun, is_password in _OTHER_NOUNS:
         offset = next(i for i, c in enumerate(noun) if not c.isascii())
         table.setdefault(noun[offset], []).append((noun, offset, is_password))
+    for candidates in table.values():  # the longest noun first: пароль before парол
+        candidates.sort(key=lambda candidate: -len(candidate[0]))
     return table
 
 
@@ -86,6 +88,7 @@ def prose_findings(text: str, lowered: str, pass_at: list[int]) -> list[tuple[in
                 for noun, offset, is_password in candidates:
                     if lowered.startswith(noun, at - offset):
                         nouns.append((at - offset + len(noun), noun, is_password))
+                        break
                 at = lowered.find(letter, at + 1)
     found: list[tuple[int, int, str]] = []
     for end, noun, is_password in sorted(nouns):
