@@ -26,6 +26,7 @@ from nevo.redact_context import (
     flag_findings,
     login_findings,
     reversed_prose_findings,
+    sign_in_findings,
     url_findings,
 )
 from nevo.redact_forms import form_findings
@@ -96,8 +97,11 @@ def find_secrets(text: str) -> list[Finding]:
         raw.append((start, end, _PRIO_CONTEXT, kind))
     for start, end, kind in prose_findings(text, lowered, pass_at):
         raw.append((start, end, _PRIO_CONTEXT, kind))
-    if roots and " as " in lowered:  # "use X as the password": the noun holds a root
-        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in reversed_prose_findings(text, lowered))
+    if " as " in lowered:
+        if roots:  # "use X as the password": the noun holds a root
+            raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in reversed_prose_findings(text, lowered))
+        if " in as " in lowered:  # "sign in as ops with X"
+            raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in sign_in_findings(text, lowered))
     if "cookie:" in lowered:
         raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in cookie_findings(text, lowered))
     if not raw:

@@ -84,19 +84,25 @@ def url_findings(text: str) -> Iterator[tuple[int, int, str]]:
 # -p x after login commands and sshpass, -a x after redis-cli, -P x after zip/sqlcmd, -w x after
 # ldap tools; -t/-k/-a/-p x anywhere when x looks random. mysql takes its password glued: -pX.
 _SHORT_FLAG_RE = re.compile(  # starts with its literal "-": the engine's fast search finds it
-    r"-(?<![\w\-]-)([ptakPwb]|-body)(?:[ \t]++|=|(?=[^\s\-]))"
+    r"-(?<![\w\-]-)([ptakPwb]|-body|-value|-secret-string|-secret-value)(?:[ \t]++|=|(?=[^\s\-]))"
     r"((?:[^\s\-\"'`\\;|]|\\(?![nrt\"'\\]))(?:[^\s\"'`\\;|]|\\(?![nrt\"'\\]))*+|'[^'\r\n]*+'|\"[^\"\r\n]*+\")"
 )
 _SHORT_FLAG_COMMANDS = {
     "-p": ("login", "sshpass", "twine", "mongo", "mongosh", "mysql", "mariadb", "influx", "7z"),
     "-a": ("redis-cli", "keydb-cli"),
-    "-P": ("zip", "sqlcmd", "bcp", "7z"),
+    "-P": ("zip", "sqlcmd", "bcp", "7z", "mosquitto_pub", "mosquitto_sub", "mosquitto_rr", " -u "),
     "-w": ("ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldappasswd"),
     "-b": ("secret set", "secrets set"),
     "--body": ("secret set", "secrets set"),
+    # a secret manager's value: az keyvault secret set, aws ssm put-parameter, aws secretsmanager
+    "--value": ("secret set", "secrets set", "put-parameter"),
+    "--secret-string": ("secretsmanager",),
+    "--secret-value": ("secret set", "secrets set", "secretsmanager"),
 }
+_LONG_VALUE_FLAGS = frozenset(["--value", "--secret-string", "--secret-value"])  # generic names: known commands only
 _COMMAND_WORDS = tuple(sorted({word for words in _SHORT_FLAG_COMMANDS.values() for word in words}))
-_USER_PASSWORD_RE = re.compile(r"-(?<![\w\-]-)(?:u|-user)[ \t=]++['\"]?[^\s:'\"]++:([^\s'\"]++)")
+# -u user:password (curl, wget), -a/--auth user:password (httpie)
+_USER_PASSWORD_RE = re.compile(r"-(?<![\w\-]-)(?:u|a|-user|-auth)[ \t=]++['\"]?[^\s:'\"]++:([^\s'\"]++)")
 _PASS_ARG_RE = re.compile(r"-pass(?<![\w\-]-pass)(?:in|out)?[ \t]++['\"]?pass:([^\s'\"]++)")  # openssl
 
 
@@ -122,11 +128,13 @@ def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
             continue  # -pX means a password to mysql only; -tfoo is anything else
         known = lines.has_before(match.start(), *_SHORT_FLAG_COMMANDS.get(flag, ()))
         # Any command's -t x: a random x is a token, but lowercase hex is an id or a hash (runc exec -t <id>).
-        if known or (found >= Value.RANDOM and not is_hex(text[start:end])):
+        if known or (found >= Value.RANDOM and not is_hex(text[start:end]) and flag not in _LONG_VALUE_FLAGS):
             yield start, end, "password" if known else "token"
-    if ":" in text and ("-u" in text or "--user" in text):  # -u user:password
+    if ":" in text and ("-u" in text or "--user" in text or "-a" in text or "--auth" in text):
         for match in _USER_PASSWORD_RE.finditer(text):
-            if value_class(match.group(1)) >= Value.PASSWORD:
+            value = match.group(1)
+            found = value_class(value)
+            if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
                 yield match.start(1), match.end(1), "password"
     if "pass" in lowered and "pass:" in text:
         for match in _PASS_ARG_RE.finditer(text):
@@ -156,6 +164,31 @@ def login_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
             if value_class(match.group()) >= Value.RANDOM:
                 yield match.start(), match.end(), "token"
         pos = line_end + 1
+
+
+# "sign in as ops with Vq7!mZ2x", "log in as root using P@ss...": the word after with/using.
+_SIGN_IN_RE = re.compile(
+    r"(?:sign|log)(?:ged)?[ \t]++in[ \t]++as[ \t]++[^\s]{1,64}+[ \t]++(?:with|using)[ \t]++"
+    r"(?:(?:the[ \t]++)?password[ \t]++)?[\"'`]?([^\s\"'`]{1,256}+)"
+)
+
+
+def sign_in_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
+    at = lowered.find(" in as ")
+    while at != -1:
+        match = None
+        for back in (4, 3, 6):  # sign in as, log in as, logged in as / signed in as
+            if at >= back and (match := _SIGN_IN_RE.match(lowered, at - back)) is not None:
+                break
+        if match is not None:
+            start, end = match.span(1)
+            while end > start and text[end - 1] in PROSE_END:
+                end -= 1
+            value = text[start:end]
+            found = value_class(value)
+            if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
+                yield start, end, "password"
+        at = lowered.find(" in as ", at + 7)
 
 
 _AS_NOUN_RE = re.compile(

@@ -45,7 +45,7 @@ from nevo.redact_patterns import (
 )
 
 ROOTS = ("pass", "pw", "secret", "token", "key", "auth", "cred")
-_AFTER_KEY = " \t=:>\"'\\.-?"  # ".-": the key run may end in them ("token." is trimmed back)
+_AFTER_KEY = " \t=:>\"'\\.-?]→"  # ".-": the key run may end in them ("token." is trimmed back); ]: print_r
 _NO_VALUE_AFTER = frozenset([":0", ":1", ":2", ":3", ":4", ":5", ":6", ":7", ":8", ":9", "::", "=="])
 _ESCAPED_QUOTES = frozenset(['\\"', "\\'"])
 MAX_KEY_LEN = 80
@@ -61,7 +61,8 @@ _TAIL_RE = re.compile(
         [a-z0-9_.\-]{1,30}+(?:[ \t]++(?!(?:is|was|are|were|to|now)(?![a-z]))[a-z]{1,20}+)?)?
     (?:[ \t]*+\([^)\r\n]{1,40}+\))?
     (?P<link>
-        [ \t]*+(?P<sep>=>|:=|\?=|=(?!=|~[ \t/])|:(?![:/]))[ \t]*+
+        [ \t]*+(?P<sep>=>|:=|\?=|=(?!=|~[ \t/])|:(?![:/])|→|(?<=[ \t])->(?=[ \t]))[ \t]*+
+      | (?P<php>\][ \t]*+=>[ \t\r\n]{0,16}+(?:string\([0-9]{1,9}+\)[ \t]*+)?)  # var_dump, print_r
       | [ \t]++value[ \t]*+=[ \t]*+                           # <add key="Password" value="...">
       | >                                                     # <password>...</password>
       | [ \t]++(?P<verb>(?:is|was|are|were)(?:[ \t]++now)?(?:[ \t]*+:)?
@@ -298,17 +299,26 @@ def _keyed_span(
         return None, reach
     start, stop, quoted = span
     reach = max(reach, stop + 2)
+    whole = stop  # the word as written, with any final punctuation
     if prose and not quoted:  # "the password is hunter2." keeps its full stop
         while stop > start and text[stop - 1] in PROSE_END:
             stop -= 1
     value = text[start:stop]
     if value.lower() == key.rsplit(".", 1)[-1].strip("-_\"' ").lower():
         return (start, stop, ""), reach  # password=password, token=token: code passing a variable along
-    if bare_pass and not (is_flag or before in "?&" or lines.has_any(key_start)):
+    # "pass" alone must look random, unless a flag, a URL parameter, a config command or a line of
+    # its own makes it a password (INI and .netrc: `pass = x` at a line's start).
+    own_line = sep in ("=", ":") and _starts_line(text, key_start) is not None
+    if bare_pass and not (is_flag or before in "?&" or own_line or lines.has_any(key_start)):
         return (start, stop, kind if value_class(value) >= Value.RANDOM else ""), reach
     found = literal_value_class(value, text[start - 1] if quoted else "") if quoted or shell else value_class(value)
-    if found == Value.WORD and (quoted or is_flag or sep == "=") and is_compound_password(value):
-        found = Value.PASSWORD  # a literal in a secret's slot: KestrelFalcon!
+    # A literal in a secret's slot: KestrelFalcon!. After an unquoted ":" a lowercase name may be
+    # a typed variable instead (Swift's `var password: UITextField!`); an UPPER_CASE name is not.
+    typed = sep == ":" and not quoted and not _UPPER_KEY_RE.fullmatch(key)
+    if found == Value.WORD and not typed and is_compound_password(value):
+        found = Value.PASSWORD
+    if found == Value.WORD and whole > stop and not typed and is_compound_password(text[start:whole]):
+        found, stop = Value.PASSWORD, whole  # "the password is KestrelFalcon!": the ! is the password's
     if quoted and kind == "password" and found == Value.SENTENCE and is_passphrase(value):
         return (start, stop, kind), reach  # "correct horse battery staple"
     if in_line and Value.PASSWORD <= found < Value.RANDOM and not sure:
@@ -319,8 +329,25 @@ def _keyed_span(
             pair = _paired_password(text, stop, limit)  # "creds: ops@example.com / Vq7!mZ2x"
             if pair is not None:
                 return (pair[0], pair[1], "password"), max(reach, pair[1] + 2)
+        inner = _USER_AND_PASSWORD_RE.fullmatch(value)  # npmAuthIdent: "user:password", auth: u:p
+        if inner is not None and kind in ("auth", "secret", "password") and _password_like(inner.group(1)):
+            return (start + inner.start(1), stop, "password"), reach
         return (start, stop, ""), reach
+    if stop == limit and limit < len(text):  # a value longer than MAX_VALUE: redact it to its end
+        stop = _CONTINUATION_RE.match(text, stop, stop + _LONGEST_VALUE).end()  # type: ignore[union-attr]
+        reach = stop + _JUDGE_AFTER  # never kept in the verdict memo
     return (start, stop, kind), reach
+
+
+_USER_AND_PASSWORD_RE = re.compile(r"[\w.@\-]{1,64}+:(\S{1,256}+)")
+# A long token goes on in these characters (base64, base64url, hex, percent-encoding).
+_CONTINUATION_RE = re.compile(r"[A-Za-z0-9+/=_\-.~%]*+")
+_LONGEST_VALUE = 64 * 1024
+
+
+def _password_like(value: str) -> bool:
+    found = value_class(value)
+    return found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value))
 
 
 _CREDENTIAL_NOUNS = ("cred", "creds", "credential", "credentials", "login")
@@ -336,11 +363,7 @@ def _paired_password(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     start, end = pair.span(1)
     while end > start and text[end - 1] in PROSE_END:
         end -= 1
-    value = text[start:end]
-    found = value_class(value)
-    if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
-        return start, end
-    return None
+    return (start, end) if _password_like(text[start:end]) else None
 
 
 def _line_value(

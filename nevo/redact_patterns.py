@@ -63,6 +63,11 @@ def word_set(words: str) -> frozenset[str]:
 _VALUE_SUFFIXES = word_set("value val str string plain plaintext raw b64 base64 hex bytes data text literal clear base")
 # Head nouns that name a secret.
 _PASSWORD_NOUNS = word_set("password passwd pwd pw passphrase passcode passwort motdepasse")
+# One-word names of a password (redis.conf, keytool, mysql dumps): "bypass" and "compass" are not.
+_PASS_COMPOUNDS = word_set(
+    """requirepass masterauth storepass keypass srcstorepass deststorepass srckeypass destkeypass
+    dbpass rootpass adminpass userpass mailpass smtppass ftppass"""
+)
 _TOKEN_NOUNS = word_set("token authtoken accesstoken refreshtoken apitoken bearer")
 _SECRET_NOUNS = word_set("secret secrets credential credentials creds")
 _AUTH_NOUNS = word_set("auth authorization")
@@ -122,6 +127,10 @@ def key_kind(key: str, *, is_flag: bool = False) -> str | None:
         return "password"
     if head == "pass" and (prev or is_flag):  # DB_PASS, --pass; not "PASS: test_x"
         return "password"
+    if head in _PASS_COMPOUNDS:
+        return "password"
+    if head == "ident" and prev == "auth":  # npmAuthIdent: "user:password" (yarn)
+        return "auth"
     if head in _SECRET_NOUNS:
         return "aws-secret-access-key" if "aws" in words and "access" in words else "secret"
     if head in _TOKEN_NOUNS or (head.endswith("token") and len(head) > 5):
@@ -185,7 +194,7 @@ _NUMBER_RE = re.compile(r"[-+]?[0-9][0-9_.,:]*")
 _WORDISH_RE = re.compile(r"_*[A-Za-z][A-Za-z_.\-]*")
 _EMAIL_RE = re.compile(r"[A-Za-z._+\-]+@[A-Za-z\-]+(?:\.[A-Za-z\-]+)*")
 _HOSTNAME_RE = re.compile(r"(?:[a-z0-9\-]{1,63}\.){2,}[a-z]{2,12}")
-_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+_PERCENT_RE = re.compile(r"%[2-9A-Fa-f][0-9A-Fa-f]")  # not %00-%1F: a control character is no word
 _ALNUM_RE = re.compile(r"[A-Za-z0-9_\-]+")
 _TRAILING = ",;"
 

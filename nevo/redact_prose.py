@@ -107,10 +107,14 @@ def _value_after(text: str, lowered: str, pos: int, noun: str, is_password: bool
     if tail is None:
         return None
     start, end = tail.span("value")
+    whole = end
     while end > start and text[end - 1] in _VALUE_END:
         end -= 1
     value = text[start:end]
     found = value_class(value)
-    if is_password and found == Value.WORD and is_compound_password(value):
-        found = Value.PASSWORD
+    if is_password and found == Value.WORD:
+        if is_compound_password(value):
+            found = Value.PASSWORD
+        elif whole > end and is_compound_password(text[start:whole]):  # "... lautet KestrelFalcon!"
+            found, end = Value.PASSWORD, whole
     return (start, end) if found >= (Value.PASSWORD if is_password else Value.RANDOM) else None

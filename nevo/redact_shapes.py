@@ -208,6 +208,8 @@ SHAPES: tuple[Shape, ...] = (
     _shape("pinecone-key", "pcsk_", rf"[{_ALNUM}]{{5,6}}_[{_ALNUM}]{{63}}"),
     # --- generic
     _shape("jwt", "eyJ", rf"{_B}{{8,}}+\.eyJ{_B}{{8,}}+\.{_B}*+", boundary=False),
+    # A JWT in base64 ("eyJ" becomes "ZXlK"), as a Kubernetes Secret's data holds a token.
+    _shape("jwt", "ZXlK", r"[A-Za-z0-9+/]{60,}+={0,2}", check=_random, boundary=False),
 )
 
 MIN_TOKEN_RUN = _MIN_RUN = 20  # the shortest token of the table (AKIA + 16, sk_live_ + 12)
@@ -304,12 +306,15 @@ def shape_findings(text: str, shapes: list[Shape]) -> list[tuple[int, int, str]]
 # ---------------------------------------------------------------------------------------------
 # Secrets announced by a fixed string: private keys, webhooks, signatures, cookies
 
-PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}?PRIVATE KEY(?: BLOCK)?-----")
+PEM_BEGIN_RE = re.compile(r"-----BEGIN (?:[A-Z0-9 ]{0,40}?PRIVATE KEY(?: BLOCK)?|OpenVPN Static key V1)-----")
 PEM_END_LITERAL = "-----END "
 PEM_MAX_BODY = 64 * 1024
 # An unterminated key (truncated output) is redacted as far as its base64 body goes.
 PEM_BODY_RE = re.compile(r"(?:(?:Proc-Type|DEK-Info|Comment|Version):[^\n\\]*+|[A-Za-z0-9+/=\s]|\\[nr])*+")
-_PUTTY_RE = re.compile(r"Private-Lines: *+[0-9]++\s*+((?:[A-Za-z0-9+/=]++(?:\s|\\n)*+)++)")
+# The private lines of a PuTTY key: whole lines of base64 (the next header, Private-MAC:, is not one),
+# and the MAC, which is a keyed hash of the key.
+_PUTTY_RE = re.compile(r"Private-Lines: *+[0-9]++[ \t]*+(?:\r?\n|\\n)((?:[A-Za-z0-9+/=]++(?:\r?\n|\\n|$))++)")
+_PUTTY_MAC_RE = re.compile(r"Private-MAC: *+([0-9a-fA-F]{32,}+)")
 
 # (literal that must occur, regex, group, kind, gate: "hook", "key", "query" or "amz"; see announced_findings)
 _ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str, str], ...] = (
@@ -342,6 +347,15 @@ _ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str, str], ...] = (
     # (Signature=...&Key-Pair-Id=): a query parameter, judged random below.
     ("ignature=", re.compile(r"[?&](?:X-Goog-)?Signature=([^&\s\"'<>\\]{16,}+)"), 1, "url-signature", "query"),
     ("Private-Lines:", _PUTTY_RE, 1, "private-key", "key"),  # PuTTY-User-Key-File-3: ...
+    ("Private-MAC:", _PUTTY_MAC_RE, 1, "private-key", "key"),
+    # Mattermost, Rocket.Chat, Zapier: a webhook's id (and token) in the path after /hooks/
+    (
+        "/hooks/",
+        re.compile(r"/hooks/((?:catch/[0-9]{1,12}+/)?[A-Za-z0-9]{16,}+(?:/[A-Za-z0-9]{16,}+)?)"),
+        1,
+        "webhook",
+        "hook",
+    ),
 )
 
 
@@ -359,11 +373,11 @@ def announced_findings(text: str, lowered: str, joined_runs: str, has_key: bool)
     gates = {"hook": hooks, "key": has_key, "query": query, "amz": amz}
     for literal, regex, group, kind, gate in _ANNOUNCED:
         if gates[gate] and literal in text:
-            need = Value.RANDOM if kind == "url-signature" else Value.REFERENCE
+            need = Value.RANDOM if kind in ("url-signature", "webhook") else Value.REFERENCE
             for match in regex.finditer(text):
                 if value_class(match.group(group)) >= need:  # sig=REDACTED, AccountKey=... are not
                     found.append((match.start(group), match.end(group), kind))
-    if has_key and "PRIVATE KEY" in text:
+    if has_key and ("PRIVATE KEY" in text or "Static key" in text):
         found.extend(_pem_findings(text))
     return found
 
