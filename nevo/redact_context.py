@@ -84,11 +84,13 @@ def url_findings(text: str) -> Iterator[tuple[int, int, str]]:
 # -p x after login commands and sshpass, -a x after redis-cli, -P x after zip/sqlcmd, -w x after
 # ldap tools; -t/-k/-a/-p x anywhere when x looks random. mysql takes its password glued: -pX.
 _SHORT_FLAG_RE = re.compile(  # starts with its literal "-": the engine's fast search finds it
-    r"-(?<![\w\-]-)([ptakPwb]|-body|-value|-secret-string|-secret-value)(?:[ \t]++|=|(?=[^\s\-]))"
+    r"-(?<![\w\-]-)([ptakPwbu]|-body|-value|-secret-string|-secret-value|-user|-auth)(?:[ \t]++|=|(?=[^\s\-]))"
     r"((?:[^\s\-\"'`\\;|]|\\(?![nrt\"'\\]))(?:[^\s\"'`\\;|]|\\(?![nrt\"'\\]))*+|'[^'\r\n]*+'|\"[^\"\r\n]*+\")"
 )
 _SHORT_FLAG_COMMANDS = {
-    "-p": ("login", "sshpass", "twine", "mongo", "mongosh", "mysql", "mariadb", "influx", "7z"),
+    # " -u ": a user given on the line before (psexec -u admin -p x, mysql -u root -p x)
+    "-p": ("login", "sshpass", "twine", "mongo", "mongosh", "mysql", "mariadb", "influx", "7z", " -u "),
+    "-k": ("openssl",),  # openssl enc -k <password>
     "-a": ("redis-cli", "keydb-cli"),
     "-P": ("zip", "sqlcmd", "bcp", "7z", "mosquitto_pub", "mosquitto_sub", "mosquitto_rr", " -u "),
     "-w": ("ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldappasswd"),
@@ -101,14 +103,14 @@ _SHORT_FLAG_COMMANDS = {
 }
 _LONG_VALUE_FLAGS = frozenset(["--value", "--secret-string", "--secret-value"])  # generic names: known commands only
 _COMMAND_WORDS = tuple(sorted({word for words in _SHORT_FLAG_COMMANDS.values() for word in words}))
-# -u user:password (curl, wget), -a/--auth user:password (httpie)
-_USER_PASSWORD_RE = re.compile(r"-(?<![\w\-]-)(?:u|a|-user|-auth)[ \t=]++['\"]?[^\s:'\"]++:([^\s'\"]++)")
+# -u user:password (curl, wget), -a/--auth user:password (httpie): the part after the colon
+_USER_FLAGS = frozenset(["-u", "--user", "-a", "--auth"])
 _PASS_ARG_RE = re.compile(r"-pass(?<![\w\-]-pass)(?:in|out)?[ \t]++['\"]?pass:([^\s'\"]++)")  # openssl
 
 
 def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
-    if " -" not in text and "\t-" not in text and not text.startswith("-"):
-        return
+    """Short flags and their values (the caller runs it when the text holds a "-"). Each regex here
+    starts with its literal "-", which the engine skips to: cheaper than searching for " -" first."""
     lines = LineWords(text, lowered, _COMMAND_WORDS)
     for match in _SHORT_FLAG_RE.finditer(text):
         flag = "-" + match.group(1)
@@ -117,6 +119,16 @@ def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
             start += 1
         while end > start and text[end - 1] in "'\"":
             end -= 1
+        if flag in _USER_FLAGS:
+            colon = text.find(":", start, end)
+            if colon != -1 and colon > start:
+                value = text[colon + 1 : end]
+                found = value_class(value)
+                if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
+                    yield colon + 1, end, "password"
+                continue
+            if flag != "-a":
+                continue  # -u root: a user, no password
         quote = text[start - 1] if start > match.start(2) else ""
         found = literal_value_class(text[start:end], quote) if start < end else Value.PLACEHOLDER
         if found == Value.WORD and is_compound_password(text[start:end]):
@@ -130,12 +142,6 @@ def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
         # Any command's -t x: a random x is a token, but lowercase hex is an id or a hash (runc exec -t <id>).
         if known or (found >= Value.RANDOM and not is_hex(text[start:end]) and flag not in _LONG_VALUE_FLAGS):
             yield start, end, "password" if known else "token"
-    if ":" in text and ("-u" in text or "--user" in text or "-a" in text or "--auth" in text):
-        for match in _USER_PASSWORD_RE.finditer(text):
-            value = match.group(1)
-            found = value_class(value)
-            if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
-                yield match.start(1), match.end(1), "password"
     if "pass" in lowered and "pass:" in text:
         for match in _PASS_ARG_RE.finditer(text):
             yield match.start(1), match.end(1), "password"

@@ -35,7 +35,7 @@ _SET_PASSWORD_RE = re.compile(
     r"set[ \t]++password[ \t]++(?:for[ \t]++[^\s=]{1,128}+[ \t]*+)?=[ \t]*+(?:password[ \t]*+\([ \t]*+)?"
     + r"""('[^'\r\n]{1,256}+'|"[^"\r\n]{1,256}+")"""
 )
-_SQL_USER_RE = re.compile(r"\b(?:create|alter)[ \t]++(?:user|login|role)\b|\bgrant\b")
+_SQL_USER_RE = re.compile(r"(?:create|alter)[ \t]++(?:user|login|role)\b|\bgrant\b")
 _STATEMENT_BACK = 300
 # htpasswd -b[c] FILE USER PASSWORD, htpasswd -nb USER PASSWORD
 _HTPASSWD_RE = re.compile(
@@ -53,6 +53,7 @@ _NOT_IN_PASSWORD = frozenset(["", " ", "\t", "\n", "\r", "]", ")", ",", ";", "'"
 _ORACLE_TOOLS = ("sqlplus", "sqlldr", "expdp", "impdp", "rman", "dgmgrl", "jdbc:oracle:")
 _ORACLE_PAIR_RE = re.compile(r"""([A-Za-z][\w$#]{0,29}+)/([^\s/@'"]{1,128}+)""")
 # .pgpass: hostname:port:database:username:password, one entry a line
+_PGPASS_GATE_RE = re.compile(r":(?:\*|54[0-9]{2}+):")  # starts with a literal: the engine skips to each ":"
 _BLANKS = frozenset(["", " ", "\t", "\n", "\r"])
 _PGPASS_PORT_RE = re.compile(r":(?:\*|[0-9]{1,5}+):")
 # (a colon or backslash in a field is escaped with a backslash, so five fields are all there is)
@@ -80,7 +81,6 @@ def form_findings(text: str, lowered: str, has_pass: bool, has_root: bool) -> li
     knows from its own scan). A list, not a generator: most texts hold none, and a generator
     costs its setup for nothing."""
     found: list[tuple[int, int, str]] = []
-    statements: list[int] | None = None  # where "create user", "alter role", "grant" stand: read once
     for word, regex in (("identified", _IDENTIFIED_RE), ("set password", _SET_PASSWORD_RE)):
         if word == "set password" and not has_pass:
             continue
@@ -88,11 +88,8 @@ def form_findings(text: str, lowered: str, has_pass: bool, has_root: bool) -> li
         while at != -1:
             match = regex.match(lowered, at) if at == 0 or not lowered[at - 1].isalnum() else None
             # "identified by" is English too: a statement that names a user says it is SQL.
-            if match is not None and word == "identified":
-                if statements is None:
-                    statements = [m.start() for m in _SQL_USER_RE.finditer(lowered)]
-                if not _in_user_statement(lowered, at, statements):
-                    match = None
+            if match is not None and word == "identified" and not _in_user_statement(lowered, at):
+                match = None
             if match is not None:
                 span = _literal(text, match.start(1), match.end(1))
                 if span is not None:
@@ -117,15 +114,99 @@ def form_findings(text: str, lowered: str, has_pass: bool, has_root: bool) -> li
         at = lowered.find("http-basic.", at + 11)
     if "%" in text:
         found.extend(_samba_findings(text))
+    for literal, regex, needs in _COMMAND_FORMS:
+        if (needs == "root" and not has_root) or (needs == "pass" and not has_pass):
+            continue
+        if needs == "user" and not _SLASH_USER_RE.search(lowered):
+            continue
+        if needs in ("\\", ",") and needs not in text:  # one character, searched for at memory speed
+            continue
+        at = lowered.find(literal)
+        while at != -1:
+            match = _form_match(text, lowered, literal, regex, at)
+            span = None if match is None else _literal(text, match.start("secret"), match.end("secret"))
+            if span is not None and match is not None and _names_secret(match):
+                found.append((span[0], span[1], "password"))
+            at = lowered.find(literal, at + len(literal))
     if "@" in text:
         found.extend(_oracle_findings(text, lowered))
     # .pgpass entries name PostgreSQL's port (5432, 5433, ...) or any port (*); a scan of every colon
     # in a text costs more than these two searches.
-    if ":*:" in text or ":543" in text:
+    if _PGPASS_GATE_RE.search(text):
         found.extend(_pgpass_findings(text))
     if has_root and "value" in lowered:  # the name that makes a value secret holds a root
         found.extend(named_value_findings(text, lowered))
     return found
+
+
+def _names_secret(match: re.Match[str]) -> bool:
+    """A form with a `name` group holds a secret only when that name says so."""
+    name = match.groupdict().get("name")
+    return name is None or key_kind(name) is not None
+
+
+_SLASH_USER_RE = re.compile(r"/u(?:ser)?:")  # a Windows-style /u: or /user:, found from each "/"
+_QUOTED_SECRET = r"""(?P<q>['"])(?P<secret>[^'"\r\n]{1,256}+)(?P=q)"""
+# (a literal of the lowered text, a regex with a `secret` group (and a `name` group that must name
+# a secret), what must be found first: "" nothing, "root" a root, "pass", "user" a /u: or /user:,
+# or one character of the text)
+_COMMAND_FORMS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    # Python requests, httpx, aiohttp: auth=('user', 'password'), HTTPBasicAuth('user', 'password')
+    (
+        "auth",
+        re.compile(
+            r"""auth(?:[ \t]*+=[ \t]*+)?\([ \t]*+['"][^'"\r\n]{1,64}+['"][ \t]*+,[ \t]*+""" + _QUOTED_SECRET,
+            re.IGNORECASE,
+        ),
+        "root",
+    ),
+    # PHP define('DB_PASSWORD', 'x'); WordPress salts: define('AUTH_KEY', 'x')
+    (
+        "define(",
+        re.compile(r"""define[ \t]*+\([ \t]*+['"](?P<name>[A-Za-z0-9_]{1,64}+)['"][ \t]*+,[ \t]*+""" + _QUOTED_SECRET),
+        "root",
+    ),
+    # terraform: variable "db_password" { ... default = "x" }
+    (
+        'variable "',
+        re.compile(
+            r"""variable[ \t]++"(?P<name>[\w\-]{1,64}+)"[ \t]*+\{[^}]{0,400}?\bdefault[ \t]*+=[ \t]*+"""
+            r"""(?P<q>")(?P<secret>[^"\r\n]{1,256}+)\""""
+        ),
+        "root",
+    ),
+    # Windows: net use Z: \\srv\share /user:DOMAIN\user password
+    # (searched for only in a text with a backslash: the share's \\server)
+    (
+        "net use",
+        re.compile(r"net[ \t]++use\b[^\r\n]{0,256}?/user:\S{1,128}+[ \t]++(?P<secret>[^\s/*]\S{0,255}+)"),
+        "\\",
+    ),
+    # RDP clients: xfreerdp /u:user /p:password, /password:x (searched for only with a /u: or /user:)
+    ("/p", re.compile(r"/(?:p|pass|password):(?P<secret>\S{1,256}+)"), "user"),
+    # lftp -u user,password
+    ("lftp", re.compile(r"lftp\b[^\r\n]{0,256}?[ \t]-u[ \t]++[^\s,]{1,64}+,(?P<secret>\S{1,256}+)"), ","),
+    # echo 'user:password' | chpasswd: read back from chpasswd (see _form_match)
+    (
+        "chpasswd",
+        re.compile(r"""['"]?[\w.\-]{1,64}+:(?P<secret>[^\s'":]{1,256}+)['"]?[ \t]*+\|[ \t]*+(?:sudo[ \t]++)?$"""),
+        "pass",
+    ),
+)
+
+
+def _form_match(text: str, lowered: str, literal: str, regex: re.Pattern[str], at: int) -> re.Match[str] | None:
+    """The form at an occurrence of its literal: each regex starts with its literal (a scan for a
+    pattern that starts with \b had no literal to search for), except chpasswd's, read back."""
+    before = lowered[at - 1] if at else " "
+    if literal == "chpasswd":
+        return regex.search(text, _line_start(text, at, 300), at)
+    if literal == "/p":
+        if before.isalnum() or before in "_/" or not lowered.startswith(("/p:", "/pass:", "/password:"), at):
+            return None
+    elif (before.isalnum() or before == "_") and not (literal == "auth" and lowered.endswith("basic", 0, at)):
+        return None  # inside a longer word (BasicAuth( is the exception)
+    return regex.match(text, at)
 
 
 def _line_start(text: str, at: int, back: int) -> int:
@@ -154,12 +235,15 @@ def _samba_findings(text: str) -> Iterator[tuple[int, int, str]]:
         at = text.find("%", at + 1)
 
 
-def _in_user_statement(lowered: str, at: int, statements: list[int]) -> bool:
-    """Whether a statement that names a user (`statements`: where each starts) comes before `at`,
-    within the same statement (no ; between) and _STATEMENT_BACK characters."""
+def _in_user_statement(lowered: str, at: int) -> bool:
+    """Whether a statement that names a user (CREATE USER, ALTER ROLE, GRANT ...) comes before
+    `at`, within the same statement (no ; between) and _STATEMENT_BACK characters."""
     start = max(lowered.rfind(";", max(0, at - _STATEMENT_BACK), at), at - _STATEMENT_BACK, 0)
-    index = bisect.bisect_left(statements, start)
-    return index < len(statements) and statements[index] < at
+    for word in ("create", "alter", "grant"):
+        found = lowered.rfind(word, start, at)
+        if found != -1 and _SQL_USER_RE.match(lowered, found) is not None:
+            return True
+    return False
 
 
 def _oracle_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
@@ -271,6 +355,20 @@ def _entry_kind(text: str, value_at: int) -> str | None:
         for head in _PARENT_KEY_RE.finditer(text, max(floor, line_start), opening + 1):
             if head.end() == opening + 1:
                 return key_kind(head.group(1))
+    return None
+
+
+def enclosing_key(text: str, pos: int) -> str | None:
+    """The key of the object that holds `pos` (``"Jwt": {"Key": ...}`` gives Jwt), when it opens
+    within _OBJECT_BACK characters before it."""
+    floor = max(0, pos - _OBJECT_BACK)
+    opening = text.rfind("{", floor, pos)
+    if opening == -1 or text.rfind("}", opening, pos) != -1:
+        return None
+    line_start = text.rfind("\n", floor, opening) + 1
+    for head in _PARENT_KEY_RE.finditer(text, max(floor, line_start), opening + 1):
+        if head.end() == opening + 1:
+            return head.group(1)
     return None
 
 

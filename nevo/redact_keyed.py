@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 
 from nevo.redact_context import LineWords
+from nevo.redact_forms import enclosing_key
 from nevo.redact_patterns import (
     CONNECTION_VALUE_RE,
     ESCAPED_LINE_RE,
@@ -64,7 +65,7 @@ _TAIL_RE = re.compile(
         [ \t]*+(?P<sep>=>|:=|\?=|=(?!=|~[ \t/])|:(?![:/])|→|(?<=[ \t])->(?=[ \t]))[ \t]*+
       | (?P<php>\][ \t]*+=>[ \t\r\n]{0,16}+(?:string\([0-9]{1,9}+\)[ \t]*+)?)  # var_dump, print_r
       | [ \t]++value[ \t]*+=[ \t]*+                           # <add key="Password" value="...">
-      | >                                                     # <password>...</password>
+      | (?:[ \t]++[\w:\-]{1,40}+=(?:"[^"\r\n]{0,80}+"|'[^'\r\n]{0,80}+'))*+>  # <password>, <Pass encoding="base64">
       | [ \t]++(?P<verb>(?:is|was|are|were)(?:[ \t]++now)?(?:[ \t]*+:)?
                       |(?:(?:set|changed|rotated|updated)[ \t]++)?to|now)[ \t]++
       | (?P<blank>[ \t]++)
@@ -72,6 +73,7 @@ _TAIL_RE = re.compile(
     re.VERBOSE,
 )
 # "to pass", "the token", "each pass": English words that do not qualify the noun after them.
+_SECRET_QUALIFIERS = _word_set("shared client app api webhook signing master root admin session jwt hmac encryption")
 _FUNCTION_WORDS = _word_set(
     """a an the this that these those to of for in on at by with from into onto and or but not no you
     we i it he she they your my our its their his her will would can could must should may might
@@ -230,11 +232,15 @@ def _keyed_span(
     is_flag = key[:1] == "-"
     kind = key_kind(key, is_flag=is_flag or before in "?&")  # --pass x, ?pass=x
     compound = False
-    if kind is None and before == " " and not is_flag:  # "secret key: x", "db pass = x", "API key for"
+    if before == " " and not is_flag and (kind is None or kind == "secret"):
+        # "secret key: x", "db pass = x", "API key for"; "shared secret = x" names one for sure
         prev = _PREV_WORD_REVERSED_RE.match(reversed_lowered, len(text) - key_start)
-        if prev is not None and prev.group(1)[::-1] not in _FUNCTION_WORDS:
-            key = prev.group(1)[::-1] + "_" + key
+        word = prev.group(1)[::-1] if prev is not None else ""
+        if kind is None and word and word not in _FUNCTION_WORDS:
+            key = word + "_" + key
             kind, compound = key_kind(key), True
+        elif kind == "secret" and word in _SECRET_QUALIFIERS:
+            compound = True
     # "pass" and "pw" alone are English words too ("pass it on", "first pass"): a value after them
     # must look random, unless a flag, URL parameter or config command makes them a password.
     bare_pass = kind is None and key.lower() in ("pass", "pw") and not is_flag
@@ -242,6 +248,9 @@ def _keyed_span(
         kind = "password"
     if kind is None and "." in key and not is_flag and lines.has_any(key_start):
         kind = key_kind(key.split(".", 1)[0])  # poetry config pypi-token.private x
+    if kind is None and key.lower() == "key" and before in "\"'":  # "Jwt": {"Key": "..."} (.NET)
+        parent = enclosing_key(text, key_start)
+        kind = key_kind(parent + "_key") if parent else None
     if kind is None:
         return None, key_end
     reach = key_end + 16  # the next word is read 14 characters at most
@@ -308,7 +317,8 @@ def _keyed_span(
         return (start, stop, ""), reach  # password=password, token=token: code passing a variable along
     # "pass" alone must look random, unless a flag, a URL parameter, a config command or a line of
     # its own makes it a password (INI and .netrc: `pass = x` at a line's start).
-    own_line = sep in ("=", ":") and _starts_line(text, key_start) is not None
+    # ...or a quoted value after ":" or "=" ({ user: 'app', pass: 'x' }: nodemailer, JS objects)
+    own_line = sep in ("=", ":") and (quoted or _starts_line(text, key_start) is not None)
     if bare_pass and not (is_flag or before in "?&" or own_line or lines.has_any(key_start)):
         return (start, stop, kind if value_class(value) >= Value.RANDOM else ""), reach
     found = literal_value_class(value, text[start - 1] if quoted else "") if quoted or shell else value_class(value)
@@ -321,6 +331,8 @@ def _keyed_span(
         found, stop = Value.PASSWORD, whole  # "the password is KestrelFalcon!": the ! is the password's
     if quoted and kind == "password" and found == Value.SENTENCE and is_passphrase(value):
         return (start, stop, kind), reach  # "correct horse battery staple"
+    if kind == "password" and found == Value.SENTENCE and _APP_PASSWORD_RE.fullmatch(value):
+        return (start, stop, kind), reach  # a Google app password, unquoted: abcd efgh ijkl mnop
     if in_line and Value.PASSWORD <= found < Value.RANDOM and not sure:
         sure = _line_value(text, lowered, key, key_start, key_end, value_at, limit, sep, sure)[0]
     if found < (Value.PASSWORD if sure else Value.RANDOM):
@@ -339,6 +351,7 @@ def _keyed_span(
     return (start, stop, kind), reach
 
 
+_APP_PASSWORD_RE = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}")
 _USER_AND_PASSWORD_RE = re.compile(r"[\w.@\-]{1,64}+:(\S{1,256}+)")
 # A long token goes on in these characters (base64, base64url, hex, percent-encoding).
 _CONTINUATION_RE = re.compile(r"[A-Za-z0-9+/=_\-.~%]*+")
@@ -380,6 +393,8 @@ def _line_value(
     if sep == "=" and no_space and (starts or before in " \t;&|(") and _UPPER_KEY_RE.fullmatch(key):
         # shell, .env: DB_PASSWORD=x, PGPASSWORD=x psql, -e API_TOKEN=x; f(PASSWORD=x) is code
         return True, _word_end(text, value_at, limit, SHELL_WORD_RE), False, before != "("
+    if sep == "=" and no_space and starts == "line" and "." in key:  # Java .properties: spring.mail.password=x y
+        return sure, _word_end(text, value_at, limit, LINE_RE), False, False
     if sep == "=" and (before == ";" or (no_space and _in_connection_string(lowered, key_start))):
         return sure, _word_end(text, value_at, limit, CONNECTION_VALUE_RE), False, False  # Server=...;Password=x;
     if starts and not no_space and sep in (":", "="):  # YAML, INI, headers: the rest of the line

@@ -56,7 +56,7 @@ _ENGLISH_LINKS = frozenset(["is", "was", "to", ":", "：", "=", "-", "->", "→"
 _INFLECTION_RE = re.compile(rf"[^\W\d_{_CJK}]{{0,4}}+")  # hasła, пароля, lösenordet, şifresi
 _TAIL_RE = re.compile(
     rf"""(?:[ \t]++(?!(?:{_LINKS})(?!\w))[\w\-']{{1,24}}+){{0,4}}?
-    [ \t]*+(?P<link>{_LINKS})(?=[\s{_CJK}]|(?<=[:：=→—–\-是为為は는은이가]))[ \t]*+
+    [ \t]*+(?P<link>{_LINKS})(?:[ \t]*+[:：])?(?=[\s{_CJK}]|(?<=[:：=→—–\-是为為は는은이가]))[ \t]*+
     ["'`«“„]?(?P<value>[^\s"'`»”{_CJK}。，、！？）」]{{1,{MAX_VALUE}}}+)""",
     re.VERBOSE,
 )  # matched on the lowered text (the same offsets): IGNORECASE made it several times slower
