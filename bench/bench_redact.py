@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -43,6 +44,7 @@ from bench.ordinary_corpus import (
     tool_output_documents,
 )
 from nevo.redact import find_secrets, redact, redact_obj
+from tests import leak_blind as blind
 from tests.leak_corpus import Leak, generate
 
 REVIEW = Path(__file__).resolve().parent / "redact_review.json"
@@ -89,6 +91,22 @@ def recall(which: str) -> None:
     for name, oks in sorted(missed.items()):
         contexts = [leak.context for leak, ok in results if leak.format == name and not ok]
         print(f"    missed {name}: {len(oks) - sum(oks)}/{len(oks)} ({', '.join(contexts)})")
+
+
+def blind_recall(part: str) -> None:
+    """The blind set by a second author (tests/leak_blind.py): leaks caught, near misses kept."""
+    leaks = blind.generate(part)
+    hits = sum(blind.caught(leak) for leak in leaks)
+    cases = {leak.case for leak in leaks}
+    missed = sorted({leak.case for leak in leaks if not blind.caught(leak)})
+    near = blind.negatives(part)
+    kept = sum(blind.clean(leak) for leak in near)
+    print(
+        f"\nblind {part}: {hits}/{len(leaks)} leaks caught ({100 * hits / len(leaks):.1f}%),"
+        f" {len(cases) - len(missed)}/{len(cases)} templates whole, near misses kept {kept}/{len(near)}"
+    )
+    if missed:
+        print(f"  templates with a miss: {', '.join(missed)}")
 
 
 # --- 2. ordinary material --------------------------------------------------------------------------
@@ -195,6 +213,8 @@ def typical_payloads(count: int, seed: int = 7) -> list[str]:
 
 
 FIVE_MB = 5 * 1024 * 1024
+# Each hostile text starts with "X1 ": plain lowercase text is decided at once by one match, and
+# several units below are plain; the prefix makes the detectors read them.
 HOSTILE = {
     "one letter": "a",
     "long key run x_api_key_token_": "x_api_key_token_secret_",
@@ -207,7 +227,22 @@ HOSTILE = {
     "dense mysql -p": "mysql -p",
     "dense password=": "password=",
     "sk-sk-sk-": "sk-",
+    "dense pw pw": "pw ",
+    "dense as the password": " as the password ",
+    "dense identified by": "IDENTIFIED BY x ",
+    "dense http-basic": "config http-basic.x u ",
+    "dense a/b@ on a sqlplus line": "a/b@sqlplus ",
+    "dense Cyrillic пароль:": "пароль: ",
 }
+
+
+def _mixed_fragments(size: int) -> str:
+    """Random key/value fragments: dense like the units above, but no window recurs, so the
+    keyed detector's verdict memo does not help (its worst case)."""
+    rng = random.Random(3)
+    pieces = ["token: ", "password=", "pw ", "key=", "auth: ", "--token ", "secret_key = ", '"password": "', "x",
+              "ab12", "Q9!", " ", "\n", "-p ", "mysql ", "=", ":", "'"]  # fmt: skip
+    return "".join(rng.choice(pieces) for _ in range(size // 4))[:size]
 
 
 def speed(quick: bool) -> None:
@@ -242,10 +277,16 @@ def speed(quick: bool) -> None:
         f" {best / count * 1e6:.0f} us per trigger"
     )
     for name, unit in list(HOSTILE.items())[: 4 if quick else None]:
-        text = (unit * (FIVE_MB // len(unit) + 1))[:FIVE_MB]
+        text = "X1 " + (unit * (FIVE_MB // len(unit) + 1))[:FIVE_MB]
         started = time.process_time()
         redact(text)
         print(f"hostile 5 MB: {name:34s} cpu {time.process_time() - started:.2f} s")
+    if not quick:
+        text = _mixed_fragments(FIVE_MB)
+        started = time.process_time()
+        redact(text)
+        print(f"hostile 5 MB: {'random key/value fragments':34s} cpu {time.process_time() - started:.2f} s")
+    print(f"load average while measuring: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores, shared)")
 
 
 def main() -> None:
@@ -257,6 +298,8 @@ def main() -> None:
     if args.only in (None, "recall"):
         recall("tune")
         recall("heldout")
+        blind_recall("tune")
+        blind_recall("holdout")
     if args.only in (None, "ordinary") and not args.quick:
         sets: dict[str, Callable[[], Iterable[Document]]] = {}
         for repo in (*TUNE_REPOS, *HELDOUT_REPOS):

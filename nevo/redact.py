@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from nevo.redact_context import (
     cookie_findings,
     flag_findings,
-    keyed_findings,
     login_findings,
     reversed_prose_findings,
+    sign_in_findings,
     url_findings,
 )
+from nevo.redact_forms import form_findings
+from nevo.redact_keyed import keyed_findings, root_positions
 from nevo.redact_patterns import MARKER_PREFIX, MARKER_RE, Value, key_kind, value_class
-from nevo.redact_shapes import MIN_TOKEN_RUN, announced_findings, shape_findings
+from nevo.redact_prose import prose_findings
+from nevo.redact_shapes import MIN_TOKEN_RUN, announced_findings, candidate_shapes, shape_findings, token_runs
 
 __all__ = ["MARKER_PREFIX", "Finding", "find_secrets", "marker", "neutralise_trailers", "redact", "redact_obj"]
 
@@ -38,6 +41,10 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 _ESCAPE_RE = re.compile(r"\\[nrt\"'\\]")
 # Shorter than this, a text cannot hold a secret with the name or shape that would say it is one.
 _SHORTEST = 8
+# Lowercase ASCII words, blanks and -_./: nothing here can be a secret (a value must hold a digit,
+# a capital or another symbol to look like a password; every token shape has one too), and most
+# short texts (a command, a description, a path) are decided by this one match.
+_PLAIN_RE = re.compile(r"[a-z \t\r\n._/-]*+")
 # When two findings overlap, the merged span takes the kind of the most specific one.
 _PRIO_SHAPE, _PRIO_URL, _PRIO_CONTEXT = 0, 1, 2
 
@@ -53,22 +60,50 @@ class Finding:
 
 def find_secrets(text: str) -> list[Finding]:
     """Secrets in `text`, sorted, non-overlapping (overlapping detections are merged)."""
-    if len(text) < _SHORTEST:
+    if len(text) < _SHORTEST or _PLAIN_RE.fullmatch(text):
         return []
     lowered = text.lower()  # same length as text (checked), so offsets agree
     if len(lowered) != len(text):  # a few non-ASCII letters lengthen when lowered: keep offsets
         lowered = text.translate(_ASCII_LOWER)
     raw: list[tuple[int, int, int, str]] = []
-    if len(text) >= MIN_TOKEN_RUN:
-        for start, end, kind in shape_findings(text, lowered):
-            raw.append((start, end, _PRIO_SHAPE, kind))
-    for start, end, kind in announced_findings(text):
+    # What the detectors start from is found once, at C speed: the root words of secret names and
+    # the long runs of token characters. Each detector then runs only when the text holds what it
+    # needs (a search for one character such as "@" costs little; a search for a word ~0.5 ns a
+    # character; a detector called for nothing still costs its setup).
+    roots = root_positions(lowered)
+    kinds = {lowered[at : at + 2] for at in roots}  # pa(ss), pw, se(cret), to(ken), ke(y), au(th), cr(ed)
+    runs = token_runs(lowered) if len(text) >= MIN_TOKEN_RUN else []
+    joined = "\n".join(runs)
+    if runs:
+        shapes = candidate_shapes(runs, joined)
+        if shapes:
+            raw.extend((start, end, _PRIO_SHAPE, kind) for start, end, kind in shape_findings(text, shapes))
+    for start, end, kind in announced_findings(text, lowered, joined, "ke" in kinds):
         raw.append((start, end, _PRIO_SHAPE, kind))
-    for start, end, kind in url_findings(text):
-        raw.append((start, end, _PRIO_URL, kind))
-    for detector in (keyed_findings, flag_findings, login_findings, reversed_prose_findings, cookie_findings):
-        for start, end, kind in detector(text, lowered):
-            raw.append((start, end, _PRIO_CONTEXT, kind))
+    if "@" in text and "://" in text:
+        raw.extend((start, end, _PRIO_URL, kind) for start, end, kind in url_findings(text))
+    if roots:
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in keyed_findings(text, lowered, roots))
+    if "-" in text:
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in flag_findings(text, lowered))
+    if (
+        " login" in lowered  # the detector reads " login " and " login\n" only
+        or ("to" in kinds and "--with-token" in lowered)
+        or ("pa" in kinds and "--password-stdin" in lowered)
+    ):
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in login_findings(text, lowered))
+    pass_at = [at for at in roots if lowered.startswith("pass", at)] if "pa" in kinds else []
+    for start, end, kind in form_findings(text, lowered, bool(pass_at), bool(roots)):
+        raw.append((start, end, _PRIO_CONTEXT, kind))
+    for start, end, kind in prose_findings(text, lowered, pass_at):
+        raw.append((start, end, _PRIO_CONTEXT, kind))
+    if " as " in lowered:
+        if roots:  # "use X as the password": the noun holds a root
+            raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in reversed_prose_findings(text, lowered))
+        if " in as " in lowered:  # "sign in as ops with X"
+            raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in sign_in_findings(text, lowered))
+    if "cookie:" in lowered:
+        raw.extend((start, end, _PRIO_CONTEXT, kind) for start, end, kind in cookie_findings(text, lowered))
     if not raw:
         return []
     raw = _clip_markers(raw, text)
@@ -135,23 +170,48 @@ def redact(text: str) -> str:
 def redact_obj(obj: object) -> object:
     """A copy of `obj` with every string redacted; dict keys are kept, and a scalar value under a
     secret-looking key (``{"password": "hunter2"}``) is replaced whole, since alone it looks like
-    nothing."""
+    nothing. So is the ``value`` of an entry that a sibling names (``{"name": "DB_PASSWORD",
+    "value": "x"}``: Kubernetes and ECS environment lists) or that sits under a secret's key
+    (``{"db_password": {"sensitive": true, "value": "x"}}``: terraform output)."""
+    return _redact_obj(obj, None)
+
+
+def _redact_obj(obj: object, parent_kind: str | None) -> object:
     if isinstance(obj, str):
         return redact(obj)
     if isinstance(obj, dict):
+        entry_kind = parent_kind or _named_entry_kind(obj)
         result: dict[object, object] = {}
         for key, value in obj.items():
             kind = key_kind(key) if isinstance(key, str) else None
+            if kind is None and entry_kind is not None and isinstance(key, str) and key.lower() == "value":
+                kind = entry_kind
             if kind is not None and _is_secret_scalar(value, kind):
                 result[key] = marker(kind)
             else:
-                result[key] = redact_obj(value)
+                result[key] = _redact_obj(value, kind if isinstance(value, dict) else None)
         return result
     if isinstance(obj, list):
-        return [redact_obj(item) for item in obj]
+        return [_redact_obj(item, None) for item in obj]
     if isinstance(obj, tuple):
-        return tuple(redact_obj(item) for item in obj)
+        return tuple(_redact_obj(item, None) for item in obj)
     return obj
+
+
+_ENTRY_NAMES = ("name", "key", "variable", "parameter")
+
+
+def _named_entry_kind(entry: dict[object, object]) -> str | None:
+    """The kind of secret an entry with a ``value`` names in its ``name`` (or key, variable,
+    parameter) field, if any."""
+    if not any(isinstance(key, str) and key.lower() == "value" for key in entry):
+        return None
+    for key, name in entry.items():
+        if isinstance(key, str) and key.lower() in _ENTRY_NAMES and isinstance(name, str):
+            kind = key_kind(name)
+            if kind is not None:
+                return kind
+    return None
 
 
 def _is_secret_scalar(value: object, kind: str) -> bool:

@@ -1,24 +1,8 @@
-"""Secrets recognised by their context: a key, flag, header, command or sentence that names a
-secret, followed by a value that looks like one.
+"""Secrets recognised by their context without a name: URL userinfo, short flags (``-p``,
+``-t``, ``mysql -pX``, ``curl -u u:p``), login commands with a token argument, ``use X as the
+password``, cookies; and LineWords, which the detectors use to ask what a line holds.
 
-One pass finds every occurrence of a root word (pass, pwd, secret, token, key, auth, cred) with
-str.find in an ASCII-lowercased copy of the text (same length, so offsets agree), reads the whole
-name around it (``DB_PASSWORD``, ``--client-secret``, ``"x-api-key"``, ``secret key``) and what
-follows it: a separator (``=``, ``:``, ``=>``), a blank (``--token x``, ``password x`` in .netrc,
-a config command's ``key value``), or a few words of prose (``is``, ``was``, ``for the vpn:``).
-nevo.redact_patterns then judges the name (`key_kind`) and the value (`value_class`).
-
-How much the value must look like a secret depends on how sure the context is:
-- a password, or a strong context (a --flag, an Authorization header with its scheme, a shell or
-  .env assignment of an UPPER_CASE name, a connection-string pair, a config command): the value
-  need only look like a password (not a word, number, path, reference or placeholder);
-- anything else (code, JSON, YAML, prose next to "token" or "key"): it must look random.
-
-Other detectors here: URL userinfo, short flags (``-p``, ``-t``, ``mysql -pX``, ``curl -u u:p``),
-login commands with a token argument, ``use X as the password``, cookies.
-
-Every scan is linear: searches resume after what they consumed, keys and qualifiers are bounded,
-quantifiers are possessive (Python 3.11+).
+Every scan is linear: searches resume after what they consumed and look-backs are bounded.
 """
 
 from __future__ import annotations
@@ -27,106 +11,22 @@ import re
 from collections.abc import Iterator
 
 from nevo.redact_patterns import (
-    CONNECTION_VALUE_RE,
-    ESCAPED_LINE_RE,
-    LINE_RE,
-    SCHEME_RE,
-    SHELL_WORD_RE,
+    MAX_VALUE,
+    PROSE_END,
     Value,
+    is_compound_password,
     is_hex,
     is_passphrase,
-    key_kind,
+    literal_value_class,
     url_value_class,
     value_class,
-    value_span,
 )
-from nevo.redact_patterns import (
-    word_set as _word_set,
-)
-
-ROOTS = ("pass", "pw", "secret", "token", "key", "auth", "cred")
-_ROOT_RE = re.compile("|".join(ROOTS))
-_AFTER_KEY = " \t=:>\"'\\.-?"  # ".-": the key run may end in them ("token." is trimmed back)
-_NO_VALUE_AFTER = frozenset([":0", ":1", ":2", ":3", ":4", ":5", ":6", ":7", ":8", ":9", "::", "=="])
-_ESCAPED_QUOTES = frozenset(['\\"', "\\'"])
-MAX_KEY_LEN = 80
-MAX_VALUE = 1024  # a value is read this far at most: every scan stays linear on hostile input
-_SKIP_REJECTED = 64  # a rejected value longer than this is not read again for keys inside it
-_KEY_RUN_RE = re.compile(r"[a-z0-9_.\-]{0,80}+")
-_KEY_RUN_REVERSED_RE = re.compile(r"[a-z0-9_.\-]{0,80}")
-_PREV_WORD_REVERSED_RE = re.compile(r" ([a-z]{2,20}+)(?![a-z0-9_])")  # "secret key", "db pass" (reversed)
-# After a name: an optional qualifier ("for the vpn", "(test mode)"), then the link to the value.
-_TAIL_RE = re.compile(
-    r"""(?P<close>\\?["'])?
-    (?P<qual>[ \t]++(?:for|of|on|in|at|from)[ \t]++(?:(?:the|our|my|a|an|this)[ \t]++)?
-        [a-z0-9_.\-]{1,30}+(?:[ \t]++(?!(?:is|was|are|were|to|now)(?![a-z]))[a-z]{1,20}+)?)?
-    (?:[ \t]*+\([^)\r\n]{1,40}+\))?
-    (?P<link>
-        [ \t]*+(?P<sep>=>|:=|\?=|=(?!=|~[ \t/])|:(?![:/]))[ \t]*+
-      | [ \t]++value[ \t]*+=[ \t]*+                           # <add key="Password" value="...">
-      | >                                                     # <password>...</password>
-      | [ \t]++(?P<verb>(?:is|was|are|were)(?:[ \t]++now)?(?:[ \t]*+:)?
-                      |(?:(?:set|changed|rotated|updated)[ \t]++)?to|now)[ \t]++
-      | (?P<blank>[ \t]++)
-    )""",
-    re.VERBOSE,
-)
-_PROSE_END = ".,;:!?)]}\"'`>"
-# "to pass", "the token", "each pass": English words that do not qualify the noun after them.
-_FUNCTION_WORDS = _word_set(
-    """a an the this that these those to of for in on at by with from into onto and or but not no you
-    we i it he she they your my our its their his her will would can could must should may might
-    shall do does did is are was were be been being has have had then than also just only please
-    first second third last next each every one all any some another single same other new old
-    valid invalid wrong bad good correct empty missing"""
-)
-_NEXT_WORD_RE = re.compile(r"[ _\-]([a-z]{2,12}+)(?![a-z0-9])")
-# Words after a secret noun that make the phrase name something else: "password file", "token type".
-_NAMES_ABOUT = _word_set(
-    """file path type id name length size count policy expiry expiration manager store hash field url
-    endpoint"""
-)
-PROSE_WORD_RE = re.compile(r"(?:[^\s\"'`\\]|\\(?![nrt\"'\\]))*+")  # a word of prose, also inside a JSON string
-_CONFIG_VERBS = ("config", "configure", "secrets set", "secret set")
-_UPPER_KEY_RE = re.compile(r"[A-Z][A-Z0-9_]*+")
-
-
-def _key_bounds(text: str, lowered: str, reversed_lowered: str, root_at: int) -> tuple[int, int]:
-    back = len(text) - root_at
-    run = _KEY_RUN_REVERSED_RE.match(reversed_lowered, back)
-    start = root_at - (run.end() - back if run else 0)
-    if start > 0 and text[start - 1] == "\\" and text[start] in "nrt":
-        start += 1  # "\\nDB_PASSWORD=": the n belongs to the escape, not to the key
-    forward = _KEY_RUN_RE.match(lowered, root_at)
-    end = forward.end() if forward else root_at
-    while end > start and text[end - 1] in ".-":  # "the password." / "token-"
-        end -= 1
-    return start, end
 
 
 def _line_bounds(text: str, pos: int) -> tuple[int, int]:
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
     return start, len(text) if end == -1 else end
-
-
-def _starts_line(text: str, key_start: int) -> str | None:
-    """ "line" when the key starts a line (after blanks, a quote, a list dash, export or set),
-    "escaped" when it starts a line inside a JSON string (after a literal \\n), else None."""
-    i = key_start
-    while i > 0 and text[i - 1] in " \t\"'-*>":
-        i -= 1
-    for word in ("export", "set", "env"):
-        if i > len(word) and text.endswith(word, 0, i) and i < key_start:
-            i -= len(word)
-            while i > 0 and text[i - 1] in " \t":
-                i -= 1
-            break
-    if i == 0 or text[i - 1] in "\r\n":
-        return "line"
-    if i >= 2 and text[i - 2] == "\\" and text[i - 1] in "nr":
-        return "escaped"
-    return None
 
 
 class LineWords:
@@ -137,12 +37,20 @@ class LineWords:
         self._text, self._lowered, self._words = text, lowered, words
         self.start = self.end = -1
         self._first: dict[str, int] = {}
+        self._any = False
 
     def visit(self, pos: int) -> None:
         if self.start <= pos <= self.end:
             return
         self.start, self.end = _line_bounds(self._text, pos)
         self._first = {w: self._lowered.find(w, self.start, self.end) for w in self._words}
+        self._any = any(at != -1 for at in self._first.values())
+
+    def has_any(self, pos: int) -> bool:
+        """Whether the line that holds `pos` holds any of the words."""
+        if not self.start <= pos <= self.end:
+            self.visit(pos)
+        return self._any
 
     def has_before(self, pos: int, *words: str) -> bool:
         self.visit(pos)
@@ -151,165 +59,6 @@ class LineWords:
     def has(self, pos: int, *words: str) -> bool:
         self.visit(pos)
         return any(self._first[w] != -1 for w in words)
-
-
-def keyed_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
-    """Values held by a name that says they are secret: assignments, flags, headers, config
-    commands, .netrc, XML, prose."""
-    reversed_lowered = ""
-    lines = LineWords(text, lowered, _CONFIG_VERBS)  # cheap: lines are read only when asked
-    pos = 0  # each search resumes after the value it found: "password=password=..." is read once
-    for root in _ROOT_RE.finditer(lowered):
-        root_at = root.start()
-        if root_at < pos:
-            continue
-        forward = _KEY_RUN_RE.match(lowered, root_at)
-        key_end = forward.end() if forward else root_at
-        # What follows a name that holds a value: a separator, a blank, a closing quote or tag.
-        after = text[key_end : key_end + 2]
-        if after and (
-            after[0] not in _AFTER_KEY
-            or after in _NO_VALUE_AFTER
-            or (after[0] == "\\" and after not in _ESCAPED_QUOTES)
-        ):
-            pos = key_end  # "test_token_refresh(", "auth.py:42", "Auth::new" hold no value
-            continue
-        if not reversed_lowered:
-            reversed_lowered = lowered[::-1]
-        key_start, key_end = _key_bounds(text, lowered, reversed_lowered, root_at)
-        pos = max(root_at + 1, key_end)
-        if key_end - key_start > MAX_KEY_LEN or (key_start > 0 and text[key_start - 1] in "/\\"):
-            continue  # a path (src/auth.py, /token/refresh) or a run of key characters
-        found, consumed = _keyed_value(text, lowered, reversed_lowered, lines, key_start, key_end)
-        pos = max(pos, consumed)
-        if found is not None:
-            yield found
-
-
-def _keyed_value(
-    text: str, lowered: str, reversed_lowered: str, lines: LineWords, key_start: int, key_end: int
-) -> tuple[tuple[int, int, str] | None, int]:
-    """The secret held by the name at [key_start, key_end), if any, and how far the text was
-    consumed: past a found value, or past a long rejected one (so dense input stays linear)."""
-    found = _keyed_span(text, lowered, reversed_lowered, lines, key_start, key_end)
-    if found is None:
-        return None, key_end
-    start, stop, kind = found
-    if kind:
-        return (start, stop, kind), stop
-    return None, stop if stop - start > _SKIP_REJECTED else key_end
-
-
-def _keyed_span(
-    text: str, lowered: str, reversed_lowered: str, lines: LineWords, key_start: int, key_end: int
-) -> tuple[int, int, str] | None:
-    """(start, end, kind) of the value, with an empty kind when a value was read but rejected."""
-    key = text[key_start:key_end]
-    before = text[key_start - 1] if key_start else "\n"
-    is_flag = key.startswith("-")
-    kind = key_kind(key, is_flag=is_flag or before in "?&")  # --pass x, ?pass=x
-    compound = False
-    if kind is None and before == " " and not is_flag:  # "secret key: x", "db pass = x", "API key for"
-        prev = _PREV_WORD_REVERSED_RE.match(reversed_lowered, len(text) - key_start)
-        if prev is not None and prev.group(1)[::-1] not in _FUNCTION_WORDS:
-            key = prev.group(1)[::-1] + "_" + key
-            kind, compound = key_kind(key), True
-    # "pass" and "pw" alone are English words too ("pass it on", "first pass"): a value after them
-    # must look random, unless a flag, URL parameter or config command makes them a password.
-    bare_pass = kind is None and key.lower() in ("pass", "pw") and not is_flag
-    if bare_pass:
-        kind = "password"
-    if kind is None and "." in key and not is_flag and lines.has(key_start, *_CONFIG_VERBS):
-        kind = key_kind(key.split(".", 1)[0])  # poetry config pypi-token.private x
-    if kind is None:
-        return None
-    next_word = _NEXT_WORD_RE.match(lowered, key_end)
-    if next_word is not None:  # "private key id: x" names a secret; "password file: x", "token type" do not
-        longer = key_kind(key + "_" + next_word.group(1))
-        if longer is not None:
-            kind, key_end = longer, next_word.end()
-        elif next_word.group(1) in _NAMES_ABOUT:
-            return None
-    tail = _TAIL_RE.match(lowered, key_end)
-    if tail is None:
-        return None
-    value_at = tail.end()
-    if value_at >= len(text) or text[value_at] in "\r\n":
-        return None
-    sep = tail.group("sep")
-    prose = sep is None or tail.group("qual") is not None
-    # How sure the context is that a secret follows: sure (the value need only look like a
-    # password) or not (it must look random).
-    sure = kind == "password" or is_flag or compound or tail.group("verb") is not None
-    scheme = SCHEME_RE.match(text, value_at)
-    if scheme is not None:  # Authorization: Bearer x, "Authorization: token x"
-        value_at, sure = scheme.end(), sure or kind == "auth"
-    limit = min(len(text), value_at + MAX_VALUE)
-    end: int | None = None  # where an unquoted value ends; None: at the first delimiter
-    if tail.group("link") == ">":  # <password>x</password>
-        if before != "<":
-            return None
-        end = text.find("<", value_at, limit)
-        end = None if end == -1 else end
-    elif prose:
-        if tail.group("blank") is not None:
-            # "--token x", "password x" (.netrc, prose), "aws configure set aws_secret_access_key x"
-            sure = sure or lines.has(key_start, *_CONFIG_VERBS)
-            if not (is_flag or lines.has(key_start, *_CONFIG_VERBS)) and (tail.group("qual") or tail.group("close")):
-                return None  # "password for the vpn x", name="password" class=...
-        end = _word_end(text, value_at, limit, SHELL_WORD_RE if is_flag else PROSE_WORD_RE)
-    else:
-        starts = _starts_line(text, key_start)
-        no_space = text[key_end:value_at].strip("\"'\\") == sep
-        if is_flag:  # --session-secret=a(b)c: a shell word
-            end = _word_end(text, value_at, limit, SHELL_WORD_RE)
-        elif sep == "=" and no_space and (starts or before in " \t;&|(") and _UPPER_KEY_RE.fullmatch(key):
-            sure = True  # shell, .env: DB_PASSWORD=x, PGPASSWORD=x psql, -e API_TOKEN=x
-            end = _word_end(text, value_at, limit, SHELL_WORD_RE)
-        elif sep == "=" and (before == ";" or (no_space and _in_connection_string(lowered, key_start))):
-            end = _word_end(text, value_at, limit, CONNECTION_VALUE_RE)  # Server=...;Password=x; Uid=u;Pwd=x;
-        elif starts and not no_space and sep in (":", "="):  # YAML, INI, headers: the rest of the line
-            sure = sure or sep == ":"
-            end = _word_end(text, value_at, limit, ESCAPED_LINE_RE if starts == "escaped" else LINE_RE)
-        elif sep == ":":  # "error, secret key: x" mid-line: a word
-            end = _word_end(text, value_at, limit, PROSE_WORD_RE)
-            prose = True
-    quoted = text.startswith(('"', "'", "`", '\\"', "\\'"), value_at)
-    span = value_span(text, value_at, None if quoted else end, limit)
-    if span is None:
-        return None
-    start, stop, quoted = span
-    if prose and not quoted:  # "the password is hunter2." keeps its full stop
-        while stop > start and text[stop - 1] in _PROSE_END:
-            stop -= 1
-    value = text[start:stop]
-    if value.lower() == key.rsplit(".", 1)[-1].strip("-_\"' ").lower():
-        return start, stop, ""  # password=password, token=token: code passing a variable along
-    if bare_pass and not (is_flag or before in "?&" or lines.has(key_start, *_CONFIG_VERBS)):
-        return start, stop, kind if value_class(value) >= Value.RANDOM else ""
-    found = value_class(value)
-    if quoted and kind == "password" and found == Value.SENTENCE and is_passphrase(value):
-        return start, stop, kind  # "correct horse battery staple"
-    if found < (Value.PASSWORD if sure else Value.RANDOM):
-        return start, stop, ""
-    return start, stop, kind
-
-
-def _word_end(text: str, pos: int, limit: int, regex: re.Pattern[str]) -> int:
-    match = regex.match(text, pos, limit)
-    return match.end() if match else pos
-
-
-def _skip_blanks_and_sep(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t=":
-        pos += 1
-    return pos
-
-
-def _in_connection_string(lowered: str, key_start: int) -> bool:
-    """Whether the pair at `key_start` follows another `name=value;` pair: ADO, ODBC, JDBC."""
-    window = lowered[max(0, key_start - 200) : key_start]
-    return window.count(";") >= 1 and window.count("=") >= 1 and " " not in window.rsplit(";", 1)[-1].strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,25 +84,33 @@ def url_findings(text: str) -> Iterator[tuple[int, int, str]]:
 # -p x after login commands and sshpass, -a x after redis-cli, -P x after zip/sqlcmd, -w x after
 # ldap tools; -t/-k/-a/-p x anywhere when x looks random. mysql takes its password glued: -pX.
 _SHORT_FLAG_RE = re.compile(  # starts with its literal "-": the engine's fast search finds it
-    r"-(?<![\w\-]-)([ptakPwb]|-body)(?:[ \t]++|=|(?=[^\s\-]))"
+    r"-(?<![\w\-]-)([ptakPwbu]|-body|-value|-secret-string|-secret-value|-user|-auth)(?:[ \t]++|=|(?=[^\s\-]))"
     r"((?:[^\s\-\"'`\\;|]|\\(?![nrt\"'\\]))(?:[^\s\"'`\\;|]|\\(?![nrt\"'\\]))*+|'[^'\r\n]*+'|\"[^\"\r\n]*+\")"
 )
 _SHORT_FLAG_COMMANDS = {
-    "-p": ("login", "sshpass", "twine", "mongo", "mongosh", "mysql", "mariadb", "influx", "7z"),
+    # " -u ": a user given on the line before (psexec -u admin -p x, mysql -u root -p x)
+    "-p": ("login", "sshpass", "twine", "mongo", "mongosh", "mysql", "mariadb", "influx", "7z", " -u "),
+    "-k": ("openssl",),  # openssl enc -k <password>
     "-a": ("redis-cli", "keydb-cli"),
-    "-P": ("zip", "sqlcmd", "bcp", "7z"),
+    "-P": ("zip", "sqlcmd", "bcp", "7z", "mosquitto_pub", "mosquitto_sub", "mosquitto_rr", " -u "),
     "-w": ("ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldappasswd"),
     "-b": ("secret set", "secrets set"),
     "--body": ("secret set", "secrets set"),
+    # a secret manager's value: az keyvault secret set, aws ssm put-parameter, aws secretsmanager
+    "--value": ("secret set", "secrets set", "put-parameter"),
+    "--secret-string": ("secretsmanager",),
+    "--secret-value": ("secret set", "secrets set", "secretsmanager"),
 }
+_LONG_VALUE_FLAGS = frozenset(["--value", "--secret-string", "--secret-value"])  # generic names: known commands only
 _COMMAND_WORDS = tuple(sorted({word for words in _SHORT_FLAG_COMMANDS.values() for word in words}))
-_USER_PASSWORD_RE = re.compile(r"-(?<![\w\-]-)(?:u|-user)[ \t=]++['\"]?[^\s:'\"]++:([^\s'\"]++)")
+# -u user:password (curl, wget), -a/--auth user:password (httpie): the part after the colon
+_USER_FLAGS = frozenset(["-u", "--user", "-a", "--auth"])
 _PASS_ARG_RE = re.compile(r"-pass(?<![\w\-]-pass)(?:in|out)?[ \t]++['\"]?pass:([^\s'\"]++)")  # openssl
 
 
 def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
-    if " -" not in text and "\t-" not in text and not text.startswith("-"):
-        return
+    """Short flags and their values (the caller runs it when the text holds a "-"). Each regex here
+    starts with its literal "-", which the engine skips to: cheaper than searching for " -" first."""
     lines = LineWords(text, lowered, _COMMAND_WORDS)
     for match in _SHORT_FLAG_RE.finditer(text):
         flag = "-" + match.group(1)
@@ -362,21 +119,30 @@ def flag_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
             start += 1
         while end > start and text[end - 1] in "'\"":
             end -= 1
+        if flag in _USER_FLAGS:
+            colon = text.find(":", start, end)
+            if colon != -1 and colon > start:
+                value = text[colon + 1 : end]
+                found = value_class(value)
+                if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
+                    yield colon + 1, end, "password"
+                continue
+            if flag != "-a":
+                continue  # -u root: a user, no password
+        quote = text[start - 1] if start > match.start(2) else ""
+        found = literal_value_class(text[start:end], quote) if start < end else Value.PLACEHOLDER
+        if found == Value.WORD and is_compound_password(text[start:end]):
+            found = Value.PASSWORD  # -p RocketTango!
+        if found < Value.PASSWORD and not (found == Value.SENTENCE and is_passphrase(text[start:end])):
+            continue
         glued = match.start(2) == match.end(1)
         if glued and not (flag == "-p" and lines.has_before(match.start(), "mysql", "mariadb", "7z")):
             continue  # -pX means a password to mysql only; -tfoo is anything else
-        found = value_class(text[start:end]) if start < end else Value.PLACEHOLDER
-        if found < Value.PASSWORD and not (found == Value.SENTENCE and is_passphrase(text[start:end])):
-            continue
         known = lines.has_before(match.start(), *_SHORT_FLAG_COMMANDS.get(flag, ()))
         # Any command's -t x: a random x is a token, but lowercase hex is an id or a hash (runc exec -t <id>).
-        if known or (found >= Value.RANDOM and not is_hex(text[start:end])):
+        if known or (found >= Value.RANDOM and not is_hex(text[start:end]) and flag not in _LONG_VALUE_FLAGS):
             yield start, end, "password" if known else "token"
-    if "-u" in text or "--user" in text:
-        for match in _USER_PASSWORD_RE.finditer(text):
-            if value_class(match.group(1)) >= Value.PASSWORD:
-                yield match.start(1), match.end(1), "password"
-    if "pass:" in text:
+    if "pass" in lowered and "pass:" in text:
         for match in _PASS_ARG_RE.finditer(text):
             yield match.start(1), match.end(1), "password"
 
@@ -406,6 +172,31 @@ def login_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
         pos = line_end + 1
 
 
+# "sign in as ops with Vq7!mZ2x", "log in as root using P@ss...": the word after with/using.
+_SIGN_IN_RE = re.compile(
+    r"(?:sign|log)(?:ged)?[ \t]++in[ \t]++as[ \t]++[^\s]{1,64}+[ \t]++(?:with|using)[ \t]++"
+    r"(?:(?:the[ \t]++)?password[ \t]++)?[\"'`]?([^\s\"'`]{1,256}+)"
+)
+
+
+def sign_in_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
+    at = lowered.find(" in as ")
+    while at != -1:
+        match = None
+        for back in (4, 3, 6):  # sign in as, log in as, logged in as / signed in as
+            if at >= back and (match := _SIGN_IN_RE.match(lowered, at - back)) is not None:
+                break
+        if match is not None:
+            start, end = match.span(1)
+            while end > start and text[end - 1] in PROSE_END:
+                end -= 1
+            value = text[start:end]
+            found = value_class(value)
+            if found >= Value.PASSWORD or (found == Value.WORD and is_compound_password(value)):
+                yield start, end, "password"
+        at = lowered.find(" in as ", at + 7)
+
+
 _AS_NOUN_RE = re.compile(
     r"as[ \t]++(?:(?:the|my|our|a|an|your)[ \t]++)?(?:[a-z\-]{1,20}+[ \t]++)?"
     r"(password|passphrase|passcode|token|secret|key|credential)(?![a-z])"
@@ -420,10 +211,16 @@ def reversed_prose_findings(text: str, lowered: str) -> Iterator[tuple[int, int,
         match = _AS_NOUN_RE.match(lowered, at + 1)
         if match is not None:
             end = at
-            start = max(text.rfind(" ", 0, end), text.rfind("\t", 0, end), text.rfind("\n", 0, end)) + 1
-            verb_start = text.rfind(" ", 0, max(start - 1, 0)) + 1
+            # The word before " as ", read MAX_VALUE back at most (an unbounded rfind per " as "
+            # made dense input quadratic); the verb before it is a few letters.
+            floor = max(0, end - MAX_VALUE)
+            start = (
+                max(text.rfind(" ", floor, end), text.rfind("\t", floor, end), text.rfind("\n", floor, end), floor - 1)
+                + 1
+            )
+            verb_start = text.rfind(" ", max(0, start - 17), max(start - 1, 0)) + 1 or max(0, start - 17)
             if start < end and lowered[verb_start : start - 1] in _USE_WORDS:
-                while end > start and text[end - 1] in _PROSE_END:
+                while end > start and text[end - 1] in PROSE_END:
                     end -= 1
                 while start < end and text[start] in "\"'`(":
                     start += 1

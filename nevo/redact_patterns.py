@@ -26,6 +26,8 @@ from collections import Counter
 from enum import IntEnum
 
 MARKER_PREFIX = "[REDACTED:"
+MAX_VALUE = 1024  # a value is read this far at most: every scan stays linear on hostile input
+PROSE_END = ".,;:!?)]}\"'`>"  # what ends a value written in prose ("the password is hunter2.")
 MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]{1,40}\]")
 
 
@@ -61,6 +63,11 @@ def word_set(words: str) -> frozenset[str]:
 _VALUE_SUFFIXES = word_set("value val str string plain plaintext raw b64 base64 hex bytes data text literal clear base")
 # Head nouns that name a secret.
 _PASSWORD_NOUNS = word_set("password passwd pwd pw passphrase passcode passwort motdepasse")
+# One-word names of a password (redis.conf, keytool, mysql dumps): "bypass" and "compass" are not.
+_PASS_COMPOUNDS = word_set(
+    """requirepass masterauth storepass keypass srcstorepass deststorepass srckeypass destkeypass
+    dbpass rootpass adminpass userpass mailpass smtppass ftppass"""
+)
 _TOKEN_NOUNS = word_set("token authtoken accesstoken refreshtoken apitoken bearer")
 _SECRET_NOUNS = word_set("secret secrets credential credentials creds")
 _AUTH_NOUNS = word_set("auth authorization")
@@ -120,6 +127,10 @@ def key_kind(key: str, *, is_flag: bool = False) -> str | None:
         return "password"
     if head == "pass" and (prev or is_flag):  # DB_PASS, --pass; not "PASS: test_x"
         return "password"
+    if head in _PASS_COMPOUNDS:
+        return "password"
+    if head == "ident" and prev == "auth":  # npmAuthIdent: "user:password" (yarn)
+        return "auth"
     if head in _SECRET_NOUNS:
         return "aws-secret-access-key" if "aws" in words and "access" in words else "secret"
     if head in _TOKEN_NOUNS or (head.endswith("token") and len(head) > 5):
@@ -183,7 +194,7 @@ _NUMBER_RE = re.compile(r"[-+]?[0-9][0-9_.,:]*")
 _WORDISH_RE = re.compile(r"_*[A-Za-z][A-Za-z_.\-]*")
 _EMAIL_RE = re.compile(r"[A-Za-z._+\-]+@[A-Za-z\-]+(?:\.[A-Za-z\-]+)*")
 _HOSTNAME_RE = re.compile(r"(?:[a-z0-9\-]{1,63}\.){2,}[a-z]{2,12}")
-_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+_PERCENT_RE = re.compile(r"%[2-9A-Fa-f][0-9A-Fa-f]")  # not %00-%1F: a control character is no word
 _ALNUM_RE = re.compile(r"[A-Za-z0-9_\-]+")
 _TRAILING = ",;"
 
@@ -302,6 +313,33 @@ def _has_password_mix(value: str) -> bool:
     )
     inner_upper = any(c.isupper() for c in value[1:]) and any(c.islower() for c in value)
     return (has_digit and has_alpha) or has_symbol or (inner_upper and not _is_wordlike(letters_only))
+
+
+_COMPOUND_PASSWORD_RE = re.compile(r"[A-Z][a-z]{2,}+(?:[A-Z][a-z]{2,}+)++[!#@$%^&*+=~]{1,3}+")
+
+
+def is_compound_password(value: str) -> bool:
+    """Two or more capitalised words and a symbol or two at the end (KestrelFalcon!, MapleOrion#):
+    the way people build a password from words. Alone it could be a type (UITextField! in Swift),
+    so only a literal in a secret's slot (quoted, after "=", after a flag) counts."""
+    return _COMPOUND_PASSWORD_RE.fullmatch(value) is not None
+
+
+_DOTTED_RE = re.compile(r"[^.\s()\[\]{}<>$`'\"]++(?:\.[^.\s()\[\]{}<>$`'\"]++)++")
+
+
+def literal_value_class(value: str, quote: str) -> Value:
+    """`value_class` of a value known to be a literal: quoted (`quote` is its quote), or the value
+    of a shell or .env assignment (`quote` is ""). In single quotes $ is a character, not a
+    reference ('I$UOjCBhl5M&rVk'; '${VAR}' and '$(cmd)' stay placeholders). A dotted value whose
+    parts are not all names is no attribute chain but a password with dots (_AiO.kPmfqB6.C);
+    config.db_password stays a reference."""
+    if quote == "'" and "$" in value and "${" not in value and "$(" not in value:
+        value = value.replace("$", "#")
+    found = value_class(value)
+    if found == Value.REFERENCE and _DOTTED_RE.fullmatch(value) and not _is_code(value) and _has_password_mix(value):
+        return Value.PASSWORD
+    return found
 
 
 def _looks_random(value: str) -> bool:

@@ -15,6 +15,7 @@ literal search finds candidates. A start-of-token check is a lookbehind placed a
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Callable, Iterator
@@ -207,14 +208,21 @@ SHAPES: tuple[Shape, ...] = (
     _shape("pinecone-key", "pcsk_", rf"[{_ALNUM}]{{5,6}}_[{_ALNUM}]{{63}}"),
     # --- generic
     _shape("jwt", "eyJ", rf"{_B}{{8,}}+\.eyJ{_B}{{8,}}+\.{_B}*+", boundary=False),
+    # A JWT in base64 ("eyJ" becomes "ZXlK"), as a Kubernetes Secret's data holds a token.
+    _shape("jwt", "ZXlK", r"[A-Za-z0-9+/]{60,}+={0,2}", check=_random, boundary=False),
 )
 
-# Shapes found by a fixed string anywhere in the text rather than by a run's prefix.
 MIN_TOKEN_RUN = _MIN_RUN = 20  # the shortest token of the table (AKIA + 16, sk_live_ + 12)
-# Runs of token characters, on the lowercased text. The lookbehind keeps the engine from trying
-# again at every position inside a short word.
-_RUN_RE = re.compile(r"(?<![a-z0-9_\-.~$+/=])[a-z0-9_\-.~$+/=]{%d,}+" % (_MIN_RUN,))  # noqa: UP031
+# Runs of token characters are found at C speed: the lowercased text, one byte per character
+# (encode with "replace" keeps offsets: each non-ASCII character becomes one "?"), is mapped to
+# "a" for a token character and " " for anything else, and str.find looks for 20 a's in a row.
+# A regex scan of the same runs cost ~10 ns per character in Python's engine.
+_RUN_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789_-.~$+/="
+_RUN_TABLE = bytes(0x61 if byte in _RUN_CHARS else 0x20 for byte in range(256))
+_RUN_NEEDLE = b"a" * _MIN_RUN
 _PIECE_RE = re.compile(r"[/=]+")
+_RUN_SEPARATORS = "=_-./~$+"
+_MIN_CORE = 12
 # Prefixes indexed by their first two characters: one dict lookup per run start.
 _BY_FIRST_TWO: dict[str, list[tuple[str, int]]] = {}
 _INNER: list[tuple[str, int]] = []
@@ -225,37 +233,64 @@ for _index, _s in enumerate(SHAPES):
         _BY_FIRST_TWO.setdefault(_s.prefix[:2], []).append((_s.prefix, _index))
 
 
-def _candidate_shapes(text: str, lowered: str) -> list[Shape]:
-    """The shapes whose prefix starts (or, for inner ones, stands in) a long run of the text, in
-    table order (so that a specific shape, sk-ant-, wins over a general one, sk-)."""
-    found = {index for prefix, index in _INNER if prefix in lowered}
-    by_first_two = _BY_FIRST_TWO
-    for run in set(_RUN_RE.findall(lowered)):
-        if "/" in run or "=" in run:  # a token after a slash or an equals sign: key=ghp_..., /sk_live_...
-            starts = [run, *_PIECE_RE.split(run)[1:]]
-        elif run[0] in _ESCAPE_LETTERS:  # \\nghp_... in JSON: the n ends an escape
-            starts = [run, run[1:]]
-        else:
-            prefixes = by_first_two.get(run[:2])
-            if prefixes is not None:
-                found.update(index for prefix, index in prefixes if run.startswith(prefix))
-            continue
-        for start in starts:
-            for begin in (start, start[1:]) if start[:1] in _ESCAPE_LETTERS else (start,):
-                prefixes = by_first_two.get(begin[:2])
-                if prefixes is not None:
-                    found.update(index for prefix, index in prefixes if begin.startswith(prefix))
+def long_runs(lowered: str) -> set[str]:
+    """The distinct runs of token characters (``[a-z0-9_\\-.~$+/=]``) of 20 or more in `lowered`."""
+    mask = lowered.encode("ascii", "replace").translate(_RUN_TABLE)
+    runs: set[str] = set()
+    at = mask.find(_RUN_NEEDLE)
+    while at != -1:  # `at` starts a run: the search resumed after the last one, at a blank
+        end = mask.find(b" ", at + _MIN_RUN)
+        if end == -1:
+            end = len(mask)
+        runs.add(lowered[at:end])
+        at = mask.find(_RUN_NEEDLE, end)
+    return runs
+
+
+def token_runs(lowered: str) -> list[str]:
+    """The long runs that may hold a token. Every token holds 16 characters or more that are not
+    separators: a run with fewer between its first and last other character (rule lines of = or
+    _, an escape letter before them) holds none."""
+    return [run for run in long_runs(lowered) if len(run.strip(_RUN_SEPARATORS)) >= _MIN_CORE]
+
+
+def candidate_shapes(runs: list[str], joined: str) -> list[Shape]:
+    """The shapes whose prefix starts (or, for inner ones, stands in) one of `runs` (token_runs;
+    `joined`: them joined by newlines), in table order (so that a specific shape, sk-ant-, wins
+    over a general one, sk-)."""
+    # An inner prefix (Q~, .atlasv1., -us) stands inside its token, and a token is a long run.
+    found = {index for prefix, index in _INNER if prefix in joined}
+    for run in runs:
+        found.update(_run_shapes(run))
     if not found:
         return []
     return [SHAPES[index] for index in sorted(found)]
 
 
+@functools.lru_cache(maxsize=4096)  # runs recur from text to text: paths, rule lines, ids of a session
+def _run_shapes(run: str) -> tuple[int, ...]:
+    """The indexes of the shapes whose prefix starts `run`, or a part of it after / or = (key=ghp_...,
+    /sk_live_...), or either after the letter of a JSON escape (\\nghp_...)."""
+    if "/" in run or "=" in run:
+        starts = [run, *_PIECE_RE.split(run)[1:]]
+    else:
+        starts = [run]
+    found: list[int] = []
+    for start in starts:
+        for begin in (start, start[1:]) if start[:1] in _ESCAPE_LETTERS else (start,):
+            prefixes = _BY_FIRST_TWO.get(begin[:2])
+            if prefixes is not None:
+                found.extend(index for prefix, index in prefixes if begin.startswith(prefix))
+    return tuple(found)
+
+
 _ESCAPE_LETTERS = frozenset("ntr")
 
 
-def shape_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, kind) of every token shape in `text` (`lowered`: its ASCII-lowercased copy)."""
-    for shape in _candidate_shapes(text, lowered):
+def shape_findings(text: str, shapes: list[Shape]) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every token of one of `shapes` (candidate_shapes) in `text`."""
+    found: list[tuple[int, int, str]] = []
+    for shape in shapes:
         for match in shape.regex.finditer(text):
             start, end = match.span(shape.group)
             if shape.back:
@@ -264,50 +299,87 @@ def shape_findings(text: str, lowered: str) -> Iterator[tuple[int, int, str]]:
                     start -= 1
             if shape.check is not None and not shape.check(text[start:end]):
                 continue
-            yield start, end, shape.kind
+            found.append((start, end, shape.kind))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
 # Secrets announced by a fixed string: private keys, webhooks, signatures, cookies
 
-PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}?PRIVATE KEY(?: BLOCK)?-----")
+PEM_BEGIN_RE = re.compile(r"-----BEGIN (?:[A-Z0-9 ]{0,40}?PRIVATE KEY(?: BLOCK)?|OpenVPN Static key V1)-----")
 PEM_END_LITERAL = "-----END "
 PEM_MAX_BODY = 64 * 1024
 # An unterminated key (truncated output) is redacted as far as its base64 body goes.
 PEM_BODY_RE = re.compile(r"(?:(?:Proc-Type|DEK-Info|Comment|Version):[^\n\\]*+|[A-Za-z0-9+/=\s]|\\[nr])*+")
-_PUTTY_RE = re.compile(r"Private-Lines: *+[0-9]++\s*+((?:[A-Za-z0-9+/=]++(?:\s|\\n)*+)++)")
+# The private lines of a PuTTY key: whole lines of base64 (the next header, Private-MAC:, is not one),
+# and the MAC, which is a keyed hash of the key.
+_PUTTY_RE = re.compile(r"Private-Lines: *+[0-9]++[ \t]*+(?:\r?\n|\\n)((?:[A-Za-z0-9+/=]++(?:\r?\n|\\n|$))++)")
+_PUTTY_MAC_RE = re.compile(r"Private-MAC: *+([0-9a-fA-F]{32,}+)")
 
-# (literal that must occur, regex, group, kind)
-_ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str], ...] = (
+# (literal that must occur, regex, group, kind, gate: "hook", "key", "query" or "amz"; see announced_findings)
+_ANNOUNCED: tuple[tuple[str, re.Pattern[str], int, str, str], ...] = (
     (
         "hooks.slack.com/",
         re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,}+)"),
         1,
         "slack-webhook",
+        "hook",
     ),
-    ("/api/webhooks/", re.compile(r"/api/webhooks/([0-9]{5,}+/[A-Za-z0-9_\-]{20,}+)"), 1, "discord-webhook"),
-    ("webhook.office.com/", re.compile(r"webhook\.office\.com/webhookb2/([A-Za-z0-9@/\-]{40,}+)"), 1, "teams-webhook"),
+    ("/api/webhooks/", re.compile(r"/api/webhooks/([0-9]{5,}+/[A-Za-z0-9_\-]{20,}+)"), 1, "discord-webhook", "hook"),
+    # The newer Teams URLs end in /V2 and a base64url part (with _).
+    (
+        "webhook.office.com/",
+        re.compile(r"webhook\.office\.com/webhookb2/([A-Za-z0-9@/_\-]{40,}+)"),
+        1,
+        "teams-webhook",
+        "hook",
+    ),
     (
         "Key=",
         re.compile(r"Key=(?:(?<=AccountKey=)|(?<=SharedAccessKey=))([^;\s\"'<>\\\[]{8,}+)"),
         1,
         "azure-account-key",
+        "key",
     ),
-    ("sig=", re.compile(r"sig=(?<=[?&]sig=)([^&\s\"'<>\\]{10,}+)"), 1, "azure-sas-signature"),
-    ("X-Amz-", re.compile(r"X-Amz-(?:Signature|Security-Token)=([^&\s\"'<>\\]{16,}+)"), 1, "aws-signature"),
-    ("Private-Lines:", _PUTTY_RE, 1, "private-key"),
+    ("sig=", re.compile(r"sig=(?<=[?&]sig=)([^&\s\"'<>\\]{10,}+)"), 1, "azure-sas-signature", "query"),
+    ("X-Amz-", re.compile(r"X-Amz-(?:Signature|Security-Token)=([^&\s\"'<>\\]{16,}+)"), 1, "aws-signature", "amz"),
+    # Signed URLs of Google Cloud Storage (X-Goog-Signature=, V2 Signature=) and CloudFront
+    # (Signature=...&Key-Pair-Id=): a query parameter, judged random below.
+    ("ignature=", re.compile(r"[?&](?:X-Goog-)?Signature=([^&\s\"'<>\\]{16,}+)"), 1, "url-signature", "query"),
+    ("Private-Lines:", _PUTTY_RE, 1, "private-key", "key"),  # PuTTY-User-Key-File-3: ...
+    ("Private-MAC:", _PUTTY_MAC_RE, 1, "private-key", "key"),
+    # Mattermost, Rocket.Chat, Zapier: a webhook's id (and token) in the path after /hooks/
+    (
+        "/hooks/",
+        re.compile(r"/hooks/((?:catch/[0-9]{1,12}+/)?[A-Za-z0-9]{16,}+(?:/[A-Za-z0-9]{16,}+)?)"),
+        1,
+        "webhook",
+        "hook",
+    ),
 )
 
 
-def announced_findings(text: str) -> Iterator[tuple[int, int, str]]:
-    hooks = "hook" in text
-    for literal, regex, group, kind in _ANNOUNCED:
-        if (hooks or "hook" not in literal) and literal in text:
+def announced_findings(text: str, lowered: str, joined_runs: str, has_key: bool) -> list[tuple[int, int, str]]:
+    """Webhooks, account keys, URL signatures and private keys, each found from its literal. Gates
+    that cost nothing come first: a webhook URL is a long run of token characters (`joined_runs`:
+    token_runs joined), an account key and a private key say "key" (`has_key`: the caller's scan
+    found it), a signature stands in a query string (after ? or &)."""
+    hooks = "hook" in joined_runs
+    query = "?" in text or "&" in text
+    amz = query or "x-amz-" in joined_runs  # X-Amz-Signature=<hex>, X-Amz-Security-Token=: long runs
+    if not (hooks or has_key or amz):
+        return []
+    found: list[tuple[int, int, str]] = []
+    gates = {"hook": hooks, "key": has_key, "query": query, "amz": amz}
+    for literal, regex, group, kind, gate in _ANNOUNCED:
+        if gates[gate] and literal in text:
+            need = Value.RANDOM if kind in ("url-signature", "webhook") else Value.REFERENCE
             for match in regex.finditer(text):
-                if value_class(match.group(group)) > Value.PLACEHOLDER:  # sig=REDACTED, AccountKey=...
-                    yield match.start(group), match.end(group), kind
-    if "PRIVATE KEY" in text:
-        yield from _pem_findings(text)
+                if value_class(match.group(group)) >= need:  # sig=REDACTED, AccountKey=... are not
+                    found.append((match.start(group), match.end(group), kind))
+    if has_key and ("PRIVATE KEY" in text or "Static key" in text):
+        found.extend(_pem_findings(text))
+    return found
 
 
 def _pem_findings(text: str) -> Iterator[tuple[int, int, str]]:

@@ -47,6 +47,16 @@ STRIPE_KEY = "sk_" + "live_" + _random(ALNUM, 32)
 PROMPT_PASSWORD = "Tundra" + str(RNG.randrange(1000, 9999)) + "#" + _random(ALNUM, 8)
 INBOX_PASSWORD = "Quartz" + str(RNG.randrange(1000, 9999)) + "&" + _random(ALNUM, 8)
 ODBC_PASSWORD = "Maple" + str(RNG.randrange(1000, 9999)) + "%" + _random(ALNUM, 7)
+# Formats of the blind set (tests/leak_blind.py): no name next to the secret, or another language.
+SQL_PASSWORD = "Falcon" + str(RNG.randrange(1000, 9999)) + "#" + _random(ALNUM, 6)  # IDENTIFIED BY '...'
+GCS_SIGNATURE = _random("0123456789abcdef", 512)  # X-Goog-Signature of a signed URL
+GERMAN_PASSWORD = "Kestrel" + str(RNG.randrange(1000, 9999)) + "!" + _random(ALNUM, 6)  # "... lautet X"
+CHINESE_PASSWORD = "Orion" + str(RNG.randrange(1000, 9999)) + "@" + _random(ALNUM, 6)  # "密码是 X"
+SIGNED_URL = (
+    "https://storage.googleapis.com/acme-exports/report.csv?X-Goog-Algorithm=GOOG4-RSA-SHA256"
+    "&X-Goog-Credential=exporter%40acme-prod.iam.gserviceaccount.com%2F20261121%2Fauto%2Fstorage%2Fgoog4_request"
+    f"&X-Goog-Date=20261121T030000Z&X-Goog-Expires=900&X-Goog-SignedHeaders=host&X-Goog-Signature={GCS_SIGNATURE}"
+)
 SECRETS = {
     "github fine-grained token": GH_PAT,
     "npm token": NPM_TOKEN,
@@ -56,6 +66,10 @@ SECRETS = {
     "password in a prompt": PROMPT_PASSWORD,
     "password in the inbox": INBOX_PASSWORD,
     "odbc password": ODBC_PASSWORD,
+    "sql IDENTIFIED BY password": SQL_PASSWORD,
+    "signed url signature": GCS_SIGNATURE,
+    "password in German prose": GERMAN_PASSWORD,
+    "password in Chinese prose (inbox)": CHINESE_PASSWORD,
 }
 FORGED_TRAILER = "Signed-off-by: Mallory <mallory@evil.example>"
 
@@ -83,6 +97,11 @@ CALLS: list[tuple[str, str | None]] = [
         f'pyodbc.Error: login failed for "Driver={{ODBC Driver 18}};Server=db;Uid=app;Pwd={ODBC_PASSWORD};"',
     ),
     (f"STRIPE_API_KEY={STRIPE_KEY} python3 scripts/sync.py --dry-run", None),
+    (
+        f"mysql -h db -u root -e \"CREATE USER 'app'@'%' IDENTIFIED BY '{SQL_PASSWORD}'\"",
+        "ERROR 1396 (HY000) at line 1: Operation CREATE USER failed for 'app'@'%'",
+    ),
+    (f'curl -fsS -o report.csv "{SIGNED_URL}"', "curl: (22) The requested URL returned error: 403"),
 ]
 
 
@@ -219,6 +238,7 @@ def test_planted_secrets_never_reach_disk_git_or_a_prompt(repo: Workspace) -> No
     cwd = str(repo.root)
     writer = TranscriptWriter(config_dir / "projects" / project_slug(cwd) / f"{SESSION}.jsonl", cwd)
     writer.prompt(f"Deploy the web build. FYI the staging password is {PROMPT_PASSWORD}")
+    writer.prompt(f"Übrigens: das Passwort für die Staging-Datenbank lautet {GERMAN_PASSWORD}")
     number = 0
     for command, error in CALLS:
         payload = writer.bash(command, error)
@@ -232,6 +252,7 @@ def test_planted_secrets_never_reach_disk_git_or_a_prompt(repo: Workspace) -> No
         "# nevo inbox\n\n"
         "- Always run `npm --prefix web run build`; the root package has no build script.\n"
         f"- The prod database password is {INBOX_PASSWORD}, the admin can rotate it.\n"
+        f"- 测试库的密码是 {CHINESE_PASSWORD}，下周会换。\n"
     )
 
     nevo(repo.root, "monitor", "--once")  # triggers -> incidents, reports, recoveries from the transcript
