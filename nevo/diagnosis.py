@@ -30,6 +30,7 @@ _TAGS = re.compile(r"</?tool_use_error>")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _Q = r"[`'\"‘“]?"  # an opening quote, if any
 _E = r"[`'\"’”]?"  # a closing quote, if any
+_LOCAL = r"(?:localhost|127\.0\.0\.1|\[?::1\]?|0\.0\.0\.0)"  # this machine
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-executable", "env", r"^(?:\S+: )?(?:line \d+: )?([\w.+-]+): command not found"),
         ("missing-executable", "env", r"^(?:\S+: )?\d+: ([\w.+-]+): not found$"),
         ("missing-executable", "env", r"command not found: ([\w.+-]+)"),
+        ("missing-executable", "env", rf"\b{_Q}([\w.+-]+){_E} executable (?:file )?not found"),
         ("missing-executable", "env", rf"env: {_Q}([\w.+-]+){_E}: No such file or directory"),
         ("missing-executable", "env", rf"(?:spawn|exec:) {_Q}?([\w.+-]+){_E}:? (?:ENOENT|executable file not found)"),
         ("not-executable", "env", r"^(?:\S+: )?(?:line \d+: )?(\S+): Permission denied$"),
@@ -100,6 +102,10 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ),
         ("port-in-use", "env", r"(?:address already in use|EADDRINUSE|port (\d+) is already (?:in use|allocated))"),
         ("multiple-heads", "env", r"Multiple head revisions|multiple heads"),
+        ("missing-package", "env", r"Could not find ([\w.-]+?)(?:-[\d.]+)? in (?:locally installed gems|any of the sources)"),
+        ("pending-migrations", "env", r"PendingMigrationError|Migrations are pending|unapplied migration"),
+        ("runtime-version", "env", r"Your Ruby version is [\d.]+, but your Gemfile specified ([\d.]+)"),
+        ("already-running", "env", r"A server is already running|is already running \(pid"),
         ("identity", "env", r"Please tell me who you are|unable to auto-detect email address"),
         ("no-upstream", "env", r"has no upstream branch|no tracking information for the current branch"),
         ("no-remote", "env", rf"^fatal: {_Q}([\w.-]+){_E} does not appear to be a git repository"),
@@ -165,6 +171,11 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-path", "env", r"^(?:\S+: ){0,2}(?:line \d+: )?(?:cd: )?([^\s:]+): No such file or directory"),
         ("missing-path", "env", r"(?:file or directory|file|directory) not found: (\S+)"),
         ("missing-path", "env", rf"ENOENT: no such file or directory(?:, \w+)? {_Q}([^'\"`]+){_E}"),
+        # Nothing listens on this machine's port: a local service is not running (the environment, not the network).
+        ("service-down", "env", rf"ECONNREFUSED {_LOCAL}[:.](\d{{2,5}})"),
+        ("service-down", "env", rf"{_LOCAL}\"?[:,]\s*(?:port\s+)?(\d{{2,5}})\b[^\n]{{0,120}}(?:Connection refused|Error 111)"),
+        ("service-down", "env", rf"(?:Connection refused|Error 111)[^\n]{{0,120}}{_LOCAL}\"?[:,]?\s*(?:port\s+)?(\d{{2,5}})\b"),
+        ("service-down", "env", r"Is the (?:server|[\w-]+ daemon) running|Can't connect to local [\w ]+ server through socket"),
         (
             "network",
             "network",

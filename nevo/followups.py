@@ -89,13 +89,14 @@ def candidates(
 def superseded(candidates: Iterator[Candidate]) -> Iterator[Candidate]:
     """The candidates, the ones that only added or dropped words last: a later call that does the same thing
     again, another way or with another word says more (`cmake --build build` again after `cmake -S . -B build`:
-    that one prepared it; `iconv -f CP1252 ...` after `iconv -l`: that one only listed)."""
-    weak: list[Candidate] = []
-    for candidate in candidates:
-        if candidate.relation.kind in ("added", "dropped"):
-            weak.append(candidate)
-        else:
-            yield candidate
+    that one prepared it; `iconv -f CP1252 ...` after `iconv -l`: that one only listed). The very call that
+    failed working later says most: the failed call was right, and what came between prepared it (`alembic
+    merge heads`, then `alembic upgrade head` again: the merge is the step before, not a replacement)."""
+    found = list(candidates)
+    same = [c for c in found if c.relation.kind == "same"]
+    weak = [c for c in found if c.relation.kind in ("added", "dropped")]
+    yield from same
+    yield from (c for c in found if c not in same and c not in weak)
     yield from weak
 
 

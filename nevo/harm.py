@@ -131,6 +131,18 @@ def is_harmful(command: str) -> bool:
 
 
 Add = Callable[[str, str], None]
+# System package managers and the word that installs: `sudo apt-get install -y libpq-dev` adds what a build
+# needs; it weakens nothing that was asked.
+_SYSTEM_INSTALL = {
+    "apt-get": {"install"},
+    "apt": {"install"},
+    "dnf": {"install"},
+    "yum": {"install"},
+    "zypper": {"install", "in"},
+    "apk": {"add"},
+    "pacman": {"-S", "-Sy"},
+    "port": {"install"},
+}
 
 
 def _segment_findings(s: Segment) -> list[Finding]:
@@ -141,8 +153,9 @@ def _segment_findings(s: Segment) -> list[Finding]:
 
     name, args = s.name, s.args
     words = [a for a in args if not a.startswith("-")]
-    if "sudo" in s.wrappers or "doas" in s.wrappers or name in ("sudo", "doas", "su"):
-        add("weakening", "runs as root (sudo)")
+    as_root = "sudo" in s.wrappers or "doas" in s.wrappers or name in ("sudo", "doas", "su")
+    if as_root and not _SYSTEM_INSTALL.get(name, set()) & set(args):
+        add("weakening", "runs as root (sudo)")  # (installing a system package is what root is for)
     if any(_HOOK_ENV.match(e) for e in s.env):
         add("weakening", "skips the hooks")
     handler = _BY_PROGRAM.get(name)

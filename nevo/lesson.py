@@ -267,6 +267,10 @@ _WHY = {
     "unknown-option": "`{s}` is not an option it knows",
     "port-in-use": "the port is already taken",
     "multiple-heads": "the migrations have more than one head",
+    "missing-package": "the package `{s}` is not installed",
+    "pending-migrations": "the database has migrations still to apply",
+    "runtime-version": "the project wants version {s} of its runtime",
+    "already-running": "a server of it is already running",
     "identity": "git has no author identity here",
     "not-a-repo": "this folder is not a git repository",
     "no-upstream": "the branch has no upstream",
@@ -283,6 +287,7 @@ _WHY = {
     "missing-class": "the class `{s}` is not on the class path",
     "run-as-module": "it uses relative imports: it runs as a module, not as a file",
     "other-port": "nothing listens on that port",
+    "service-down": "nothing listens on port {s} here (its service is not running)",
 }
 
 

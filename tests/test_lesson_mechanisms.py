@@ -418,3 +418,55 @@ def test_a_weak_candidate_waits_for_a_better_one() -> None:
     failed = bash("./run.sh fast", "/bin/bash: line 1: ./run.sh: Permission denied", ok=False)
     verdict = judge(failed, [bash("./run.sh"), bash("bash run.sh fast")], root=ROOT)
     assert verdict.kind == "lesson" and verdict.distance == 1 and verdict.fix == "bash run.sh fast"
+
+
+# ---------------------------------------------------------------------------------------- the fourth month's misses
+
+
+def test_a_refused_connection_to_this_machine_is_a_service_not_running_and_starting_it_is_the_lesson() -> None:
+    worker = "poetry run celery -A tidepool worker --loglevel=info"
+    refused = (
+        "consumer: Cannot connect to redis://localhost:6379/0: Error 111 connecting to localhost:6379. "
+        "Connection refused.."
+    )
+    verdict = judge(
+        bash(worker, refused, ok=False),
+        [bash("docker compose up -d redis", " Container tidepool-redis-1  Started"), bash(worker, "ready.")],
+        root=ROOT,
+    )
+    assert verdict.kind == "lesson" and verdict.fix_kind == "prepare", verdict
+    assert verdict.prepare == ("docker compose up -d redis",)
+    assert "6379" in verdict.lesson
+    pg = 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+    assert diagnose(pg).kind == "service-down" and diagnose(pg).subject == "5432"
+    # Another host refusing is still the network: nothing about the project, nothing learned.
+    remote = "curl: (7) Failed to connect to api.example.com port 443: Connection refused"
+    assert diagnose(remote).klass == "network"
+    again = judge(bash("curl https://api.example.com/x", remote, ok=False), [bash("curl https://api.example.com/x")])
+    assert not again.teaches
+
+
+def test_installing_a_system_package_as_root_is_the_step_before_not_a_weakening() -> None:
+    output = "  × Failed to build `psycopg2==2.9.9`\n  Error: pg_config executable not found."
+    failed = bash("uv sync", output, ok=False)
+    verdict = judge(failed, [bash("sudo apt-get install -y libpq-dev", "Setting up libpq-dev"), bash("uv sync")])
+    assert verdict.kind == "lesson" and verdict.prepare == ("sudo apt-get install -y libpq-dev",), verdict
+    assert "`pg_config` is not on the PATH" in verdict.lesson
+    # Root for anything else still only weakened what was asked.
+    assert "weakening" in [f.kind for f in classify("sudo make install")]
+    chowned = judge(
+        bash("npm install", "npm ERR! code EACCES\nnpm ERR! Error: EACCES: permission denied", ok=False),
+        [bash("sudo chown -R me /w/node_modules"), bash("npm install")],
+    )
+    assert not chowned.teaches, chowned
+
+
+def test_the_failed_call_working_later_makes_what_came_between_the_step_before_it() -> None:
+    upgrade = "uv run alembic upgrade head"
+    heads = "FAILED: Multiple head revisions are present for given argument 'head'"
+    verdict = judge(
+        bash(upgrade, heads, ok=False),
+        [bash("uv run alembic merge heads -m 'merge heads'", "Generating ... done"), bash(upgrade)],
+    )
+    assert verdict.kind == "lesson" and verdict.fix_kind == "prepare", verdict
+    assert verdict.lesson.startswith("Run `uv run alembic merge heads -m 'merge heads'` before `uv run alembic")
