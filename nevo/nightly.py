@@ -18,6 +18,7 @@ consolidation without waiting for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import traceback
@@ -33,6 +34,7 @@ from nevo.cron import is_due, next_time
 from nevo.db import Database, open_database
 from nevo.errors import NevoError
 from nevo.providers import MeteredProvider, Provider, ProviderError, make_provider
+from nevo.store import StoreUnavailable, shared
 from nevo.workspace import Workspace
 
 LAST_RUN_KEY = "nightly.last_run"
@@ -96,7 +98,11 @@ def run_nightly(
     clock = fixed_clock(now)
     own_db = db is None
     db = db or open_database(workspace)
+    beside = contextlib.ExitStack()
     try:
+        if own_db:  # memory reads each session's verdicts where the monitor stored them: a shared store, if any
+            with contextlib.suppress(StoreUnavailable):
+                beside.enter_context(shared(workspace, db, config, connect=False))
         schedule = str(config.get("schedule.nightly"))
         previous = last_run(db)
         if if_due and not is_due(schedule, previous, now):
@@ -114,6 +120,7 @@ def run_nightly(
         _set_meta(db, LAST_RESULT_KEY, json.dumps(report.as_dict(), default=str))
         return report
     finally:
+        beside.close()
         if own_db:
             db.close()
 

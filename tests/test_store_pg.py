@@ -445,6 +445,34 @@ def test_memory_reads_what_a_session_taught_from_the_store_once_it_answers(
     assert len(facts) == 1 and "make build" in facts[0], facts
 
 
+def test_the_nightly_run_reads_a_session_s_lessons_from_the_store(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consolidation summarises sessions the monitor never summarised: their lessons are in the shared store,
+    not in this person's SQLite, and the nightly run must read them there."""
+    from datetime import UTC, datetime
+
+    from nevo import nightly
+    from nevo.memory.ingest import lessons_of
+    from tests.test_monitor import TranscriptWriter
+
+    [clone] = team(tmp_path, pg_url, 1, analyze=False)
+    session = session_of(0, 8)
+    transcript = TranscriptWriter(tmp_path / f"{session}.jsonl", session=session, cwd=str(clone.root))
+    transcript.bash("m1", "make biuld", "make: *** No rule to make target 'biuld'.  Stop.", code=2)
+    transcript.bash("m3", "make build", "ok")
+    (clone.triggers_dir / "000000000001-0.json").write_text(json.dumps(transcript.stop_payload("SessionEnd")))
+    assert process_pending(clone).sessions_ended == 1
+    read: list[list[str]] = []
+
+    def steps(workspace: Workspace, db: Any, *_: Any) -> list[tuple[str, Callable[[], Any]]]:
+        return [("lessons", lambda: read.append([v.fix for v in lessons_of(db, session)]))]
+
+    monkeypatch.setattr(nightly, "_steps", steps)
+    report = nightly.run_nightly(clone, datetime(2026, 11, 29, 3, tzinfo=UTC))
+    assert report.steps[0].ok and read == [["make build"]], (report, read)
+
+
 def test_the_report_reads_the_team_s_failures_and_llm_calls(tmp_path: Path, pg_url: str) -> None:
     from nevo.providers import AgentSpec, Request, Response, make_provider
     from nevo.report_page import gather
