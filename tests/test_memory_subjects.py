@@ -142,3 +142,33 @@ def test_supersession_does_not_depend_on_the_order_sessions_are_ingested(order: 
         init(ws)
         with open_database(ws) as db:
             assert state(db, ws, list(order)) == {"5173": "2026-10-10", "5174": "2026-10-13", "5175": None}
+
+
+def test_a_lesson_naming_a_replaced_value_is_superseded_with_it(installed: Workspace) -> None:
+    db = open_database(installed)
+    config = load_config(installed)
+    lessons = {
+        "poetry": "Run `docker compose up -d redis` before `poetry run celery -A app worker`: nothing listens on 6379.",
+        "both": "Use `uv sync`, not `poetry install`: the lock file is uv's.",
+        "other": "Run `make fixtures` before `make test`: the database is empty without it.",
+        "later": "Run `docker compose up -d db` before `poetry run pytest`: nothing listens on 5432.",
+        "port": "Run `kill $(cat tmp/pids/server.pid)` before `bin/rails server -p 3000`: a server is running.",
+        "port30000": "Run `kubectl port-forward svc/app 30000:80` before `curl localhost:30000/health`.",
+    }
+    with db.transaction():
+        for key, text in lessons.items():
+            day = 9 if key == "later" else 1
+            record_fact(db, FactCandidate(text, "lesson", "verdict"), key, T0 + timedelta(days=day), config)
+        for text, subject, value, day, replaces in (
+            ("We're done with poetry: the repo is on uv.", "package-manager:python", "uv", 5, ("poetry",)),
+            ("The dev server listens on port 3000.", "port:dev server", "3000", 0, ()),
+            ("The dev server listens on port 3100.", "port:dev server", "3100", 6, ()),
+        ):
+            candidate = FactCandidate(text, "environment", "user", subject=subject, value=value, replaces=replaces)
+            record_fact(db, candidate, f"s{day}", T0 + timedelta(days=day), config)
+    current = {f.text for f in list_facts(db, "lesson", current_only=True)}
+    # The lesson naming poetry only, and the one naming the old port, are superseded (kept, marked); one naming
+    # the current value too, one naming neither, one learned after the change, and 30000 (not 3000) stay current.
+    assert current == {lessons[k] for k in ("both", "other", "later", "port30000")}
+    stale = {f.text: f for f in list_facts(db, "lesson") if not f.current}
+    assert stale[lessons["poetry"]].superseded_at and stale[lessons["poetry"]].superseded_at.startswith("2026-10-10")

@@ -261,6 +261,8 @@ def resolve_subject(db: Database, subject: str) -> None:
         if len(value) > len(group.value):
             group.value = value  # the more precise statement names the group
     updates: list[tuple[str | None, int | None, int]] = []
+    current: list[str] = []
+    replaced: list[tuple[str, str, int]] = []  # (old value, since when, by which fact)
     for group in groups:
         successors: list[tuple[str, int]] = []  # (since when, by which fact)
         for other in groups:
@@ -279,9 +281,48 @@ def resolve_subject(db: Database, subject: str) -> None:
         if successors:
             stamp, successor = min(successors)
             updates += [(stamp, successor, fact_id) for fact_id in group.ids]
+            replaced.append((group.value, stamp, successor))
         else:
             updates += [(None, None, fact_id) for fact_id in group.ids]
+            current.append(group.value)
     db.executemany("UPDATE facts SET superseded_at = ?, superseded_by = ? WHERE id = ?", updates)
+    # A value named as the old one ("we're done with poetry, the repo is on uv") need not have a fact of its own.
+    replaced += [(old, at, g.first_id) for g in groups if g.value in current for old, at in g.named_old]
+    for old, stamp, successor in replaced:
+        if not any(same_value(old, value) for value in current):
+            _retire_lessons_naming(db, old, current, stamp, successor)
+
+
+def _retire_lessons_naming(db: Database, old: str, current: list[str], stamp: str, successor: int) -> None:
+    """A lesson learned before a value was replaced, naming the old value and none of the current ones (`Run
+    docker compose up -d redis before poetry run celery ...` once the project moved to uv), is superseded with
+    it: its words would bring the old value back into warm memory. It stays in history and search, marked."""
+    named = _value_pattern(old)
+    if named is None:
+        return
+    rows = db.query(
+        "SELECT id, text FROM facts WHERE category = 'lesson' AND superseded_at IS NULL AND subject IS NULL"
+        " AND created_at <= ?",
+        (stamp,),
+    )
+    stale = [
+        int(r["id"])
+        for r in rows
+        if named.search(str(r["text"]))
+        and not any((p := _value_pattern(value)) is not None and p.search(str(r["text"])) for value in current)
+    ]
+    db.executemany(
+        "UPDATE facts SET superseded_at = ?, superseded_by = ? WHERE id = ?", [(stamp, successor, i) for i in stale]
+    )
+
+
+@lru_cache(maxsize=512)
+def _value_pattern(value: str) -> re.Pattern[str] | None:
+    """The value as a whole word (a port not inside a longer number, a tool not inside a longer name)."""
+    value = value.strip()
+    if len(value) < 2:
+        return None
+    return re.compile(rf"(?<![\w.-]){re.escape(value)}(?![\w-]|\.\d)", re.IGNORECASE)
 
 
 def _json_list(text: str | None) -> list[str]:
