@@ -171,11 +171,12 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("missing-path", "env", r"^(?:\S+: ){0,2}(?:line \d+: )?(?:cd: )?([^\s:]+): No such file or directory"),
         ("missing-path", "env", r"(?:file or directory|file|directory) not found: (\S+)"),
         ("missing-path", "env", rf"ENOENT: no such file or directory(?:, \w+)? {_Q}([^'\"`]+){_E}"),
-        # Nothing listens on this machine's port: a local service is not running (the environment, not the network).
-        ("service-down", "env", rf"ECONNREFUSED {_LOCAL}[:.](\d{{2,5}})"),
-        ("service-down", "env", rf"{_LOCAL}\"?[:,]\s*(?:port\s+)?(\d{{2,5}})\b[^\n]{{0,120}}(?:Connection refused|Error 111)"),
-        ("service-down", "env", rf"(?:Connection refused|Error 111)[^\n]{{0,120}}{_LOCAL}\"?[:,]?\s*(?:port\s+)?(\d{{2,5}})\b"),
-        ("service-down", "env", r"Is the (?:server|[\w-]+ daemon) running|Can't connect to local [\w ]+ server through socket"),
+        # Nothing listens on this machine's port: still the network (a deploy target down teaches nothing), but
+        # starting a service, then the same call, is a lesson (nevo.lesson).
+        ("service-down", "network", rf"ECONNREFUSED {_LOCAL}[:.](\d{{2,5}})"),
+        ("service-down", "network", rf"{_LOCAL}\"?[:,]\s*(?:port\s+)?(\d{{2,5}})\b[^\n]{{0,120}}(?:Connection refused|Error 111)"),
+        ("service-down", "network", rf"(?:Connection refused|Error 111)[^\n]{{0,120}}{_LOCAL}\"?[:,]?\s*(?:port\s+)?(\d{{2,5}})\b"),
+        ("service-down", "network", r"Is the (?:server|[\w-]+ daemon) running|Can't connect to local [\w ]+ server through socket"),
         (
             "network",
             "network",

@@ -225,6 +225,12 @@ def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str) ->
     return found
 
 
+# A step that starts a service (`docker compose up -d redis`, `brew services start postgresql`, `pg_ctl start`).
+_STARTS = re.compile(
+    r"\b(?:up|start|restart|serve|server|daemon|services?|systemctl|pg_ctl|redis-server|mysqld|mongod)\b|&\s*$"
+)
+
+
 def _rerun(
     diagnosis: Diagnosis, between: list[Call], prepare: list[str], found: Verdict, failed: Call, root: str
 ) -> Verdict:
@@ -234,7 +240,8 @@ def _rerun(
         if edits:
             return replace(found, kind="work", reason=f"the work itself failed ({diagnosis.kind}); fixed, then re-run")
         return replace(found, kind="retry", reason="the same call passed again with nothing changed: flaky")
-    if diagnosis.klass == "network":
+    started = diagnosis.kind == "service-down" and any(_STARTS.search(p) for p in prepare[-2:])
+    if diagnosis.klass == "network" and not started:
         kind = "none" if prepare else "retry"
         return replace(found, kind=kind, reason="a network failure that passed later", cause=None)
     if prepare:
@@ -287,12 +294,13 @@ _WHY = {
     "missing-class": "the class `{s}` is not on the class path",
     "run-as-module": "it uses relative imports: it runs as a module, not as a file",
     "other-port": "nothing listens on that port",
-    "service-down": "nothing listens on port {s} here (its service is not running)",
+    "service-down": "nothing listens on port {s} here",
 }
 
 
 def _why(diagnosis: Diagnosis, failed: Call, root: str, action: Action | None) -> str:
-    kind = "other-port" if diagnosis.klass == "network" else diagnosis.kind  # (a network lesson: another port)
+    # A network lesson is about the port: another one, or the service that listens on it started first.
+    kind = "other-port" if diagnosis.klass == "network" and diagnosis.kind != "service-down" else diagnosis.kind
     template = _WHY.get(kind, "")
     subject = _subject(diagnosis, failed, root)
     if "{s}" in template and not subject:

@@ -166,7 +166,7 @@ class TranscriptWriter:
 class RecordingProvider:
     """The offline provider, keeping every prompt the pipeline renders for a model."""
 
-    name = "offline"
+    name = "recording"  # a model stand-in: the pipeline renders its prompts (offline runs no prompt)
 
     def __init__(self) -> None:
         self.inner = OfflineProvider()
