@@ -42,11 +42,14 @@ _RANKED = {
     "fact": "SELECT rowid AS id, bm25(facts_fts, 1.0, 0.5) AS rank FROM facts_fts WHERE facts_fts MATCH ?"
     " ORDER BY rank LIMIT ?",
 }
+# (when, ranked as superseded): a value replaced by a newer one ranks below it; a lesson superseded only because
+# it names a replaced value (nevo.memory.facts) keeps its rank, shown marked: what it teaches still holds.
 _WHEN = {
     "journal": "SELECT id, at, 0 AS superseded FROM journal WHERE id IN",
     "narrative": "SELECT id, created_at AS at, 0 AS superseded FROM narratives WHERE id IN",
     "digest": "SELECT id, ends_at AS at, 0 AS superseded FROM digests WHERE id IN",
-    "fact": "SELECT id, last_seen_at AS at, superseded_at IS NOT NULL AS superseded FROM facts WHERE id IN",
+    "fact": "SELECT id, last_seen_at AS at, superseded_at IS NOT NULL AND subject IS NOT NULL AS superseded"
+    " FROM facts WHERE id IN",
 }
 # Details (and the costly snippet) only for the hits that made the list.
 _DETAILS = {
