@@ -320,3 +320,21 @@ def test_a_lesson_is_the_verdicts_words_with_the_error_line_and_the_fix() -> Non
     retry = Verdict(kind="retry", reason="passed on a retry")
     [lesson] = facts_from_verdicts([(5, verdict), (6, retry)])
     assert (lesson.category, lesson.source, lesson.journal_seq) == ("lesson", "verdict", 5)
+
+
+def test_a_narrative_says_the_intent_once_and_leaves_out_thanks_and_approvals() -> None:
+    from nevo.memory.narrative import narrate_offline
+
+    ask = "Upgrade to Ruby 3.3 (Gemfile + .ruby-version are already bumped on main)."
+    events = [
+        {"seq": 1, "kind": "user", "text": ask},
+        {"seq": 2, "kind": "user", "text": "ty!"},
+        {"seq": 3, "kind": "user", "text": "ok, go ahead"},
+        {"seq": 4, "kind": "user", "text": "Then regenerate the lockfile."},
+    ]
+    narrative = narrate_offline(events)
+    assert narrative.intent.startswith("Upgrade to Ruby 3.3")
+    assert "Then: Then regenerate the lockfile" in narrative.intent
+    assert "ty!" not in narrative.intent and "go ahead" not in narrative.intent
+    assert not any("Upgrade to Ruby 3.3" in d for d in narrative.decisions), narrative.decisions
+    assert narrate_offline([{"seq": 1, "kind": "user", "text": "thanks!"}]).intent == "thanks!"  # all there is

@@ -134,10 +134,20 @@ def _ask(text: str) -> str:
     return ask if len(ask) <= 120 else ask[:117].rsplit(" ", 1)[0] + "..."
 
 
+# A prompt that only acknowledges or approves ("ty!", "ok, go ahead", "lgtm") says nothing of the intent.
+_ACK = re.compile(
+    r"^(?:(?:ty|thx|thanks?(?: you| a lot)?|ok(?:ay)?|cool|great|nice|perfect|lgtm|yes|yep|yeah|sure|"
+    r"go(?: ahead| for it)?|do it|ship it|looks good(?: to me)?|sounds good|good|continue|proceed|merci|danke)"
+    r"[\s!.,]*)+$",
+    re.IGNORECASE,
+)
+
+
 def _intent(prompts: list[dict[str, Any]]) -> str:
     if not prompts:
         return "(no prompt recorded)"
     asks = list(dict.fromkeys(_ask(str(p["text"])) for p in prompts))
+    asks = [a for a in asks if not _ACK.match(a)] or asks[:1]
     intent = asks[0]
     if len(asks) > 1:
         more = "; ".join(asks[1:4]) + (f"; (+{len(asks) - 4} more)" if len(asks) > 4 else "")
@@ -160,6 +170,9 @@ def narrate_offline(events: Sequence[dict[str, Any]], lessons: Sequence[Verdict]
     changed = sorted(
         {str(e.get("target")) for e in tools if e.get("tool") in _FILE_TOOLS and not e.get("error") and e.get("target")}
     )
+    intent = _intent(prompts)
+    # What the intent already says is not said again as a decision ("User: Upgrade to Ruby 3.3 ...").
+    decisions = [d for d in decisions if d.removeprefix("User: ").rstrip(".") not in intent]
     decisions = list(dict.fromkeys(clip(d, 200) for d in decisions))[: MAX_ITEMS - 1]
     if changed:
         names = list(dict.fromkeys(c.rsplit("/", 1)[-1] for c in changed))
@@ -189,7 +202,7 @@ def narrate_offline(events: Sequence[dict[str, Any]], lessons: Sequence[Verdict]
 
     # Only what the verdicts decided a failure teaches: a failing test fixed by editing code is work, not a lesson.
     taught = list(dict.fromkeys(lesson_text(v) for v in lessons if v.kind == "lesson"))[:6]
-    return Narrative(_intent(prompts), decisions, outcomes[:MAX_ITEMS], taught)
+    return Narrative(intent, decisions, outcomes[:MAX_ITEMS], taught)
 
 
 NARRATIVE_SCHEMA: dict[str, Any] = {
