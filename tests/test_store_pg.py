@@ -183,6 +183,22 @@ def test_three_machines_failing_once_each_make_one_incident_seen_three_times_ana
     assert [r.id for r in RuleBook(clones[0]).active()] == ["PROJ-001"]
 
 
+def test_the_forge_finds_the_team_s_gaps_in_the_store(tmp_path: Path, pg_url: str) -> None:
+    """The skill forge's gaps come from analyses: when shared, those are in the store, not in the SQLite of the
+    machine whose nightly run looks for gaps."""
+    from nevo.forge.detect import from_analyses
+
+    clones = team(tmp_path, pg_url, 3)
+    for number, clone in enumerate(clones):
+        fail(clone, number, 1)
+        process_pending(clone)
+    with PgDatabase(pg_url) as db:
+        assert db.scalar("SELECT category FROM analyses") in ("process-gap", "missing-knowledge")
+    with open_database(clones[0]) as local, store.shared(clones[0], local):
+        gaps = from_analyses(local)
+    assert [g.evidence["count"] for g in gaps] == [3], gaps
+
+
 def test_analyses_racing_on_several_machines_commit_one_rule(tmp_path: Path, pg_url: str) -> None:
     clones = team(tmp_path, pg_url, 3, analyze=False)
     for number, clone in enumerate(clones):

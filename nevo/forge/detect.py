@@ -62,9 +62,12 @@ def _key(prefix: str, text: str) -> str:
 
 
 def from_analyses(db: Database) -> list[Gap]:
-    """One gap per analysed incident whose latest analysis says missing knowledge or a process gap."""
+    """One gap per analysed incident whose latest analysis says missing knowledge or a process gap (read from
+    the shared store when one is open beside ``db``: the team's analyses and incidents live there)."""
     from nevo.incidents import get_incident
+    from nevo.store import shared_beside
 
+    db = shared_beside(db)
     try:
         rows = db.query(
             "SELECT a.incident_id, a.root_cause, a.category, a.rule_id, a.verdict FROM analyses a"
