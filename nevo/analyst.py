@@ -163,15 +163,19 @@ def analyze_ready(
         with analyst_lock(workspace):
             report.pending_committed = commit_pending(workspace, database, clock)
             # Numbers never collide: rules two branches numbered alike get fresh numbers first.
+            # On a shared store, other machines analyse too: an incident is claimed before it is analysed,
+            # and a rule number (a new rule's, or a renumbered one's) is reserved there before it is used.
+            machine = machine_id(workspace)
+
+            def reserve(prefix: str, least: int) -> int:
+                return reserve_number(database, prefix, least, machine)
+
             try:
-                report.renumbered = renumber_locked(workspace, only_nevo_rules=True)
+                report.renumbered = renumber_locked(workspace, only_nevo_rules=True, reserve=reserve)
             except NevoError as exc:  # git itself failed: the files are renumbered, `nevo status` shows it
                 log.warning("renumbering colliding rules: %s", exc.message)
             chosen = provider if provider is not None else make_provider(workspace, config, database, clock=clock)
-            # On a shared store, other machines analyse too: an incident is claimed before it is analysed,
-            # and a rule number is reserved there before it is used.
-            machine = machine_id(workspace)
-            book = RuleBook(workspace, reserve=lambda prefix, least: reserve_number(database, prefix, least, machine))
+            book = RuleBook(workspace, reserve=reserve)
             changed = bool(report.pending_committed or report.renumbered)
             threshold = int(config.get("analyst.recurrence_threshold"))
             for incident in ready_incidents(database, config)[:limit]:

@@ -10,6 +10,7 @@ deprecated rule both end as committed, written (not a repository), or pending (t
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -188,15 +189,26 @@ def deprecate_locked(
 
 
 def renumber_rules(workspace: Workspace) -> list[tuple[str, str]]:
-    """Fix numbers used twice (after a merge): later rules get fresh numbers, committed together. The
-    caller publishes the change."""
-    with analyst_lock(workspace):
-        return renumber_locked(workspace)
+    """Fix numbers used twice (after a merge): later rules get fresh numbers, committed together, reserved in
+    the shared store when one is configured and answers (else numbered from this clone's rules, as always).
+    The caller publishes the change."""
+    from nevo.store import StoreUnavailable, machine_id, opened, reserve_number
+
+    with analyst_lock(workspace), contextlib.ExitStack() as stack:
+        try:
+            db = stack.enter_context(opened(workspace))
+        except StoreUnavailable:  # numbered from the rules this clone has; a later merge renumbers if need be
+            return renumber_locked(workspace)
+        machine = machine_id(workspace)
+        return renumber_locked(workspace, reserve=lambda prefix, least: reserve_number(db, prefix, least, machine))
 
 
-def renumber_locked(workspace: Workspace, *, only_nevo_rules: bool = False) -> list[tuple[str, str]]:
-    """:func:`renumber_rules` for a caller that holds :func:`analyst_lock` already (the analyst)."""
-    book = RuleBook(workspace)
+def renumber_locked(
+    workspace: Workspace, *, only_nevo_rules: bool = False, reserve: Callable[[str, int], int] | None = None
+) -> list[tuple[str, str]]:
+    """:func:`renumber_rules` for a caller that holds :func:`analyst_lock` already (the analyst). ``reserve``:
+    see :class:`nevo.rules.RuleBook`."""
+    book = RuleBook(workspace, reserve=reserve)
     changes = book.renumber_duplicates(only_nevo_rules=only_nevo_rules)
     if not changes:
         return []

@@ -229,6 +229,22 @@ def test_rule_numbers_are_reserved_across_machines_that_have_not_pulled(tmp_path
     assert [f for f in book.lint() if f.kind == "duplicate-number"] == []
 
 
+def test_renumbering_after_a_merge_skips_the_numbers_other_machines_reserved(tmp_path: Path, pg_url: str) -> None:
+    from nevo.rule_ops import renumber_rules
+    from tests.test_rules import rule
+
+    [clone] = team(tmp_path, pg_url, 1, analyze=False)
+    with PgDatabase(pg_url) as db:  # another machine reserved 001 and 002 for rules it has not pushed yet
+        assert [store.reserve_number(db, "PROJ", 1, "elsewhere") for _ in range(2)] == [1, 2]
+    book = RuleBook(clone)
+    book.write(rule(1, "Use the web build"))
+    merged = rule(1, "Run the API tests from api/", created="2026-11-05T05:00:00Z")
+    merged.path = clone.rules_dir / "PROJ-001-run-the-api-tests-from-api.md"
+    book.write(merged)
+    assert renumber_rules(clone) == [("PROJ-001", "PROJ-003")]  # not 002: reserved elsewhere
+    assert sorted(r.id for r in RuleBook(clone).active()) == ["PROJ-001", "PROJ-003"]
+
+
 # -- shipping: the server goes away, monitors run at once ---------------------------------------------------
 
 
