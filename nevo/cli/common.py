@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,13 +39,24 @@ def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+# Cells copied into other commands or read as one token: rule and incident ids, timestamps. Never folded.
+_TOKEN = re.compile(r"^(?:[A-Z]+-[\w-]+|\d{4}-\d\d-\d\d(?:[T ][\d:.]+Z?)?)$")
+
+
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    """A table that stays usable in 80 columns: ids and timestamps keep one line (they are copied into
+    other commands), every other column folds."""
     out = Table(title=title, show_lines=False, header_style="bold")
-    for column in columns:
-        out.add_column(column, overflow="fold")
-    for row in rows:
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    for index, column in enumerate(columns):
+        values = [row[index] for row in cells if index < len(row) and row[index] not in ("", "-")]
+        if values and all(_TOKEN.match(v) for v in values):
+            out.add_column(column, no_wrap=True, min_width=max(len(v) for v in values))
+        else:
+            out.add_column(column, overflow="fold")
+    for row in cells:
         # Text, not markup: cells hold user data (`[ -f x ]`, `test[param]`, search hits in brackets).
-        out.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+        out.add_row(*(Text(cell) for cell in row))
     console.print(out)
 
 

@@ -76,9 +76,10 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
     if not rows:
         console.print("no rules yet: the run at session end (or `nevo analyze`) commits them", markup=False)
         return
+    # Headers on two lines and the incidents left to --json: the title keeps room in 80 columns.
     table(
-        "rules",
-        ["id", "title", "status", "incidents", "recurrences", "guard hits", "stood aside", "enforcement"],
+        "rules (evidence since each was committed or revised)",
+        ["id", "title", "status", "recur-\nrences", "guard\nhits", "stood\naside"],
         [
             [
                 r["id"],
@@ -86,12 +87,11 @@ def list_rules(workspace: WorkspaceOption = None, json_output: JsonOption = Fals
                 r["status"]
                 + (" FAILING" if r["failing"] else "")
                 + (" decorative" if r["decorative"] else "")
-                + (f" revised {r['revised'][:10]}" if r["revised"] else ""),
-                ", ".join(r["incidents"]),
+                + (f" revised {r['revised'][:10]}" if r["revised"] else "")
+                + f"\n{r['enforcement']}",
                 r["recurrences"],
                 r["guard_hits"] if r["guard"] else "-",
                 r["stood_aside"] if r["guard"] else "-",
-                r["enforcement"] + (" (guard)" if r["guard"] else ""),
             ]
             for r in rows
         ],
