@@ -432,6 +432,48 @@ def pkcs8_escaped(r: random.Random) -> str:
     return pkcs8_key_body(r).replace("\n", "\\n")
 
 
+# --- shapes added for the third blind part (tests/leak_blind_cases3.py) --------------------------
+def discord_bot(r: random.Random) -> str:
+    """A Discord bot token: base64 of the bot's snowflake id, a timestamp part, an HMAC part."""
+    snowflake = str(r.randint(10**17, 10**19 - 1)).encode()
+    return f"{b64(snowflake).rstrip('=')}.{mixed(r, B64URL, 6)}.{mixed(r, B64URL, 38)}"
+
+
+def slack_app(r: random.Random) -> str:
+    return f"xapp-1-A{rs(r, UPPER + DIGITS, 10)}-{rs(r, DIGITS, 13)}-{rs(r, HEX, 64)}"
+
+
+sonar = _pre("squ_", HEX, 40, mix=False)
+glrt = _pre("glrt-", ALNUM + "-_", 20)
+glptt = _pre("glptt-", HEX, 40, mix=False)
+jenkins_token = _pre("11", HEX, 32, mix=False)
+
+
+def _indent(body: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in body.split("\n"))
+
+
+def openssh_key_yaml(r: random.Random) -> str:
+    """An OpenSSH key body indented four spaces, as a YAML block scalar holds it."""
+    return _indent(openssh_key_body(r), 4)
+
+
+def rsa_key_yaml(r: random.Random) -> str:
+    return _indent(rsa_key_body(r), 6)
+
+
+def pem_b64(r: random.Random) -> str:
+    """A kubeconfig's client-key-data: base64 of a whole RSA private-key PEM."""
+    pem = f"-----BEGIN RSA PRIVATE KEY-----\n{rsa_key_body(r)}\n-----END RSA PRIVATE KEY-----\n"
+    return b64(pem.encode())
+
+
+def rails_cookie(r: random.Random) -> str:
+    """A Rails encrypted session cookie: data--iv--tag, each base64, percent-encoded."""
+    parts = (rbytes(r, 120), rbytes(r, 12), rbytes(r, 16))
+    return "--".join(quote(b64(part), safe="") for part in parts)
+
+
 # --- ordinary values that look random but are no secret -------------------------------------------
 def b64user(r: random.Random) -> str:
     return b64(user(r).encode())
@@ -468,6 +510,13 @@ def cert_body(r: random.Random) -> str:
 def sops_enc(r: random.Random) -> str:
     data = b64(rbytes(r, 18))
     return f"ENC[AES256_GCM,data:{data},iv:{b64(rbytes(r, 32))},tag:{b64(rbytes(r, 16))},type:str]"
+
+
+def cert_b64(r: random.Random) -> str:
+    """A kubeconfig's certificate-authority-data or client-certificate-data: base64 of a
+    certificate PEM (public)."""
+    pem = f"-----BEGIN CERTIFICATE-----\n{cert_body(r)}\n-----END CERTIFICATE-----\n"
+    return b64(pem.encode())
 
 
 def request_id(r: random.Random) -> str:
