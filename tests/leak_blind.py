@@ -41,7 +41,7 @@ from nevo.redact import find_secrets, redact, redact_obj
 from tests.leak_blind_cases import HOLDOUT, HOLDOUT_NEGATIVE, TUNE, TUNE_NEGATIVE, Case
 from tests.leak_blind_cases2 import HOLDOUT2, HOLDOUT2_NEGATIVE
 from tests.leak_blind_cases3 import HOLDOUT3, HOLDOUT3_NEGATIVE, TUNE3, TUNE3_NEGATIVE
-from tests.leak_blind_values import GENERATORS
+from tests.leak_blind_values import GENERATORS, SECRET_CORE
 
 __all__ = ["BlindLeak", "caught", "clean", "generate", "negatives"]
 
@@ -72,7 +72,8 @@ def _fill(case: Case, rng: random.Random) -> BlindLeak:
             shown = json.dumps(raw)[1:-1] if case.mode in ("json", "obj") else raw
             values[key] = shown
             if match.group(1):
-                secrets.append(raw if case.mode == "obj" else shown)
+                core = SECRET_CORE.get(match.group(2), str)
+                secrets.append(core(raw if case.mode == "obj" else shown))
         return values[key]
 
     text = _FIELD.sub(value, case.text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import string
 from collections.abc import Callable
 from urllib.parse import quote
@@ -531,3 +532,20 @@ GENERATORS: dict[str, Gen] = {
     and name not in {"rs", "mixed", "b64", "b64url", "rbytes", "quote", "Callable", "Gen"}
     and getattr(value, "__module__", __name__) == __name__
 }
+
+
+# --- what a leak check looks for ------------------------------------------------------------------
+def _pem_core(value: str) -> str:
+    """The key material of a whole PEM value: its armor lines are public and stay in place after
+    redaction (-----BEGIN PRIVATE KEY-----\\n[REDACTED:private-key]\\n-----END ...)."""
+    return re.sub(r"^(?:\\+n)+|(?:\\+n)+$", "", value.split("-----")[2].strip("\n"))
+
+
+def _pem_b64_core(value: str) -> str:
+    """The key material of base64 of a whole PEM: the encoded armor lines (the first 40 and last
+    48 characters) read the same in a certificate's base64 (client-certificate-data) beside it."""
+    return value[40:-48]
+
+
+# A generator whose value holds public framing: the part of it a leak check looks for.
+SECRET_CORE: dict[str, Callable[[str], str]] = {"gcp_pem_escaped": _pem_core, "pem_b64": _pem_b64_core}
