@@ -323,8 +323,12 @@ def _keyed_span(
         return (start, stop, kind if value_class(value) >= Value.RANDOM else ""), reach
     found = literal_value_class(value, text[start - 1] if quoted else "") if quoted or shell else value_class(value)
     # A literal in a secret's slot: KestrelFalcon!. After an unquoted ":" a lowercase name may be
-    # a typed variable instead (Swift's `var password: UITextField!`); an UPPER_CASE name is not.
+    # a typed variable instead (Swift's `var password: UITextField!`); an UPPER_CASE name is not,
+    # nor a key that starts its line (YAML, INI: `password: KestrelFalcon!`) unless the value is a
+    # type's name (GraphQL's `token: AuthToken!`).
     typed = sep == ":" and not quoted and not _UPPER_KEY_RE.fullmatch(key)
+    if typed and _starts_line(text, key_start) is not None and not _is_type_name(text[start:whole]):
+        typed = False
     if found == Value.WORD and not typed and is_compound_password(value):
         found = Value.PASSWORD
     if found == Value.WORD and whole > stop and not typed and is_compound_password(text[start:whole]):
@@ -349,6 +353,22 @@ def _keyed_span(
         stop = _CONTINUATION_RE.match(text, stop, stop + _LONGEST_VALUE).end()  # type: ignore[union-attr]
         reach = stop + _JUDGE_AFTER  # never kept in the verdict memo
     return (start, stop, kind), reach
+
+
+# Words that end type names (PasswordInput!, AuthToken!, UITextField!): schema, not a password.
+_TYPE_WORDS = _word_set(
+    """input string type payload result object field value data token secret password key auth
+    credential credentials hash id view text args response request scalar"""
+)
+_CAPITALISED_RE = re.compile(r"[A-Z][a-z]++")
+
+
+def _is_type_name(value: str) -> bool:
+    """A compound name followed by GraphQL's or Swift's ! or ? and ending in a type word."""
+    if not value.endswith(("!", "?")):
+        return False
+    words = _CAPITALISED_RE.findall(value)
+    return bool(words) and words[-1].lower() in _TYPE_WORDS
 
 
 _APP_PASSWORD_RE = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}")

@@ -15,6 +15,7 @@ literal search finds candidates. A start-of-token check is a lookbehind placed a
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 import string
@@ -36,6 +37,7 @@ class Shape:
     back_max: int = 0
     check: Callable[[str], bool] | None = None  # a last test of the secret part
     inner: bool = False  # the prefix stands inside the token, not at its start
+    pair: bool = False  # the match is a key's public id: the secret is the value written next to it
 
 
 def _random(secret: str) -> bool:
@@ -45,6 +47,19 @@ def _random(secret: str) -> bool:
 def _mixed_case(secret: str) -> bool:
     body = secret[3:]
     return any(c.isupper() for c in body) and any(c.islower() for c in body)
+
+
+def _snowflake_token(secret: str) -> bool:
+    """The first part of the token is base64 of a Discord id (17 to 20 ASCII digits), and the last
+    is no placeholder (xxxx...)."""
+    head, _, rest = secret.partition(".")
+    if len(set(rest.rpartition(".")[2])) < 10:
+        return False
+    try:
+        decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    except ValueError:
+        return False
+    return 17 <= len(decoded) <= 20 and decoded.isdigit()
 
 
 def _shape(
@@ -57,6 +72,7 @@ def _shape(
     back_max: int = 0,
     inner: bool = False,
     boundary: bool = True,
+    pair: bool = False,
 ) -> Shape:
     """A token that starts with the literal `prefix` (case-sensitive), then `body`. Not preceded by
     a token character, unless that character ends a backslash escape (\\n in JSON); with
@@ -66,7 +82,7 @@ def _shape(
     # not followed by a body character: "-" counts only when the body may hold one (AKIA...--password)
     end_check = (r"(?![A-Za-z0-9_\-])" if r"\-" in body else r"(?![A-Za-z0-9_])") if boundary else ""
     regex = re.compile(literal + start_check + body + end_check)
-    return Shape(kind, prefix.lower(), regex, back=back, back_max=back_max, check=check, inner=inner)
+    return Shape(kind, prefix.lower(), regex, back=back, back_max=back_max, check=check, inner=inner, pair=pair)
 
 
 _ALNUM = "A-Za-z0-9"
@@ -76,6 +92,10 @@ _UD = "A-Z0-9"
 SHAPES: tuple[Shape, ...] = (
     # --- cloud
     *(_shape("aws-access-key-id", p, rf"[{_UD}]{{16}}") for p in ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
+    *(
+        _shape("aws-secret-access-key", p, rf"[{_UD}]{{16}}", pair=True)
+        for p in ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")
+    ),
     _shape("aws-bedrock-key", "ABSK", r"[A-Za-z0-9+/]{100,}+={0,2}", boundary=False),
     _shape("gcp-api-key", "AIza", rf"{_B}{{35}}"),
     _shape("google-oauth-client-secret", "GOCSPX-", rf"{_B}{{24,40}}+"),
@@ -168,7 +188,15 @@ SHAPES: tuple[Shape, ...] = (
         back="0123456789:",
         back_max=11,
     ),
+    # A Discord bot token: base64 of the bot's numeric id (so it starts M, N or O, then D, T, j or
+    # z: the high bits of ASCII digits), a timestamp part, an HMAC part.
+    *(
+        _shape("discord-bot-token", p, rf"{_B}{{21,25}}\.{_B}{{6,7}}\.{_B}{{27,40}}", check=_snowflake_token)
+        for p in ("MD", "MT", "Mj", "Mz", "ND", "NT", "Nj", "Nz", "OD", "OT")
+    ),
     _shape("twilio-key", "SK", rf"[{_HEX}]{{32}}"),
+    # Twilio's account SID (AC...) and API key SID (SK...), then its auth token or key secret.
+    *(_shape("twilio-auth-token", p, rf"[{_HEX}]{{32}}", pair=True) for p in ("AC", "SK")),
     _shape("sendgrid-key", "SG.", rf"{_B}{{16,32}}\.{_B}{{30,50}}"),
     _shape("mailgun-key", "key-", rf"[{_HEX}]{{32}}"),
     _shape(
@@ -299,8 +327,31 @@ def shape_findings(text: str, shapes: list[Shape]) -> list[tuple[int, int, str]]
                     start -= 1
             if shape.check is not None and not shape.check(text[start:end]):
                 continue
+            if shape.pair:
+                paired = _paired_secret(text, end)
+                if paired is not None:
+                    found.append((*paired, shape.kind))
+                continue
             found.append((start, end, shape.kind))
     return found
+
+
+# A key's id and its secret written side by side, with no name for the secret: positional
+# arguments (Client("AC...", "..."), new AWS.Credentials("AKIA...", "...")), id:secret, a table row.
+_PAIRED_RE = re.compile(
+    r"""["'`]?+[ \t]*+(?:[,:;|][ \t]*+)?["'`]?+([A-Za-z0-9+/=_\-.~]{16,128}+)(?![A-Za-z0-9+/=_\-.~])"""
+)
+
+
+def _paired_secret(text: str, id_end: int) -> tuple[int, int] | None:
+    """The span of the random value right after a key id that ends at `id_end`, if any."""
+    match = _PAIRED_RE.match(text, id_end)
+    if match is None or match.start(1) == id_end:  # glued to the id: part of another token
+        return None
+    value = match.group(1).rstrip(".")
+    if value_class(value) < Value.RANDOM:
+        return None
+    return match.start(1), match.start(1) + len(value)
 
 
 # ---------------------------------------------------------------------------------------------

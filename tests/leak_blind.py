@@ -12,6 +12,7 @@ Two parts written at the same time, before anything was measured:
   once before fixing and once after, never studied in between. Its misses then guided a second
   round of fixes, measured on
 - ``holdout2`` (tests/leak_blind_cases2.py), written after that measurement and before the study.
+- ``tune3`` and ``holdout3`` (tests/leak_blind_cases3.py): a third author's part, split up front.
 Each part also has near misses with no secret (``negatives``): text that must come out unchanged.
 
 A template holds fields ⟪gen⟫ (an ordinary value) and ⟪S:gen⟫ (a secret); ⟪S:gen#2⟫ is a second,
@@ -19,7 +20,7 @@ different value of the same generator, and a field named twice takes the same va
 Modes: "text" (the text is redacted with redact), "json" (JSON text redacted with redact, values
 JSON-escaped), "obj" (JSON parsed and redacted with redact_obj, as the monitor does tool_input).
 
-Run: python tests/leak_blind.py [--part tune|holdout|holdout2] [--seed N] [--show-misses]
+Run: python tests/leak_blind.py [--part tune|holdout|holdout2|tune3|holdout3] [--seed N] [--show-misses]
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nevo.redact import find_secrets, redact, redact_obj
 from tests.leak_blind_cases import HOLDOUT, HOLDOUT_NEGATIVE, TUNE, TUNE_NEGATIVE, Case
 from tests.leak_blind_cases2 import HOLDOUT2, HOLDOUT2_NEGATIVE
-from tests.leak_blind_values import GENERATORS
+from tests.leak_blind_cases3 import HOLDOUT3, HOLDOUT3_NEGATIVE, TUNE3, TUNE3_NEGATIVE
+from tests.leak_blind_values import GENERATORS, SECRET_CORE
 
 __all__ = ["BlindLeak", "caught", "clean", "generate", "negatives"]
 
-SEEDS = {"tune": 2101, "holdout": 7919, "holdout2": 4409}
+SEEDS = {"tune": 2101, "holdout": 7919, "holdout2": 4409, "tune3": 6133, "holdout3": 8831}
 INSTANCES = 3
 _FIELD = re.compile(r"⟪(S:)?([a-z0-9_]+)(?:#\d+)?⟫")
 
@@ -70,7 +72,8 @@ def _fill(case: Case, rng: random.Random) -> BlindLeak:
             shown = json.dumps(raw)[1:-1] if case.mode in ("json", "obj") else raw
             values[key] = shown
             if match.group(1):
-                secrets.append(raw if case.mode == "obj" else shown)
+                core = SECRET_CORE.get(match.group(2), str)
+                secrets.append(core(raw if case.mode == "obj" else shown))
         return values[key]
 
     text = _FIELD.sub(value, case.text)
@@ -80,13 +83,19 @@ def _fill(case: Case, rng: random.Random) -> BlindLeak:
 
 
 def generate(part: str = "tune", seed: int | None = None, instances: int = INSTANCES) -> list[BlindLeak]:
-    cases = {"tune": TUNE, "holdout": HOLDOUT, "holdout2": HOLDOUT2}[part]
+    cases = {"tune": TUNE, "holdout": HOLDOUT, "holdout2": HOLDOUT2, "tune3": TUNE3, "holdout3": HOLDOUT3}[part]
     rng = random.Random(SEEDS[part] if seed is None else seed)
     return [_fill(case, rng) for case in cases for _ in range(instances)]
 
 
 def negatives(part: str = "tune", seed: int | None = None) -> list[BlindLeak]:
-    cases = {"tune": TUNE_NEGATIVE, "holdout": HOLDOUT_NEGATIVE, "holdout2": HOLDOUT2_NEGATIVE}[part]
+    cases = {
+        "tune": TUNE_NEGATIVE,
+        "holdout": HOLDOUT_NEGATIVE,
+        "holdout2": HOLDOUT2_NEGATIVE,
+        "tune3": TUNE3_NEGATIVE,
+        "holdout3": HOLDOUT3_NEGATIVE,
+    }[part]
     rng = random.Random((SEEDS[part] if seed is None else seed) + 1)
     return [_fill(case, rng) for case in cases for _ in range(2)]
 
@@ -128,7 +137,7 @@ def clean(leak: BlindLeak) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["tune", "holdout", "holdout2", "all"], default="all")
+    parser.add_argument("--part", choices=["tune", "holdout", "holdout2", "tune3", "holdout3", "all"], default="all")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import string
 from collections.abc import Callable
 from urllib.parse import quote
@@ -432,6 +433,48 @@ def pkcs8_escaped(r: random.Random) -> str:
     return pkcs8_key_body(r).replace("\n", "\\n")
 
 
+# --- shapes added for the third blind part (tests/leak_blind_cases3.py) --------------------------
+def discord_bot(r: random.Random) -> str:
+    """A Discord bot token: base64 of the bot's snowflake id, a timestamp part, an HMAC part."""
+    snowflake = str(r.randint(10**17, 10**19 - 1)).encode()
+    return f"{b64(snowflake).rstrip('=')}.{mixed(r, B64URL, 6)}.{mixed(r, B64URL, 38)}"
+
+
+def slack_app(r: random.Random) -> str:
+    return f"xapp-1-A{rs(r, UPPER + DIGITS, 10)}-{rs(r, DIGITS, 13)}-{rs(r, HEX, 64)}"
+
+
+sonar = _pre("squ_", HEX, 40, mix=False)
+glrt = _pre("glrt-", ALNUM + "-_", 20)
+glptt = _pre("glptt-", HEX, 40, mix=False)
+jenkins_token = _pre("11", HEX, 32, mix=False)
+
+
+def _indent(body: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in body.split("\n"))
+
+
+def openssh_key_yaml(r: random.Random) -> str:
+    """An OpenSSH key body indented four spaces, as a YAML block scalar holds it."""
+    return _indent(openssh_key_body(r), 4)
+
+
+def rsa_key_yaml(r: random.Random) -> str:
+    return _indent(rsa_key_body(r), 6)
+
+
+def pem_b64(r: random.Random) -> str:
+    """A kubeconfig's client-key-data: base64 of a whole RSA private-key PEM."""
+    pem = f"-----BEGIN RSA PRIVATE KEY-----\n{rsa_key_body(r)}\n-----END RSA PRIVATE KEY-----\n"
+    return b64(pem.encode())
+
+
+def rails_cookie(r: random.Random) -> str:
+    """A Rails encrypted session cookie: data--iv--tag, each base64, percent-encoded."""
+    parts = (rbytes(r, 120), rbytes(r, 12), rbytes(r, 16))
+    return "--".join(quote(b64(part), safe="") for part in parts)
+
+
 # --- ordinary values that look random but are no secret -------------------------------------------
 def b64user(r: random.Random) -> str:
     return b64(user(r).encode())
@@ -470,6 +513,13 @@ def sops_enc(r: random.Random) -> str:
     return f"ENC[AES256_GCM,data:{data},iv:{b64(rbytes(r, 32))},tag:{b64(rbytes(r, 16))},type:str]"
 
 
+def cert_b64(r: random.Random) -> str:
+    """A kubeconfig's certificate-authority-data or client-certificate-data: base64 of a
+    certificate PEM (public)."""
+    pem = f"-----BEGIN CERTIFICATE-----\n{cert_body(r)}\n-----END CERTIFICATE-----\n"
+    return b64(pem.encode())
+
+
 def request_id(r: random.Random) -> str:
     return rs(r, UPPER + DIGITS, 16)
 
@@ -482,3 +532,20 @@ GENERATORS: dict[str, Gen] = {
     and name not in {"rs", "mixed", "b64", "b64url", "rbytes", "quote", "Callable", "Gen"}
     and getattr(value, "__module__", __name__) == __name__
 }
+
+
+# --- what a leak check looks for ------------------------------------------------------------------
+def _pem_core(value: str) -> str:
+    """The key material of a whole PEM value: its armor lines are public and stay in place after
+    redaction (-----BEGIN PRIVATE KEY-----\\n[REDACTED:private-key]\\n-----END ...)."""
+    return re.sub(r"^(?:\\+n)+|(?:\\+n)+$", "", value.split("-----")[2].strip("\n"))
+
+
+def _pem_b64_core(value: str) -> str:
+    """The key material of base64 of a whole PEM: the encoded armor lines (the first 40 and last
+    48 characters) read the same in a certificate's base64 (client-certificate-data) beside it."""
+    return value[40:-48]
+
+
+# A generator whose value holds public framing: the part of it a leak check looks for.
+SECRET_CORE: dict[str, Callable[[str], str]] = {"gcp_pem_escaped": _pem_core, "pem_b64": _pem_b64_core}

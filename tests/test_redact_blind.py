@@ -10,6 +10,7 @@ file.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import time
@@ -20,8 +21,10 @@ import pytest
 from nevo.redact import find_secrets, redact, redact_obj
 from tests.leak_blind import BlindLeak, caught, clean, generate, negatives, redacted
 from tests.leak_blind_cases import HOLDOUT, TUNE
+from tests.leak_blind_cases3 import HOLDOUT3, TUNE3
 
 TUNE_LEAKS = generate("tune")
+TUNE3_LEAKS = generate("tune3")
 
 
 @pytest.mark.parametrize("family", sorted({leak.family for leak in TUNE_LEAKS}))
@@ -30,7 +33,18 @@ def test_every_leak_of_the_blind_tune_set_is_caught(family: str) -> None:
     assert not missed, "\n\n".join(f"{leak.case}:\n{leak.text}\n=> {redacted(leak)}" for leak in missed[:3])
 
 
-@pytest.mark.parametrize("part", ["tune", "holdout"])
+@pytest.mark.parametrize("family", sorted({leak.family for leak in TUNE3_LEAKS}))
+def test_every_leak_of_the_third_tune_part_is_caught(family: str) -> None:
+    missed = [leak for leak in TUNE3_LEAKS if leak.family == family and not caught(leak)]
+    assert not missed, "\n\n".join(f"{leak.case}:\n{leak.text}\n=> {redacted(leak)}" for leak in missed[:3])
+
+
+def test_the_third_part_was_split_up_front() -> None:
+    assert len(TUNE3) >= 45 and len(HOLDOUT3) >= 45
+    assert {case.name for case in TUNE3}.isdisjoint({case.name for case in HOLDOUT3})
+
+
+@pytest.mark.parametrize("part", ["tune", "tune3", "holdout"])
 def test_near_misses_of_the_tune_set_stay_unchanged(part: str) -> None:
     if part == "holdout":
         pytest.skip("measured, not required: see bench/README.md")
@@ -150,6 +164,62 @@ def test_dense_input_judged_once_per_window_finds_what_a_full_judgement_finds(
     assert find_secrets(text) == with_memo and with_memo
 
 
+# --- round 3: token shapes without a name, a key id's unnamed secret, YAML literals --------------
+_RNG = random.Random(33)
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _chars(alphabet: str, n: int) -> str:
+    return "".join(_RNG.choice(alphabet) for _ in range(n))
+
+
+def _discord_token(digits: str) -> str:
+    head = base64.urlsafe_b64encode(digits.encode()).decode().rstrip("=")
+    return f"{head}.{_chars(_ALNUM, 6)}.{_chars(_ALNUM + '-_', 38)}"
+
+
+DISCORD = _discord_token("".join(_RNG.choice("0123456789") for _ in range(18)))
+AWS_ID = "AKIA" + _chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+AWS_SECRET = _chars(_ALNUM + "+/", 40)
+TWILIO_SID = "AC" + _chars("0123456789abcdef", 32)
+TWILIO_TOKEN = _chars("0123456789abcdef", 32)
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f"client.run('{DISCORD}')", DISCORD),  # a Discord bot token: its shape alone says so
+        (f"DISCORD_BOT={DISCORD}", DISCORD),
+        (f"> Authorization: Bot {DISCORD}", DISCORD),
+        (f'creds = new AWS.Credentials("{AWS_ID}", "{AWS_SECRET}")', AWS_SECRET),  # a key id's secret
+        (f"{AWS_ID}:{AWS_SECRET}", AWS_SECRET),
+        (f"{AWS_ID}\t{AWS_SECRET}\tActive", AWS_SECRET),
+        (f'client = Client("{TWILIO_SID}", "{TWILIO_TOKEN}")', TWILIO_TOKEN),
+        (f"twilio.New('{TWILIO_SID}', '{TWILIO_TOKEN}')", TWILIO_TOKEN),
+        ("    with:\n      username: ops\n      password: KestrelFalcon!", "KestrelFalcon!"),  # YAML literal
+        ("[smtp]\npassword: MapleOrion#", "MapleOrion#"),
+    ],
+)
+def test_round3_mechanisms_catch_their_kind(text: str, secret: str) -> None:
+    assert secret not in redact(text), redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"GET /2010-04-01/Accounts/{TWILIO_SID}/Messages.json",  # a SID alone is an id, not a secret
+        f"account_sid = '{TWILIO_SID}'",
+        f"Account {TWILIO_SID} Messages list",
+        "MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef." + "x" * 30,  # a documentation placeholder
+        f"{_chars(_ALNUM, 24)}.{_chars(_ALNUM, 6)}.{_chars(_ALNUM, 30)}",  # dotted, but not a Discord id
+        "type Session {\n  token: AuthToken!\n  password: PasswordInput!\n  hint: String\n}",  # GraphQL
+        "  password: String!",
+    ],
+)
+def test_round3_mechanisms_leave_ids_types_and_placeholders(text: str) -> None:
+    assert find_secrets(text) == [], find_secrets(text)
+
+
 # --- hostile inputs of the new detectors: linear, like the others ----------------------------
 SIZE = 1024 * 1024
 HOSTILE = {
@@ -168,6 +238,9 @@ HOSTILE = {
     "creds pair": "creds: a@b.co / ",
     "pw": "pw ",
     "dense token": "token: ",
+    "key ids": "AKIAABCDEFGHIJKLMNOP ",
+    "twilio sids": "AC0123456789abcdef0123456789abcdef, ",
+    "discord heads": "MTIzNDU2Nzg5MDEyMzQ1Njc4.abcdef.",
 }
 
 
