@@ -129,6 +129,8 @@ def _clip_markers(raw: list[tuple[int, int, int, str]], text: str) -> list[tuple
         return raw
     clipped: list[tuple[int, int, int, str]] = []
     for start, end, prio, kind in raw:
+        if any(m_start < start < m_end for m_start, m_end in markers):
+            continue  # read off a marker's own text (the colon of `[REDACTED:x]` taken for user:password)
         pieces = [(start, end)]
         for m_start, m_end in markers:
             if m_start >= end:
@@ -152,8 +154,29 @@ def marker(kind: str) -> str:
     return f"{MARKER_PREFIX}{kind}]"
 
 
+MAX_PASSES = 3  # a redacted text read again finds nothing more (a marker can give a neighbour away)
+
+
 def redact(text: str) -> str:
-    """`text` with every secret value replaced by a marker such as [REDACTED:aws-access-key-id]."""
+    """`text` with every secret value replaced by a marker such as [REDACTED:aws-access-key-id]. Read again
+    until nothing more is found: what a marker's context reveals (`-u1@[REDACTED:github-token]/K7MD...`, the
+    rest of a value glued to a token) is redacted now, not the next time the text passes through nevo."""
+    for _ in range(MAX_PASSES):
+        redacted = _redact_once(text)
+        if redacted == text:
+            break
+        text = redacted
+        if not _GLUED.search(text):
+            break  # every marker stands apart from its neighbours: reading again would find nothing new
+    return text
+
+
+# A marker glued to what follows or precedes it (`[REDACTED:github-token]/K7MD...`, `ab[REDACTED:...`): the
+# only way a second reading can see more than the first.
+_GLUED = re.compile(r"\[REDACTED:[\w-]+\][\w/+=.-]|[\w/+.-]\[REDACTED:")
+
+
+def _redact_once(text: str) -> str:
     findings = find_secrets(text)
     if not findings:
         return text

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nevo.redact import Finding, find_secrets, neutralise_trailers, redact, redact_obj
@@ -300,6 +300,8 @@ text_pieces = st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12))
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(text_pieces, max_size=25).map("".join))
+# Found by hypothesis: the rest of a value glued to a token was given away by the marker only on a second read.
+@example("-us1@ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5AwJalrXUtnFEMI/K7MDENG/bPxRfiCYzK8q3vLm2Np")
 def test_redact_is_idempotent(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
