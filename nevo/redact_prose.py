@@ -24,7 +24,10 @@ from nevo.redact_patterns import MAX_VALUE, Value, is_compound_password, value_c
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 # (noun, whether it names a password rather than a key or token), lowercase.
 _PASS_NOUNS = (("passwort", True), ("passord", True), ("mot de passe", True), ("password", True))
-_ASCII_NOUNS = (("kennwort", True), ("wachtwoord", True), ("mdp", True), ("clave", True), ("senha", True))
+_ASCII_NOUNS = (
+    ("kennwort", True), ("wachtwoord", True), ("mdp", True), ("clave", True), ("senha", True), ("heslo", True),
+    ("salasana", True), ("adgangskode", True), ("lozinka", True), ("geslo", True), ("parool", True),
+)  # fmt: skip
 _OTHER_NOUNS = (
     ("contraseña", True), ("hasło", True), ("lösenord", True), ("jelszó", True), ("şifre", True),
     ("mật khẩu", True), ("пароль", True), ("парол", True), ("口令", True), ("密码", True), ("密碼", True),
