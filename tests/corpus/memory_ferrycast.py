@@ -189,7 +189,7 @@ def threads(rng: random.Random, w: World) -> tuple[list[Thread], list[tuple[Ques
                      say("no wait — 2020 and 2021 stay out of training. covid wrecks the weekly seasonality. they can be in the backtest plots but never in fit()")),
                  edit("params.yaml", "exclude_years: []", "exclude_years: [2020, 2021]"),
                  run("pixi run train", lambda d, x: training(random.Random(d), d, x))]]),
-        q("covid", "prompt", "which years are excluded from training", (r"2020", r"2021"), key=True, marker=r"covid|exclude_years"),
+        q("covid", "prompt", "which years are excluded from training", (r"2020", r"2021"), key=True, marker=r"covid|exclude_years|2020 and 2021"),
     )  # fmt: skip
     add(
         Thread(["fwd from Priya on PR #212:\n> we report WAPE at the 14-day horizon, not MAPE. MAPE explodes on the winter routes (Hirtshals–Larvik has days with 3 passengers). please rename the mlflow metric to wape_14d as well\ncan you do both"],
