@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from nevo.transcript import read_transcript
-from tests.corpus import memory_heldout, memory_heldout2, memory_larder, memory_ledgerly
+from tests.corpus import memory_ferrycast, memory_heldout, memory_heldout2, memory_larder, memory_ledgerly
 from tests.corpus.memory_month import Month, hook_payloads, write_transcript
 
 FIRST = datetime(2026, 10, 5, tzinfo=UTC)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 
-@pytest.mark.parametrize("book", [memory_ledgerly, memory_heldout, memory_heldout2, memory_larder])
+@pytest.mark.parametrize("book", [memory_ledgerly, memory_heldout, memory_heldout2, memory_larder, memory_ferrycast])
 def test_a_month_is_about_two_hundred_sessions_with_every_channel_asked_about(book: object) -> None:
     month: Month = book.build_month(random.Random(3), FIRST, "/home/dev/project")  # type: ignore[attr-defined]
     assert 180 <= len(month.sessions) <= 240 and month.days == 30

@@ -338,3 +338,106 @@ def test_a_narrative_says_the_intent_once_and_leaves_out_thanks_and_approvals() 
     assert "ty!" not in narrative.intent and "go ahead" not in narrative.intent
     assert not any("Upgrade to Ruby 3.3" in d for d in narrative.decisions), narrative.decisions
     assert narrate_offline([{"seq": 1, "kind": "user", "text": "thanks!"}]).intent == "thanks!"  # all there is
+
+
+# -- round 3: what the fifth month (a data-science repository) showed ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "category"),
+    [
+        # a rule for all of something says "everywhere" (a thing seen all over is not one)
+        ("we're polars everywhere, pandas only right at the lightgbm boundary", "preference"),
+        ("seed 4242 everywhere — random_state, lightgbm's seed, torch.manual_seed.", "preference"),
+        ("v9 beats v7 everywhere except Hirtshals-Larvik", None),
+        ("I looked everywhere for the config file.", None),
+        # how the team does a kind of thing, with what it does not do
+        ("we report WAPE at the 14-day horizon, not MAPE.", "preference"),
+        ("we squash-merge, never rebase", "preference"),
+        ("I think it's the parser, not the lexer.", None),
+        ("we tried caching, not much help", None),
+        ("We use pnpm, not npm.", "configuration"),  # how the project is set up
+        # a named thing that moved
+        ("mlflow moved to the shared box: MLFLOW_TRACKING_URI=http://mlflow.ferry.internal:5000", "configuration"),
+        ("aaand mlflow moved again, platform put it behind SSO: https://mlflow.ferrycast.io .", "configuration"),
+        ("the button moved to the left", None),
+        # one thing named, or one more step of this task
+        ("branch feat/weather", None),
+        ("Holiday features: add school breaks for Denmark too.", None),
+    ],
+)
+def test_rules_said_everywhere_practices_with_their_contrast_and_things_that_moved(
+    sentence: str, category: str | None
+) -> None:
+    from nevo.memory.statements import statement_category
+
+    assert statement_category(sentence) == category
+
+
+@pytest.mark.parametrize(
+    ("command", "output", "text", "subject", "value"),
+    [
+        (
+            "dvc remote list",
+            "storage\ts3://ferrycast-dvc/cache\t(default)",
+            "The dvc remote storage is s3://ferrycast-dvc/cache (`dvc remote list`)",
+            "remote:dvc",
+            "s3://ferrycast-dvc/cache",
+        ),
+        (
+            "pixi list lightgbm",
+            "Package   Version  Build                Size     Kind   Source\n"
+            "lightgbm  4.5.0    cpu_py312h5e9a5a3_3  1.6 MiB  conda  lightgbm",
+            "lightgbm version is 4.5.0 (`pixi list lightgbm`)",
+            "version:lightgbm",
+            "4.5.0",
+        ),
+        (
+            "conda list numpy",
+            "# Name                    Version                   Build  Channel\nnumpy                     1.26.4"
+            "          py311h64a7726_0    conda-forge",
+            "numpy version is 1.26.4 (`conda list numpy`)",
+            "version:numpy",
+            "1.26.4",
+        ),
+        (
+            "pixi run registry show",
+            "ferrycast-demand v12  Production  wape_14d=0.126\nferrycast-demand v9   Archived    wape_14d=0.132",
+            "ferrycast-demand v12 is in Production (`pixi run registry show`)",
+            "release:ferrycast-demand@production",
+            "12",
+        ),
+        (
+            "pixi run registry promote 12",
+            "ferrycast-demand: v12 -> Production (v9 -> Archived)",
+            "ferrycast-demand v12 is in Production (`pixi run registry promote 12`)",
+            "release:ferrycast-demand@production",
+            "12",
+        ),
+    ],
+)
+def test_remotes_package_listers_and_what_runs_in_production_are_read_from_output(
+    command: str, output: str, text: str, subject: str, value: str
+) -> None:
+    [fact] = facts_from_output({"seq": 3, "target": command, "output": output, "at": AT})
+    assert (fact.text, fact.subject, fact.value, fact.source) == (text, subject, value, "output")
+
+
+def test_an_archived_release_and_a_quoted_one_prove_nothing() -> None:
+    archived = "ferrycast-demand v9   Archived    wape_14d=0.132"
+    assert facts_from_output({"seq": 1, "target": "pixi run registry show", "output": archived}) == []
+    quoted = "shop-api v41 Production"
+    assert facts_from_output({"seq": 1, "target": "cat releases.txt", "output": quoted}) == []
+
+
+def test_a_narrative_names_the_files_edited_without_the_word_file() -> None:
+    from nevo.memory.narrative import narrate_offline
+
+    edits = [
+        {"seq": n, "kind": "tool", "tool": "Edit", "target": f"src/pkg/m{n}.py", "output": "updated"}
+        for n in range(1, 8)
+    ]
+    narrative = narrate_offline([{"seq": 0, "kind": "user", "text": "tidy the package"}, *edits])
+    [edited] = [d for d in narrative.decisions if d.startswith("Edited")]
+    assert edited == "Edited m1.py, m2.py, m3.py, m4.py, m5.py (+2)"
+    assert "file" not in narrative.render("Session x")

@@ -125,3 +125,37 @@ def test_words_written_both_ways_find_each_other(installed: Workspace) -> None:
     assert search(db, "where do dev emails go")[0].snippet == "Dev mail is caught by letter_opener."
     assert search(db, "PR")[0].snippet == "Keep PRs under 400 lines of diff."
     assert search(db, "spreadsheet") == []  # a word with no synonym finds nothing new
+
+
+def test_among_hits_holding_as_many_words_the_one_with_the_rarer_word_comes_first(installed: Workspace) -> None:
+    db = open_database(installed)
+    config = load_config(installed)
+    remote = FactCandidate(
+        "The dvc remote storage is s3://ferrycast-dvc/cache (`dvc remote list`)",
+        "environment",
+        "output",
+        subject="remote:dvc",
+        value="s3://ferrycast-dvc/cache",
+    )
+    facts = [
+        remote,  # dvc, cache; says "dvc" again in its keywords
+        FactCandidate("No, don't ever run `dvc gc` here, not even with -w.", "preference", "user"),  # dvc, gc
+        FactCandidate(
+            "Run `git rm -r --cached 'data/weekly.parquet'` before `dvc repro featurize`: it fails until then.",
+            "lesson",
+            "verdict",
+        ),
+        FactCandidate("Pipeline: `dvc repro`, then `git add dvc.lock`.", "configuration", "inbox"),
+        *(
+            FactCandidate(f"Use `dvc {w}` for the {w} step.", "configuration", "inbox")
+            for w in ("pull", "push", "diff")
+        ),
+        *(FactCandidate(f"The m{n} module is owned by the data team.", "configuration", "user") for n in range(40)),
+    ]
+    with db.transaction():
+        for n, candidate in enumerate(facts):
+            record_fact(db, candidate, f"s{n}", NOW - timedelta(days=n), config)
+    # Every hit says "dvc", two say "cache" (or "cached"), one says "gc": of the two holding two of the words, the
+    # one with the rare word comes first, however often the other repeats its words (BM25 alone put it second).
+    hits = search(db, "can I clean up the dvc cache with gc", sources=("fact",))
+    assert "dvc gc" in hits[0].snippet.replace("[", "").replace("]", "")

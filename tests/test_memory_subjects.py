@@ -35,6 +35,13 @@ T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
         ("We're on Node 22 now.", Subject("version:node", "22")),
         ("The virtualenv lives in .venv/ at the root.", Subject("path:virtualenv", ".venv/")),
         ("Fix the failing invoice test.", None),
+        # a host named after the thing the sentence names: the thing is its role
+        (
+            "mlflow moved to the shared box: MLFLOW_TRACKING_URI=http://mlflow.ferry.internal:5000",
+            Subject("host:mlflow", "mlflow.ferry.internal"),
+        ),
+        ("mlflow moved again: https://mlflow.ferrycast.io now.", Subject("host:mlflow", "mlflow.ferrycast.io")),
+        ("I read it on ferry.internal.example.com today.", None),  # no word of the sentence names the host
     ],
 )
 def test_the_subject_of_a_statement(text: str, subject: Subject | None) -> None:
@@ -172,3 +179,23 @@ def test_a_lesson_naming_a_replaced_value_is_superseded_with_it(installed: Works
     assert current == {lessons[k] for k in ("both", "other", "later", "port30000")}
     stale = {f.text: f for f in list_facts(db, "lesson") if not f.current}
     assert stale[lessons["poetry"]].superseded_at and stale[lessons["poetry"]].superseded_at.startswith("2026-10-10")
+
+
+def test_every_statement_of_a_thing_is_found_by_the_names_any_of_them_gave_it(installed: Workspace) -> None:
+    from nevo.memory.search import search
+
+    db = open_database(installed)
+    config = load_config(installed)
+    said = (
+        ("Mlflow moved to the shared box: MLFLOW_TRACKING_URI=http://mlflow.ferry.internal:5000.", 0),
+        ("Mlflow moved again: platform put it behind SSO, https://mlflow.ferrycast.io now.", 12),
+    )
+    with db.transaction():
+        for text, day in said:
+            subject = subject_of(text)
+            assert subject is not None and subject.key == "host:mlflow"
+            candidate = FactCandidate(text, "configuration", "user", subject=subject.key, value=subject.value)
+            record_fact(db, candidate, f"s{day}", T0 + timedelta(days=day), config)
+    hits = search(db, "mlflow tracking uri", sources=("fact",))
+    assert [h.superseded for h in hits] == [False, True]  # the current address first, though it names no variable
+    assert "mlflow.ferrycast.io" in hits[0].snippet

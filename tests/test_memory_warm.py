@@ -254,3 +254,14 @@ def test_fitness_at_is_unique_in_the_schema(installed: Workspace) -> None:
     db = open_database(installed)
     index = db.one("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'fitness_at'")
     assert index is not None and "UNIQUE" in str(index["sql"]).upper()
+
+
+def test_an_event_whose_words_end_it_within_a_day_or_two_expires_then(installed: Workspace) -> None:
+    db = open_database(installed)
+    add(db, installed, "2026-11-20: gpu2 is down today for the driver update, back tomorrow morning.", "event")
+    add(db, installed, "2026-11-20: Stripe's test mode is having an outage today.", "event", origin="s2")
+    add(db, installed, "2026-11-20: Model freeze from today until Nov 27 for the board pack.", "event", origin="s3")
+    add(db, installed, "2026-11-20: We released 2.3 today.", "event", origin="s4")  # news: it stays a while
+    assert prune_expired(db, NOW + timedelta(days=1, hours=1)) == 1
+    assert prune_expired(db, NOW + timedelta(days=2, hours=1)) == 1
+    assert sorted(f.text[12:30] for f in list_facts(db)) == ["Model freeze from ", "We released 2.3 to"]

@@ -84,7 +84,9 @@ def _candidate(
 _VERSION_FLAGS = {"--version", "-v", "-V", "version", "--ver", "-version", "--v"}
 _VERSION_IN_OUTPUT = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+){0,2}(?:[-+][\w.]+)?)(?![\w.])")
 _PKG_SHOW = re.compile(r"^(?:pip3?|uv\s+pip|python3?\s+-m\s+pip)\s+show\s+([\w.-]+)", re.IGNORECASE)
-_PKG_LIST = re.compile(r"^(?:npm|pnpm|yarn)\s+(?:ls|list|why)\s+([@\w./-]+)", re.IGNORECASE)
+_PKG_LIST = re.compile(
+    r"^(?:npm|pnpm|yarn|pixi|conda|mamba|micromamba)\s+(?:ls|list|why)\s+(?!-)([@\w./-]+)", re.IGNORECASE
+)
 _DOT_VERSION_FILES = {".nvmrc": "node", ".node-version": "node", ".python-version": "python", ".ruby-version": "ruby"}
 _SERVING_LINE = re.compile(
     r"\b(?:local|listening|listen|running|serving|started|ready|available|bound|server)\b", re.IGNORECASE
@@ -143,7 +145,7 @@ _MAY_PROVE = re.compile(
     r"(?:^|\s)(?:--?v(?:ersion)?|-V|version|show|ls|list|why|ps|which|where|type)(?:\s|$)|command\s+-v|"
     r"\.(?:nvmrc|node-version|python-version|ruby-version)\b|\b(?:dev|serve|start|up|runserver|uvicorn|gunicorn|"
     r"flask|storybook|preview|ssh|scp|rsync|psql|mysql|redis-cli|curl|http|ping|dig|nc|telnet|mongosh|kubectl|"
-    r"helm|sftp|remote)\b"
+    r"helm|sftp|remote|promote|releases?|rollout)\b"
 )
 
 
@@ -182,7 +184,7 @@ def _proven(command: str, output: str, seq: int | None, at: str | None) -> tuple
         if docker:
             found += docker
             continue
-        for make in (_version_fact, _port_fact, _host_fact, _path_fact):
+        for make in (_version_fact, _port_fact, _remote_fact, _host_fact, _path_fact, _release_fact):
             fact = make(words, segment, output, seq, at)
             if fact is not None:
                 found.append(fact)
@@ -281,6 +283,43 @@ def _host_fact(words: list[str], segment: str, output: str, seq: int | None, at:
     reached = segment[: segment.lower().find(host) + len(host)] if host in segment.lower() else segment[:60]
     text = f"The {role} host is {host} (`{reached}`)"
     return FactCandidate(text, "environment", "output", seq, f"host:{role}", norm_value(host), (), at)
+
+
+_REMOTE_LINE = re.compile(r"^([\w.-]+)\s+((?:[a-z][\w+.-]*://|[\w.-]+@[\w.-]+:)\S+)", re.MULTILINE)
+
+
+def _remote_fact(words: list[str], segment: str, output: str, seq: int | None, at: Any) -> FactCandidate | None:
+    """``dvc remote list``, ``rclone listremotes --long``, ...: where a tool stores and fetches (git's remotes are
+    hosts, below)."""
+    program = words[0].rsplit("/", 1)[-1]
+    if program == "git" or not ({"remote", "listremotes"} & set(words[1:3])):
+        return None
+    listed = _REMOTE_LINE.search(output[:1000])
+    if listed is None:
+        return None
+    name, url = listed.group(1).rstrip(":"), listed.group(2)
+    text = f"The {program} remote {name} is {url} (`{segment[:60]}`)"
+    return FactCandidate(text, "environment", "output", seq, f"remote:{program}", norm_value(url), (), at)
+
+
+# What runs where, as a release tool or a model registry lists it: "shop-api v41 Production ...",
+# "ferrycast-demand: v12 -> Production (v9 -> Archived)".
+_RELEASE_LINE = re.compile(
+    r"^\s*([A-Za-z][\w.-]*):?\s+v?(\d+(?:\.\d+){0,3})\s+(?:->\s*|→\s*)?(production|staging|prod|live)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _release_fact(words: list[str], segment: str, output: str, seq: int | None, at: Any) -> FactCandidate | None:
+    if words[0] in _SHOWS_TEXT:
+        return None
+    listed = _RELEASE_LINE.search(output[:2000])
+    if listed is None:
+        return None
+    name, version, stage = listed.group(1), listed.group(2), listed.group(3).lower()
+    stage = {"prod": "production"}.get(stage, stage)
+    text = f"{name} v{version} is in {stage.title()} (`{segment[:60]}`)"
+    return FactCandidate(text, "environment", "output", seq, f"release:{name}@{stage}", version, (), at)
 
 
 def _path_fact(words: list[str], segment: str, output: str, seq: int | None, at: Any) -> FactCandidate | None:

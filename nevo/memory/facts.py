@@ -22,6 +22,7 @@ from typing import Any
 from nevo.clock import iso, parse_instant
 from nevo.config import Config
 from nevo.db import Database
+from nevo.memory.events import event_days
 from nevo.memory.subjects import keywords
 from nevo.redact import MARKER_PREFIX, redact
 from nevo.safety import scan
@@ -84,8 +85,14 @@ def fact_hash(text: str) -> str:
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
 
 
-def expiry(category: str, seen_at: datetime, config: Config) -> str | None:
+def expiry(category: str, seen_at: datetime, config: Config, text: str = "") -> str | None:
+    """When a fact stops being true unless said again: its category's time to live, or sooner for an event whose
+    own words say it is over within a day or two ("down today", "back tomorrow")."""
     days = config.get("memory.ttl_days").get(category)
+    if category == "event" and text:
+        short = event_days(text)
+        if short is not None:
+            days = short if days is None else min(float(days), short)
     return None if days is None else iso(seen_at + timedelta(days=float(days)))
 
 
@@ -144,7 +151,7 @@ def record_fact(db: Database, candidate: FactCandidate, origin: str, at: datetim
                 candidate.journal_seq,
                 stamp,
                 stamp,
-                expiry(category, at, config),
+                expiry(category, at, config, text),
                 candidate.subject if value else None,
                 value,
                 json.dumps(list(candidate.replaces)) if value and candidate.replaces else None,
@@ -170,7 +177,7 @@ def record_fact(db: Database, candidate: FactCandidate, origin: str, at: datetim
             (
                 latest,
                 min(stamp, str(row["created_at"])),  # a backfill may bring an older session later
-                expiry(str(row["category"]), parse_instant(latest), config),
+                expiry(str(row["category"]), parse_instant(latest), config, text),
                 row["id"],
             ),
         )
@@ -286,11 +293,34 @@ def resolve_subject(db: Database, subject: str) -> None:
             updates += [(None, None, fact_id) for fact_id in group.ids]
             current.append(group.value)
     db.executemany("UPDATE facts SET superseded_at = ?, superseded_by = ? WHERE id = ?", updates)
+    _share_names(db, subject)
     # A value named as the old one ("we're done with poetry, the repo is on uv") need not have a fact of its own.
     replaced += [(old, at, g.first_id) for g in groups if g.value in current for old, at in g.named_old]
     for old, stamp, successor in replaced:
         if not any(same_value(old, value) for value in current):
             _retire_lessons_naming(db, old, current, stamp, successor)
+
+
+# The name of a setting (an environment variable): "MLFLOW_TRACKING_URI=http://mlflow.ferry.internal:5000".
+_SETTING_NAME = re.compile(r"(?<![\w$])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+
+
+def _share_names(db: Database, subject: str) -> None:
+    """Every statement of one subject is found by the names any of them gave the thing: "mlflow moved again:
+    https://mlflow.acme.io" says no variable, the statement it replaces said MLFLOW_TRACKING_URI; a search for the
+    tracking URI should meet the current value first, not only the old one."""
+    rows = db.query(
+        "SELECT id, text, category, value, keywords FROM facts WHERE subject = ? AND value IS NOT NULL", (subject,)
+    )
+    names = sorted({name for row in rows for name in _SETTING_NAME.findall(str(row["text"]))})
+    if not names:
+        return
+    updates = []
+    for row in rows:
+        wanted = " ".join([keywords(subject, str(row["category"]), str(row["value"])), *names])
+        if row["keywords"] != wanted:
+            updates.append((wanted, int(row["id"])))
+    db.executemany("UPDATE facts SET keywords = ? WHERE id = ?", updates)
 
 
 def _retire_lessons_naming(db: Database, old: str, current: list[str], stamp: str, successor: int) -> None:

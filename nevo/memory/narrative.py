@@ -176,7 +176,9 @@ def narrate_offline(events: Sequence[dict[str, Any]], lessons: Sequence[Verdict]
     decisions = list(dict.fromkeys(clip(d, 200) for d in decisions))[: MAX_ITEMS - 1]
     if changed:
         names = list(dict.fromkeys(c.rsplit("/", 1)[-1] for c in changed))
-        decisions.append(f"Changed {len(changed)} file(s): {', '.join(names[:5])}" + (" ..." if len(names) > 5 else ""))
+        # "Edited a.py, b.py", not "Changed 2 file(s): ...": the template's own words ("file") would answer every
+        # search that says "file" with every session that edited one.
+        decisions.append(f"Edited {', '.join(names[:5])}" + (f" (+{len(names) - 5})" if len(names) > 5 else ""))
 
     outcomes: list[str] = []
     failed = sum(1 for e in tools if e.get("error"))

@@ -13,6 +13,7 @@ Paths are shown relative to the session's workspace.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -182,19 +183,27 @@ _TABLES = {"journal": "journal_fts", "narrative": "narratives_fts", "digest": "d
 
 
 def _by_coverage(db: Database, source: str, query: str, ids: list[int]) -> list[tuple[int, float]]:
-    """Hits of the wider search ordered by how many of the query's words each holds (then by BM25, the order
-    given), with that share: a fact with "dev server port" beats one that only says "dev"."""
+    """Hits of the wider search ordered by how much of the query each holds (then by BM25, the order given), with
+    the share of its words: a fact with "dev server port" beats one that only says "dev". A word most of the hits
+    hold counts for less than a rare one: of "clean up the dvc cache with gc", the hit with "dvc gc" comes before
+    the one with "dvc ... cache", since every hit of this project says "dvc"."""
     terms = query_terms(query)
     if not ids or len(terms) < 2:
         return [(row_id, 1.0) for row_id in ids]
     table = _TABLES[source]
-    counts = dict.fromkeys(ids, 0)
+    holds: dict[int, list[str]] = {row_id: [] for row_id in ids}
     marks = ",".join("?" * len(ids))
     for term in terms:
         for row in db.query(f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})", (term, *ids)):
-            counts[int(row["rowid"])] += 1
-    ordered = sorted(ids, key=lambda row_id: -counts[row_id])  # stable: BM25 order within a count
-    return [(row_id, counts[row_id] / len(terms)) for row_id in ordered]
+            holds[int(row["rowid"])].append(term)
+    held_by = {term: sum(term in held for held in holds.values()) for term in terms}
+    weight = {term: math.log(1 + len(ids) / count) for term, count in held_by.items() if count}
+
+    def weighed(row_id: int) -> tuple[int, float]:
+        return -len(holds[row_id]), -sum(weight[term] for term in holds[row_id])
+
+    ordered = sorted(ids, key=weighed)  # stable: BM25 order within the same words
+    return [(row_id, len(holds[row_id]) / len(terms)) for row_id in ordered]
 
 
 def _ranked(db: Database, source: str, match: str, limit: int) -> list[int]:

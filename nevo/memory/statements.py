@@ -111,6 +111,7 @@ _REMEMBER = re.compile(
 )
 _UNIVERSAL = re.compile(
     r"\b(?:always|never|ever|every\s*time|whenever|each\s+time|at\s+all\s+times|going\s+forward|"
+    r"(?<!looked\s)(?<!searched\s)(?<!checked\s)(?<!tried\s)everywhere|"
     r"from\s+(?:now|today|here|this\s+point|this\s+week|tomorrow|monday)\s+on(?:wards?)?|starting\s+(?:now|today|tomorrow)|"
     r"in\s+(?:the\s+)?future|from\s+here\s+on|by\s+default|as\s+a\s+rule|in\s+general|without\s+exception|"
     r"under\s+no\s+circumstances?|no\s+matter\s+what|no\s+exceptions?|anymore|any\s+longer|"
@@ -182,6 +183,8 @@ _SETUP = re.compile(
     r"\bwe'?re\s+(?:now\s+)?(?:on|using|running)\b|\bwe'?ve\s+(?:now\s+)?(?:moved|switched|migrated|standardi[sz]ed)\b|"
     r"\b(?:is|are|runs?|uses?|lives?|'s|'re)\s+now\b|\bnow\s+(?:uses?|runs?|lives?|is|are|points?|serves?|on)\b|"
     r"\b(?:these\s+days|nowadays)\b|"
+    # "mlflow moved to the shared box: ...", "the registry has migrated to ...": a named thing that moved
+    r"^(?:\w+\s+){0,2}?[\w.-]+\s+(?:has\s+|have\s+|'s\s+)?(?:moved|migrated|relocated)\b(?!\s+(?:up|down|left|right)\b)|"
     # "Tests colocated with source", "Fixtures are kept under tests/data": where a kind of thing goes
     r"^[\w-]+(?:\s+[\w-]+){0,2}\s+(?:(?:is|are)\s+)?(?:co-?located|located|kept|stored|placed|grouped|organi[sz]ed|"
     r"declared|defined|named|registered|generated)\s+(?:with|in|under|as|by|next\s+to|alongside|beside|inside|via)\b|"
@@ -190,13 +193,13 @@ _SETUP = re.compile(
     r"targets|depends\s+on)\s+(?=[A-Z`]|v?\d)",
     re.IGNORECASE,
 )
-_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
 _WHEN = re.compile(
     rf"\b(?:today|tonight|yesterday|tomorrow|this\s+(?:morning|afternoon|evening|week|weekend|sprint|month)|"
-    rf"next\s+(?:week|month|sprint|{_WEEKDAY})|last\s+(?:night|week|month|{_WEEKDAY})|{_WEEKDAY}s?|"
+    rf"next\s+(?:week|month|sprint|{WEEKDAY})|last\s+(?:night|week|month|{WEEKDAY})|{WEEKDAY}s?|"
     rf"until\s+(?:further\s+notice|the\s+\w+|\w+)|since\s+\w+|by\s+(?:eod|eow|end\s+of\s+\w+)|"
-    rf"\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}|q[1-4]|(?:in|for)\s+(?:a\s+few|two|three|\d+)\s+(?:days|weeks))\b",
+    rf"\d{{4}}-\d{{2}}-\d{{2}}|{MONTH}|q[1-4]|(?:in|for)\s+(?:a\s+few|two|three|\d+)\s+(?:days|weeks))\b",
     re.IGNORECASE,
 )
 _HAPPENING = re.compile(
@@ -310,8 +313,19 @@ def _category(sentence: str) -> str | None:
     return None
 
 
+# "v9 beats v7 everywhere", "the same bug is everywhere": a thing observed all over, not a rule for all of it.
+_OBSERVED_ALL_OVER = re.compile(
+    r"^(?:\S+\s+){0,2}?(?:beats?|is|are|was|were|works?|worked|fails?|failed|breaks?|broke|crash(?:es|ed)|shows?|"
+    r"showed|looks?|looked|happens?|happened|wins?|won|outperforms?|improves?|improved|appears?|appeared)\b",
+    re.IGNORECASE,
+)
+
+
 def _is_instruction(sentence: str) -> bool:
-    if _UNIVERSAL.search(_DESCRIBED.sub(" ", sentence)) or _NORM.search(sentence) or _CONVENTION.search(sentence):
+    probe = _DESCRIBED.sub(" ", sentence)
+    if _OBSERVED_ALL_OVER.match(sentence):
+        probe = re.sub(r"\beverywhere\b", " ", probe, flags=re.IGNORECASE)
+    if _UNIVERSAL.search(probe) or _NORM.search(sentence) or _CONVENTION.search(sentence):
         return True
     if _YOU_MUST_NOT.match(sentence) or _PROCEDURE.match(sentence) or _SHOULD_BE_DONE.match(sentence):
         return True
@@ -319,7 +333,7 @@ def _is_instruction(sentence: str) -> bool:
         return True
     if _PREFERS.search(sentence) or _USE_NOT.match(sentence) or _ONLY.match(sentence) or _WE_DONT.search(sentence):
         return True
-    if _UNIVERSAL_SUBJECT.match(sentence) or _SCOPED_RULE.search(sentence):
+    if _UNIVERSAL_SUBJECT.match(sentence) or _SCOPED_RULE.search(sentence) or _PRACTICE_NOT.match(sentence):
         return True
     if _PROHIBITION.match(sentence):
         # The reason given after a comma ("..., that's what the pipeline is for") is not what is prohibited.
@@ -407,9 +421,23 @@ _UNIVERSAL_SUBJECT = re.compile(
     r"lives?|needs?|takes?|gets?|belongs?|targets?|requires?|imports?|follows?|returns?|runs?)\b(?!.*\b(?:pass(?:es|ed)?|fail(?:s|ed)?|work(?:s|ed)?|green|broken)\b)",
     re.IGNORECASE,
 )
+# How the team does a kind of thing, said with what it does not do: "we report WAPE at the 14-day horizon, not
+# MAPE", "we squash-merge, never rebase". A present-tense verb of practice, not an opinion or a past event, nor
+# how the project is set up ("we use pnpm, not npm" is configuration: _SETUP).
+_PRACTICE_NOT = re.compile(
+    r"^(?:we|i)\s+(?!(?:think|thought|guess|believe|suspect|mean|meant|see|saw|get|got|need|want|have|had|should|"
+    r"could|can|will|would|were|are|was|did|do|tried|found|noticed|know|knew|feel|felt|hope|might|may|ran|made|"
+    r"wrote|said|asked|just|only|still|also|already|use|run|host|deploy|build|test|pin|rely|target|depend)\b)"
+    r"[a-z]+(?<!ed)\b[^,;.?]{1,80}?[,;]?\s+"
+    r"(?:not|never|rather\s+than|instead\s+of)\s+[\w`]",
+    re.IGNORECASE,
+)
 _SCOPED_RULE = re.compile(
     r"\bin\s+this\s+(?:project|repo|repository|codebase|package)\s+(?:are|is|must|should|use|go|live)\b", re.IGNORECASE
 )
+
+
+_ONE_MORE = re.compile(r"\b(?:too|as\s+well)\W*$", re.IGNORECASE)
 
 
 def _generic_imperative(sentence: str) -> bool:
@@ -417,12 +445,16 @@ def _generic_imperative(sentence: str) -> bool:
     said of every case of something ("Regenerate `ui/dist` after UI source changes", "Use the forbid-unsafe lint
     to prevent unsafe code"): a task names this one thing, a guideline a kind of situation."""
     body = re.sub(r"`[^`]*`", "code", sentence)  # inline code is never "the" thing the task is about
+    if _ONE_MORE.search(body):
+        return False  # "add school breaks for Denmark too": one more step of this task
     if (_STYLE_VERB.match(body) or _WORK_VERB.match(body)) and _RULE_SIGNAL.search(body):
         return not _THIS_ONE.search(body)
     if _DEFINITE.search(body) or re.search(r"\b[\w-]+\.(?:py|ts|tsx|js|go|rs|rb|java|md)\b", body):
         return False
     if _STYLE_VERB.match(body):
-        return len(body.split()) >= 2
+        words = body.split()
+        # "branch feat/weather": a verb and the name of one thing (a ref, a path) is a task, not a guideline
+        return len(words) >= 2 and not (len(words) == 2 and re.search(r"\w[/.]\w", words[1]))
     return bool(
         _WORK_VERB.match(body) and _GENERIC_MODIFIER.search(body) and not re.search(r"\b(?:a|an)\b", body, re.I)
     )

@@ -260,14 +260,26 @@ def _host_subject(text: str) -> Subject | None:
     ]
     if not hosts:
         return None
-    env = service_of(text, ENVIRONMENTS) or service_of(text)
-    if env is None:
-        return None  # a host with no role ("see docs.python.org") is no subject
     positive = [m for m in hosts if not _negated(text, m.start())]
     if not positive:
         return None
+    env = service_of(text, ENVIRONMENTS) or service_of(text) or _named_after(text, positive[0])
+    if env is None:
+        return None  # a host with no role ("see docs.python.org") is no subject
     old = tuple(norm_value(m.group(0)) for m in hosts if m not in positive)
     return Subject(f"host:{env}", norm_value(positive[0].group(0)), old)
+
+
+def _named_after(text: str, host: re.Match[str]) -> str | None:
+    """The thing a host is named after, when the sentence names it too ("mlflow moved again: https://mlflow.acme.io"):
+    a label of the host that is also a word of the sentence outside every host and address in it."""
+    labels = [label for label in host.group(0).lower().split(".")[:-1] if len(label) > 2 and not label.isdigit()]
+    outside = re.sub(r"\S*://\S*|" + HOST.pattern, " ", text, flags=re.IGNORECASE)
+    words = set(re.findall(r"(?<![\w-])[a-z][a-z0-9-]*(?![\w-])", outside.lower()))
+    return next((label for label in labels if label in words and label not in _GENERIC_LABELS), None)
+
+
+_GENERIC_LABELS = {"www", "app", "web", "dev", "the", "new", "old", "com", "net", "org"}
 
 
 def _command_subject(text: str) -> Subject | None:
@@ -339,6 +351,7 @@ def _path_subject(text: str) -> Subject | None:
 _KIND_WORDS = {
     "port": "port", "host": "host server address hostname", "version": "version", "path": "path location",
     "package-manager": "package manager", "tool": "tool", "command": "command",
+    "release": "release version deployed", "remote": "remote url storage",
 }  # fmt: skip
 _ROLE_WORDS = {
     "test": "test tests testing", "e2e": "e2e end-to-end tests", "lint": "lint linter linting",
@@ -377,4 +390,6 @@ def keywords(subject: str | None, category: str, value: str | None = None) -> st
         words.append(scope)
         named = set(re.findall(r"[a-z][\w.-]*", f"{what} {value or ''}".lower()))
         words += [ecosystem for ecosystem, tools in _ECOSYSTEM.items() if named & set(tools)]
+        if value and re.match(r"(?:s3|gs|gcs|az|azure|abfss?)://", value):
+            words.append("bucket")  # an object store's address: "which bucket" finds it
     return " ".join(w for w in words if w)

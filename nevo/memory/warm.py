@@ -37,7 +37,8 @@ USER_HEADER = "# The user's instructions and preferences (nevo: rendered from fa
 EMPTY_LINE = EMPTY_MEMORY_LINE + "\n"
 
 # How much a fact matters to every session, by what it is about (the subject's kind) ...
-SUBJECT_WEIGHT = {"package-manager": 9.0, "port": 8.5, "host": 8.5, "tool": 7.5, "command": 7.0, "path": 5.0}
+SUBJECT_WEIGHT = {"package-manager": 9.0, "port": 8.5, "host": 8.5, "tool": 7.5, "command": 7.0, "release": 7.0,
+                  "remote": 6.0, "path": 5.0}  # fmt: skip
 RUNTIMES = {"node", "python", "postgres", "mysql", "redis", "go", "rust", "ruby", "java", "deno", "bun"}
 # ... and, for a fact about nothing nameable, by its category and who said it.
 KIND_WEIGHT = {
