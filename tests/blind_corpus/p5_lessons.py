@@ -29,18 +29,22 @@ PG_SALES = "psql -q -c 'create database sales_p5' && psql -q -d sales_p5 -c 'cre
 
 INTERPRETERS = [
     S(
-        "pyenv-shim-local-version",
-        "lesson/prepare",
+        "pyenv-shim-absolute-interpreter",
+        "lesson/run",
         "pyenv python",
-        [B("python3.12 tools/chunk.py"), B("pyenv local 3.12.1"), B("python3.12 tools/chunk.py")],
-        lesson(2, "prepare", "either"),
+        [
+            B("python3.12 tools/chunk.py"),
+            B("ls /root/.pyenv/versions"),
+            B("/root/.pyenv/versions/3.12.1/bin/python3.12 tools/chunk.py"),
+        ],
+        lesson(2, "replace", "either"),
         files={"tools/chunk.py": PY312_ONLY},
     ),
     S(
-        "python312-stdlib-version-env",
+        "python312-stdlib-interpreter",
         "lesson/run",
         "pyenv python",
-        [B("python3 tools/chunk.py"), B("PYENV_VERSION=3.12.1 python3 tools/chunk.py")],
+        [B("python3 tools/chunk.py"), B("/root/.pyenv/versions/3.12.1/bin/python3 tools/chunk.py")],
         lesson(1, "replace", "either"),
         files={"tools/chunk.py": PY312_ONLY},
     ),
@@ -51,7 +55,7 @@ INTERPRETERS = [
         [
             B("python3 legacy/report.py"),
             B("head -3 legacy/report.py"),
-            B("PYENV_VERSION=2.7.18 python legacy/report.py"),
+            B("/root/.pyenv/versions/2.7.18/bin/python legacy/report.py"),
         ],
         lesson(2, "replace", "either"),
         files={
@@ -62,7 +66,11 @@ INTERPRETERS = [
         "python312-fstring-quotes",
         "lesson/run",
         "pyenv python",
-        [B("python3 render.py"), B("pyenv versions --bare"), B("PYENV_VERSION=3.12.1 python3 render.py")],
+        [
+            B("python3 render.py"),
+            B("ls /root/.pyenv/versions"),
+            B("/root/.pyenv/versions/3.12.1/bin/python3 render.py"),
+        ],
         lesson(2, "replace", "either"),
         files={"render.py": 'row = {"name": "widget", "qty": 3}\nprint(f"{row["name"]}: {row["qty"]}")\n'},
     ),
@@ -79,14 +87,15 @@ INTERPRETERS = [
         },
     ),
     S(
-        "node-esm-default-type",
+        "node-typescript-source-dist",
         "lesson/run",
         "node",
-        [B("node src/main.js"), B("node --experimental-default-type=module src/main.js")],
-        lesson(1, "replace", "either"),
+        [B("node src/app.ts"), B("ls dist"), B("node dist/app.js")],
+        lesson(2, "replace", "either"),
         files={
-            "package.json": package_json("esm-app", {}),
-            "src/main.js": "import { readFileSync } from 'node:fs';\nconsole.log(`lines: ${readFileSync('src/main.js', 'utf8').split('\\n').length}`);\n",
+            "package.json": package_json("tsapp", {"build": "tsc"}),
+            "src/app.ts": "const port: number = 8080;\nconsole.log(`listening on ${port}`);\n",
+            "dist/app.js": "const port = 8080;\nconsole.log(`listening on ${port}`);\n",
         },
     ),
     S(
@@ -154,11 +163,11 @@ MONOREPO = [
         [B("cargo run -q"), B("cargo run -q -p ledger-cli")],
         lesson(1, "replace", "either"),
         files={
-            "Cargo.toml": '[workspace]\nmembers = ["cli", "core"]\nresolver = "2"\n',
+            "Cargo.toml": '[workspace]\nmembers = ["cli", "server"]\nresolver = "2"\n',
             "cli/Cargo.toml": CARGO_TOML.replace("{name}", "ledger-cli"),
             "cli/src/main.rs": 'fn main() { println!("ledger 0.1: 3 accounts"); }\n',
-            "core/Cargo.toml": CARGO_TOML.replace("{name}", "ledger-core"),
-            "core/src/lib.rs": "pub fn one() -> u8 { 1 }\n",
+            "server/Cargo.toml": CARGO_TOML.replace("{name}", "ledger-server"),
+            "server/src/main.rs": 'fn main() { println!("serving"); }\n',
         },
     ),
     S(
@@ -499,12 +508,12 @@ CLAUDE_TOOLS = [
         files={"db/migrations/001_init.sql": "create table t(id int);\n"},
     ),
     S(
-        "grep-regex-escape",
-        "lesson/run",
-        "Grep",
-        [GR("render(", "src", output_mode="content"), GR("render\\(", "src", output_mode="content")],
-        lesson(1, "replace", "either"),
-        files={"src/view.py": "def render(ctx):\n    return ctx\n"},
+        "read-component-case",
+        "lesson/word",
+        "Read",
+        [R("src/Components/Button.tsx"), R("src/components/Button.tsx")],
+        lesson(1, "replace", "yes"),
+        files={"src/components/Button.tsx": "export const Button = () => null;\n"},
     ),
     S(
         "read-config-case",
