@@ -185,15 +185,15 @@ _FIX_MODE = frozenset({"--fix", "--write", "-w", "-i", "--in-place", "--apply", 
 def rewrote(failed: Call, between: list[Call], root: str) -> str:
     """The step between a failed check and its passing re-run that was the same tool writing its fixes into the
     files (a formatter, a linter's --fix): the files were changed, as by an edit."""
-    mine = actions(failed.tool, failed.input, failed.cwd or root, root)
-    checks = {a.family: a for a in mine if set(a.options) & _CHECK_MODE}
+    asked = {a.family: a for a in actions(failed.tool, failed.input, failed.cwd or root, root)}
     for call in between:
         if not call.ok or call.tool != "Bash":
             continue
         for action in actions(call.tool, call.input, call.cwd or root, root):
-            asked = checks.get(action.family)
-            if asked is None or asked.verb != action.verb:
+            check = asked.get(action.family)
+            if check is None or check.verb != action.verb:
                 continue
-            if not set(action.options) & _CHECK_MODE or set(action.options) & _FIX_MODE:
+            dropped_check = set(check.options) & _CHECK_MODE and not set(action.options) & _CHECK_MODE
+            if dropped_check or (set(action.options) - set(check.options)) & _FIX_MODE:
                 return " ".join(str(call.input.get("command") or "").split())
     return ""
