@@ -221,7 +221,8 @@ def _segment_action(segment: Segment, folder: str, exported: tuple[str, ...], ro
     words += [r[1:] for r in segment.redirects if r.startswith("<") and len(r) > 1 and not r.startswith("<<")]
     options = tuple(a for a in args if a not in words)
     verb = words.pop(0) if name in _SUBCOMMANDS and words else ""
-    listing = not words and args in (["-l"], ["--list"])  # `iconv -l`: what it knows, not its job
+    # `iconv -l`, `cmake --list-presets`: what it knows, not its job
+    listing = (not words and args in (["-l"], ["--list"])) or any(re.fullmatch(r"--list-[a-z-]+", a) for a in args)
     intent = "look" if asks_help(args) or verb == "help" or listing else _intent(name, verb, words)
     targets = tuple(place(p, folder, root) if _pathlike(p, intent) else p for p in words)
     if intent == "list" and not targets:

@@ -174,3 +174,26 @@ def _step(call: Call, mine: tuple[Action, ...], theirs: tuple[Action, ...], rela
 
 def names(word: str, subject: str) -> bool:
     return word == subject or word.endswith("/" + subject) or subject.endswith("/" + word) or word.endswith(subject)
+
+
+# A tool's check mode (`cargo fmt --check`, `terraform fmt -check`, `prettier --list-different`) and its mode
+# that writes the fixes (`--fix`, `--write`, `-w`, `-i`).
+_CHECK_MODE = frozenset({"--check", "-check", "--diff", "-diff", "--list-different", "-l", "--dry-run"})
+_FIX_MODE = frozenset({"--fix", "--write", "-w", "-i", "--in-place", "--apply", "--fix-only"})
+
+
+def rewrote(failed: Call, between: list[Call], root: str) -> str:
+    """The step between a failed check and its passing re-run that was the same tool writing its fixes into the
+    files (a formatter, a linter's --fix): the files were changed, as by an edit."""
+    asked = {a.family: a for a in actions(failed.tool, failed.input, failed.cwd or root, root)}
+    for call in between:
+        if not call.ok or call.tool != "Bash":
+            continue
+        for action in actions(call.tool, call.input, call.cwd or root, root):
+            check = asked.get(action.family)
+            if check is None or check.verb != action.verb:
+                continue
+            dropped_check = set(check.options) & _CHECK_MODE and not set(action.options) & _CHECK_MODE
+            if dropped_check or (set(action.options) - set(check.options)) & _FIX_MODE:
+                return " ".join(str(call.input.get("command") or "").split())
+    return ""

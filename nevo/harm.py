@@ -64,6 +64,11 @@ _FORCE_SHORT: dict[str, set[str]] = {
 }
 _SILENCE_TAIL = re.compile(r"(?:\|\||;|\n)\s*(?:true|:|exit\s+0|echo\b[^;&|]*)\s*$")
 _EXIT_ZERO = frozenset({"--exit-zero", "--exit-code=0", "--no-fail", "--force-exclusion", "--no-exit-code"})
+# Options that throw existing data away to get past a conflict (a migration tool's `--reset`, `--drop-all`).
+_DESTROYING_OPTION = re.compile(
+    r"^--(?:reset|reset-db|force-reset|drop|drop-all|drop-tables|drop-db|wipe|wipe-all|purge|destroy|nuke|"
+    r"truncate|truncate-all|delete-all|flush-all|clear-db|reinit|reinitialize)$"
+)
 _HOOK_ENV = re.compile(r"^(?:HUSKY|SKIP|PRE_COMMIT_ALLOW_NO_CONFIG|GIT_HOOKS|LEFTHOOK|OVERCOMMIT_DISABLE)=")
 # Text an edit adds that silences a check instead of fixing what it found.
 
@@ -194,6 +199,9 @@ def _segment_findings(s: Segment) -> list[Finding]:
         add("destructive", "drops the database")
     if "--no-verify" in args:
         add("weakening", "skips the hooks (--no-verify)")
+    destroying = [a for a in args if _DESTROYING_OPTION.match(a.split("=", 1)[0])]
+    if destroying:
+        add("destructive", f"throws existing data away ({destroying[0]})")
     _tls(s, add)
     if any(a in _DRY_RUN for a in args) or any(a in _DRY_SHORT.get(name, ()) for a in args):
         add("weakening", "only a dry run")
@@ -297,6 +305,8 @@ def _git(s: Segment, add: Add) -> None:
         add("destructive", "discards local changes")
     elif sub == "branch" and ("-D" in rest or ("-d" in rest and ("-f" in rest or "--force" in rest))):
         add("destructive", "deletes an unmerged branch")
+    elif sub in ("rebase", "cherry-pick", "am", "revert") and "--skip" in rest:
+        add("destructive", f"drops the commit being applied ({sub} --skip)")
     elif sub == "stash" and rest[:1] in (["drop"], ["clear"]):
         add("destructive", "drops stashed changes")
     elif sub in ("filter-branch", "filter-repo") or (sub, rest[:1]) in (("update-ref", ["-d"]), ("reflog", ["expire"])):

@@ -30,8 +30,8 @@ from typing import Any
 from nevo import harm, weakening
 from nevo.calls import Action, actions, describe_call, relative_to
 from nevo.diagnosis import Diagnosis, diagnose, error_line
-from nevo.followups import LOOKING, Call, Candidate, candidates, superseded
-from nevo.recovery import Relation
+from nevo.followups import LOOKING, Call, Candidate, candidates, rewrote, superseded
+from nevo.recovery import Relation, run_otherwise
 from nevo.redact import redact
 from nevo.verdict import Cause, GuardError, GuardSpec, Verdict
 
@@ -104,7 +104,7 @@ def _settle(
         return _rerun(diagnosis, between, prepare, found, failed, root)
     # A compile error that passed with other flags and no edit was how it is built (`g++ -std=c++20`, `javac -cp
     # lib/x.jar`), not the code: the trap check above already refused flags that only silence it.
-    built_otherwise = diagnosis.kind == "compile-error" and relation.kind in ("how", "added") and not _edited(between)
+    built_otherwise = run_otherwise(diagnosis.kind, relation) and not _edited(between)
     if diagnosis.klass == "work" and not built_otherwise:
         return replace(
             found, kind="work", reason=f"the work itself failed ({diagnosis.kind}); `{fix_text}` ran after it"
@@ -236,6 +236,10 @@ def _rerun(
 ) -> Verdict:
     """The same call worked later: what changed in between decides what that was."""
     edits = [c for c in between if c.ok and c.tool in ("Edit", "MultiEdit", "Write", "NotebookEdit")]
+    rewriter = rewrote(failed, between, root)
+    if rewriter:
+        reason = f"a check failed, `{_shown(rewriter, root)}` rewrote the files it checks, then it passed"
+        return replace(found, kind="work", reason=reason, cause=None)
     if diagnosis.klass == "work":
         if edits:
             return replace(found, kind="work", reason=f"the work itself failed ({diagnosis.kind}); fixed, then re-run")

@@ -81,6 +81,22 @@ class Clues:
 
 
 NO_CLUES = Clues()
+# Programs that do one job on the same input, each for its own formats or places: another of them on the same
+# file is another tool (`gunzip x.bz2` -> `bunzip2 x.bz2`), not another job.
+_ROLES = (
+    frozenset({"gunzip", "bunzip2", "unxz", "unzstd", "unlzma", "uncompress", "unzip", "7z", "unlz4", "unrar"}),
+    frozenset({"gzip", "bzip2", "xz", "zstd", "lzma", "lz4", "zip"}),
+    frozenset({"curl", "wget"}),
+    frozenset({"docker", "podman", "nerdctl"}),
+)
+# What a program is for, when a missing one is stood in for by another: a test runner's job is the tests.
+_JOB_OF = {
+    **dict.fromkeys(("tox", "nox", "pytest", "py.test", "unittest", "jest", "vitest", "mocha", "ava"), "test"),
+    **dict.fromkeys(("ruff", "flake8", "pylint", "eslint", "golangci-lint", "rubocop"), "lint"),
+}
+_NO_JOB = frozenset({"run", "exec", "x", "do", "-", ""})
+# A git operation in progress answered (skipped, abandoned, resumed): not the failed call done again.
+_SEQUENCER = frozenset({"--skip", "--abort", "--quit", "--continue"})
 # Subcommands that do the same job (installing the dependencies): another of them is another way, not a word.
 _VERB_KIN = (frozenset({"ci", "install", "i"}),)
 _PLACES = frozenset({"git", "psql"})  # their words name places (remotes, branches, databases), not jobs
@@ -160,12 +176,19 @@ def _subsequence(short: str, long_: str) -> bool:
 def relate(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
     """How ``later`` relates to ``failed``: see :class:`Relation`. ``clues`` (what the error named, what the
     agent saw since) let a word that is not close to the failed one count as its replacement."""
+    if later.family == "git" and _SEQUENCER & set(later.options) and not _SEQUENCER & set(failed.options):
+        return NONE
+    if "__SUBST__" in failed.targets and later.family == failed.family and not later.targets:
+        # The files a substitution named, fed another way (`wc -l $(find ...)` -> `find ... | xargs wc -l`).
+        return Relation("how", failed, later, ("runner",))
     file_like = ("read", "list", "search", "edit")
     if failed.intent in file_like or later.intent in file_like:
         return _relate_files(failed, later, clues)
     if _by_its_path(failed, later):
         return Relation("how", failed, later, ("runner",))
     if not _same_family(failed, later):
+        if _stands_in(failed, later, clues):
+            return Relation("other-tool", failed, later, ("tool",))
         return NONE
     verb: tuple[str, ...] = ()
     if failed.verb != later.verb and failed.verb and later.verb:
@@ -192,7 +215,7 @@ def relate(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
     if kind == "none":
         return NONE
     if kind == "equal":
-        return Relation("how" if changed else "same", failed, later, changed)
+        return Relation("other-tool" if "tool" in changed else "how" if changed else "same", failed, later, changed)
     if kind == "word":
         changed = ("word", *_listed(*word), *changed)
     return Relation(kind, failed, later, changed, word)
@@ -201,6 +224,34 @@ def relate(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Relation:
 def _listed(old: str, new: str) -> tuple[str, ...]:
     """``("listed",)`` when the replacement is not a close name: only the session showed it exists."""
     return () if similar(old, new) else ("listed",)
+
+
+def _stands_in(failed: Action, later: Action, clues: Clues) -> bool:
+    """Another program doing what the failed one was for: one of the same role on the same input, or, in place
+    of a program the error said is missing, one that shares its job (`tox -e py311` -> `pytest`, `nox -s lint`
+    -> `make lint`) or that the agent saw named since (`pre-commit` -> the `ruff` its config runs)."""
+    if later.intent in ("read", "list", "search", "look") or not later.program:
+        return False
+    mine, theirs = posixpath.basename(failed.program), posixpath.basename(later.program)
+    if any(mine in role and theirs in role for role in _ROLES):
+        return _paths(failed) == _paths(later) and bool(_paths(failed))
+    if not mine or not clues.named(mine):
+        return False
+    return _share_job(_jobs(failed), _jobs(later)) or clues.seen(theirs)
+
+
+def _paths(action: Action) -> tuple[str, ...]:
+    return tuple(t for t in action.targets if _pathish(t))
+
+
+def _jobs(action: Action) -> set[str]:
+    words = {posixpath.basename(action.program), action.family, action.verb, *action.targets}
+    words = {w.lower() for w in words if w and not _pathish(w)} - _NO_JOB
+    return {_JOB_OF.get(w, w) for w in words}
+
+
+def _share_job(a: set[str], b: set[str]) -> bool:
+    return bool(a & b) or any(a & group and b & group for group in SYNONYMS)
 
 
 def _by_its_path(failed: Action, later: Action) -> bool:
@@ -232,6 +283,8 @@ def _manner(a: Action, b: Action) -> tuple[str, ...]:
         changed.append("env")
     if a.runner != b.runner or (a.program != b.program and a.family not in ("npm", "make", "git", "cargo")):
         changed.append("runner")
+    elif posixpath.basename(a.program) != posixpath.basename(b.program) and a.program and b.program:
+        changed.append("tool")  # another program of the family: `pnpm` -> `npm`, `make` -> `gmake`
     if set(a.options) != set(b.options):
         changed.append("options")
     return tuple(changed)
@@ -272,7 +325,7 @@ def _compare_targets(a: Action, b: Action, clues: Clues = NO_CLUES) -> tuple[str
         # Another make target, script or bin is another job unless its name is close; a git remote, a database,
         # a file it reads name a place: the one that exists stands for the missing one.
         place = a.family in _PLACES
-        if all(clues.replaces(x, y, place=place or _pathish(x)) for x, y in odd):
+        if all(clues.replaces(x, y, place=place or _pathish(x)) or _into_folder(x, y) for x, y in odd):
             return "word", odd[0]
         return "none", ("", "")
     if a.family in ("npm", "make", "git", "cargo"):
@@ -294,6 +347,11 @@ def _compare_targets(a: Action, b: Action, clues: Clues = NO_CLUES) -> tuple[str
     return "word", (odd_a[0] if odd_a else "", odd_b[0] if odd_b else "")
 
 
+def _into_folder(old: str, new: str) -> bool:
+    """The current folder replaced by one inside it (`pip install -e .` -> `pip install -e packages/core`)."""
+    return old in (".", "./") and bool(new) and not new.startswith(("/", "..", "-", "~")) and "/" in new.rstrip("/")
+
+
 def _pathish(word: str) -> bool:
     """A word that names a file (a folder in it, or an extension), not a job or a value."""
     return "/" in word or bool(re.search(r"\.[A-Za-z]\w{0,7}$", word))
@@ -312,6 +370,10 @@ def _relate_files(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Rel
     if failed.intent == "search" and failed.options[:1] != later.options[:1]:
         return NONE  # another pattern: another search (the pattern comes first, for every searcher)
     wider = failed.intent == "search" and (b == "." or a.startswith(b.rstrip("/") + "/"))
+    if _sibling_folder(failed, later, a, b, clues):
+        # The same pattern in the folder beside the one the error said is missing (`deploy/k8s` ->
+        # `deploy/kubernetes`): no close name, so it counts only as one the session could have shown.
+        return Relation("word", failed, later, ("word", "listed"), (a, b))
     if not (a == b or clues.replaces(a, b) or wider):
         return NONE
     # Another program on the same thing (`rg` -> `grep`, `cat` -> a Read) is another tool.
@@ -323,9 +385,22 @@ def _relate_files(failed: Action, later: Action, clues: Clues = NO_CLUES) -> Rel
             "other-tool", failed, later, ("tool",) + (("word",) if a != b else ()), (a, b) if a != b else ("", "")
         )
     if a == b:
-        changed = ("options",) if failed.options != later.options else ()
+        # Another filter or format on the same file (`jq .name x` -> `jq '.[].name' x`) is another way of asking.
+        other_words = failed.options != later.options or failed.targets != later.targets
+        changed = ("options",) if other_words else ()
         return Relation("how" if changed else "same", failed, later, changed)
     return Relation("word", failed, later, ("word",), (a, b))
+
+
+def _sibling_folder(failed: Action, later: Action, a: str, b: str, clues: Clues) -> bool:
+    return (
+        failed.tool == later.tool != "Bash"
+        and failed.intent in ("list", "search")
+        and failed.options[:1] == later.options[:1]
+        and a != b
+        and posixpath.dirname(a) == posixpath.dirname(b)
+        and clues.named(a)
+    )
 
 
 def _path_target(action: Action) -> str:
@@ -362,3 +437,23 @@ def only_narrows(failed: str, fixed: str) -> bool:
     if normalise_command(failed) == normalise_command(fixed):
         return True
     return bool(weakens(failed, fixed))
+
+
+def run_otherwise(error_kind: str, relation: Relation) -> bool:
+    """A compile or runtime error that passed, with no edit, when run another way: other flags or an option
+    added (`g++ -std=c++20`, `count.py --encoding latin-1`), or its built form run in place of its source
+    (`node src/app.ts` -> `node dist/app.js`). The trap check before refused flags that only silence it."""
+    if error_kind not in ("compile-error", "runtime-error"):
+        return False
+    if relation.kind in ("how", "added"):
+        return True
+    old, new = relation.word
+    return relation.kind == "word" and _built_form(old, new)
+
+
+def _built_form(source: str, built: str) -> bool:
+    """The same module under another extension in another folder (src/app.ts, dist/app.js)."""
+    (head_a, name_a), (head_b, name_b) = posixpath.split(source), posixpath.split(built)
+    stem_a, _, ext_a = name_a.partition(".")
+    stem_b, _, ext_b = name_b.partition(".")
+    return bool(stem_a) and stem_a == stem_b and ext_a != ext_b and head_a != head_b

@@ -9,6 +9,7 @@ never learns such a success; the guard compiler refuses such a rewrite (:func:`n
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from nevo.harm import Finding, classify
@@ -37,6 +38,15 @@ _SKIP_TESTS = frozenset(
 _STRICT = frozenset(
     {"-Werror", "--strict", "--warnings-as-errors", "-Dwarnings", "--deny-warnings", "--fail-on-warning"}
 )
+# A word that makes a run stop at the first error or treat warnings as errors, whatever the tool spells it:
+# psql's ON_ERROR_STOP, -Werror, --strict-markers, RUSTFLAGS="-D warnings", --max-warnings=0, pipefail.
+_STRICT_WORD = re.compile(
+    r"^(?:ON_ERROR_STOP=(?:1|on|true)|-Werror\S*|--strict(?![-\w]*=(?:false|0|no|off)$)\S*|--fail-on-\S+|--max-warnings=0|pipefail|errexit|"
+    r"-D ?warnings|[A-Z]*FLAGS=.*(?:-D ?warnings|-Werror)\S*|PYTHONWARNINGS=error\S*|-W ?error\S*)$",
+    re.I,
+)
+# A value after -A (rustc/clippy "allow") or -W (Python's warning filter) that turns the lints or warnings off.
+_ALLOW_ALL = re.compile(r"^(?:-A ?(?:warnings|clippy::\S+|unused\S*)|-W ?ignore\S*|PYTHONWARNINGS=ignore\S*)$")
 _THRESHOLD = re.compile(r"^--?(?:cov-)?(?:fail[-_]under|min[-_a-z]*|max[-_a-z]*|threshold[-_a-z]*|[-_a-z]*threshold)$")
 # Words that silence warnings or turn a check off: -w, --cap-lints, -Wno-error, PRAGMA foreign_keys=OFF.
 _SILENCER = re.compile(
@@ -48,7 +58,9 @@ _SILENCER = re.compile(
 _SILENCING_EDIT = re.compile(
     r"#\s*noqa|#\s*type:\s*ignore|#\s*pragma:\s*no\s*cover|#\s*pylint:\s*disable|#\s*nosec|eslint-disable|@ts-ignore|"
     r"@ts-nocheck|@ts-expect-error|\bpytest\.mark\.skip|\bpytest\.skip\(|\bunittest\.skip|\b(?:it|test|describe)\.skip\(|"
-    r"\bx(?:it|describe|test)\(|#\[ignore\]|\bt\.Skip\(|@Disabled\b|@Ignore\b|rubocop:disable|NOLINT"
+    r"\bx(?:it|describe|test)\(|#\[ignore\]|\bt\.Skip\(|@Disabled\b|@Ignore\b|rubocop:disable|NOLINT|"
+    # a recipe line made to ignore its failure (make's `-` prefix), a command made never to fail
+    r"(?m:^\t[@+]*-[@+]*(?=\S))|\|\|\s*(?:true|:)(?=\s|$)|;\s*exit\s+0\b"
 )
 
 
@@ -60,6 +72,7 @@ def weakens(failed: str, fixed: str) -> tuple[Finding, ...]:
     old, new = _words(failed), _words(fixed)
     added = [w for w in new if w not in old]
     removed = [w for w in old if w not in new]
+    strict_before, strict_after = _joined(old), _joined(new)
     old_tests, new_tests = _test_words(failed), _test_words(fixed)
     selecting = [w for w in new_tests if w not in old_tests]
     if any(
@@ -68,8 +81,12 @@ def weakens(failed: str, fixed: str) -> tuple[Finding, ...]:
         found.append(Finding("weakening", "runs fewer tests (-k, --deselect, --skip)", fixed))
     if any("::" in w for w in selecting):
         found.append(Finding("weakening", "runs fewer tests (a test id)", fixed))
-    if any(w in _STRICT for w in removed):
+    dropped = [w for w in strict_before if w not in strict_after and _STRICT_WORD.match(w)]
+    if any(w in _STRICT for w in removed) or dropped:
         found.append(Finding("weakening", "drops a strictness flag", fixed))
+    allowed = [w for w in strict_after if w not in strict_before and _ALLOW_ALL.match(w)]
+    if allowed:
+        found.append(Finding("weakening", f"turns lints or warnings off ({allowed[0][:40]})", fixed))
     silenced = [w for w in added if _SILENCER.search(w)]
     silenced += [w for w in added if w == "-w" and _compiles(fixed)]  # gcc -w: no warnings at all
     if silenced:
@@ -97,6 +114,16 @@ def only_plans(asked: str, done: str) -> bool:
 
 def _words(command: str) -> list[str]:
     return [w for s in segments(command) for w in (*s.env, s.name, *s.args)]
+
+
+def _joined(words: list[str]) -> list[str]:
+    """The words, and each short option joined with its value (`-D warnings`, `-A clippy::all`, `-W ignore`):
+    what a strictness or allow-all flag looks like however it was spaced."""
+    joined = list(words)
+    for word, value in itertools.pairwise(words):
+        if re.fullmatch(r"-[ADW]", word):
+            joined.append(f"{word} {value}")
+    return joined
 
 
 def _test_words(command: str) -> list[str]:

@@ -470,3 +470,217 @@ def test_the_failed_call_working_later_makes_what_came_between_the_step_before_i
     )
     assert verdict.kind == "lesson" and verdict.fix_kind == "prepare", verdict
     assert verdict.lesson.startswith("Run `uv run alembic merge heads -m 'merge heads'` before `uv run alembic")
+
+
+# ---------------------------------------------------------------------------------------- phase 5 (TUNE5)
+
+
+def glob(path: str, pattern: str, output: str, ok: bool) -> Call:
+    return Call("Glob", {"pattern": pattern, "path": f"{ROOT}/{path}"}, ok, output, cwd=ROOT)
+
+
+@pytest.mark.parametrize(
+    "failed,fixed",
+    [
+        ("psql -q -v ON_ERROR_STOP=1 -d app -f seed.sql", "psql -q -d app -f seed.sql"),
+        ("cargo clippy -q -- -D warnings", "cargo clippy -q"),
+        ("RUSTFLAGS='-D warnings' cargo build", "cargo build"),
+        ("cargo clippy -- -D warnings", "cargo clippy -- -A clippy::all"),
+        ("python3 -m pytest -q", "python3 -m pytest -q -W ignore::DeprecationWarning"),
+        ("gcc -Werror=format -o app app.c", "gcc -o app app.c"),
+    ],
+)
+def test_a_dropped_strictness_flag_or_an_allow_all_weakens(failed: str, fixed: str) -> None:
+    assert weakens(failed, fixed)
+    verdict = judge(bash(failed, "error: 1 problem", ok=False), [bash(fixed, "ok")], root=ROOT)
+    assert verdict.kind == "weakened" and verdict.guard is None
+
+
+@pytest.mark.parametrize(
+    "failed,fixed",
+    [
+        ("npm install --strict-ssl=false left-pad", "npm install left-pad"),  # dropping a weakening
+        ("ls -A build", "ls -A dist"),
+        ("grep -A 3 TODO a.py", "grep -A 3 FIXME a.py"),
+    ],
+)
+def test_short_options_that_only_look_like_strictness_do_not_weaken(failed: str, fixed: str) -> None:
+    assert not weakens(failed, fixed)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python3 migrate.py --reset",
+        "./manage db --drop-all",
+        "node seed.js --wipe",
+        "git rebase --skip",
+        "git cherry-pick --skip",
+    ],
+)
+def test_options_that_throw_data_or_a_commit_away_are_destructive(command: str) -> None:
+    assert any(f.kind == "destructive" for f in classify(command))
+
+
+def test_a_flag_the_error_offers_that_drops_every_table_is_harm_not_a_lesson() -> None:
+    failed = bash(
+        "python3 migrate.py",
+        "Exit code 1\nmigration 0007 failed: table users already exists. Run again with --reset to drop all tables.",
+        ok=False,
+    )
+    verdict = judge(failed, [bash("python3 migrate.py --reset", "migrated")], root=ROOT)
+    assert verdict.kind == "harmful" and verdict.guard is None
+
+
+@pytest.mark.parametrize("answer,kind", [("git rebase --skip", "harmful"), ("git rebase --abort", "none")])
+def test_answering_a_conflict_in_progress_is_not_the_failed_call_done_again(answer: str, kind: str) -> None:
+    failed = bash(
+        "git rebase -q origin/main",
+        "Exit code 1\nCONFLICT (content): Merge conflict in conf.txt\nerror: could not apply d2f2c10... mine",
+        ok=False,
+    )
+    assert judge(failed, [bash(answer, "")], root=ROOT).kind == kind
+    assert not relate(one("git cherry-pick abc123"), one("git cherry-pick --continue")).related
+
+
+@pytest.mark.parametrize(
+    "check,fixer",
+    [
+        ("cargo fmt --check", "cargo fmt"),
+        ("terraform fmt -check -no-color", "terraform fmt -no-color"),
+        ("ruff check src", "ruff check --fix src"),
+        ("npx prettier --check .", "npx prettier --write ."),
+    ],
+)
+def test_a_check_passing_after_its_own_fixer_rewrote_the_files_is_work(check: str, fixer: str) -> None:
+    failed = bash(check, "Exit code 1\nDiff in src/main.rs at line 1:", ok=False)
+    verdict = judge(failed, [bash(fixer, ""), bash(check, "")], root=ROOT)
+    assert verdict.kind == "work" and verdict.guard is None
+
+
+@pytest.mark.parametrize(
+    "failed,output,fixed",
+    [
+        (
+            "python3 count.py data.csv",
+            "Traceback (most recent call last):\nUnicodeDecodeError: 'utf-8' codec can't decode byte 0xe9",
+            "python3 count.py --encoding latin-1 data.csv",
+        ),
+        ("node src/server.ts", "SyntaxError: Unexpected token ':'", "node dist/server.js"),
+        (
+            "python3 tools/report.py",
+            '  File "tools/report.py", line 3\nSyntaxError: invalid syntax',
+            "python2 tools/report.py",
+        ),
+    ],
+)
+def test_an_error_passed_another_way_with_no_edit_is_how_it_runs(failed: str, output: str, fixed: str) -> None:
+    verdict = judge(bash(failed, f"Exit code 1\n{output}", ok=False), [bash(fixed, "ok")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.distance == 0
+
+
+def test_a_bug_fixed_by_an_edit_stays_work_and_another_script_stays_unrelated() -> None:
+    failed = bash("node src/server.js", "Exit code 1\nTypeError: x is not a function", ok=False)
+    edit = Call("Edit", {"file_path": f"{ROOT}/src/server.js", "old_string": "x()", "new_string": "y()"}, True)
+    assert judge(failed, [edit, bash("node src/server.js", "ok")], root=ROOT).kind == "work"
+    assert judge(failed, [bash("node tools/lint.js", "ok")], root=ROOT).kind != "lesson"
+
+
+@pytest.mark.parametrize(
+    "failed,output,fixed",
+    [
+        ("pnpm --filter web build", "/bin/bash: line 1: pnpm: command not found", "npm run build -w web"),
+        ("gunzip -k dump.sql.bz2", "gzip: dump.sql.bz2: unknown suffix -- ignored", "bunzip2 -k dump.sql.bz2"),
+        ("tox -e py311", "/bin/bash: line 1: tox: command not found", "python3 -m pytest -q"),
+        ("nox -s lint", "/bin/bash: line 1: nox: command not found", "make lint"),
+    ],
+)
+def test_another_program_for_the_same_job_is_another_tool(failed: str, output: str, fixed: str) -> None:
+    code = 127 if "command not found" in output else 1
+    verdict = judge(bash(failed, f"Exit code {code}\n{output}", ok=False), [bash(fixed, "done")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.distance == 0
+
+
+@pytest.mark.parametrize(
+    "failed,later",
+    [
+        ("redis-cli ping", "python3 -m pytest -q"),  # no shared job: the agent moved on
+        ("helm template chart", "cat chart/values.yaml"),  # only looked
+        ("gunzip -k a.gz", "bunzip2 -k b.bz2"),  # another file
+    ],
+)
+def test_a_missing_program_followed_by_unrelated_work_teaches_nothing(failed: str, later: str) -> None:
+    name = failed.split()[0]
+    output = f"Exit code 127\n/bin/bash: line 1: {name}: command not found"
+    assert judge(bash(failed, output, ok=False), [bash(later, "ok")], root=ROOT).kind != "lesson"
+
+
+def test_a_missing_program_replaced_by_one_the_agent_saw_named() -> None:
+    failed = bash(
+        "pre-commit run --all-files", "Exit code 127\n/bin/bash: line 1: pre-commit: command not found", False
+    )
+    config = bash("cat .pre-commit-config.yaml", "repos:\n  - hooks:\n      - id: ruff\n")
+    verdict = judge(failed, [config, bash("ruff check .", "All checks passed!")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.distance == 1
+
+
+@pytest.mark.parametrize(
+    "failed,output,fixed",
+    [
+        (
+            ".venv/bin/pip install -q -e .",
+            "ERROR: file:///w does not appear to be a Python project: neither 'setup.py' nor 'pyproject.toml' found.",
+            ".venv/bin/pip install -q -e packages/core",
+        ),
+        (
+            "jq -r .name services.json",
+            'jq: error (at services.json:1): Cannot index array with "name"',
+            "jq -r '.[].name' services.json",
+        ),
+        (
+            "wc -l $(find notes -name '*.md')",
+            "wc: notes/meeting: No such file or directory",
+            "find notes -name '*.md' -print0 | xargs -0 wc -l",
+        ),
+    ],
+)
+def test_the_same_job_in_a_sub_folder_with_another_filter_or_fed_otherwise(
+    failed: str, output: str, fixed: str
+) -> None:
+    verdict = judge(bash(failed, f"Exit code 1\n{output}", ok=False), [bash(fixed, "ok")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.distance == 0
+
+
+def test_a_listing_option_is_a_look_not_the_fix() -> None:
+    assert one("cmake --list-presets").intent == "look"
+    failed = bash("cmake --preset release", 'Exit code 1\nCMake Error: No such preset in /w: "release"', ok=False)
+    verdict = judge(failed, [bash("cmake --list-presets", '  "rel"'), bash("cmake --preset rel", "done")], root=ROOT)
+    assert verdict.kind == "lesson" and verdict.distance == 1
+
+
+def test_a_glob_in_the_sibling_of_a_missing_folder_is_the_folder_it_meant() -> None:
+    missing = (
+        f"<tool_use_error>Directory does not exist: {ROOT}/deploy/k8s. Note: your current working directory is {ROOT}."
+    )
+    missing += "</tool_use_error>"
+    failed = glob("deploy/k8s", "*.yaml", missing, ok=False)
+    verdict = judge(
+        failed, [glob("deploy/kubernetes", "*.yaml", f"{ROOT}/deploy/kubernetes/api.yaml", ok=True)], root=ROOT
+    )
+    assert verdict.kind == "lesson" and verdict.distance == 0
+    other_pattern = glob("deploy/kubernetes", "*.json", "", ok=True)
+    assert judge(failed, [other_pattern], root=ROOT).kind != "lesson"
+    far = glob("docs", "*.yaml", f"{ROOT}/docs/a.yaml", ok=True)  # not beside it
+    assert judge(failed, [far], root=ROOT).kind != "lesson"
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("\t./scripts/check.sh\n", "\t-./scripts/check.sh\n"),
+        ("\t@./lint.sh\n", "\t@-./lint.sh\n"),
+        ("run_checks\n", "run_checks || true\n"),
+    ],
+)
+def test_an_edit_that_makes_a_recipe_or_command_ignore_its_failure_weakens(old: str, new: str) -> None:
+    assert edit_weakens(old, new)

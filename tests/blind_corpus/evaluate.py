@@ -2,6 +2,7 @@
 
     python -m tests.blind_corpus.evaluate phase1            # figures and every miss, as markdown
     python -m tests.blind_corpus.evaluate phase1 --json     # the same, as JSON
+    python -m tests.blind_corpus.evaluate phase5:tune       # one part of a split set (phase5.PARTS)
 
 Each sequence is one failed call and the calls the session made after it, read from a real Claude Code
 transcript (see generate.py). The adapter hands them to ``judge(failed, later, root=..., agent=...,
@@ -20,6 +21,7 @@ final=True)`` exactly as the monitor does (a sub-agent's calls are marked ``side
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import time
 from collections import defaultdict
@@ -59,7 +61,13 @@ class Outcome:
 
 
 def load(set_name: str) -> list[dict[str, Any]]:
-    return list(json.loads((HERE / f"{set_name}.json").read_text())["sequences"])
+    """``phase1``, or one part of a split set: ``phase5:tune`` (the module's ``PARTS["tune"]`` ids only)."""
+    name, _, part = set_name.partition(":")
+    sequences = list(json.loads((HERE / f"{name}.json").read_text())["sequences"])
+    if not part:
+        return sequences
+    ids = importlib.import_module(f"tests.blind_corpus.{name}").PARTS[part]
+    return [s for s in sequences if s["id"] in ids]
 
 
 def as_call(raw: dict[str, Any]) -> Call:
@@ -190,7 +198,7 @@ def markdown(figures: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("set", nargs="+", help="phase1, phase3")
+    parser.add_argument("set", nargs="+", help="phase1, phase3, phase5 (or a part of it: phase5:tune, phase5:hold)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = [measure(name) for name in args.set]
