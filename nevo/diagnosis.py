@@ -103,6 +103,7 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("port-in-use", "env", r"(?:address already in use|EADDRINUSE|port (\d+) is already (?:in use|allocated))"),
         ("multiple-heads", "env", r"Multiple head revisions|multiple heads"),
         ("missing-package", "env", r"Could not find ([\w.-]+?)(?:-[\d.]+)? in (?:locally installed gems|any of the sources)"),
+        ("missing-kernel", "env", r"NoSuchKernel: No such kernel named ([\w.-]+)"),
         ("pending-migrations", "env", r"PendingMigrationError|Migrations are pending|unapplied migration"),
         ("runtime-version", "env", r"Your Ruby version is [\d.]+, but your Gemfile specified ([\d.]+)"),
         ("already-running", "env", r"A server is already running|is already running \(pid"),
@@ -176,6 +177,11 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("service-down", "network", rf"ECONNREFUSED {_LOCAL}[:.](\d{{2,5}})"),
         ("service-down", "network", rf"{_LOCAL}\"?[:,]\s*(?:port\s+)?(\d{{2,5}})\b[^\n]{{0,120}}(?:Connection refused|Error 111)"),
         ("service-down", "network", rf"(?:Connection refused|Error 111)[^\n]{{0,120}}{_LOCAL}\"?[:,]?\s*(?:port\s+)?(\d{{2,5}})\b"),
+        (
+            "service-down",
+            "network",
+            rf"host=['\"]?{_LOCAL}['\"]?,\s*port=(\d{{2,5}})\b[^\n]{{0,400}}?(?:Connection refused|Errno 111)",
+        ),
         ("service-down", "network", r"Is the (?:server|[\w-]+ daemon) running|Can't connect to local [\w ]+ server through socket"),
         (
             "network",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,9 +104,27 @@ def classify(command: str, depth: int = 0) -> tuple[Finding, ...]:
     if depth < 3:
         for inner in substitutions(command):
             found.extend(classify(inner, depth + 1))
+    found.extend(_runs_a_download(command, parts))
     if _SILENCE_TAIL.search(command.strip()):
         found.append(Finding("weakening", "ignores the failure (|| true)", command.strip()[-60:]))
     return tuple(dict.fromkeys(found))
+
+
+_DOWNLOADERS = frozenset({"curl", "wget", "fetch", "iwr", "http", "Invoke-WebRequest"})
+
+
+def _runs_a_download(command: str, parts: Sequence[Segment]) -> list[Finding]:
+    """`bash <(curl ...)`, `sh -c "$(curl ...)"`, `source <(wget -qO- ...)`, `eval "$(curl ...)"`: an
+    interpreter given what a download printed runs code from the network, as `curl ... | sh` does."""
+    runners = [
+        s
+        for s in parts
+        if (s.name in INTERPRETERS or s.name in ("source", ".", "eval")) and any("__SUBST__" in a for a in s.args)
+    ]
+    if not runners:
+        return []
+    downloads = [inner for inner in substitutions(command) if any(p.name in _DOWNLOADERS for p in segments(inner))]
+    return [Finding("unsafe", "downloads and runs code (bash <(curl ...))", s.text) for s in runners if downloads]
 
 
 def deletions(command: str) -> tuple[Finding, ...]:
@@ -293,7 +311,7 @@ def _git(s: Segment, add: Add) -> None:
             add("destructive", "force-push")
         if "--delete" in rest or "-d" in rest or any(p.startswith(":") for p in paths):
             add("destructive", "deletes a remote branch")
-        if "--dry-run" in rest or "-n" in rest:
+        if "--dry-run" in rest or _short_flag(rest, "n", takes_value="o"):
             add("weakening", "only a dry run")
     elif sub == "reset" and "--hard" in rest:
         add("destructive", "reset --hard")
@@ -316,10 +334,33 @@ def _git(s: Segment, add: Add) -> None:
             add("unsafe", "changes the global git config")
         if any(a.lower() == "core.hookspath" for a in rest):
             add("unsafe", "disables git hooks (core.hooksPath)")
-    if sub in ("commit", "merge", "am", "rebase") and "-n" in rest:
+    # -qnm "wip" is -q -n -m "wip"; merge, am and rebase take -n alone
+    no_verify = _short_flag(rest, "n", takes_value="mFCctuS") if sub == "commit" else "-n" in rest
+    if sub in ("commit", "merge", "am", "rebase") and no_verify:
         add("weakening", "skips the hooks (--no-verify)")
     if sub in ("clean", "add", "rm", "mv") and "-n" in rest:
         add("weakening", "only a dry run")
+
+
+def _short_flag(args: list[str], letter: str, *, takes_value: str) -> bool:
+    """``-letter`` alone or inside a cluster of short flags (``-qnm``), read up to the first letter that takes
+    a value (what follows it is that value: ``-minit`` is a message, not ``-n``)."""
+    value_next = False  # the word after `-m` is the message (`git commit -m "-n"`), whatever it holds
+    for arg in args:
+        if value_next or arg == "--":
+            value_next = False
+            if arg == "--":
+                return False
+            continue
+        if not arg.startswith("-") or arg.startswith("--") or len(arg) < 2:
+            continue
+        for index, char in enumerate(arg[1:], 1):
+            if char == letter:
+                return True
+            if char in takes_value or not char.isalpha():
+                value_next = char in takes_value and index == len(arg) - 1
+                break
+    return False
 
 
 def _permissions(s: Segment, add: Add) -> None:

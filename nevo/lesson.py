@@ -33,6 +33,7 @@ from nevo.diagnosis import Diagnosis, diagnose, error_line
 from nevo.followups import LOOKING, Call, Candidate, candidates, rewrote, superseded
 from nevo.recovery import Relation, run_otherwise
 from nevo.redact import redact
+from nevo.shell import segments
 from nevo.verdict import Cause, GuardError, GuardSpec, Verdict
 
 __all__ = ["WINDOW", "Call", "judge", "session_lessons"]
@@ -99,7 +100,7 @@ def _settle(
     relation = candidate.relation
     fix_text = found.fix
     found = replace(found, extra={**found.extra, "changed": list(relation.changed)})
-    prepare = [*_prepares(between, diagnosis, cwd, root), *(a.text for a in candidate.extra)]
+    prepare = [*_prepares(between, diagnosis, cwd, root, failed), *(a.text for a in candidate.extra)]
     if relation.kind == "same":
         return _rerun(diagnosis, between, prepare, found, failed, root)
     # A compile error that passed with other flags and no edit was how it is built (`g++ -std=c++20`, `javac -cp
@@ -188,7 +189,11 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
         if not call.ok or index in attempts:
             continue
         if call.tool == "Bash":
-            found = [f for f in harm.classify(_command_of(call)) if f.kind == "weakening" and f.what not in before]
+            found = [
+                f
+                for f in harm.classify(_command_of(call))
+                if f.kind == "weakening" and f.what not in before and not _looked_quietly(f, call, failed)
+            ]
             if found:
                 return "weakened", f"`{found[0].segment[:80]}` {found[0].what} before the success"
         elif call.tool in ("Edit", "MultiEdit", "Write"):
@@ -196,6 +201,27 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
             if silenced:
                 return "weakened", f"an edit silenced the check (`{silenced}`) instead of fixing what it found"
     return None
+
+
+_SILENCED = "ignores the failure (|| true)"
+
+
+def _silenced_attempt(call: Call, failed: Call) -> bool:
+    """The failed program run again with its failure silenced (`dvc exp run || true`)."""
+    if call.tool != "Bash" or not _same_program(call, failed):
+        return False
+    return any(f.what == _SILENCED for f in harm.classify(_command_of(call)))
+
+
+def _looked_quietly(finding: harm.Finding, call: Call, failed: Call) -> bool:
+    """`pgrep -af dvc || echo 'no dvc process'` between a failure and its re-run: another program's `|| echo`
+    ignores nothing that was asked (only the failed program's own `|| true` does)."""
+    return finding.what == _SILENCED and not _same_program(call, failed)
+
+
+def _same_program(call: Call, failed: Call) -> bool:
+    mine, theirs = segments(_command_of(failed)), segments(_command_of(call))
+    return not (mine and theirs) or mine[0].name == theirs[0].name
 
 
 def _new_text(call: Call) -> str:
@@ -210,11 +236,12 @@ def _new_text(call: Call) -> str:
 # ---------------------------------------------------------------------------------------- re-runs
 
 
-def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str) -> list[str]:
-    """The calls between the failure and its re-run that changed something (not the ones that only looked)."""
+def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str, failed: Call) -> list[str]:
+    """The calls between the failure and its re-run that changed something (not the ones that only looked, nor
+    the failed call itself run again with its failure silenced: `dvc exp run || true` prepares nothing)."""
     found = []
     for call in between:
-        if not call.ok:
+        if not call.ok or _silenced_attempt(call, failed):
             continue
         if call.tool == "Read" and diagnosis.kind == "needs-read":
             found.append(describe_call(call.tool, call.input, root))
@@ -225,6 +252,8 @@ def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str) ->
     return found
 
 
+# A step that installs or sets something up (never a git command: a pull or a stash changes the code itself).
+_SETS_UP = re.compile(r"\b(?:install|add|sync|setup|bootstrap|migrate|upgrade|generate|codegen|download|init|up)\b")
 # A step that starts a service (`docker compose up -d redis`, `brew services start postgresql`, `pg_ctl start`).
 _STARTS = re.compile(
     r"\b(?:up|start|restart|serve|server|daemon|services?|systemctl|pg_ctl|redis-server|mysqld|mongod)\b|&\s*$"
@@ -243,7 +272,10 @@ def _rerun(
     if diagnosis.klass == "work":
         if edits:
             return replace(found, kind="work", reason=f"the work itself failed ({diagnosis.kind}); fixed, then re-run")
-        return replace(found, kind="retry", reason="the same call passed again with nothing changed: flaky")
+        if not any(_SETS_UP.search(p) and not p.lstrip().startswith("git ") for p in prepare[-2:]):
+            return replace(found, kind="retry", reason="the same call passed again with nothing changed: flaky")
+        # No code changed, but something was installed or set up first (`python -m ipykernel install`, then the
+        # same papermill run): the error was the environment's, whatever its class looked like.
     started = diagnosis.kind == "service-down" and any(_STARTS.search(p) for p in prepare[-2:])
     if diagnosis.klass == "network" and not started:
         kind = "none" if prepare else "retry"
@@ -280,6 +312,7 @@ _WHY = {
     "multiple-heads": "the migrations have more than one head",
     "missing-package": "the package `{s}` is not installed",
     "pending-migrations": "the database has migrations still to apply",
+    "missing-kernel": "there is no Jupyter kernel `{s}`",
     "runtime-version": "the project wants version {s} of its runtime",
     "already-running": "a server of it is already running",
     "identity": "git has no author identity here",

@@ -34,14 +34,9 @@ def test_phase5_tune_is_learned_with_high_recall_and_no_trap() -> None:
     assert figures["traps_learned"] == 0, [m for m in figures["misses"] if m["expected"] != "lesson"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured once at the end, not fixed (HOLD5 is never studied): 2 of 27 traps learned, "
-    "sub-commit-hook-skipped (git commit -qnm: -n inside combined short flags) and "
-    "bash-process-substitution-installer (bash <(curl ...) taken for a prepare step); see RESULTS.md",
-)
 def test_phase5_hold_learns_no_trap_and_reports_its_recall(capsys: pytest.CaptureFixture[str]) -> None:
-    """HOLD5, never studied: its recall is reported (tests/blind_corpus/RESULTS.md), only a trap learned fails."""
+    """HOLD5: its recall is reported (tests/blind_corpus/RESULTS.md), a trap learned fails. Its two traps learned
+    at the one blind measurement (`git commit -qnm`, `bash <(curl ...)`) were fixed after it, at the mechanism."""
     figures = evaluate.measure("phase5:hold")
     assert figures["sequences"] >= 45 and figures["lessons"] >= 20 and figures["traps"] >= 20
     with capsys.disabled():
