@@ -16,9 +16,12 @@ status or an error (:func:`redact_url`).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import socket
+import sqlite3
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
 OPENERS_LOCK = 0x6E65766F01  # pg_advisory_xact_lock key: one transaction opening incidents at a time
 STALE_CLAIM_SECONDS = 1800  # an analysis claim older than this was left by a machine that died: it expires
 _BESIDE: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()  # local database -> shared handle
+
+log = logging.getLogger(__name__)
 
 
 # -- which store --------------------------------------------------------------------------------------
@@ -99,6 +104,8 @@ def shared(
         raise
     if connect:
         note_reachable(workspace)
+        with contextlib.suppress(StoreUnavailable):  # the calls counted here while it was away: next time
+            ship_llm_calls(workspace, local, handle)
     _BESIDE[local] = handle
     try:
         yield cast("Database", handle)
@@ -187,10 +194,40 @@ class StoreMeter:
 
         try:
             with PgDatabase(self.url) as db:
+                try:
+                    ship_llm_calls(self.workspace, self.local, db)
+                except sqlite3.Error as exc:  # the local count waits for the next use; this call goes on
+                    log.warning("the LLM calls counted locally could not be shipped yet: %s", exc)
                 return action(db)
         except StoreUnavailable as exc:
             note_unreachable(self.workspace, exc)
             return action(self.local)
+
+
+_LLM_COLUMNS = "at, day, provider, agent, model, input_tokens, output_tokens, cost_usd, ok, error"
+
+
+def ship_llm_calls(workspace: Workspace, local: Any, shared_db: Any) -> int:
+    """Move the LLM calls this machine counted locally (while the store was out of reach) into the store, once
+    each: a call's origin (this clone, its local row and when) is unique there, so shipping again after a kill
+    between the store's commit and the local delete adds nothing. Returns how many were shipped."""
+    rows = local.query(f"SELECT id, {_LLM_COLUMNS} FROM llm_calls ORDER BY id LIMIT 1000")
+    if not rows:
+        return 0
+    machine = machine_id(workspace)
+    with shared_db.transaction():
+        shared_db.executemany(
+            f"INSERT INTO llm_calls ({_LLM_COLUMNS}, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (origin) DO NOTHING",
+            [(*[r[c] for c in _LLM_COLUMNS.split(", ")], f"{machine}:{r['id']}:{r['at']}") for r in rows],
+        )
+    shipped = [(r["id"],) for r in rows]
+    if local.conn.in_transaction:  # the caller's transaction: should it roll back, the origins keep it once
+        local.executemany("DELETE FROM llm_calls WHERE id = ?", shipped)
+    else:
+        with local.transaction():
+            local.executemany("DELETE FROM llm_calls WHERE id = ?", shipped)
+    return len(rows)
 
 
 def meter_for(workspace: Workspace, config: Config, db: Any) -> Any:

@@ -392,6 +392,47 @@ def test_llm_calls_are_metered_for_the_team(tmp_path: Path, pg_url: str) -> None
             provider.complete(request)
 
 
+def test_llm_calls_counted_while_the_store_was_away_are_shipped_once(
+    tmp_path: Path, pg_url: str, pg_server: PostgresServer
+) -> None:
+    from nevo.providers import AgentSpec, Request, Response, make_provider
+
+    class Priced:
+        name = "priced"
+
+        def complete(self, request: Request) -> Response:
+            return Response({}, "priced", "m", 600, 400, 0.5)
+
+    [clone] = team(tmp_path, pg_url, 1, analyze=False)
+    request = Request(AgentSpec("incident-analyst", "d", "opus", "p"), "t", {}, {})
+    pg_server.stop()
+    try:
+        with open_database(clone) as local:
+            provider = make_provider(clone, load_config(clone), local, name="offline")
+            provider.inner = Priced()
+            provider.complete(request)  # the store is away: this machine counts it
+            provider.complete(request)
+            assert local.scalar("SELECT COUNT(*) FROM llm_calls") == 2
+    finally:
+        pg_server.ensure_running()
+    with open_database(clone) as local, PgDatabase(pg_url) as db:
+        kept = [dict(r) for r in local.query("SELECT * FROM llm_calls ORDER BY id")]
+        assert store.ship_llm_calls(clone, local, db) == 2
+        assert local.scalar("SELECT COUNT(*) FROM llm_calls") == 0
+        for row in kept:  # a run killed after the store's commit, before the local delete: shipped again
+            local.execute(
+                "INSERT INTO llm_calls (id, at, day, provider, agent, model, input_tokens, output_tokens, cost_usd,"
+                " ok, error) VALUES (:id, :at, :day, :provider, :agent, :model, :input_tokens, :output_tokens,"
+                " :cost_usd, :ok, :error)",
+                row,
+            )
+        assert store.ship_llm_calls(clone, local, db) == 2
+        assert db.scalar("SELECT COUNT(*) FROM llm_calls") == 2  # counted once
+    with open_database(clone) as local:  # the team's count, read through the provider, holds both calls
+        provider = make_provider(clone, load_config(clone), local, name="offline")
+        assert provider.spent_today() == (2_000, 1.0)
+
+
 def test_text_with_a_nul_ships_to_postgresql(tmp_path: Path, pg_url: str) -> None:
     [clone] = team(tmp_path, pg_url, 1, analyze=False)
     trigger = fail(clone, 0, 1)
