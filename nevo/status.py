@@ -119,6 +119,8 @@ def _sections(workspace: Workspace) -> dict[str, Any]:
 
                 extra["forge"] = forge_status(workspace, db)
                 extra["memory"] = memory_status(db, workspace)
+                if extra["store"]["kind"] == "postgresql":  # counted here while the store was away: to ship
+                    extra["store"]["llm_calls_waiting"] = int(db.scalar("SELECT COUNT(*) FROM llm_calls") or 0)
         except NevoError as exc:
             extra["database_error"] = exc.message
     has_rules = any(workspace.rules_dir.glob("*.md")) or any((workspace.agents_dir / "rules").glob("*/*.md"))

@@ -413,6 +413,7 @@ def test_llm_calls_counted_while_the_store_was_away_are_shipped_once(
             provider.complete(request)  # the store is away: this machine counts it
             provider.complete(request)
             assert local.scalar("SELECT COUNT(*) FROM llm_calls") == 2
+        assert "2 LLM call(s) counted here" in finish(nevo(clone, "status"))
     finally:
         pg_server.ensure_running()
     with open_database(clone) as local, PgDatabase(pg_url) as db:

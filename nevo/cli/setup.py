@@ -179,6 +179,11 @@ def _store(store: dict[str, Any], pending: int) -> None:
             f" {plain(down.get('last_try'))}: {plain(down.get('error'))}); {pending} trigger(s) wait for it and"
             " are shipped at the next run[/yellow]"
         )
+    if store.get("llm_calls_waiting"):
+        console.print(
+            f"[yellow]{store['llm_calls_waiting']} LLM call(s) counted here while the store was away are shipped"
+            " to it the next time it answers[/yellow]"
+        )
 
 
 HISTORY_SHOWN = 8  # background runs listed by `nevo status` (background.json keeps more)
