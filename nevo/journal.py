@@ -38,6 +38,7 @@ class JournalEntry:
     output: str | None
     is_error: bool
     tool_use_id: str | None
+    words: str | None = None  # what the search index reads of the input (see search_words); None: read input
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,42 @@ def _redacted_input(encoded: str) -> tuple[dict[str, Any], str]:
     return redacted, json.dumps(redacted, ensure_ascii=False, sort_keys=True)
 
 
+# Option values that are the tool's own vocabulary, not what the call was about (Grep's output_mode:
+# "files_with_matches" would make "file" a word of every Grep call). Kept in step with migration 0010.
+_UNSEARCHED_KEYS = frozenset({"output_mode", "type", "subagent_type"})
+
+
+def search_words(kind: str, text: str | None) -> str | None:
+    """What the search index reads of a journal row's input: a tool call's values, never its JSON keys
+    (`file_path`, `old_string`, `command` were words of every call); a prompt or message as it is."""
+    if kind != "tool" or not text:
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:  # clipped past the JSON's end: the text itself
+        return text
+    return input_words(value)
+
+
+def input_words(value: Any) -> str:
+    """A tool input's string values, joined (see :func:`search_words`)."""
+    words: list[str] = []
+
+    def walk(item: Any, key: str | None) -> None:
+        if isinstance(item, str):
+            if key not in _UNSEARCHED_KEYS:
+                words.append(item)
+        elif isinstance(item, dict):
+            for name, inner in item.items():
+                walk(inner, str(name))
+        elif isinstance(item, list):
+            for inner in item:
+                walk(inner, key)
+
+    walk(value, None)
+    return clip(" ".join(words), MAX_INPUT_CHARS)
+
+
 def call_target(call: ToolCall) -> str:
     """What a tool call acted on, for search and display: the command, file, pattern or URL."""
     if call.command:
@@ -122,9 +159,9 @@ def ingest_journal(db: Database, transcript_path: Path, clock: Clock) -> IngestR
         completed = _complete_pending(db, session_id, path, offset)
         entries = list(_entries(session_id, next_seq, transcript.events))
         db.executemany(
-            "INSERT OR IGNORE INTO journal (session_id, seq, at, kind, tool, command, input, output,"
+            "INSERT OR IGNORE INTO journal (session_id, seq, at, kind, tool, command, input, input_words, output,"
             " is_error,"
-            " has_result, tool_use_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " has_result, tool_use_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     e.session_id,
@@ -134,6 +171,7 @@ def ingest_journal(db: Database, transcript_path: Path, clock: Clock) -> IngestR
                     e.tool,
                     e.command,
                     e.input,
+                    e.words if e.words is not None else search_words(e.kind, e.input),
                     e.output,
                     int(e.is_error),
                     int(e.output is not None) if e.kind == "tool" else 1,
@@ -185,6 +223,7 @@ def _entries(session_id: str, first_seq: int, events: list[ToolCall | Message]) 
                     None if result is None else safe_text(result.text, MAX_OUTPUT_CHARS),
                     bool(result and result.is_error),
                     event.id or None,
+                    input_words(safe_input),
                 )
             )
         elif not event.is_meta:

@@ -116,6 +116,46 @@ def test_an_existing_memory_is_migrated_to_stemmed_search_and_loses_only_its_sel
     assert db.scalar("SELECT COUNT(*) FROM facts WHERE source = 'journal'") == 0
 
 
+def test_a_search_never_matches_the_json_keys_of_a_tool_s_input_and_an_old_index_is_rebuilt(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    from nevo.db import Database, _statements, migrations
+    from nevo.journal import search_words
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, _, sql in migrations():
+        if number < 10:  # a memory journaled before the index read values only
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    conn.execute("INSERT INTO sessions (id, transcript_path, cwd) VALUES ('s1', '/t/s1.jsonl', '/w')")
+    rows = [
+        ("Grep", "holidays", {"pattern": "holidays", "output_mode": "files_with_matches", "path": "data"}),
+        ("Edit", "src/app.py", {"file_path": "src/app.py", "old_string": "a = 1", "new_string": "a = 2"}),
+    ]
+    for seq, (tool, target, tool_input) in enumerate(rows):
+        conn.execute(
+            "INSERT INTO journal (session_id, seq, kind, tool, command, input, output, has_result)"
+            " VALUES ('s1', ?, 'tool', ?, ?, ?, 'ok', 1)",
+            (seq, tool, target, json.dumps(tool_input)),
+        )
+    assert conn.execute("SELECT COUNT(*) FROM journal_fts WHERE journal_fts MATCH 'file'").fetchone()[0] == 2
+    conn.close()
+    db = Database(path)
+    assert [h.source for h in search(db, "file")] == []  # file_path, files_with_matches: no longer words
+    assert [h.id for h in search(db, "holidays")] and [h.id for h in search(db, "app")]
+    with db.transaction():  # a row journaled now is indexed the same way
+        new_input = json.dumps({"command": "make docs", "description": "Build the docs"})
+        db.execute(
+            "INSERT INTO journal (session_id, seq, kind, tool, command, input, input_words, output, has_result)"
+            " VALUES ('s1', 2, 'tool', 'Bash', 'make docs', ?, ?, 'ok', 1)",
+            (new_input, search_words("tool", new_input)),
+        )
+    assert [h.source for h in search(db, "command")] == [] and search(db, "docs")
+
+
 def test_words_written_both_ways_find_each_other(installed: Workspace) -> None:
     db = open_database(installed)
     with db.transaction():
