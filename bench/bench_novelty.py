@@ -13,6 +13,10 @@ rule as the source wrote it; side "b" is another rule of the same source ("b_is"
 for the pair ("paraphrase"). Both parts were measured blind first; then only "tune2" (and the first file's
 parts) was looked at while tuning, and "holdout2" was measured again at the end.
 
+tests/data/paraphrases_public3.json holds 211 pairs written for the third round, before its changes: "tune3" from
+github/awesome-copilot (instructions/), "holdout3" from continuedev/awesome-rules and sanjeed5/awesome-cursor-rules-mdc
+(rules-mdc/). Each side records the file it was taken from ("a_from", "b_from"), or "written for the pair".
+
 Run: python bench/bench_novelty.py. Prints JSON. Offline (the model path, novelty.judge_with_model, needs a
 provider and is not measured here).
 """
@@ -66,6 +70,10 @@ def main() -> None:
     second = json.loads((DATA / "paraphrases_public2.json").read_text(encoding="utf-8"))
     for part in ("tune2", "holdout2"):
         chosen = [p for p in second if p["part"] == part]
+        report[part] = {"source": sorted({p["source"] for p in chosen}), **figures(chosen)}
+    third = json.loads((DATA / "paraphrases_public3.json").read_text(encoding="utf-8"))
+    for part in ("tune3", "holdout3"):
+        chosen = [p for p in third if p["part"] == part]
         report[part] = {"source": sorted({p["source"] for p in chosen}), **figures(chosen)}
     report["nevo-own-76"] = figures(own)
     print(json.dumps(report, indent=1))

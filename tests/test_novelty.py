@@ -109,8 +109,13 @@ def test_rules_guarding_different_commands_are_related_not_duplicates() -> None:
 PUBLIC = json.loads((Path(__file__).parent / "data" / "paraphrases_public.json").read_text())
 
 
-def _figures(part: str) -> tuple[float, float]:
-    pairs = [p for p in PUBLIC if p["part"] == part]
+THIRD = json.loads((Path(__file__).parent / "data" / "paraphrases_public3.json").read_text())
+TUNING_PARTS = ("tune", "tune2", "tune3")  # the threshold was chosen on these three together
+
+
+def _figures(*parts: str) -> tuple[float, float]:
+    second = json.loads((Path(__file__).parent / "data" / "paraphrases_public2.json").read_text())
+    pairs = [p for p in PUBLIC + second + THIRD if p["part"] in parts]
     predicted = [similarity(features(p["a"]), features(p["b"])) >= DUPLICATE_AT for p in pairs]
     actual = [p["label"] == "duplicate" for p in pairs]
     tp = sum(1 for x, y in zip(predicted, actual, strict=True) if x and y)
@@ -124,10 +129,19 @@ def test_the_public_set_is_big_enough_and_split_by_source() -> None:
     assert {p["label"] for p in PUBLIC} == {"duplicate", "related", "distinct"}
 
 
-def test_precision_and_recall_on_the_tuning_part_of_the_public_set() -> None:
-    """The part the thresholds were tuned on (the held-out part's figures are in bench/README.md)."""
-    precision, recall = _figures("tune")
-    assert precision >= 0.89 and recall >= 0.8, (precision, recall)  # 44/49 = 0.898, 44/55 = 0.80
+def test_the_third_public_set_is_split_by_source_and_names_where_each_side_comes_from() -> None:
+    assert len(THIRD) >= 150 and sum(p["part"] == "holdout3" for p in THIRD) >= 70
+    sources = {part: {p["source"] for p in THIRD if p["part"] == part} for part in ("tune3", "holdout3")}
+    repos = {part: {r.strip() for s in sources[part] for r in s.split("+")} for part in sources}
+    assert repos["tune3"] and repos["holdout3"] and not repos["tune3"] & repos["holdout3"]
+    assert all(p["a_from"] and p["b_from"] for p in THIRD)
+
+
+def test_precision_and_recall_on_the_tuning_parts_of_the_public_sets() -> None:
+    """The parts the threshold was tuned on, together (held-out figures: bench/README.md). Precision first:
+    a rule wrongly called a duplicate is a lesson lost, a missed duplicate is one redundant rule."""
+    precision, recall = _figures(*TUNING_PARTS)
+    assert precision >= 0.9 and recall >= 0.6, (precision, recall)  # 82/90 = 0.911, 82/133 = 0.617
 
 
 @pytest.mark.parametrize(
