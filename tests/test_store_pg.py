@@ -336,6 +336,7 @@ def test_status_and_doctor_show_the_store_without_its_password(
         "kind": "postgresql",
         "url": f"postgresql://nevo:***@127.0.0.1:{pg_server.port}/{name}",
         "unreachable": None,
+        "llm_calls_waiting": 0,
     }
     assert info["incidents"] == {"new": 1}
     doctor = json.loads(_stdout(nevo(workspace, "doctor", "--json")))
