@@ -351,27 +351,37 @@ def unsafe(rule: Rule) -> list[str]:
 
 
 def check_novelty(rule: Rule, existing: list[Rule], provider: Provider | MeteredProvider | None = None) -> Verdict:
-    """Offline by default; with a provider that is a model, the model judges the nearest rules. Two rules
-    about the same failing call (their guards', or their triggers' command) are duplicates; about two
-    different calls, at most related: they are two lessons, however alike nevo's words for them read."""
-    keys = {r.id: key for r in existing if (key := call_key(r))}
+    """Offline by default; with a provider that is a model, the model judges the nearest rules. Two guards on
+    the same command are duplicates (same trigger, same teeth); rules about two different failing calls (their
+    guards', or their triggers' command) are at most related: two lessons, however alike nevo's words read."""
+    mine, theirs = guard_key(rule.guard), {r.id: key for r in existing if (key := guard_key(r.guard))}
+    call, calls = call_key(rule), {r.id: key for r in existing if (key := call_key(r))}
     index = NoveltyIndex((r.id, r.text()) for r in existing)
-    key = call_key(rule)
     if provider is None:
-        return index.check(rule.text(), guard_key=key, guard_keys=keys)
-    return judge_with_model(provider, index, rule.text(), guard_key=key, guard_keys=keys)
+        return index.check(rule.text(), guard_key=mine, guard_keys=theirs, call_key=call, call_keys=calls)
+    return judge_with_model(
+        provider, index, rule.text(), guard_key=mine, guard_keys=theirs, call_key=call, call_keys=calls
+    )
 
 
 _TRIGGER_CALL = re.compile(r"^PreToolUse\s+(\w+)\s+`([^`]+)`\s*$")
 
 
+# nevo's own titles: "Use `fix`, not `failed`", "Run `step` before `failed`": the first command is the lesson.
+_TITLE_FIX = re.compile(r"^(?:Use|Run)\s+`([^`]+)`(?:,\s+not|\s+before)\s+`")
+
+
 def call_key(rule: Rule) -> str | None:
-    """The failing call a rule is about: its guard's tool and match, else the call its trigger names
-    (``PreToolUse Bash `npm run build```); None when it names none (a model's free-text trigger)."""
+    """The lesson a rule is about, as ``call`` or ``call\x00fix``: the failing call (its guard's tool and
+    match, else the call its trigger names, ``PreToolUse Bash `npm run build```) and, when its title says it,
+    the fix or the step before. None when it names no call (a model's free-text trigger)."""
     if rule.guard:
-        return guard_key(rule.guard)
-    found = _TRIGGER_CALL.match(rule.trigger.strip())
-    return f"{found.group(1)}:{' '.join(found.group(2).split())}" if found else None
+        call = guard_key(rule.guard)
+    else:
+        found = _TRIGGER_CALL.match(rule.trigger.strip())
+        call = f"{found.group(1)}:{' '.join(found.group(2).split())}" if found else None
+    fix = _TITLE_FIX.match(rule.title.strip())
+    return f"{call}\x00{' '.join(fix.group(1).split())}" if call and fix else call
 
 
 def guard_key(guard: dict[str, Any] | None) -> str | None:

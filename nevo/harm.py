@@ -166,6 +166,30 @@ _SYSTEM_INSTALL = {
     "pacman": {"-S", "-Sy"},
     "port": {"install"},
 }
+# Options that install what the package manager could not verify (or remove what the system needs).
+_UNSIGNED = frozenset(
+    {
+        "--allow-unauthenticated",
+        "--force-yes",
+        "--allow-remove-essential",
+        "--allow-downgrades",
+        "--nogpgcheck",
+        "--no-gpg-checks",
+        "--allow-untrusted",
+        "-o",  # apt's -o APT::Get::AllowUnauthenticated=true and the like: any raw option
+    }
+)
+
+
+def _repository_install(name: str, args: tuple[str, ...]) -> bool:
+    """`apt-get install -y libpq-dev`: named packages from the system's own repositories, checked as usual.
+    Not a file or a URL (`./x.deb`, `https://.../x.rpm`), not with checks turned off."""
+    if not _SYSTEM_INSTALL.get(name, set()) & set(args):
+        return False
+    words = [a for a in args if not a.startswith("-")]
+    if any("/" in w or w.endswith((".deb", ".rpm", ".apk", ".pkg.tar.zst")) for w in words):
+        return False
+    return not any(a.lower() in _UNSIGNED or a.lower().startswith("--allow-") for a in args)
 
 
 def _segment_findings(s: Segment) -> list[Finding]:
@@ -177,8 +201,10 @@ def _segment_findings(s: Segment) -> list[Finding]:
     name, args = s.name, s.args
     words = [a for a in args if not a.startswith("-")]
     as_root = "sudo" in s.wrappers or "doas" in s.wrappers or name in ("sudo", "doas", "su")
-    if as_root and not _SYSTEM_INSTALL.get(name, set()) & set(args):
+    if as_root and not _repository_install(name, args):
         add("weakening", "runs as root (sudo)")  # (installing a system package is what root is for)
+    if name in _SYSTEM_INSTALL and any(a.lower() in _UNSIGNED for a in args):
+        add("unsafe", "installs packages without checking their signatures")
     if any(_HOOK_ENV.match(e) for e in s.env):
         add("weakening", "skips the hooks")
     handler = _BY_PROGRAM.get(name)
@@ -335,16 +361,17 @@ def _git(s: Segment, add: Add) -> None:
         if any(a.lower() == "core.hookspath" for a in rest):
             add("unsafe", "disables git hooks (core.hooksPath)")
     # -qnm "wip" is -q -n -m "wip"; merge, am and rebase take -n alone
-    no_verify = _short_flag(rest, "n", takes_value="mFCctuS") if sub == "commit" else "-n" in rest
+    no_verify = _short_flag(rest, "n", takes_value="mFCct", attached_only="Su") if sub == "commit" else "-n" in rest
     if sub in ("commit", "merge", "am", "rebase") and no_verify:
         add("weakening", "skips the hooks (--no-verify)")
     if sub in ("clean", "add", "rm", "mv") and "-n" in rest:
         add("weakening", "only a dry run")
 
 
-def _short_flag(args: list[str], letter: str, *, takes_value: str) -> bool:
+def _short_flag(args: list[str], letter: str, *, takes_value: str, attached_only: str = "") -> bool:
     """``-letter`` alone or inside a cluster of short flags (``-qnm``), read up to the first letter that takes
-    a value (what follows it is that value: ``-minit`` is a message, not ``-n``)."""
+    a value (what follows it is that value: ``-minit`` is a message, not ``-n``). ``attached_only``: letters
+    whose value, if any, is glued to them (git's ``-S[<keyid>]``, ``-u[<mode>]``): the next word is not it."""
     value_next = False  # the word after `-m` is the message (`git commit -m "-n"`), whatever it holds
     for arg in args:
         if value_next or arg == "--":
@@ -357,7 +384,7 @@ def _short_flag(args: list[str], letter: str, *, takes_value: str) -> bool:
         for index, char in enumerate(arg[1:], 1):
             if char == letter:
                 return True
-            if char in takes_value or not char.isalpha():
+            if char in takes_value or char in attached_only or not char.isalpha():
                 value_next = char in takes_value and index == len(arg) - 1
                 break
     return False

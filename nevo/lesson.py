@@ -74,7 +74,7 @@ def judge(failed: Call, later: Sequence[Call], *, root: str = "", agent: str = "
             cause=_cause(diagnosis, relation.failed, failed, root),
             extra={**details, "score": round(candidate.score, 2), "relation": relation.kind},
         )
-        trap = _trap(failed, fix_call, between, candidate.attempts)
+        trap = _trap(failed, fix_call, between, candidate.attempts, cwd, root)
         if trap is not None and trap[0] == "harmful":
             return replace(found, kind="harmful", reason=trap[1], cause=None)  # never learn past harm
         if trap is not None:
@@ -100,7 +100,7 @@ def _settle(
     relation = candidate.relation
     fix_text = found.fix
     found = replace(found, extra={**found.extra, "changed": list(relation.changed)})
-    prepare = [*_prepares(between, diagnosis, cwd, root, failed), *(a.text for a in candidate.extra)]
+    prepare = [*_prepares(between, diagnosis, cwd, root), *(a.text for a in candidate.extra)]
     if relation.kind == "same":
         return _rerun(diagnosis, between, prepare, found, failed, root)
     # A compile error that passed with other flags and no edit was how it is built (`g++ -std=c++20`, `javac -cp
@@ -169,7 +169,9 @@ def _unanswered(chain: list[Call], final: bool, base: Verdict) -> Verdict:
 # ---------------------------------------------------------------------------------------- traps
 
 
-def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> tuple[str, str] | None:
+def _trap(
+    failed: Call, fix: Call, between: list[Call], attempts: set[int], cwd: str = "", root: str = ""
+) -> tuple[str, str] | None:
     """(harmful or weakened, why) when the fix, or what made it work, did harm or only did less. ``attempts``:
     the calls in between that were other attempts at the same thing (a weaker attempt does not taint a later
     real fix; a weakening step that made it pass does)."""
@@ -192,7 +194,7 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
             found = [
                 f
                 for f in harm.classify(_command_of(call))
-                if f.kind == "weakening" and f.what not in before and not _looked_quietly(f, call, failed)
+                if f.kind == "weakening" and f.what not in before and not _looked_quietly(f, call, failed, cwd, root)
             ]
             if found:
                 return "weakened", f"`{found[0].segment[:80]}` {found[0].what} before the success"
@@ -206,22 +208,22 @@ def _trap(failed: Call, fix: Call, between: list[Call], attempts: set[int]) -> t
 _SILENCED = "ignores the failure (|| true)"
 
 
-def _silenced_attempt(call: Call, failed: Call) -> bool:
-    """The failed program run again with its failure silenced (`dvc exp run || true`)."""
-    if call.tool != "Bash" or not _same_program(call, failed):
+def _silenced_attempt(call: Call) -> bool:
+    """A call run with its failure silenced (`dvc exp run || true`, `bash codegen.sh || true`): it prepares
+    nothing, since whether it worked is unknown."""
+    return call.tool == "Bash" and any(f.what == _SILENCED for f in harm.classify(_command_of(call)))
+
+
+def _looked_quietly(finding: harm.Finding, call: Call, failed: Call, cwd: str, root: str) -> bool:
+    """`pgrep -af dvc || echo 'no dvc process'` between a failure and its re-run: another program that only
+    looks, its `|| echo` ignoring its own "nothing found", weakens nothing that was asked."""
+    if finding.what != _SILENCED:
         return False
-    return any(f.what == _SILENCED for f in harm.classify(_command_of(call)))
-
-
-def _looked_quietly(finding: harm.Finding, call: Call, failed: Call) -> bool:
-    """`pgrep -af dvc || echo 'no dvc process'` between a failure and its re-run: another program's `|| echo`
-    ignores nothing that was asked (only the failed program's own `|| true` does)."""
-    return finding.what == _SILENCED and not _same_program(call, failed)
-
-
-def _same_program(call: Call, failed: Call) -> bool:
     mine, theirs = segments(_command_of(failed)), segments(_command_of(call))
-    return not (mine and theirs) or mine[0].name == theirs[0].name
+    if not (mine and theirs) or mine[0].name == theirs[0].name:
+        return False
+    done = actions(call.tool, call.input, call.cwd or cwd, root)
+    return bool(done) and all(a.intent in LOOKING for a in done)
 
 
 def _new_text(call: Call) -> str:
@@ -236,12 +238,12 @@ def _new_text(call: Call) -> str:
 # ---------------------------------------------------------------------------------------- re-runs
 
 
-def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str, failed: Call) -> list[str]:
+def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str) -> list[str]:
     """The calls between the failure and its re-run that changed something (not the ones that only looked, nor
     the failed call itself run again with its failure silenced: `dvc exp run || true` prepares nothing)."""
     found = []
     for call in between:
-        if not call.ok or _silenced_attempt(call, failed):
+        if not call.ok or _silenced_attempt(call):
             continue
         if call.tool == "Read" and diagnosis.kind == "needs-read":
             found.append(describe_call(call.tool, call.input, root))
@@ -252,12 +254,44 @@ def _prepares(between: list[Call], diagnosis: Diagnosis, cwd: str, root: str, fa
     return found
 
 
-# A step that installs or sets something up (never a git command: a pull or a stash changes the code itself).
-_SETS_UP = re.compile(r"\b(?:install|add|sync|setup|bootstrap|migrate|upgrade|generate|codegen|download|init|up)\b")
-# A step that starts a service (`docker compose up -d redis`, `brew services start postgresql`, `pg_ctl start`).
-_STARTS = re.compile(
-    r"\b(?:up|start|restart|serve|server|daemon|services?|systemctl|pg_ctl|redis-server|mysqld|mongod)\b|&\s*$"
-)
+# Programs that run a service when called by their name, and (program, word) pairs that start one.
+_SERVERS = frozenset({"redis-server", "mysqld", "mysqld_safe", "mongod", "postgres", "memcached", "rabbitmq-server"})
+_STARTERS = {
+    "systemctl": {"start", "restart"},
+    "service": {"start", "restart"},
+    "pg_ctl": {"start", "restart"},
+    "pg_ctlcluster": {"start", "restart"},
+    "supervisorctl": {"start", "restart"},
+    "colima": {"start"},
+    "minikube": {"start"},
+}
+
+
+def _starts_service(command: str) -> bool:
+    """The step starts a service (`docker compose up -d redis`, `brew services start postgresql`, `pg_ctl
+    start`, `redis-server &`), by its program and subcommand, not by a word anywhere (`mkdir -p logs/server`)."""
+    if re.search(r"(?<!&)&\s*$", command.strip()):
+        return True
+    for s in segments(command):
+        args = list(s.args)
+        if s.name in _SERVERS or _STARTERS.get(s.name, set()) & set(args):
+            return True
+        if s.name in ("docker", "podman") and (
+            ("compose" in args and "up" in args) or args[:1] == ["start"] or (args[:1] == ["run"] and "-d" in args)
+        ):
+            return True
+        if s.name in ("docker-compose", "podman-compose") and "up" in args:
+            return True
+        if s.name == "brew" and args[:1] == ["services"] and set(args[1:2]) & {"start", "restart", "run"}:
+            return True
+        # A project's own task for it: `make up`, `just services`, `npm run db:start`.
+        targets = args[1:2] if s.name in ("npm", "pnpm", "yarn") and args[:1] == ["run"] else args[:1]
+        if s.name in ("make", "just", "task", "npm", "pnpm", "yarn") and any(_START_TASK.match(t) for t in targets):
+            return True
+    return False
+
+
+_START_TASK = re.compile(r"^(?:[\w-]+[:-])?(?:up|start|serve|services|start-services)$")
 
 
 def _rerun(
@@ -272,11 +306,10 @@ def _rerun(
     if diagnosis.klass == "work":
         if edits:
             return replace(found, kind="work", reason=f"the work itself failed ({diagnosis.kind}); fixed, then re-run")
-        if not any(_SETS_UP.search(p) and not p.lstrip().startswith("git ") for p in prepare[-2:]):
-            return replace(found, kind="retry", reason="the same call passed again with nothing changed: flaky")
-        # No code changed, but something was installed or set up first (`python -m ipykernel install`, then the
-        # same papermill run): the error was the environment's, whatever its class looked like.
-    started = diagnosis.kind == "service-down" and any(_STARTS.search(p) for p in prepare[-2:])
+        # No edit: flaky, the code changed from Bash (`sed -i`) or a step did nothing: never a lesson. An error
+        # naming what a step provides (a missing module, a Jupyter kernel) is diagnosed as the environment's.
+        return replace(found, kind="retry", reason="the same call passed again with nothing changed: flaky")
+    started = diagnosis.kind == "service-down" and any(_starts_service(p) for p in prepare[-2:])
     if diagnosis.klass == "network" and not started:
         kind = "none" if prepare else "retry"
         return replace(found, kind=kind, reason="a network failure that passed later", cause=None)

@@ -354,18 +354,26 @@ class NoveltyIndex:
         top: int = 5,
         guard_key: str | None = None,
         guard_keys: dict[str, str] | None = None,
+        call_key: str | None = None,
+        call_keys: dict[str, str] | None = None,
     ) -> Verdict:
         """``guard_key`` (tool + command pattern of the proposal) equal to an existing rule's key in
         ``guard_keys`` makes that rule a duplicate: same trigger, same teeth. Both guarded, on different
-        commands, makes them at most related: the proposal's guard would be lost as a "duplicate"."""
+        commands, makes them at most related: the proposal's guard would be lost as a "duplicate".
+        ``call_key`` (the failing call a rule is about, guarded or not, then ``\x00`` and its fix when known)
+        decides between two rules that both have one: another call, or the same call with another fix
+        (`docker compose up -d db` and `pip install -e .` before `pytest`), is at most related; the same call
+        with the same fix is a duplicate. Otherwise the words decide."""
         probe = features(text)
         scored = []
         for rule_id, feats in self.entries:
             score = similarity(probe, feats)
             existing_key = guard_keys.get(rule_id) if guard_keys else None
-            if guard_key and existing_key == guard_key:
+            existing_call = call_keys.get(rule_id) if call_keys else None
+            same_lesson = _same_lesson(call_key, existing_call)
+            if (guard_key and existing_key == guard_key) or same_lesson:
                 score = max(score, 0.9)
-            elif guard_key and existing_key:
+            elif (guard_key and existing_key) or same_lesson is False:
                 score = min(score, DUPLICATE_AT - 0.01)
             if score >= 0.05:
                 scored.append(Match(rule_id, score))
@@ -374,6 +382,20 @@ class NoveltyIndex:
         best = matches[0].score if matches else 0.0
         verdict = "duplicate" if best >= DUPLICATE_AT else "related" if best >= RELATED_AT else "novel"
         return Verdict(verdict, matches)
+
+
+def _same_lesson(mine: str | None, theirs: str | None) -> bool | None:
+    """Two ``call\x00fix`` keys: True for the same call and fix, False for another call or, both known,
+    another fix; None when that decides nothing (a key missing, or a fix known on one side only)."""
+    if not mine or not theirs:
+        return None
+    call, _, fix = mine.partition("\x00")
+    their_call, _, their_fix = theirs.partition("\x00")
+    if call != their_call:
+        return False
+    if fix and their_fix:
+        return fix == their_fix
+    return None
 
 
 def check(text: str, rules: Iterable[tuple[str, str]]) -> Verdict:

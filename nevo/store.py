@@ -209,9 +209,10 @@ _LLM_COLUMNS = "at, day, provider, agent, model, input_tokens, output_tokens, co
 
 def ship_llm_calls(workspace: Workspace, local: Any, shared_db: Any) -> int:
     """Move the LLM calls this machine counted locally (while the store was out of reach) into the store, once
-    each: a call's origin (this clone, its local row and when) is unique there, so shipping again after a kill
-    between the store's commit and the local delete adds nothing. Returns how many were shipped."""
-    rows = local.query(f"SELECT id, {_LLM_COLUMNS} FROM llm_calls ORDER BY id LIMIT 1000")
+    each: a call's origin (random, given when it was counted; for a row older than that, this clone, its local
+    row and when) is unique there, so shipping again after a kill between the store's commit and the local
+    delete adds nothing. Returns how many were shipped."""
+    rows = local.query(f"SELECT id, origin, {_LLM_COLUMNS} FROM llm_calls ORDER BY id LIMIT 1000")
     if not rows:
         return 0
     machine = machine_id(workspace)
@@ -219,7 +220,10 @@ def ship_llm_calls(workspace: Workspace, local: Any, shared_db: Any) -> int:
         shared_db.executemany(
             f"INSERT INTO llm_calls ({_LLM_COLUMNS}, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (origin) DO NOTHING",
-            [(*[r[c] for c in _LLM_COLUMNS.split(", ")], f"{machine}:{r['id']}:{r['at']}") for r in rows],
+            [
+                (*[r[c] for c in _LLM_COLUMNS.split(", ")], r["origin"] or f"{machine}:{r['id']}:{r['at']}")
+                for r in rows
+            ],
         )
     shipped = [(r["id"],) for r in rows]
     if local.conn.in_transaction:  # the caller's transaction: should it roll back, the origins keep it once

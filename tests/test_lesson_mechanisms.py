@@ -753,3 +753,45 @@ def test_a_refused_local_port_named_by_a_client_library_is_a_service_to_start() 
     started = [bash("docker compose up -d mlflow"), bash("pixi run train")]
     verdict = judge(bash("pixi run train", refused, ok=False), started)
     assert verdict.kind == "lesson" and "port 5000" in verdict.lesson, verdict
+
+
+# ---------------------------------------------------------------------------------------- the review's cases
+
+
+@pytest.mark.parametrize(
+    "command,kind",
+    [
+        ("git commit -S -n -m wip", "weakening"),  # -S and -u take only a glued value: -n is still -n
+        ("git commit -u -n -m wip", "weakening"),
+        ("sudo apt-get install -y --allow-unauthenticated libpq-dev", "unsafe"),
+        ("sudo dnf install -y --nogpgcheck https://mirror.example.net/libpq-devel.rpm", "unsafe"),
+        ("sudo apt-get install ./libpq.deb", "weakening"),  # a file, not the repositories: root as ever
+    ],
+)
+def test_flags_and_installs_that_weaken_are_found_wherever_they_hide(command: str, kind: str) -> None:
+    assert kind in [f.kind for f in classify(command)], classify(command)
+
+
+def test_a_failing_test_then_a_bash_edit_or_a_no_op_install_and_the_same_run_teaches_nothing() -> None:
+    output = "E   AssertionError: assert 1 == 3\nFAILED tests/test_calc.py"
+    failing = bash("pytest tests/test_calc.py", output, ok=False)
+    steps = [bash("sed -i 's/a - b/a + b/' src/calc.py"), bash("pip install -e .")]
+    assert not judge(failing, [*steps, bash("pytest tests/test_calc.py")]).teaches
+    noop = bash("pip install -r requirements.txt", "Requirement already satisfied: x")
+    assert not judge(failing, [noop, bash("pytest tests/test_calc.py")]).teaches
+
+
+def test_only_a_step_that_starts_a_service_answers_a_refused_local_port() -> None:
+    refused = 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+    failed = bash("uv run pytest tests/test_db.py", refused, ok=False)
+    for step in ("mkdir -p logs/server", "chmod +x scripts/start.sh", "cp .env.example .env && echo up"):
+        assert not judge(failed, [bash(step), bash("uv run pytest tests/test_db.py")]).teaches, step
+    starts = ("make up", "brew services start postgresql@15", "pg_ctl -D data start", "docker run -d -p 5432:5432 pg")
+    for step in starts:
+        assert judge(failed, [bash(step), bash("uv run pytest tests/test_db.py")]).kind == "lesson", step
+
+
+def test_another_program_silenced_is_a_weakening_unless_it_only_looked() -> None:
+    failed = bash("python3 server.py", "ModuleNotFoundError: No module named 'api_pb2'", ok=False)
+    verdict = judge(failed, [bash("bash scripts/codegen.sh || true"), bash("python3 server.py")])
+    assert verdict.kind == "weakened", verdict

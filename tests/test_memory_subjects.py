@@ -199,3 +199,25 @@ def test_every_statement_of_a_thing_is_found_by_the_names_any_of_them_gave_it(in
     hits = search(db, "mlflow tracking uri", sources=("fact",))
     assert [h.superseded for h in hits] == [False, True]  # the current address first, though it names no variable
     assert "mlflow.ferrycast.io" in hits[0].snippet
+
+
+def test_a_lesson_is_retired_only_with_its_own_value_and_comes_back_with_it(installed: Workspace) -> None:
+    db = open_database(installed)
+    config = load_config(installed)
+    grafana = "Run `docker compose up -d grafana` before `curl localhost:3000/api/health`: nothing listens on 3000."
+    rails = "Run `kill $(cat tmp/pids/server.pid)` before `bin/rails server -p 3000`: a server is running."
+    celery = "Run `docker compose up -d redis` before `poetry run celery -A app worker`: nothing listens on 6379."
+    with db.transaction():
+        for text in (grafana, rails, celery):
+            record_fact(db, FactCandidate(text, "lesson", "verdict"), text[:8], T0 + timedelta(days=1), config)
+        for text, subject, value, day, replaces in (
+            ("The dev server listens on port 3000.", "port:dev server", "3000", 0, ()),
+            ("The dev server listens on port 3100.", "port:dev server", "3100", 6, ()),
+            ("We're done with poetry: the repo is on uv.", "package-manager:python", "uv", 5, ("poetry",)),
+            ("We're back on poetry, uv is gone.", "package-manager:python", "poetry", 8, ("uv",)),
+        ):
+            candidate = FactCandidate(text, "environment", "user", subject=subject, value=value, replaces=replaces)
+            record_fact(db, candidate, f"s{day}", T0 + timedelta(days=day), config)
+    current = {f.text for f in list_facts(db, "lesson", current_only=True)}
+    # 3000 was the dev server's: grafana's port 3000 is another thing; back on poetry, its lesson is back.
+    assert current == {grafana, celery}, current

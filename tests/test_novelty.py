@@ -233,3 +233,20 @@ def test_hyphenated_words_and_the_professions_synonyms_fold() -> None:
     assert words("set a time limit on every job") == words("set a timeout on every job")
     # a package name keeps its hyphen's meaning: node-fetch is not fetch
     assert stem("node-fetch") != stem("fetch")
+
+
+def test_two_lessons_about_one_command_are_two_unless_they_teach_the_same_fix() -> None:
+    from nevo.analyst import check_novelty
+    from nevo.rules import Rule
+
+    def rule(number: int, title: str, body: str) -> Rule:
+        return Rule(
+            id=f"PROJ-{number:03d}", title=title, body=body, trigger="PreToolUse Bash `pytest`",
+            enforcement="context only", verification="x", incidents=[], created="2026-11-01T00:00:00Z",
+        )  # fmt: skip
+
+    db = rule(1, "Run `docker compose up -d db` before `pytest`", "Without it, nothing listens on port 5432 here.")
+    pip = rule(2, "Run `pip install -e .` before `pytest`", "Without it, the module `app` cannot be imported.")
+    again = rule(3, "Run `docker compose up -d db` before `pytest`", "Start the database first, then the tests.")
+    assert check_novelty(pip, [db]).verdict != "duplicate"
+    assert check_novelty(again, [db]).verdict == "duplicate"

@@ -396,6 +396,8 @@ def test_llm_calls_are_metered_for_the_team(tmp_path: Path, pg_url: str) -> None
 def test_llm_calls_counted_while_the_store_was_away_are_shipped_once(
     tmp_path: Path, pg_url: str, pg_server: PostgresServer
 ) -> None:
+    from datetime import datetime
+
     from nevo.providers import AgentSpec, Request, Response, make_provider
 
     class Priced:
@@ -424,8 +426,8 @@ def test_llm_calls_counted_while_the_store_was_away_are_shipped_once(
         for row in kept:  # a run killed after the store's commit, before the local delete: shipped again
             local.execute(
                 "INSERT INTO llm_calls (id, at, day, provider, agent, model, input_tokens, output_tokens, cost_usd,"
-                " ok, error) VALUES (:id, :at, :day, :provider, :agent, :model, :input_tokens, :output_tokens,"
-                " :cost_usd, :ok, :error)",
+                " ok, error, origin) VALUES (:id, :at, :day, :provider, :agent, :model, :input_tokens,"
+                " :output_tokens, :cost_usd, :ok, :error, :origin)",
                 row,
             )
         assert store.ship_llm_calls(clone, local, db) == 2
@@ -433,6 +435,21 @@ def test_llm_calls_counted_while_the_store_was_away_are_shipped_once(
     with open_database(clone) as local:  # the team's count, read through the provider, holds both calls
         provider = make_provider(clone, load_config(clone), local, name="offline")
         assert provider.spent_today() == (2_000, 1.0)
+    # Away again: the next call counted here gets the local row id 1 again (the table was emptied), in the
+    # same second as the first; its origin is its own, so it is shipped too.
+    first_at = kept[0]["at"]
+    pg_server.stop()
+    try:
+        with open_database(clone) as local:
+            provider = make_provider(clone, load_config(clone), local, name="offline")
+            provider.inner, provider.clock = Priced(), (lambda: datetime.fromisoformat(first_at.replace("Z", "+00:00")))
+            provider.complete(request)
+            assert [r["id"] for r in local.query("SELECT id FROM llm_calls")] == [kept[0]["id"]]
+    finally:
+        pg_server.ensure_running()
+    with open_database(clone) as local, PgDatabase(pg_url) as db:
+        assert store.ship_llm_calls(clone, local, db) == 1
+        assert db.scalar("SELECT COUNT(*) FROM llm_calls") == 3
 
 
 def test_text_with_a_nul_ships_to_postgresql(tmp_path: Path, pg_url: str) -> None:

@@ -296,9 +296,15 @@ def resolve_subject(db: Database, subject: str) -> None:
     _share_names(db, subject)
     # A value named as the old one ("we're done with poetry, the repo is on uv") need not have a fact of its own.
     replaced += [(old, at, g.first_id) for g in groups if g.value in current for old, at in g.named_old]
+    # Decided again from the rows each time: a value current again (back on poetry) brings its lessons back.
+    db.execute(
+        "UPDATE facts SET superseded_at = NULL, superseded_by = NULL WHERE category = 'lesson' AND subject IS NULL"
+        " AND superseded_by IN (SELECT id FROM facts WHERE subject = ?)",
+        (subject,),
+    )
     for old, stamp, successor in replaced:
         if not any(same_value(old, value) for value in current):
-            _retire_lessons_naming(db, old, current, stamp, successor)
+            _retire_lessons_naming(db, old, current, stamp, successor, subject)
 
 
 # The name of a setting (an environment variable): "MLFLOW_TRACKING_URI=http://mlflow.ferry.internal:5000".
@@ -323,23 +329,32 @@ def _share_names(db: Database, subject: str) -> None:
     db.executemany("UPDATE facts SET keywords = ? WHERE id = ?", updates)
 
 
-def _retire_lessons_naming(db: Database, old: str, current: list[str], stamp: str, successor: int) -> None:
+def _retire_lessons_naming(
+    db: Database, old: str, current: list[str], stamp: str, successor: int, subject: str
+) -> None:
     """A lesson learned before a value was replaced, naming the old value and none of the current ones (`Run
     docker compose up -d redis before poetry run celery ...` once the project moved to uv), is superseded with
-    it: its words would bring the old value back into warm memory. It stays in history and search, marked."""
+    it: its words would bring the old value back into warm memory. It stays in history and search, marked.
+    A bare number (a port, a version) must come with a word of what it belongs to (`bin/rails server -p 3000`
+    for the dev server's port; `curl localhost:3000` for grafana is another service's)."""
     named = _value_pattern(old)
     if named is None:
+        return
+    role = [w for w in re.split(r"[\s_-]+", subject.partition(":")[2]) if len(w) >= 3]
+    if old.replace(".", "").isdigit() and not role:
         return
     rows = db.query(
         "SELECT id, text FROM facts WHERE category = 'lesson' AND superseded_at IS NULL AND subject IS NULL"
         " AND created_at <= ?",
         (stamp,),
     )
+    numeric = old.replace(".", "").isdigit()
     stale = [
         int(r["id"])
         for r in rows
         if named.search(str(r["text"]))
         and not any((p := _value_pattern(value)) is not None and p.search(str(r["text"])) for value in current)
+        and (not numeric or any(re.search(rf"\b{re.escape(word)}\b", str(r["text"]), re.IGNORECASE) for word in role))
     ]
     db.executemany(
         "UPDATE facts SET superseded_at = ?, superseded_by = ? WHERE id = ?", [(stamp, successor, i) for i in stale]

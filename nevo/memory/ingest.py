@@ -41,6 +41,7 @@ from nevo.providers import (
     load_agent,
     make_provider,
 )
+from nevo.store_base import StoreUnavailable
 from nevo.transcript import transcripts_for
 from nevo.verdict import Verdict
 from nevo.workspace import Workspace
@@ -278,12 +279,19 @@ def _session_root(db: Database, session_id: str) -> str | None:
     return str(cwd) if cwd else None
 
 
-def lessons_of(db: Database, session_id: str) -> list[Verdict]:
+def lessons_of(db: Database, session_id: str, *, wait_for_store: bool = True) -> list[Verdict]:
     """What the session's failures taught, as the monitor stored it (``nevo.lesson`` decides; memory reads).
     A sub-agent's lessons are its own (AGENT rules, kept with its definition), not the project's memory.
-    A damaged stored verdict is reported and skipped: it must not cost the session its narrative."""
+    A damaged stored verdict is reported and skipped: it must not cost the session its narrative. A shared
+    store out of reach defers the session (ProviderError, as a provider that failed does): narrated now, it
+    would lose its lessons for good; ``wait_for_store=False`` (a session overdue for its digest) goes on."""
     try:
         return [v for _, v in session_verdicts(db, session_id) if v.kind == "lesson" and not v.agent]
+    except StoreUnavailable as exc:
+        if wait_for_store:
+            raise ProviderError(f"the shared store is out of reach, the session's lessons wait: {exc.message}") from exc
+        log.warning("session %s is summarised without its lessons: %s", session_id, exc.message)
+        return []
     except NevoError as exc:
         log.warning("the stored verdicts of session %s cannot be read (%s); its lessons are left out", session_id, exc)
         return []
@@ -294,7 +302,7 @@ def offline_summary(db: Database, session_id: str, config: Config, clock: Clock)
     and the provider never got to it: the digest must not wait forever)."""
     entries = session_entries(db, session_id)
     events = condense(entries, _session_root(db, session_id))
-    lessons = lessons_of(db, session_id)
+    lessons = lessons_of(db, session_id, wait_for_store=False)
     store_summary(
         db,
         session_id,

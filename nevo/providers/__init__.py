@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -261,8 +262,8 @@ class MeteredProvider:
 
     def _record(self, now: str, request: Request, response: Response, *, ok: bool, error: str | None) -> None:
         self.db.execute(
-            "INSERT INTO llm_calls (at, day, provider, agent, model, input_tokens, output_tokens, cost_usd, ok, error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO llm_calls (at, day, provider, agent, model, input_tokens, output_tokens, cost_usd, ok, error,"
+            " origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 now,
                 now[:10],
@@ -274,6 +275,7 @@ class MeteredProvider:
                 response.cost_usd,
                 int(ok),
                 error,
+                uuid.uuid4().hex,  # names the call wherever it is counted, shipped once (nevo.store)
             ),
         )
 
