@@ -319,23 +319,31 @@ class RuleBook:
         created first keeps its number. Returns (rule with its old id, new id); files are rewritten.
         ``only_nevo_rules``: renumber only active rules nevo wrote (they cite incidents), as the analyst
         does on its own; a user's or a deprecated rule waits for `nevo rules renumber`."""
-        changes: list[tuple[Rule, str]] = []
         by_id: dict[str, list[Rule]] = {}
         for rule in self.rules():
             by_id.setdefault(rule.id, []).append(rule)
+        moving: list[Rule] = []
         for _, group in sorted(by_id.items()):
             if len(group) < 2:
                 continue
             group.sort(key=lambda r: (r.created or "~", str(r.path)))
-            for rule in group[1:]:
-                if only_nevo_rules and (rule.status != "active" or not rule.incidents):
-                    continue
-                prefix = rule.id.split("-")[0]
-                new_id = self.next_id(prefix)
-                old_id, old_path = rule.id, rule.path
-                rule.id = new_id
-                self.write(rule)
-                changes.append((Rule(**{**rule.__dict__, "id": old_id, "path": old_path}), new_id))
+            moving += [r for r in group[1:] if not only_nevo_rules or (r.status == "active" and r.incidents)]
+        # Every new number first (reserved in a shared store, which may fail), then the files: a store lost
+        # half-way leaves no rule renumbered on disk and not in the commit.
+        fresh: dict[str, int] = {}
+        new_ids: list[str] = []
+        for rule in moving:
+            prefix = rule.id.split("-")[0]
+            least = max([*self.taken_numbers(prefix), fresh.get(prefix, 0)], default=0) + 1
+            number = self.reserve(prefix, least) if self.reserve is not None else least
+            fresh[prefix] = number
+            new_ids.append(f"{prefix}-{number:03d}")
+        changes: list[tuple[Rule, str]] = []
+        for rule, new_id in zip(moving, new_ids, strict=True):
+            old_id, old_path = rule.id, rule.path
+            rule.id = new_id
+            self.write(rule)
+            changes.append((Rule(**{**rule.__dict__, "id": old_id, "path": old_path}), new_id))
         return changes
 
     # -- checks -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -161,3 +162,26 @@ def test_lint_scans_every_field_not_only_title_and_body(workspace: Workspace) ->
     book.write(rule(5, "Safe"))
     unsafe = sorted(f.rule_id for f in book.lint() if f.kind == "unsafe")
     assert unsafe == ["PROJ-001", "PROJ-002", "PROJ-003", "PROJ-004"]
+
+
+def test_renumbering_reserves_every_number_before_it_writes_a_file(workspace: Workspace) -> None:
+    from nevo.store import StoreUnavailable
+
+    book = RuleBook(workspace)
+    for number, title in ((1, "Use the web build"), (1, "Run the API tests"), (1, "Read the docs first")):
+        dup = rule(number, title, created=f"2026-11-0{len(book.rules()) + 1}T05:00:00Z")
+        dup.path = workspace.rules_dir / f"PROJ-001-{slugify(title)}.md"
+        book.write(dup)
+    before = sorted((p.name, p.read_text()) for p in workspace.rules_dir.glob("*.md"))
+    calls: list[int] = []
+
+    def reserve(prefix: str, least: int) -> int:
+        calls.append(least)
+        if len(calls) == 2:
+            raise StoreUnavailable("the shared store went away", "start it again")
+        return least
+
+    with pytest.raises(StoreUnavailable):
+        RuleBook(workspace, reserve=reserve).renumber_duplicates()
+    assert sorted((p.name, p.read_text()) for p in workspace.rules_dir.glob("*.md")) == before  # nothing half-done
+    assert [new for _, new in RuleBook(workspace).renumber_duplicates()] == ["PROJ-002", "PROJ-003"]
