@@ -441,3 +441,19 @@ def test_a_narrative_names_the_files_edited_without_the_word_file() -> None:
     [edited] = [d for d in narrative.decisions if d.startswith("Edited")]
     assert edited == "Edited m1.py, m2.py, m3.py, m4.py, m5.py (+2)"
     assert "file" not in narrative.render("Session x")
+
+
+def test_a_session_waits_for_an_unreachable_store_instead_of_losing_its_lessons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nevo.memory import ingest
+    from nevo.providers import ProviderError
+    from nevo.store_base import StoreUnavailable
+
+    def away(db: object, session_id: str) -> list[object]:
+        raise StoreUnavailable("the shared store cannot be reached", "start it")
+
+    monkeypatch.setattr(ingest, "session_verdicts", away)
+    with pytest.raises(ProviderError):  # the session is deferred, as when a provider fails, and tried again
+        ingest.lessons_of(None, "s1")  # type: ignore[arg-type]
+    assert ingest.lessons_of(None, "s1", wait_for_store=False) == []  # type: ignore[arg-type]
