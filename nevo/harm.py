@@ -121,10 +121,9 @@ def _runs_a_download(command: str, parts: Sequence[Segment]) -> list[Finding]:
         for s in parts
         if (s.name in INTERPRETERS or s.name in ("source", ".", "eval")) and any("__SUBST__" in a for a in s.args)
     ]
-    if not runners:
+    if not runners or not any(p.name in _DOWNLOADERS for inner in substitutions(command) for p in segments(inner)):
         return []
-    downloads = [inner for inner in substitutions(command) if any(p.name in _DOWNLOADERS for p in segments(inner))]
-    return [Finding("unsafe", "downloads and runs code (bash <(curl ...))", s.text) for s in runners if downloads]
+    return [Finding("unsafe", "downloads and runs code (bash <(curl ...))", s.text) for s in runners]
 
 
 def deletions(command: str) -> tuple[Finding, ...]:

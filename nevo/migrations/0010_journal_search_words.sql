@@ -3,6 +3,11 @@
 -- Read or Bash row, and a search for "the holiday calendar file" met five Grep calls before the fact that
 -- answers it. The index now reads the values only (input_words), without option values that are the tool's
 -- own vocabulary (Grep's output_mode: "files_with_matches"); a prompt or message is indexed as it is.
+-- The old index and its triggers go first: the UPDATE below would otherwise re-index every row once more.
+DROP TRIGGER journal_ai;
+DROP TRIGGER journal_ad;
+DROP TRIGGER journal_au;
+DROP TABLE journal_fts;
 ALTER TABLE journal ADD COLUMN input_words TEXT;
 UPDATE journal SET input_words = CASE
     WHEN kind = 'tool' AND json_valid(input) THEN (
@@ -12,10 +17,6 @@ UPDATE journal SET input_words = CASE
     ELSE input
 END;
 
-DROP TRIGGER journal_ai;
-DROP TRIGGER journal_ad;
-DROP TRIGGER journal_au;
-DROP TABLE journal_fts;
 CREATE VIRTUAL TABLE journal_fts USING fts5(
     command, input_words, output, content='journal', content_rowid='id', tokenize='porter unicode61'
 );
